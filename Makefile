@@ -1,0 +1,30 @@
+# Two commands for a fresh machine: `make run` and `make test` (README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install seed load serve clean bench
+
+$(STAMP): setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+load: $(STAMP)
+	$(BIN)/python -m indexer load seed_data/
+
+run: load
+	$(BIN)/gunicorn -c gunicorn.conf.py --bind $${BIND:-0.0.0.0:8000}
+
+test: $(STAMP)
+	bash scripts/test.sh
+
+seed: $(STAMP)
+	$(BIN)/python -m seed_data.generate
+
+clean:
+	rm -rf $(VENV) var test-artifacts

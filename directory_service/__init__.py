@@ -1,0 +1,56 @@
+"""directory-service: a resource directory and bed-availability matching service.
+
+`create_app()` is the application factory gunicorn and the tests use
+(`gunicorn "directory_service:create_app()"`).
+"""
+import logging
+
+from flask import Flask, send_from_directory
+from flask_smorest import Api
+
+from directory_service import errors, geo
+from directory_service.config import Settings
+from directory_service.search import open_store
+
+API_VERSION = "1.0.0"
+
+
+def create_app(settings=None, store=None):
+    """Build the Flask app from settings (default: the environment) and a store."""
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config.update(
+        SETTINGS=settings,
+        API_TITLE="directory-service",
+        API_VERSION=API_VERSION,
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        # Served from our own origin (swagger-ui-bundle), never from a CDN.
+        OPENAPI_SWAGGER_UI_URL="/docs/assets/",
+        JSON_SORT_KEYS=False,
+    )
+    logging.basicConfig(level=settings.log_level)
+    app.extensions["store"] = store or open_store(settings)
+    app.extensions["geocoder"] = geo.make_geocoder(settings)
+
+    api = Api(app, spec_kwargs={"info": {"description": (
+        "Find treatment beds, mutual-aid meetings, naloxone and drug take-back sites. "
+        "Errors are application/problem+json with per-field `errors`.")}})
+    from directory_service.api import health, resources, search
+
+    api.register_blueprint(search.blp)
+    api.register_blueprint(resources.blp)
+    app.register_blueprint(health.blp)
+    _serve_swagger_assets(app)
+    errors.register(app)
+    return app
+
+
+def _serve_swagger_assets(app):
+    import swagger_ui_bundle
+
+    @app.get("/docs/assets/<path:filename>")
+    def swagger_assets(filename):
+        return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename)

@@ -1,0 +1,106 @@
+"""`GET /v1/search`: validated parameters → a store query → ranked, explained hits."""
+import logging
+import math
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import RAISE
+
+from directory_service import beds, geo, vocab
+from directory_service.errors import ApiProblem
+from directory_service.schemas.search import SearchArgs, SearchResponseSchema
+from directory_service.search.store import SearchQuery
+
+blp = Blueprint("search", __name__, url_prefix="/v1", description="Search the directory")
+log = logging.getLogger(__name__)
+METRES_PER_MILE = 1609.344
+
+
+def resolve_origin(args):
+    """The search origin as a geo.Place, from lat/lon or `near`."""
+    if "lat" in args:
+        return geo.Place(args["lat"], args["lon"], "exact", "point")
+    try:
+        return geo.resolve_near(args["near"], current_app.extensions["geocoder"])
+    except geo.PlaceNotFound as exc:
+        raise ApiProblem(422, str(exc), {"near": [str(exc)]}) from None
+
+
+def build_query(args, origin, settings):
+    """SearchArgs (validated) → the store's normalised SearchQuery."""
+    primary, related = vocab.expand_levels(args.get("level_of_care", ()))
+    payment = args.get("payment", ())
+    start = args.get("starts_after")
+    return SearchQuery(
+        lat=origin.lat, lon=origin.lon,
+        radius_m=geo.to_metres(args["radius"], args["unit"]),
+        kinds=tuple(args.get("kind", ())), q=args.get("q"),
+        levels_primary=primary, levels_related=related,
+        payment=vocab.expand_payment(payment), uninsured="uninsured" in payment,
+        settings=tuple(args.get("setting", ())), medications=tuple(args.get("medication", ())),
+        programs=tuple(args.get("population", ())), gender=args.get("gender"),
+        age=args.get("age"), languages=tuple(args.get("language", ())),
+        accepts_moud=args["accepts_moud"], walk_in=args["walk_in"],
+        intake_24_7=args["intake_24_7"], police_dropoff=args["police_dropoff"],
+        has_open_beds=args["has_open_beds"], open_now=args["open_now"],
+        fellowships=tuple(args.get("fellowship", ())), days=tuple(args.get("day", ())),
+        starts_after=int(start[:2]) * 60 + int(start[3:]) if start else None,
+        starts_within=args.get("starts_within"), attendance=tuple(args.get("attendance", ())),
+        types=tuple(args.get("types", ())), site_types=tuple(args.get("site_type", ())),
+        page=args["page"], per_page=args.get("per_page") or settings.default_per_page,
+    )
+
+
+def hit_body(hit, now, settings):
+    """One hit as the API returns it: why it ranks where it does, and its record."""
+    record = beds.annotate_record(hit.record, now, settings)
+    capacity = None
+    if hit.capacity is not None:
+        capacity = beds.figure(hit.capacity["open"], hit.capacity["reported_at"], now, settings)
+    return {
+        "id": record["id"], "kind": record["kind"], "name": record["name"],
+        "distance_m": round(hit.distance_m, 1),
+        "distance_mi": round(hit.distance_m / METRES_PER_MILE, 2),
+        "score": round(hit.score, 4), "components": hit.components,
+        "beds_open": capacity, "record": record,
+    }
+
+
+def run_search(args):
+    """Shared by the API and the public page: returns (query, origin, result)."""
+    settings = current_app.config["SETTINGS"]
+    if args.get("per_page", 0) > settings.max_per_page:
+        raise ApiProblem(422, f"per_page is at most {settings.max_per_page}",
+                         {"per_page": [f"at most {settings.max_per_page}"]})
+    origin = resolve_origin(args)
+    query = build_query(args, origin, settings)
+    result = current_app.extensions["store"].search(query)
+    lat, lon = geo.coarse(origin.lat, origin.lon)
+    # Only coarse figures reach the log: never the searcher's precise place or text.
+    log.info("search kinds=%s origin~%.2f,%.2f radius_km=%.0f total=%d",
+             ",".join(query.kinds) or "all", lat, lon, query.radius_m / 1000, result.total)
+    return query, origin, result
+
+
+@blp.route("/search")
+class Search(MethodView):
+    @blp.arguments(SearchArgs, location="query", unknown=RAISE, as_kwargs=False)
+    @blp.response(200, SearchResponseSchema)
+    def get(self, args):
+        """Search resources near a place, ranked by distance, beds, payment and level of care.
+
+        Filters OR within one parameter (payment=medicaid,sliding_fee) and AND across
+        parameters. A filter that concerns one kind (payment, day, ...) applies to that
+        kind and lets other kinds through.
+        """
+        settings = current_app.config["SETTINGS"]
+        query, origin, result = run_search(args)
+        lat, lon = geo.coarse(origin.lat, origin.lon)
+        return {
+            "total": result.total, "page": query.page, "per_page": query.per_page,
+            "total_pages": math.ceil(result.total / query.per_page),
+            "origin": {"lat": lat, "lon": lon, "precision": origin.precision,
+                       "label": origin.label if origin.precision in ("zip", "city") else "point"},
+            "results": [hit_body(h, query.now, settings) for h in result.hits],
+        }

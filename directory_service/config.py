@@ -1,0 +1,108 @@
+"""Every environment variable the service reads, typed, with defaults, checked at start-up.
+
+One settings object (12-factor): the app, the indexer and the tests all build it here, so
+there is exactly one place that says what can be configured. README's configuration
+reference lists the same names.
+"""
+import os
+from dataclasses import dataclass, field, fields, replace
+
+
+class ConfigError(ValueError):
+    """An environment variable holds a value the service cannot use."""
+
+
+def _float(name, default):
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+
+
+def _int(name, default):
+    value = _float(name, default)
+    if value != int(value):
+        raise ConfigError(f"{name} must be a whole number, got {value!r}")
+    return int(value)
+
+
+def _str(name, default):
+    raw = os.environ.get(name)
+    return default if raw in (None, "") else raw
+
+
+def _list(name, default=()):
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return tuple(default)
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Configuration of one process. Build with `Settings.from_env()`."""
+
+    # Embedded store: one SQLite file, swapped atomically by the indexer.
+    store_path: str = "var/directory.sqlite"
+    # Elasticsearch is used instead of the embedded file whenever this is set.
+    elasticsearch_url: str = ""
+    elasticsearch_index_prefix: str = "directory"
+    elasticsearch_keep_versions: int = 2
+    elasticsearch_timeout_s: float = 1.0
+    elasticsearch_indexer_timeout_s: float = 30.0
+    # Availability database (bed reports, holds, keys): the store of record for live data.
+    availability_path: str = "var/availability.sqlite"
+    # Paging.
+    default_per_page: int = 10
+    max_per_page: int = 100
+    # Bed freshness thresholds in hours: fresh below the first, aging below the second.
+    fresh_hours: float = 4.0
+    stale_hours: float = 24.0
+    # Optional geopy geocoder for full addresses ("nominatim"); empty keeps lookups offline.
+    geocoder: str = ""
+    geocoder_user_agent: str = "directory-service"
+    # Origins allowed to call the API from a browser (CORS).
+    cors_origins: tuple = field(default_factory=tuple)
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, **overrides):
+        settings = cls(
+            store_path=_str("STORE_PATH", cls.store_path),
+            elasticsearch_url=_str("ELASTICSEARCH_URL", ""),
+            elasticsearch_index_prefix=_str("ELASTICSEARCH_INDEX_PREFIX", cls.elasticsearch_index_prefix),
+            elasticsearch_keep_versions=_int("ELASTICSEARCH_KEEP_VERSIONS", cls.elasticsearch_keep_versions),
+            elasticsearch_timeout_s=_float("ELASTICSEARCH_TIMEOUT_S", cls.elasticsearch_timeout_s),
+            elasticsearch_indexer_timeout_s=_float(
+                "ELASTICSEARCH_INDEXER_TIMEOUT_S", cls.elasticsearch_indexer_timeout_s),
+            availability_path=_str("AVAILABILITY_PATH", cls.availability_path),
+            default_per_page=_int("DEFAULT_PER_PAGE", cls.default_per_page),
+            max_per_page=_int("MAX_PER_PAGE", cls.max_per_page),
+            fresh_hours=_float("FRESH_HOURS", cls.fresh_hours),
+            stale_hours=_float("STALE_HOURS", cls.stale_hours),
+            geocoder=_str("GEOCODER", ""),
+            geocoder_user_agent=_str("GEOCODER_USER_AGENT", cls.geocoder_user_agent),
+            cors_origins=_list("CORS_ORIGINS"),
+            log_level=_str("LOG_LEVEL", cls.log_level),
+        )
+        settings = replace(settings, **overrides)
+        settings.check()
+        return settings
+
+    def check(self):
+        if not 1 <= self.default_per_page <= self.max_per_page:
+            raise ConfigError("DEFAULT_PER_PAGE must be between 1 and MAX_PER_PAGE")
+        if not 0 < self.fresh_hours < self.stale_hours:
+            raise ConfigError("FRESH_HOURS must be positive and below STALE_HOURS")
+        if self.geocoder not in ("", "nominatim"):
+            raise ConfigError(f"GEOCODER must be empty or 'nominatim', got {self.geocoder!r}")
+
+    @property
+    def uses_elasticsearch(self):
+        return bool(self.elasticsearch_url)
+
+    def as_dict(self):
+        return {f.name: getattr(self, f.name) for f in fields(self)}

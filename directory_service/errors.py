@@ -1,0 +1,73 @@
+"""One error shape everywhere: application/problem+json (RFC 9457).
+
+Validation errors carry per-field messages in `errors`; store outages are 503s; nothing
+ever returns a stack trace.
+"""
+import logging
+
+from flask import current_app, json
+from werkzeug.exceptions import HTTPException
+
+from directory_service.search.store import StoreUnavailable
+
+PROBLEM = "application/problem+json"
+log = logging.getLogger(__name__)
+
+
+class ApiProblem(Exception):
+    """Raised by views for a problem response with an explicit status and fields."""
+
+    def __init__(self, status, detail, errors=None, title=None):
+        super().__init__(detail)
+        self.status, self.detail, self.errors, self.title = status, detail, errors, title
+
+
+def problem(status, title, detail=None, errors=None, headers=None):
+    body = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    if errors:
+        body["errors"] = errors
+    response = current_app.response_class(json.dumps(body), status=status, mimetype=PROBLEM)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _field_errors(exc):
+    """webargs puts messages under their location ({"query": {...}}); flatten that."""
+    messages = (getattr(exc, "data", None) or {}).get("messages") or {}
+    flat = {}
+    for location_messages in messages.values():
+        if isinstance(location_messages, dict):
+            flat.update(location_messages)
+    return flat
+
+
+def register(app):
+    @app.errorhandler(HTTPException)
+    def http_problem(exc):
+        errors = _field_errors(exc)
+        detail = exc.description
+        if errors:
+            detail = "invalid " + ", ".join(sorted(str(k) for k in errors))
+        allow = {k: v for k, v in exc.get_headers() if k == "Allow"}
+        return problem(exc.code, exc.name, detail, errors, headers=allow)
+
+    @app.errorhandler(ApiProblem)
+    def api_problem(exc):
+        from werkzeug.http import HTTP_STATUS_CODES
+
+        return problem(exc.status, exc.title or HTTP_STATUS_CODES.get(exc.status, "Error"),
+                       exc.detail, exc.errors)
+
+    @app.errorhandler(StoreUnavailable)
+    def store_down(exc):
+        log.warning("search store unavailable: %s", exc)
+        return problem(503, "Service Unavailable", "the search store is not available; "
+                       "try again shortly", headers={"Retry-After": "5"})
+
+    @app.errorhandler(Exception)
+    def unexpected(exc):
+        log.exception("unhandled error")
+        return problem(500, "Internal Server Error", "an unexpected error occurred")

@@ -1,0 +1,113 @@
+"""The ranking formula, defined once (DESIGN §5; docs/ranking.md says the same in prose).
+
+Every function works on plain floats and on NumPy arrays alike, so the embedded store
+scores a whole candidate set in one vectorised pass with exactly this code, and the
+Elasticsearch store sends these constants to its script as parameters.
+
+score = Σ weight·component / Σ weight, over the components that apply to the hit and the
+query; each component is in [0, 1].
+"""
+import numpy as np
+
+# Relative importance of each component. Distance leads because a bed two hours away is
+# often no bed at all; capacity next because an open bed is the point of the search.
+WEIGHTS = {"distance": 0.4, "capacity": 0.3, "payment": 0.15, "level_of_care": 0.15}
+
+# Gaussian distance decay: the component is DISTANCE_DECAY at the kind's scale (metres).
+# A meeting 5 km away is far, a detox bed 50 km away is still near.
+DISTANCE_SCALE_M = {
+    "treatment_facility": 50_000.0,
+    "meeting": 5_000.0,
+    "naloxone_site": 5_000.0,
+    "takeback_site": 10_000.0,
+}
+DISTANCE_DECAY = 0.5
+
+# Open beds saturate: with k = 2, one bed scores 0.33, two 0.5, six 0.75.
+CAPACITY_SATURATION_BEDS = 2.0
+# A report's evidence halves every 12 hours, drifting towards "unknown".
+CAPACITY_HALF_LIFE_H = 12.0
+# Unknown capacity is neutral: neither as good as an open bed nor as bad as a full one.
+CAPACITY_UNKNOWN = 0.5
+
+# Payment for a person without insurance: free care first, then programmes that reduce the
+# bill; plain self-pay is the weakest kind of "accepts uninsured".
+UNINSURED_PAYMENT_VALUE = {
+    "free": 1.0, "sliding_fee": 0.8, "payment_assistance": 0.8, "state_funded": 0.8,
+    "self_pay": 0.3,
+}
+# A level reached only through a crosswalk or an alias ranks below an exact match.
+LEVEL_EXACT = 1.0
+LEVEL_RELATED = 0.6
+
+# Kinds that carry capacity, payment and level of care.
+FACILITY_ONLY = ("capacity", "payment", "level_of_care")
+
+
+def distance_component(distance_m, scale_m):
+    """Gaussian decay, equal to DISTANCE_DECAY at `scale_m` (as Elasticsearch's gauss)."""
+    sigma_sq = -(np.square(scale_m)) / (2.0 * np.log(DISTANCE_DECAY))
+    return np.exp(-np.square(distance_m) / (2.0 * sigma_sq))
+
+
+def capacity_component(open_beds, age_hours):
+    """Open beds, saturating, discounted towards neutral as the report ages.
+
+    `open_beds` < 0 or NaN means unknown; unknown is CAPACITY_UNKNOWN, never 0.
+    """
+    open_beds = np.asarray(open_beds, dtype=float)
+    age_hours = np.asarray(age_hours, dtype=float)
+    known = np.isfinite(open_beds) & (open_beds >= 0) & np.isfinite(age_hours)
+    beds = np.where(known, np.maximum(open_beds, 0.0), 0.0)
+    raw = beds / (beds + CAPACITY_SATURATION_BEDS)
+    trust = np.power(0.5, np.where(known, np.maximum(age_hours, 0.0), 0.0) / CAPACITY_HALF_LIFE_H)
+    value = CAPACITY_UNKNOWN + (raw - CAPACITY_UNKNOWN) * trust
+    return np.where(known, value, CAPACITY_UNKNOWN)
+
+
+def payment_value(accepted, requested_uninsured):
+    """Best value among the payment types a facility accepts for this query.
+
+    `accepted` is the set of matching payment codes; for an insured payer any match is 1.
+    """
+    if not requested_uninsured:
+        return 1.0 if accepted else 0.0
+    return max((UNINSURED_PAYMENT_VALUE.get(code, 0.0) for code in accepted), default=0.0)
+
+
+def combine(components, weights=WEIGHTS):
+    """Weighted mean over the components present (a None or NaN component does not apply)."""
+    total, weight_sum = 0.0, 0.0
+    for name, value in components.items():
+        if value is None:
+            continue
+        value = np.asarray(value, dtype=float)
+        applies = np.isfinite(value)
+        total = total + np.where(applies, value, 0.0) * weights[name]
+        weight_sum = weight_sum + np.where(applies, weights[name], 0.0)
+    return np.where(np.asarray(weight_sum) > 0, total / np.maximum(weight_sum, 1e-12), 0.0)
+
+
+def freshness(age_seconds, fresh_hours, stale_hours):
+    """fresh / aging / stale / unknown for one report age (None = never reported)."""
+    if age_seconds is None:
+        return "unknown"
+    hours = age_seconds / 3600.0
+    if hours < fresh_hours:
+        return "fresh"
+    return "aging" if hours < stale_hours else "stale"
+
+
+def constants():
+    """The tuning as data, for docs, `/v1/vocabularies` and Elasticsearch script params."""
+    return {
+        "weights": dict(WEIGHTS),
+        "distance_scale_m": dict(DISTANCE_SCALE_M),
+        "distance_decay": DISTANCE_DECAY,
+        "capacity_saturation_beds": CAPACITY_SATURATION_BEDS,
+        "capacity_half_life_h": CAPACITY_HALF_LIFE_H,
+        "capacity_unknown": CAPACITY_UNKNOWN,
+        "uninsured_payment_value": dict(UNINSURED_PAYMENT_VALUE),
+        "level_exact": LEVEL_EXACT,
+        "level_related": LEVEL_RELATED,
+    }

@@ -1,0 +1,237 @@
+"""Marshmallow schemas for indexed records (DESIGN §3): what a valid row looks like.
+
+The indexer loads every row through `RecordSchema`, which picks the schema of the row's
+`kind`; an invalid row is rejected with marshmallow's per-field messages and never stored.
+Unknown fields are errors, so a misspelt field is reported instead of silently dropped.
+"""
+import re
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from marshmallow import (
+    RAISE, Schema, ValidationError, fields, validate, validates, validates_schema,
+)
+
+from directory_service import vocab
+
+HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
+
+
+def _one_of(values):
+    return validate.OneOf(values)
+
+
+def _list_of(values, **kwargs):
+    return fields.List(fields.String(validate=_one_of(values)), load_default=list, **kwargs)
+
+
+class StrictSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class AwareDateTime(fields.AwareDateTime):
+    """ISO 8601 with a zone; naive values are rejected rather than guessed."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="iso", **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        if isinstance(value, str):
+            return value
+        return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+class TimeOfDay(fields.String):
+    def __init__(self, **kwargs):
+        super().__init__(validate=validate.Regexp(HHMM, error="must be HH:MM (24 h)"), **kwargs)
+
+
+class Address(StrictSchema):
+    street = fields.String(load_default=None, allow_none=True)
+    city = fields.String(load_default=None, allow_none=True)
+    state = fields.String(load_default=None, allow_none=True, validate=validate.Length(equal=2))
+    postal_code = fields.String(load_default=None, allow_none=True,
+                                validate=validate.Regexp(r"^\d{5}(-\d{4})?$"))
+
+
+class Location(StrictSchema):
+    lat = fields.Float(required=True, validate=validate.Range(-90, 90))
+    lon = fields.Float(required=True, validate=validate.Range(-180, 180))
+
+
+class Phones(StrictSchema):
+    main = fields.String(load_default=None, allow_none=True)
+    intake = fields.String(load_default=None, allow_none=True)
+    hotline = fields.String(load_default=None, allow_none=True)
+
+
+class Interval(StrictSchema):
+    day = fields.Integer(required=True, validate=validate.Range(0, 6))
+    open = TimeOfDay(required=True)
+    close = TimeOfDay(required=True)
+
+    @validates_schema
+    def _order(self, data, **kwargs):
+        if data["close"] <= data["open"]:
+            raise ValidationError("close must be after open", "close")
+
+
+class Hours(StrictSchema):
+    open_24_7 = fields.Boolean(load_default=False)
+    intervals = fields.List(fields.Nested(Interval), load_default=list)
+
+
+class Source(StrictSchema):
+    name = fields.String(required=True)
+    id = fields.String(load_default=None, allow_none=True)
+    url = fields.String(load_default=None, allow_none=True)
+
+
+class BaseRecord(StrictSchema):
+    id = fields.String(required=True, validate=validate.Regexp(
+        r"^[a-z0-9_-]+:[A-Za-z0-9_.:/-]+$", error="must look like 'source:identifier'"))
+    kind = fields.String(required=True, validate=_one_of(vocab.KINDS))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    description = fields.String(load_default=None, allow_none=True)
+    address = fields.Nested(Address, load_default=lambda: Address().load({}))
+    location = fields.Nested(Location, required=True)
+    location_precision = fields.String(load_default="exact", validate=_one_of(("exact", "zip", "city")))
+    phones = fields.Nested(Phones, load_default=lambda: Phones().load({}))
+    website = fields.String(load_default=None, allow_none=True)
+    timezone = fields.String(load_default="America/Chicago")
+    hours = fields.Nested(Hours, load_default=lambda: {"open_24_7": False, "intervals": []})
+    languages = fields.List(fields.String(validate=validate.Regexp(r"^[a-z]{2}$")),
+                            load_default=lambda: ["en"])
+    source = fields.Nested(Source, load_default=lambda: {"name": "unknown"})
+    sources = fields.List(fields.Nested(Source), load_default=list)
+    source_updated_at = AwareDateTime(load_default=None, allow_none=True)
+    verified_at = AwareDateTime(load_default=None, allow_none=True)
+    updated_at = AwareDateTime(load_default=None, allow_none=True)
+    active = fields.Boolean(load_default=True)
+
+    @validates("timezone")
+    def _known_zone(self, value, **kwargs):
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValidationError(f"unknown IANA time zone {value!r}") from None
+
+
+class Populations(StrictSchema):
+    genders = fields.String(load_default="any", validate=_one_of(vocab.GENDERS))
+    min_age = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(0, 120))
+    max_age = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(0, 120))
+    veterans = fields.Boolean(load_default=False)
+    pregnant_postpartum = fields.Boolean(load_default=False)
+    lgbtq = fields.Boolean(load_default=False)
+    adolescents = fields.Boolean(load_default=False)
+    criminal_justice = fields.Boolean(load_default=False)
+
+
+class BedRow(StrictSchema):
+    level_of_care = fields.String(required=True, validate=_one_of(vocab.LEVELS_OF_CARE))
+    population = fields.String(load_default="adult_any")
+    capacity = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(0, 10_000))
+    available = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(0, 10_000))
+    status = fields.String(load_default="unknown", validate=_one_of(vocab.BED_STATUSES))
+    reported_at = AwareDateTime(load_default=None, allow_none=True)
+    reported_by = fields.String(load_default=None, allow_none=True)
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+    @validates_schema
+    def _consistent(self, data, **kwargs):
+        capacity, available = data.get("capacity"), data.get("available")
+        if capacity is not None and available is not None and available > capacity:
+            raise ValidationError("available must not exceed capacity", "available")
+        if data.get("status") == "unknown" and available is not None:
+            raise ValidationError("an unknown status cannot carry an available count", "available")
+        if data.get("status") in ("open", "full", "closed") and data.get("reported_at") is None:
+            raise ValidationError("a known bed status needs reported_at", "reported_at")
+        reported = data.get("reported_at")
+        if reported is not None and reported > datetime.now(timezone.utc):
+            raise ValidationError("reported_at is in the future", "reported_at")
+
+
+class TreatmentFacility(BaseRecord):
+    levels_of_care = _list_of(vocab.LEVELS_OF_CARE)
+    settings = _list_of(vocab.SETTINGS)
+    medications = _list_of(vocab.MEDICATIONS)
+    accepts_clients_on_moud = fields.Boolean(load_default=False)
+    payment = _list_of(vocab.PAYMENT)
+    populations = fields.Nested(Populations, load_default=lambda: Populations().load({}))
+    walk_in = fields.Boolean(load_default=False)
+    intake_24_7 = fields.Boolean(load_default=False)
+    accepts_police_or_peer_dropoff = fields.Boolean(load_default=False)
+    medical_clearance_required = fields.Boolean(load_default=False)
+    beds = fields.List(fields.Nested(BedRow), load_default=list)
+
+    @validates_schema
+    def _beds_match_levels(self, data, **kwargs):
+        offered = set(data.get("levels_of_care", ()))
+        for i, bed in enumerate(data.get("beds", ())):
+            if bed["level_of_care"] not in offered:
+                raise ValidationError(
+                    {i: {"level_of_care": [f"{bed['level_of_care']} is not in levels_of_care"]}},
+                    "beds")
+
+
+class Meeting(BaseRecord):
+    fellowship = fields.String(required=True, validate=_one_of(vocab.FELLOWSHIPS))
+    day = fields.Integer(required=True, validate=validate.Range(0, 6))
+    time = TimeOfDay(required=True)
+    end_time = TimeOfDay(load_default=None, allow_none=True)
+    types = _list_of(tuple(vocab.MEETING_TYPES))
+    attendance = fields.String(load_default="in_person", validate=_one_of(vocab.ATTENDANCE))
+    conference_url = fields.String(load_default=None, allow_none=True)
+    conference_phone = fields.String(load_default=None, allow_none=True)
+    location_name = fields.String(load_default=None, allow_none=True)
+    notes = fields.String(load_default=None, allow_none=True)
+
+    @validates_schema
+    def _online_has_a_way_in(self, data, **kwargs):
+        online = data.get("attendance") in ("online", "hybrid")
+        if online and not (data.get("conference_url") or data.get("conference_phone")):
+            raise ValidationError("an online or hybrid meeting needs conference_url or "
+                                  "conference_phone", "attendance")
+
+
+class NaloxoneSite(BaseRecord):
+    site_type = fields.String(required=True, validate=_one_of(vocab.NALOXONE_SITE_TYPES))
+    cost = fields.String(load_default="free", validate=_one_of(vocab.NALOXONE_COST))
+    no_prescription_needed = fields.Boolean(load_default=True)
+    fentanyl_test_strips = fields.Boolean(load_default=False)
+
+
+class TakebackSite(BaseRecord):
+    site_type = fields.String(required=True, validate=_one_of(vocab.TAKEBACK_SITE_TYPES))
+    receptacle = fields.String(load_default="kiosk", validate=_one_of(vocab.TAKEBACK_RECEPTACLES))
+    accepts = _list_of(vocab.TAKEBACK_ACCEPTS)
+    event_dates = fields.List(fields.Date(), load_default=list)
+
+
+SCHEMAS = {
+    "treatment_facility": TreatmentFacility(),
+    "meeting": Meeting(),
+    "naloxone_site": NaloxoneSite(),
+    "takeback_site": TakebackSite(),
+}
+
+
+class _RecordDispatch:
+    """Loads any record by its `kind` and returns it as plain JSON-ready data."""
+
+    def load(self, row):
+        if not isinstance(row, dict):
+            raise ValidationError({"_schema": ["a record must be a JSON object"]})
+        kind = row.get("kind")
+        if kind not in SCHEMAS:
+            raise ValidationError({"kind": [f"must be one of: {', '.join(vocab.KINDS)}"]})
+        schema = SCHEMAS[kind]
+        return schema.dump(schema.load(row))
+
+
+RecordSchema = _RecordDispatch
+

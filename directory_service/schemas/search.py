@@ -1,0 +1,137 @@
+"""Request and response schemas of `GET /v1/search` (DESIGN §6).
+
+The same schemas validate requests and generate the OpenAPI document. Unknown query
+parameters are errors (a typo such as `ditance=5` must not be silently ignored).
+"""
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from webargs.fields import DelimitedList
+
+from directory_service import vocab
+from directory_service.schemas.records import HHMM
+
+MAX_RADIUS = {"m": 500_000, "km": 500, "mi": 310}
+MAX_TEXT = 200
+
+
+def _codes(values, description, **kwargs):
+    return DelimitedList(fields.String(validate=validate.OneOf(values)),
+                         metadata={"description": description}, **kwargs)
+
+
+class SearchArgs(Schema):
+    class Meta:
+        unknown = RAISE
+
+    lat = fields.Float(validate=validate.Range(-90, 90), metadata={"description": "Latitude of the origin."})
+    lon = fields.Float(validate=validate.Range(-180, 180), metadata={"description": "Longitude of the origin."})
+    near = fields.String(validate=validate.Length(min=2, max=MAX_TEXT), metadata={
+        "description": "Origin as a 5-digit ZIP or 'City, ST' (offline); a full address "
+                       "only when a geocoder is configured. Use instead of lat/lon."})
+    radius = fields.Float(load_default=25.0, validate=validate.Range(min=0, min_inclusive=False),
+                          metadata={"description": "Search radius in `unit`."})
+    unit = fields.String(load_default="mi", validate=validate.OneOf(tuple(MAX_RADIUS)))
+    kind = _codes(vocab.KINDS, "Kinds of resource (any of).")
+    q = fields.String(validate=validate.Length(min=1, max=MAX_TEXT),
+                      metadata={"description": "Words in the name, description or place."})
+    level_of_care = DelimitedList(fields.String(validate=validate.Length(max=16)), metadata={
+        "description": "ASAM codes (3rd or 4th edition) or 'detox', 'residential', "
+                       "'outpatient' (any of)."})
+    payment = _codes(vocab.PAYMENT + ("uninsured",),
+                     "Accepted payment (any of); 'uninsured' means free, sliding fee, payment "
+                     "assistance, state funded or self pay.")
+    setting = _codes(vocab.SETTINGS, "Service settings (any of).")
+    medication = _codes(vocab.MEDICATIONS, "Medications for opioid use disorder (any of).")
+    population = _codes(vocab.POPULATION_PROGRAMS, "Special programmes (any of).")
+    gender = fields.String(validate=validate.OneOf(("men", "women")), metadata={
+        "description": "The person's gender: programmes for the other gender are excluded."})
+    age = fields.Integer(validate=validate.Range(0, 120),
+                         metadata={"description": "The person's age: eligibility filter."})
+    language = DelimitedList(fields.String(validate=validate.Regexp(r"^[a-z]{2}$")),
+                             metadata={"description": "ISO 639-1 languages (any of)."})
+    accepts_moud = fields.Boolean(load_default=False, metadata={
+        "description": "Only facilities accepting clients on methadone or buprenorphine."})
+    walk_in = fields.Boolean(load_default=False)
+    intake_24_7 = fields.Boolean(load_default=False)
+    police_dropoff = fields.Boolean(load_default=False, metadata={
+        "description": "Accepts police or peer drop-off (deflection)."})
+    has_open_beds = fields.Boolean(load_default=False, metadata={
+        "description": "Only facilities with open beds reported for the requested levels."})
+    open_now = fields.Boolean(load_default=False, metadata={
+        "description": "Open now (meetings: in progress now)."})
+    fellowship = _codes(vocab.FELLOWSHIPS, "Meeting fellowships (any of).")
+    day = DelimitedList(fields.Integer(validate=validate.Range(0, 6)),
+                        metadata={"description": "Meeting days, 0 = Sunday (any of)."})
+    starts_after = fields.String(validate=validate.Regexp(HHMM), metadata={
+        "description": "Meetings starting at or after HH:MM local time."})
+    starts_within = fields.Integer(validate=validate.Range(1, 7 * 1440), metadata={
+        "description": "Meetings starting within this many minutes from now."})
+    attendance = _codes(vocab.ATTENDANCE, "Meeting attendance (any of).")
+    types = _codes(tuple(vocab.MEETING_TYPES), "Meeting Guide type codes (any of).")
+    site_type = _codes(vocab.SITE_TYPES, "Naloxone or take-back site types (any of).")
+    page = fields.Integer(load_default=1, validate=validate.Range(1, 10_000))
+    per_page = fields.Integer(validate=validate.Range(1, 100))
+
+    @validates_schema
+    def _origin(self, data, **kwargs):
+        has_point = "lat" in data or "lon" in data
+        if has_point and ("lat" not in data or "lon" not in data):
+            missing = "lon" if "lat" in data else "lat"
+            raise ValidationError("lat and lon go together", missing)
+        if has_point and "near" in data:
+            raise ValidationError("give lat/lon or near, not both", "near")
+        if not has_point and "near" not in data:
+            raise ValidationError("an origin is required: lat and lon, or near", "near")
+        if data.get("radius", 0) > MAX_RADIUS[data.get("unit", "mi")]:
+            raise ValidationError(
+                f"at most {MAX_RADIUS[data.get('unit', 'mi')]} {data.get('unit', 'mi')}", "radius")
+        for code in data.get("level_of_care", ()):
+            try:
+                vocab.expand_levels([code])
+            except ValueError as exc:
+                raise ValidationError(str(exc), "level_of_care") from None
+
+
+class OriginSchema(Schema):
+    lat = fields.Float(metadata={"description": "Rounded to about 1 km."})
+    lon = fields.Float(metadata={"description": "Rounded to about 1 km."})
+    precision = fields.String()
+    label = fields.String()
+
+
+class BedFigureSchema(Schema):
+    open = fields.Integer(allow_none=True, metadata={"description": "null means unknown, never 0."})
+    reported_at = fields.String(allow_none=True)
+    age_seconds = fields.Integer(allow_none=True)
+    freshness = fields.String(validate=validate.OneOf(vocab.FRESHNESS))
+
+
+class ComponentsSchema(Schema):
+    distance = fields.Float(allow_none=True)
+    capacity = fields.Float(allow_none=True)
+    payment = fields.Float(allow_none=True)
+    level_of_care = fields.Float(allow_none=True)
+
+
+class HitSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    id = fields.String(required=True)
+    kind = fields.String(required=True)
+    name = fields.String(required=True)
+    distance_m = fields.Float(required=True)
+    distance_mi = fields.Float(required=True)
+    score = fields.Float(required=True)
+    components = fields.Nested(ComponentsSchema, required=True)
+    beds_open = fields.Nested(BedFigureSchema, allow_none=True, metadata={
+        "description": "Open beds for the requested levels of care (facilities only)."})
+    record = fields.Dict(required=True, metadata={"description": "The full resource record."})
+
+
+class SearchResponseSchema(Schema):
+    total = fields.Integer(required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    total_pages = fields.Integer(required=True)
+    origin = fields.Nested(OriginSchema, required=True)
+    results = fields.List(fields.Nested(HitSchema), required=True)

@@ -1,0 +1,131 @@
+"""The embedded store: reads the SQLite file the indexer builds (DESIGN §2).
+
+Each worker process opens the file read-only and maps its column arrays into memory. A
+`stat` per request notices when the indexer has renamed a new file into place; the worker
+then reopens, so several gunicorn workers keep serving through a swap.
+"""
+import json
+import os
+import re
+import sqlite3
+import threading
+
+import numpy as np
+
+from directory_service.search import columns as cols
+from directory_service.search.store import SearchResult, SearchStore, StoreUnavailable, Hit
+from directory_service.search.vector_search import VectorIndex, epoch_to_iso
+
+SELECT_COLUMNS = "SELECT name, header, data FROM columns"
+SELECT_META = "SELECT key, value FROM meta"
+SELECT_BY_ID = "SELECT doc FROM records WHERE id = ?"
+SELECT_BY_ROWIDS = "SELECT rowid, doc FROM records WHERE rowid IN ({marks})"
+# Text matches inside the search's bounding box, through the R*Tree.
+TEXT_IN_BOX = """
+SELECT f.rowid FROM records_fts AS f
+JOIN records_rtree AS r ON r.rowid = f.rowid
+WHERE records_fts MATCH ?
+  AND r.min_lat >= ? AND r.max_lat <= ? AND r.min_lon >= ? AND r.max_lon <= ?
+"""
+WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def fts_expression(text):
+    """User text as a safe FTS5 query: every word must match, as a prefix, quoted."""
+    words = WORD.findall(text)[:12]
+    return " AND ".join(f'"{w}"*' for w in words) if words else None
+
+
+class _Snapshot:
+    """One opened store file: its connection, arrays and identity."""
+
+    def __init__(self, path):
+        self.identity = _identity(path)
+        self.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        meta = dict(self.db.execute(SELECT_META).fetchall())
+        arrays = {name: cols.from_blob(header, data)
+                  for name, header, data in self.db.execute(SELECT_COLUMNS)}
+        self.meta = meta
+        self.index = VectorIndex(arrays, json.loads(meta["column_meta"]))
+
+
+def _identity(path):
+    st = os.stat(path)
+    return st.st_ino, st.st_mtime_ns, st.st_size
+
+
+class SqliteStore(SearchStore):
+    name = "embedded"
+
+    def __init__(self, path):
+        self.path = os.path.abspath(path)
+        self._snap = None
+        self._lock = threading.Lock()
+
+    def _snapshot(self):
+        try:
+            identity = _identity(self.path)
+        except FileNotFoundError:
+            raise StoreUnavailable(f"no index at {self.path}: run the indexer first") from None
+        with self._lock:
+            if self._snap is None or self._snap.identity != identity:
+                old, self._snap = self._snap, _Snapshot(self.path)
+                if old is not None:
+                    old.db.close()
+            return self._snap
+
+    def search(self, query):
+        snap = self._snapshot()
+        text_rows = self._text_rows(snap, query) if query.q else None
+        ranked = snap.index.rank(query, text_rows)
+        docs = self._docs(snap, ranked.rows)
+        hits = []
+        for i, row in enumerate(ranked.rows):
+            components = {k: (None if np.isnan(v[i]) else round(float(v[i]), 4))
+                          for k, v in ranked.components.items()}
+            capacity = None
+            if docs[row]["kind"] == "treatment_facility":
+                beds = ranked.open_beds[i]
+                capacity = {"open": None if np.isnan(beds) else int(beds),
+                            "reported_at": epoch_to_iso(ranked.reported_at[i])}
+            hits.append(Hit(docs[row], float(ranked.distance_m[i]), float(ranked.score[i]),
+                            components, capacity))
+        return SearchResult(ranked.total, hits)
+
+    def _text_rows(self, snap, query):
+        expression = fts_expression(query.q)
+        if expression is None:
+            return None
+        band_lat = query.radius_m / 111_000.0 + 0.01
+        band_lon = band_lat / max(np.cos(np.radians(query.lat)), 0.05)
+        rows = snap.db.execute(TEXT_IN_BOX, (
+            expression, query.lat - band_lat, query.lat + band_lat,
+            query.lon - band_lon, query.lon + band_lon)).fetchall()
+        # Rowids are 1-based positions in latitude order; array rows are 0-based.
+        return np.fromiter((r[0] - 1 for r in rows), dtype=np.int64, count=len(rows))
+
+    @staticmethod
+    def _docs(snap, rows):
+        if len(rows) == 0:
+            return {}
+        rowids = [int(r) + 1 for r in rows]
+        sql = SELECT_BY_ROWIDS.format(marks=",".join("?" * len(rowids)))
+        return {rowid - 1: json.loads(doc) for rowid, doc in snap.db.execute(sql, rowids)}
+
+    def get(self, record_id):
+        row = self._snapshot().db.execute(SELECT_BY_ID, (record_id,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def health(self):
+        try:
+            snap = self._snapshot()
+        except StoreUnavailable as exc:
+            return {"ok": False, "detail": str(exc), "records": None}
+        return {"ok": True, "detail": f"embedded store built {snap.meta.get('built_at')}",
+                "records": int(snap.meta["records"])}
+
+    def close(self):
+        with self._lock:
+            if self._snap is not None:
+                self._snap.db.close()
+                self._snap = None

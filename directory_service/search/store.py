@@ -1,0 +1,105 @@
+"""The one seam between the API and a search engine.
+
+`SearchQuery` is a search already validated and normalised by the API (codes expanded,
+distances in metres); a store answers it with a `SearchResult`. Two stores implement
+`SearchStore`: the embedded SQLite file and Elasticsearch. Both are held to the same
+behavioural test suite (tests/store_contract.py).
+"""
+import abc
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+
+class StoreError(Exception):
+    """Base class for store failures the API turns into problem responses."""
+
+
+class StoreUnavailable(StoreError):
+    """The engine cannot answer now (no index yet, server down, unsupported version)."""
+
+
+class IndexRejected(StoreError):
+    """An index run failed; the previous index keeps serving."""
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    lat: float
+    lon: float
+    radius_m: float = 40_000.0
+    kinds: tuple = ()
+    q: str | None = None
+    # Treatment facilities. Levels arrive expanded: exact codes and crosswalk relatives.
+    levels_primary: tuple = ()
+    levels_related: tuple = ()
+    payment: tuple = ()
+    uninsured: bool = False
+    settings: tuple = ()
+    medications: tuple = ()
+    programs: tuple = ()
+    gender: str | None = None
+    age: int | None = None
+    languages: tuple = ()
+    accepts_moud: bool = False
+    walk_in: bool = False
+    intake_24_7: bool = False
+    police_dropoff: bool = False
+    has_open_beds: bool = False
+    open_now: bool = False
+    # Meetings: day 0-6 (0 = Sunday); times in minutes after local midnight.
+    fellowships: tuple = ()
+    days: tuple = ()
+    starts_after: int | None = None
+    starts_within: int | None = None
+    attendance: tuple = ()
+    types: tuple = ()
+    # Naloxone and take-back sites.
+    site_types: tuple = ()
+    page: int = 1
+    per_page: int = 10
+    now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+
+    @property
+    def levels(self):
+        return self.levels_primary + self.levels_related
+
+    @property
+    def offset(self):
+        return (self.page - 1) * self.per_page
+
+
+@dataclass
+class Hit:
+    record: dict
+    distance_m: float
+    score: float
+    components: dict
+    # Open beds for the query's levels: {"open": int|None, "reported_at": iso|None}.
+    capacity: dict | None = None
+
+
+@dataclass
+class SearchResult:
+    total: int
+    hits: list
+
+
+class SearchStore(abc.ABC):
+    """What the API needs from a search engine."""
+
+    name = "store"
+
+    @abc.abstractmethod
+    def search(self, query: SearchQuery) -> SearchResult:
+        """Filter, rank and page the directory for one query."""
+
+    @abc.abstractmethod
+    def get(self, record_id: str) -> dict | None:
+        """One record by id, or None."""
+
+    @abc.abstractmethod
+    def health(self) -> dict:
+        """{"ok": bool, "detail": str, "records": int|None}: for /readyz."""
+
+    def close(self):
+        """Release connections; the default has none."""

@@ -1,0 +1,216 @@
+"""Filter and rank the embedded store's column arrays for one query, vectorised.
+
+Rows are sorted by latitude, so the radius's latitude band is one slice found by binary
+search; every other filter and the score run over that slice only. Filters that concern
+one kind (payment, meeting day, ...) apply to that kind and let other kinds through.
+"""
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from directory_service import ranking, vocab
+from directory_service.search import columns as cols
+
+EARTH_RADIUS_M = 6_371_008.8
+KIND = {k: i for i, k in enumerate(vocab.KINDS)}
+FACILITY, MEETING = KIND["treatment_facility"], KIND["meeting"]
+LEVEL_INDEX = cols.LEVEL_INDEX
+
+
+@dataclass
+class Ranked:
+    total: int
+    rows: np.ndarray  # row positions of this page, best first
+    distance_m: np.ndarray
+    score: np.ndarray
+    components: dict  # name -> array (NaN where the component does not apply)
+    open_beds: np.ndarray  # NaN = unknown
+    reported_at: np.ndarray  # epoch seconds, NaN = unknown
+
+
+def haversine_m(lat1, lon1, lat2, lon2):
+    lat1, lon1, lat2, lon2 = map(np.radians, (lat1, lon1, lat2, lon2))
+    a = (np.sin((lat2 - lat1) / 2) ** 2
+         + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2)
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+
+
+def _any_bits(bits, values, vocabulary):
+    """Rows whose bitset shares at least one code with `values` (OR within a group)."""
+    query = cols.bitset([v for v in values if v in vocabulary], vocabulary)
+    return (bits & query).any(axis=1)
+
+
+class VectorIndex:
+    """The arrays of one store file, with the search over them."""
+
+    def __init__(self, arrays, meta):
+        self.a = arrays
+        self.zones = [ZoneInfo(z) for z in meta["zones"]]
+        self.languages = meta["languages"]
+        self.n = len(arrays["lat"])
+
+    def rank(self, query, text_rows=None):
+        a = self.a
+        band = query.radius_m / 111_000.0 + 0.01
+        lo, hi = np.searchsorted(a["lat"], [query.lat - band, query.lat + band])
+        idx = np.arange(lo, hi)
+        idx = idx[a["active"][idx]]
+        if query.kinds:
+            idx = idx[np.isin(a["kind"][idx], [KIND[k] for k in query.kinds])]
+        if text_rows is not None:
+            idx = idx[np.isin(idx, text_rows)]
+        dist = haversine_m(query.lat, query.lon, a["lat"][idx], a["lon"][idx])
+        keep = dist <= query.radius_m
+        idx, dist = idx[keep], dist[keep]
+        keep = self._filters(query, idx)
+        idx, dist = idx[keep], dist[keep]
+        open_beds, reported = self._capacity(query, idx)
+        if query.has_open_beds:
+            keep = (a["kind"][idx] != FACILITY) | (np.nan_to_num(open_beds, nan=0.0) > 0)
+            idx, dist, open_beds, reported = idx[keep], dist[keep], open_beds[keep], reported[keep]
+        components = self._components(query, idx, dist, open_beds, reported)
+        score = ranking.combine(components)
+        order = self._top(score, dist, a["id_rank"][idx], query.offset + query.per_page)
+        page = order[query.offset: query.offset + query.per_page]
+        return Ranked(len(idx), idx[page], dist[page], score[page],
+                      {k: v[page] for k, v in components.items()}, open_beds[page],
+                      reported[page])
+
+    def _filters(self, q, idx):
+        a, kind = self.a, self.a["kind"][idx]
+        keep = np.ones(len(idx), dtype=bool)
+
+        def on(kind_code, mask):
+            return keep & ((kind != kind_code) | mask)
+
+        fac = FACILITY
+        if q.levels:
+            keep = on(fac, _any_bits(a["bits_levels"][idx], q.levels, vocab.LEVELS_OF_CARE))
+        if q.payment:
+            keep = on(fac, _any_bits(a["bits_payment"][idx], q.payment, vocab.PAYMENT))
+        if q.settings:
+            keep = on(fac, _any_bits(a["bits_settings"][idx], q.settings, vocab.SETTINGS))
+        if q.medications:
+            keep = on(fac, _any_bits(a["bits_medications"][idx], q.medications, vocab.MEDICATIONS))
+        if q.programs:
+            keep = on(fac, _any_bits(a["bits_programs"][idx], q.programs,
+                                     vocab.POPULATION_PROGRAMS))
+        if q.gender:
+            g = a["gender"][idx]
+            keep = on(fac, (g == 0) | (g == vocab.GENDERS.index(q.gender)))
+        if q.age is not None:
+            keep = on(fac, (a["min_age"][idx] <= q.age) & (a["max_age"][idx] >= q.age))
+        for flag_on, name in ((q.accepts_moud, "accepts_clients_on_moud"), (q.walk_in, "walk_in"),
+                              (q.intake_24_7, "intake_24_7"),
+                              (q.police_dropoff, "accepts_police_or_peer_dropoff")):
+            if flag_on:
+                keep = on(fac, (a["flags"][idx] & (1 << cols.FLAGS.index(name))) > 0)
+        if q.languages:
+            keep &= _any_bits(a["bits_languages"][idx], q.languages, self.languages)
+        keep &= self._meeting_filters(q, idx, kind)
+        if q.site_types:
+            has_site = (kind == KIND["naloxone_site"]) | (kind == KIND["takeback_site"])
+            wanted = np.isin(a["site_type"][idx], [vocab.SITE_TYPES.index(s) for s in q.site_types])
+            keep &= ~has_site | wanted
+        if q.open_now:
+            keep &= self._open_now(q, idx, kind)
+        return keep
+
+    def _meeting_filters(self, q, idx, kind):
+        a = self.a
+        ok = np.ones(len(idx), dtype=bool)
+        if q.fellowships:
+            ok &= np.isin(a["fellowship"][idx], [vocab.FELLOWSHIPS.index(f) for f in q.fellowships])
+        if q.days:
+            ok &= np.isin(a["day"][idx], q.days)
+        if q.attendance:
+            ok &= np.isin(a["attendance"][idx], [vocab.ATTENDANCE.index(x) for x in q.attendance])
+        if q.types:
+            ok &= _any_bits(a["bits_types"][idx], q.types, tuple(vocab.MEETING_TYPES))
+        if q.starts_after is not None:
+            ok &= a["start_min"][idx] >= q.starts_after
+        if q.starts_within is not None:
+            week_min = self._local_week_minute(q.now, a["zone"][idx])
+            starts = a["day"][idx].astype(np.int32) * 1440 + a["start_min"][idx]
+            ahead = (starts - week_min) % (7 * 1440)
+            ok &= ahead <= q.starts_within
+        return (kind != MEETING) | ok
+
+    def _local_week_minute(self, now, zone_codes):
+        """Minutes since local Sunday 00:00 at `now`, per row's time zone."""
+        out = np.zeros(len(zone_codes), dtype=np.int32)
+        for code in np.unique(zone_codes):
+            local = now.astimezone(self.zones[code])
+            minute = ((local.isoweekday() % 7) * 1440 + local.hour * 60 + local.minute)
+            out[zone_codes == code] = minute
+        return out
+
+    def _open_now(self, q, idx, kind):
+        a = self.a
+        week_min = self._local_week_minute(q.now, a["zone"][idx])
+        slot = week_min // cols.SLOT_MINUTES
+        hours = a["hours"][idx]
+        bit = (hours[np.arange(len(idx)), slot // 8] >> (7 - slot % 8).astype(np.uint8)) & 1
+        starts = a["day"][idx].astype(np.int32) * 1440 + a["start_min"][idx]
+        length = (a["end_min"][idx].astype(np.int32) - a["start_min"][idx]) % 1440
+        in_progress = (week_min - starts) % (7 * 1440) < length
+        return np.where(kind == MEETING, in_progress, bit.astype(bool))
+
+    def _capacity(self, q, idx):
+        """Open beds summed over the query's levels (all levels if none), and their age."""
+        a = self.a
+        rows = a["bed_row"][idx]
+        levels = [LEVEL_INDEX[c] for c in q.levels] or list(range(len(LEVEL_INDEX)))
+        beds = a["beds_open"][rows][:, levels]
+        known = np.isfinite(beds)
+        any_known = known.any(axis=1)
+        open_beds = np.where(any_known, np.where(known, beds, 0).sum(axis=1), np.nan)
+        reported = np.where(known, a["beds_reported"][rows][:, levels], np.inf).min(axis=1)
+        reported = np.where(any_known, reported, np.nan)
+        return open_beds.astype(np.float64), reported
+
+    def _components(self, q, idx, dist, open_beds, reported):
+        a = self.a
+        kind = a["kind"][idx]
+        is_fac = kind == FACILITY
+        scale = np.array([ranking.DISTANCE_SCALE_M[k] for k in vocab.KINDS])[kind]
+        out = {"distance": ranking.distance_component(dist, scale)}
+        age_h = (q.now.timestamp() - reported) / 3600.0
+        out["capacity"] = np.where(is_fac, ranking.capacity_component(open_beds, age_h), np.nan)
+        if q.payment:
+            out["payment"] = np.where(is_fac, self._payment(q, idx), np.nan)
+        if q.levels:
+            exact = _any_bits(a["bits_levels"][idx], q.levels_primary, vocab.LEVELS_OF_CARE)
+            value = np.where(exact, ranking.LEVEL_EXACT, ranking.LEVEL_RELATED)
+            out["level_of_care"] = np.where(is_fac, value, np.nan)
+        return out
+
+    def _payment(self, q, idx):
+        bits = self.a["bits_payment"][idx]
+        if not q.uninsured:
+            return _any_bits(bits, q.payment, vocab.PAYMENT).astype(float)
+        value = np.zeros(len(idx))
+        for code in q.payment:
+            has = _any_bits(bits, (code,), vocab.PAYMENT)
+            value = np.maximum(value, np.where(has, ranking.payment_value({code}, True), 0.0))
+        return value
+
+    @staticmethod
+    def _top(score, dist, id_rank, k):
+        """Positions of the best k by (score desc, distance, id), ties at the edge kept."""
+        if len(score) > 4 * k:
+            kth = np.partition(-score, k - 1)[k - 1]
+            cand = np.nonzero(-score <= kth)[0]
+        else:
+            cand = np.arange(len(score))
+        order = np.lexsort((id_rank[cand], dist[cand], -score[cand]))
+        return cand[order]
+
+
+def epoch_to_iso(value):
+    if not np.isfinite(value):
+        return None
+    return datetime.fromtimestamp(float(value), timezone.utc).isoformat().replace("+00:00", "Z")

@@ -1,0 +1,1 @@
+"""The indexer: loads directory files into the search store and swaps atomically."""

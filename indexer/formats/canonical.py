@@ -1,0 +1,45 @@
+"""Our own format (docs/data-format.md): NDJSON, one record a line, or a JSON array.
+
+Row numbers are line numbers for NDJSON and 1-based array positions for JSON arrays, so a
+rejected row can be found in the file by the number the report gives.
+"""
+import json
+
+from indexer.problems import RowProblem
+
+SUFFIXES = (".ndjson", ".jsonl", ".json")
+
+
+def detect(path, head):
+    if not path.endswith(SUFFIXES) or path.endswith("manifest.json"):
+        return False
+    text = head.lstrip()
+    if path.endswith(".json"):
+        # A canonical array holds objects carrying our `kind` discriminator.
+        return text.startswith(b"[") and b'"kind"' in head
+    return text.startswith(b"{") or text == b""
+
+
+def read(path, transform=None):
+    with open(path, encoding="utf-8") as fh:
+        if path.endswith(".json"):
+            try:
+                rows = json.load(fh)
+            except json.JSONDecodeError as exc:
+                yield exc.lineno, RowProblem({"_file": [f"invalid JSON: {exc.msg}"]})
+                return
+            if not isinstance(rows, list):
+                yield 0, RowProblem({"_file": ["a canonical .json file must hold an array"]})
+                return
+            for number, row in enumerate(rows, start=1):
+                yield number, transform(row) if transform else row
+            return
+        for number, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield number, RowProblem({"_row": [f"invalid JSON: {exc.msg}"]})
+                continue
+            yield number, transform(row) if transform else row
