@@ -200,9 +200,10 @@ PAYMENT_PROFILES = {
     "charity": (10, ("free", "state_funded", "payment_assistance", "medicaid")),
     "veterans": (5, ("va", "military", "private", "medicaid")),
 }
+# Hours of facilities without beds; half the outpatient clinics also open on Saturday morning.
 OTP_HOURS = ((range(1, 6), "05:30", "13:30"), ((6,), "06:00", "10:00"), ((0,), "07:00", "09:00"))
 CLINIC_HOURS = (((1, 2, 3, 4), "08:00", "20:00"), ((5,), "08:00", "17:00"))
-SATURDAY_MORNING = ((6,), "09:00", "13:00")
+CLINIC_SATURDAY = ((6,), "09:00", "13:00")
 
 MEETING_TIMES = ("06:30", "07:00", "07:30", "09:00", "10:00", "12:00", "12:15", "17:30", "18:00",
                  "18:30", "19:00", "19:00", "19:30", "19:30", "20:00", "20:30")
