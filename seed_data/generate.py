@@ -1,13 +1,10 @@
-"""Write the demo directory in seed_data/ (DESIGN §7): four NDJSON files and a manifest.
+"""Write the demo directory in seed_data/ (DESIGN §7): four NDJSON files and manifest.json.
 
-The demo must work the moment it starts, with records near real Chicago-area towns, so this script
-generates a few hundred plausible but fictional records in our canonical format
-(docs/data-format.md). Generating them, rather than keeping hand-written files, keeps every value
-inside the vocabularies of `directory_service.vocab` and makes the files byte-for-byte reproducible:
-a fixed random seed, no clock, standard library only. The tables it draws from are in `names.py`.
-
-Bed `reported_at` times are written relative to AS_OF; the indexer shifts them by (now - as_of) so
-freshness looks realistic whenever the demo runs. Run: `python -m seed_data.generate`.
+The demo must work the moment it starts, so this writes a few hundred fictional records near real
+Chicago-area towns in our canonical format (docs/data-format.md). Generated rather than hand-written,
+every value stays inside `directory_service.vocab` and the files are byte-for-byte reproducible (fixed
+seed, no clock, standard library only). Bed `reported_at` times are relative to AS_OF; the indexer
+shifts them by (now - as_of). Tables live in `names.py`. Run: `python -m seed_data.generate`.
 """
 import json
 import math
@@ -143,16 +140,12 @@ def bed_row(rng, level, population, force=None):
 
 
 def beds(rng, levels, genders, youth, force):
+    """Bed rows for the bed-bearing levels: one per population served, men and women often apart."""
     rows = []
     for level in (lv for lv in levels if lv in names.BED_LEVELS):
-        if youth:
-            pops = ("adolescents",)
-        elif genders != "any":
-            pops = (f"adult_{genders}",)
-        elif force or rng.random() < (0.6 if level.endswith("WM") else 0.3):
-            pops = ("adult_men", "adult_women")
-        else:
-            pops = ("adult_any",)
+        split = force or rng.random() < (0.6 if level.endswith("WM") else 0.3)
+        pops = (("adolescents",) if youth else (f"adult_{genders}",) if genders != "any"
+                else ("adult_men", "adult_women") if split else ("adult_any",))
         rows += [bed_row(rng, level, pop, force if (level, pop) == ("3.7-WM", "adult_men") else None)
                  for pop in pops]
     return rows
@@ -167,13 +160,9 @@ def facility(rng, used, n, arch, town, genders, anchor=None, levels=None):
     rec["phones"]["intake"] = phone(rng, town)
     if arch in ("detox", "hospital", "otp") and rng.random() < 0.4:
         rec["phones"]["hotline"] = phone(rng, town)
-    if any(lv in names.BED_LEVELS for lv in levels):
-        rec["hours"] = OPEN_24_7
-    elif arch == "otp":
-        rec["hours"] = week(names.OTP_HOURS)
-    else:
-        saturday = (names.SATURDAY_MORNING,) if rng.random() < 0.5 else ()
-        rec["hours"] = week(names.CLINIC_HOURS + saturday)
+    clinic = names.CLINIC_HOURS + (names.CLINIC_SATURDAY,) * (rng.random() < 0.5)
+    rec["hours"] = (OPEN_24_7 if any(lv in names.BED_LEVELS for lv in levels)
+                    else week(names.OTP_HOURS if arch == "otp" else clinic))
     meds = [m for m, p in zip(vocab.MEDICATIONS, names.MED_ODDS[arch]) if rng.random() < p]
     profiles = ("public", "mixed") if anchor is not None else tuple(names.PAYMENT_PROFILES)
     profile = rng.choices(profiles, [names.PAYMENT_PROFILES[p][0] for p in profiles])[0]
@@ -243,6 +232,8 @@ def meeting(rng, used, n, fellowship, town, day, attendance):
         r = rng.random()  # a tenth dial-in only, two fifths both, the rest a link only
         conference_url = None if r < 0.1 else f"https://example.org/meet/{slug(name)}-{n:03d}"
         conference_phone = phone(rng, town) if r < 0.5 else None
+    if online:
+        rec["location_precision"] = "city"
     rec.update(phones={}, website=rec["website"] if rng.random() < 0.2 else None, languages=lang,
                fellowship=fellowship, day=day, time=start.strftime("%H:%M"),
                end_time=(start + timedelta(minutes=90 if long else 60)).strftime("%H:%M"),
@@ -323,8 +314,7 @@ def main():
                 "description": "Fictional demo directory around Naperville, Aurora, Joliet, Rolling "
                                "Meadows, Elgin and Chicago, written by seed_data/generate.py. Bed "
                                "reported_at times are relative to as_of; shift them by (now - as_of)."}
-    text = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
-    (OUT / "manifest.json").write_text(text, encoding="utf-8")
+    (OUT / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
 
 
 if __name__ == "__main__":

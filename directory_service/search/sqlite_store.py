@@ -9,6 +9,7 @@ import os
 import re
 import sqlite3
 import threading
+from datetime import timezone
 
 import numpy as np
 
@@ -19,6 +20,7 @@ from directory_service.search.vector_search import VectorIndex, epoch_to_iso
 SELECT_COLUMNS = "SELECT name, header, data FROM columns"
 SELECT_META = "SELECT key, value FROM meta"
 SELECT_BY_ID = "SELECT doc FROM records WHERE id = ?"
+SCAN = "SELECT doc FROM records {where} ORDER BY id"
 SELECT_BY_ROWIDS = "SELECT rowid, doc FROM records WHERE rowid IN ({marks})"
 # Text matches inside the search's bounding box, through the R*Tree.
 TEXT_IN_BOX = """
@@ -115,6 +117,25 @@ class SqliteStore(SearchStore):
     def get(self, record_id):
         row = self._snapshot().db.execute(SELECT_BY_ID, (record_id,)).fetchone()
         return json.loads(row[0]) if row else None
+
+    def scan(self, kinds=(), modified_after=None):
+        clauses, params = [], []
+        if kinds:
+            clauses.append(f"kind IN ({','.join('?' * len(kinds))})")
+            params += list(kinds)
+        if modified_after is not None:
+            # ISO 8601 UTC strings ("...Z") compare in time order.
+            clauses.append("json_extract(doc, '$.updated_at') > ?")
+            params.append(modified_after.astimezone(timezone.utc).isoformat()
+                          .replace("+00:00", "Z"))
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        # A connection of its own, so a long export does not hold up searches.
+        db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+        try:
+            for (doc,) in db.execute(SCAN.format(where=where), params):
+                yield json.loads(doc)
+        finally:
+            db.close()
 
     def health(self):
         try:

@@ -101,5 +101,21 @@ class SearchStore(abc.ABC):
     def health(self) -> dict:
         """{"ok": bool, "detail": str, "records": int|None}: for /readyz."""
 
+    @abc.abstractmethod
+    def scan(self, kinds=(), modified_after=None):
+        """Every record (active or not) of `kinds` (all if empty), in id order, streamed.
+
+        `modified_after` (an aware datetime) keeps records whose `updated_at` is later.
+        """
+
+    def live_beds_changed(self, facility_id, figures):
+        """Push one facility's current live bed figures into the index.
+
+        `figures` is {level_of_care: {"open": int|None, "reported_at": iso|None}}, open
+        beds already net of active holds. The embedded store reads the availability
+        database itself, so its implementation does nothing; Elasticsearch writes a
+        partial update.
+        """
+
     def close(self):
         """Release connections; the default has none."""
