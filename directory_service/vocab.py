@@ -154,7 +154,10 @@ def expand_levels(requested):
     primary, related = [], []
     for code in requested:
         if code in LEVELS_OF_CARE:
+            # Codes shared by both editions (3.7, 4) keep their 3rd-edition meaning and
+            # reach the withdrawal-management level the 4th edition folds into them.
             primary.append(code)
+            related.extend(ASAM4_CROSSWALK.get(code, ())[1:])
         elif code in ASAM4_CROSSWALK:
             mapped = ASAM4_CROSSWALK[code]
             primary.append(mapped[0])
