@@ -1,0 +1,149 @@
+"""The Elasticsearch index template, and how a record becomes a document under it.
+
+The mapping is `dynamic: strict`, so a document with a field the mapping does not name is
+refused instead of silently growing the index. Every filter vocabulary is a `keyword`, the
+location a `geo_point`, the full record rides along in `_source` (`record`, not indexed)
+so `get` returns it unchanged, and bed figures sit one sub-object per level of care so the
+ranking script can read open beds for exactly the requested levels from doc values.
+"""
+import numpy as np
+
+from directory_service import vocab
+from directory_service.search import columns as cols
+
+# Elasticsearch reads dots in field names as object paths, so "3.7-WM" is stored as "3_7-WM".
+LEVEL_KEYS = {code: code.replace(".", "_") for code in vocab.LEVELS_OF_CARE}
+DEFAULT_ZONE = "America/Chicago"
+WEEK_MINUTES = 7 * 1440
+
+KEYWORD = {"type": "keyword"}
+SHORT = {"type": "short"}
+ENGLISH_TEXT = {"type": "text", "analyzer": "english"}
+BED_FIGURE = {"properties": {"open": {"type": "integer"}, "reported_at": {"type": "date"}}}
+
+MAPPING = {
+    "dynamic": "strict",
+    "properties": {
+        "id": KEYWORD,
+        "kind": KEYWORD,
+        "name": ENGLISH_TEXT,
+        "description": ENGLISH_TEXT,
+        "place": ENGLISH_TEXT,
+        "location": {"type": "geo_point"},
+        "active": {"type": "boolean"},
+        "updated_at": {"type": "date"},
+        "languages": KEYWORD,
+        "zone": KEYWORD,
+        # Open half-hour slots of the local week (0 = Sunday 00:00), as columns.week_bitmap.
+        "hours_slots": SHORT,
+        # Treatment facilities.
+        "levels_of_care": KEYWORD,
+        "payment": KEYWORD,
+        "settings": KEYWORD,
+        "medications": KEYWORD,
+        "programs": KEYWORD,
+        "gender": KEYWORD,
+        "min_age": SHORT,
+        "max_age": SHORT,
+        "flags": KEYWORD,
+        "beds_by_level": {"properties": {key: BED_FIGURE for key in LEVEL_KEYS.values()}},
+        # Meetings: minutes after local midnight, and after local Sunday 00:00.
+        "fellowship": KEYWORD,
+        "day": {"type": "byte"},
+        "start_min": SHORT,
+        "end_min": SHORT,
+        "start_week": SHORT,
+        "end_week": SHORT,
+        "attendance": KEYWORD,
+        "types": KEYWORD,
+        # Naloxone and take-back sites.
+        "site_type": KEYWORD,
+        "record": {"type": "object", "enabled": False},
+    },
+}
+
+
+def index_template(prefix, shards=1, replicas=0):
+    """The composable index template every `<prefix>-<timestamp>` index is created from."""
+    return {
+        "index_patterns": [f"{prefix}-*"],
+        # Above the built-in templates (priority 100..) so ours wins for our indices.
+        "priority": 500,
+        "template": {
+            "settings": {"number_of_shards": shards, "number_of_replicas": replicas},
+            "mappings": MAPPING,
+        },
+    }
+
+
+def place_text(record):
+    """The words of a record's place, as the embedded store's FTS `place` column."""
+    address = record.get("address") or {}
+    parts = [address.get("city"), record.get("location_name"), record.get("fellowship")]
+    return " ".join(p for p in parts if p)
+
+
+def _iso(epoch):
+    from directory_service.search.vector_search import epoch_to_iso
+
+    return epoch_to_iso(epoch)
+
+
+def beds_by_level(beds):
+    """{level key: {open, reported_at}} for levels with a known figure (columns.bed_levels)."""
+    return {LEVEL_KEYS[level]: {"open": int(available), "reported_at": _iso(at)}
+            for level, (available, at) in cols.bed_levels(beds).items()}
+
+
+def document(record):
+    """The indexed document of one validated record."""
+    hours = record.get("hours") or {}
+    slots = np.unpackbits(cols.week_bitmap(hours))[:cols.SLOTS_PER_WEEK]
+    doc = {
+        "id": record["id"], "kind": record["kind"], "name": record["name"],
+        "description": record.get("description") or "", "place": place_text(record),
+        "location": {"lat": record["location"]["lat"], "lon": record["location"]["lon"]},
+        "active": bool(record.get("active", True)), "updated_at": record.get("updated_at"),
+        "languages": list(record.get("languages") or ()),
+        "zone": record.get("timezone") or DEFAULT_ZONE,
+        "hours_slots": [int(s) for s in np.flatnonzero(slots)],
+        "record": record,
+    }
+    kind = record["kind"]
+    if kind == "treatment_facility":
+        doc.update(_facility(record))
+    elif kind == "meeting":
+        doc.update(_meeting(record))
+    elif record.get("site_type"):
+        doc["site_type"] = record["site_type"]
+    return doc
+
+
+def _facility(record):
+    pops = record.get("populations") or {}
+    return {
+        "levels_of_care": list(record.get("levels_of_care") or ()),
+        "payment": list(record.get("payment") or ()),
+        "settings": list(record.get("settings") or ()),
+        "medications": list(record.get("medications") or ()),
+        "programs": [p for p in vocab.POPULATION_PROGRAMS if pops.get(p)],
+        "gender": pops.get("genders") or "any",
+        # Absent bounds are open, as in the embedded store's columns.
+        "min_age": pops.get("min_age") or 0,
+        "max_age": 999 if pops.get("max_age") is None else pops["max_age"],
+        "flags": [f for f in cols.FLAGS if record.get(f)],
+        "beds_by_level": beds_by_level(record.get("beds") or ()),
+    }
+
+
+def _meeting(record):
+    start = cols.hhmm_minutes(record["time"])
+    end = cols.hhmm_minutes(record["end_time"]) if record.get("end_time") else start + 60
+    start_week = record["day"] * 1440 + start
+    return {
+        "fellowship": record["fellowship"], "day": record["day"],
+        "start_min": start, "end_min": end,
+        # A meeting past midnight ends after its start in week minutes, never before.
+        "start_week": start_week, "end_week": start_week + (end - start) % 1440,
+        "attendance": record["attendance"], "types": list(record.get("types") or ()),
+    }

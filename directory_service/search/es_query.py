@@ -1,0 +1,171 @@
+"""SearchQuery → Elasticsearch request body, as pure functions (no client, no I/O).
+
+The filter semantics are those of `vector_search.py`: OR within a group (`terms`), AND
+across groups (`bool.filter`), and a filter that concerns one kind lets every other kind
+through. Local-time filters (open now, starts within) are computed from `query.now` once
+per time zone present in the index, because the documents hold local week minutes.
+"""
+import re
+from zoneinfo import ZoneInfo
+
+from directory_service.search import columns as cols
+from directory_service.search.es_mapping import DEFAULT_ZONE, WEEK_MINUTES
+from directory_service.search.es_scoring import SCORE_SCRIPT, level_fields, script_params
+
+# Elasticsearch's default index.max_result_window: from + size may not exceed it.
+MAX_RESULT_WINDOW = 10_000
+SOURCE_FIELDS = ["record", "beds_by_level"]
+TEXT_FIELDS = ["name", "description", "place"]
+WORD = re.compile(r"\w+", re.UNICODE)
+MAX_WORDS = 12
+FACILITY = ("treatment_facility",)
+MEETING = ("meeting",)
+SITES = ("naloxone_site", "takeback_site")
+FLAG_FIELDS = (("accepts_moud", "accepts_clients_on_moud"), ("walk_in", "walk_in"),
+               ("intake_24_7", "intake_24_7"), ("police_dropoff", "accepts_police_or_peer_dropoff"))
+
+
+def _terms(field, values):
+    return {"terms": {field: list(values)}}
+
+
+def _any(*clauses):
+    return {"bool": {"should": list(clauses), "minimum_should_match": 1}}
+
+
+def _only_for(kinds, *clauses):
+    """`clauses` must hold for records of `kinds`; records of other kinds pass."""
+    return _any({"bool": {"must_not": [_terms("kind", kinds)]}},
+                {"bool": {"filter": [_terms("kind", kinds), *clauses]}})
+
+
+def local_week_minute(now, zone):
+    """Minutes since local Sunday 00:00 at `now` in `zone` (as vector_search)."""
+    local = now.astimezone(ZoneInfo(zone))
+    return (local.isoweekday() % 7) * 1440 + local.hour * 60 + local.minute
+
+
+def _per_zone(zones, now, clause_for):
+    """One should-clause per zone: the zone's records, tested at the zone's local time."""
+    return _any(*({"bool": {"filter": [{"term": {"zone": z}},
+                                       clause_for(local_week_minute(now, z))]}}
+                  for z in zones))
+
+
+def _in_progress(week_min):
+    # A meeting is on when start <= now < end, or, across Saturday midnight, end > now + week.
+    return _any({"bool": {"filter": [{"range": {"start_week": {"lte": week_min}}},
+                                     {"range": {"end_week": {"gt": week_min}}}]}},
+                {"range": {"end_week": {"gt": week_min + WEEK_MINUTES}}})
+
+
+def _starts_within(within):
+    def clause(week_min):
+        end = week_min + within
+        if end < WEEK_MINUTES:
+            return {"range": {"start_week": {"gte": week_min, "lte": end}}}
+        return _any({"range": {"start_week": {"gte": week_min}}},
+                    {"range": {"start_week": {"lte": end - WEEK_MINUTES}}})
+    return clause
+
+
+def text_filters(text):
+    """Every word must match name, description or place, as a prefix (as the FTS5 store)."""
+    return [{"multi_match": {"query": word, "type": "phrase_prefix", "fields": TEXT_FIELDS,
+                             "zero_terms_query": "all"}}
+            for word in WORD.findall(text)[:MAX_WORDS]]
+
+
+def _facility_filters(q):
+    out = [_terms(field, values) for field, values in (
+        ("levels_of_care", q.levels), ("payment", q.payment), ("settings", q.settings),
+        ("medications", q.medications), ("programs", q.programs)) if values]
+    if q.gender:
+        out.append(_terms("gender", ("any", q.gender)))
+    if q.age is not None:
+        out += [{"range": {"min_age": {"lte": q.age}}}, {"range": {"max_age": {"gte": q.age}}}]
+    out += [{"term": {"flags": flag}} for name, flag in FLAG_FIELDS if getattr(q, name)]
+    if q.has_open_beds:
+        open_fields, _ = level_fields(q)
+        out.append(_any(*({"range": {f: {"gt": 0}}} for f in open_fields)))
+    return out
+
+
+def _meeting_filters(q, zones):
+    out = [_terms(field, values) for field, values in (
+        ("fellowship", q.fellowships), ("day", q.days), ("attendance", q.attendance),
+        ("types", q.types)) if values]
+    if q.starts_after is not None:
+        out.append({"range": {"start_min": {"gte": q.starts_after}}})
+    if q.starts_within is not None:
+        out.append(_per_zone(zones, q.now, _starts_within(q.starts_within)))
+    return out
+
+
+def filters(q, zones=(DEFAULT_ZONE,)):
+    """The hard filters of one query, as a list for `bool.filter`."""
+    out = [{"term": {"active": True}},
+           {"geo_distance": {"distance": f"{q.radius_m}m",
+                             "location": {"lat": q.lat, "lon": q.lon}}}]
+    if q.kinds:
+        out.append(_terms("kind", q.kinds))
+    if q.q:
+        out += text_filters(q.q)
+    facility = _facility_filters(q)
+    if facility:
+        out.append(_only_for(FACILITY, *facility))
+    if q.languages:
+        out.append(_terms("languages", q.languages))
+    meeting = _meeting_filters(q, zones)
+    if meeting:
+        out.append(_only_for(MEETING, *meeting))
+    if q.site_types:
+        out.append(_only_for(SITES, _terms("site_type", q.site_types)))
+    if q.open_now:
+        slot = _per_zone(zones, q.now, lambda m: {"term": {"hours_slots": m // cols.SLOT_MINUTES}})
+        out.append(_any({"bool": {"must_not": [_terms("kind", MEETING)], "filter": [slot]}},
+                        {"bool": {"filter": [_terms("kind", MEETING),
+                                             _per_zone(zones, q.now, _in_progress)]}}))
+    return out
+
+
+def sort_clause(q):
+    """Score first, then distance, then id: the same deterministic order as the embedded store."""
+    return [{"_score": {"order": "desc"}},
+            {"_geo_distance": {"location": {"lat": q.lat, "lon": q.lon}, "order": "asc",
+                               "unit": "m", "distance_type": "arc"}},
+            {"id": {"order": "asc"}}]
+
+
+def build_search_body(query, settings, zones=(DEFAULT_ZONE,)):
+    """The request body of one search page; `zones` are the time zones the index holds."""
+    size = min(query.per_page, settings.max_per_page)
+    start = query.offset
+    if start + size > MAX_RESULT_WINDOW:
+        # Past the window only the total is answered; exports page with search_after.
+        start, size = 0, 0
+    return {
+        "query": {"script_score": {
+            "query": {"bool": {"filter": filters(query, zones)}},
+            "script": {"source": SCORE_SCRIPT, "params": script_params(query)},
+        }},
+        "sort": sort_clause(query),
+        "from": start,
+        "size": size,
+        "track_total_hits": True,
+        "_source": SOURCE_FIELDS,
+    }
+
+
+def build_scan_body(kinds=(), modified_after_iso=None, after=None, size=1000):
+    """One page of an export in id order (with a point in time), after the `after` id."""
+    clauses = []
+    if kinds:
+        clauses.append(_terms("kind", kinds))
+    if modified_after_iso is not None:
+        clauses.append({"range": {"updated_at": {"gt": modified_after_iso}}})
+    body = {"query": {"bool": {"filter": clauses}}, "sort": [{"id": {"order": "asc"}}],
+            "size": size, "_source": ["record"], "track_total_hits": False}
+    if after is not None:
+        body["search_after"] = [after]
+    return body

@@ -1,0 +1,181 @@
+"""The Elasticsearch store: the only module on the API side that talks to the cluster.
+
+Creating the store never connects, so the app starts while the cluster is down; every
+call translates "cannot answer now" (connection refused, timeout, no alias yet, a server
+of an unsupported version) into `StoreUnavailable`, which the API turns into a 503
+problem response. Request bodies come from `es_query`, hits are explained by `es_scoring`.
+"""
+import logging
+import time
+from contextlib import contextmanager
+from datetime import timezone
+
+from elasticsearch import ApiError, ConflictError, Elasticsearch, NotFoundError, TransportError
+
+from directory_service.search.es_mapping import DEFAULT_ZONE, LEVEL_KEYS
+from directory_service.search.es_query import build_scan_body, build_search_body
+from directory_service.search.es_scoring import components_of
+from directory_service.search.es_writer import ElasticsearchIndexWriter  # noqa: F401 (re-export)
+from directory_service.search.store import Hit, SearchResult, SearchStore, StoreUnavailable
+from directory_service.search.vector_search import epoch_to_iso
+
+log = logging.getLogger(__name__)
+SUPPORTED_MAJOR = 8
+# Index meta (time zones, record count) is re-read this often, so a swap is noticed.
+META_TTL_S = 30.0
+CONFLICT_RETRIES = 5
+SCAN_KEEP_ALIVE = "2m"
+
+
+def make_client(url, timeout_s):
+    """A client that does not connect until its first request."""
+    return Elasticsearch(url, request_timeout=timeout_s, max_retries=1, retry_on_timeout=False)
+
+
+def check_version(info):
+    """The server's version string, or StoreUnavailable when this client cannot use it."""
+    number = info["version"]["number"]
+    if int(number.split(".")[0]) != SUPPORTED_MAJOR:
+        raise StoreUnavailable(f"Elasticsearch {number} is not supported; "
+                               f"this service needs {SUPPORTED_MAJOR}.x")
+    return number
+
+
+@contextmanager
+def engine_errors(action):
+    """Turn the cluster's "cannot answer now" into StoreUnavailable; other errors pass."""
+    try:
+        yield
+    except TransportError as exc:
+        raise StoreUnavailable(f"Elasticsearch unreachable during {action}: "
+                               f"{type(exc).__name__}") from None
+    except ApiError as exc:
+        if exc.meta.status >= 500 or exc.meta.status == 429 or exc.error in (
+                "index_not_found_exception", "product_check_exception"):
+            raise StoreUnavailable(f"Elasticsearch cannot {action}: {exc.error}") from None
+        raise
+
+
+def hits_from_response(response, query):
+    """A search response (Elasticsearch's format) → SearchResult with explained hits."""
+    hits = []
+    for raw in response["hits"]["hits"]:
+        record, beds = raw["_source"]["record"], raw["_source"].get("beds_by_level") or {}
+        distance_m = float(raw["sort"][1])
+        components, open_beds, reported = components_of(record, beds, distance_m, query)
+        capacity = None
+        if record["kind"] == "treatment_facility":
+            capacity = {"open": open_beds,
+                        "reported_at": None if reported is None else epoch_to_iso(reported)}
+        shown = {k: None if v is None else round(v, 4) for k, v in components.items()}
+        hits.append(Hit(record, distance_m, float(raw["_score"]), shown, capacity))
+    return SearchResult(response["hits"]["total"]["value"], hits)
+
+
+class ElasticsearchStore(SearchStore):
+    name = "elasticsearch"
+
+    def __init__(self, client, settings):
+        self.client, self.settings = client, settings
+        self.alias = settings.elasticsearch_index_prefix
+        self._version_ok = False
+        self._meta, self._meta_at = None, 0.0
+
+    @classmethod
+    def from_settings(cls, settings):
+        return cls(make_client(settings.elasticsearch_url, settings.elasticsearch_timeout_s),
+                   settings)
+
+    def _ready(self):
+        if not self._version_ok:
+            with engine_errors("report its version"):
+                check_version(self.client.info())
+            self._version_ok = True
+
+    def _index_meta(self):
+        """The live index's `_meta` (time zones held, record count), cached briefly."""
+        if self._meta is None or time.monotonic() - self._meta_at > META_TTL_S:
+            with engine_errors("read the index mapping"):
+                mappings = self.client.indices.get_mapping(index=self.alias)
+            metas = [m["mappings"].get("_meta") or {} for m in mappings.values()]
+            self._meta, self._meta_at = (metas[0] if metas else {}), time.monotonic()
+        return self._meta
+
+    def search(self, query):
+        self._ready()
+        zones = tuple(self._index_meta().get("zones") or (DEFAULT_ZONE,))
+        body = build_search_body(query, self.settings, zones)
+        with engine_errors("search"):
+            response = self.client.search(index=self.alias, body=body)
+        return hits_from_response(response, query)
+
+    def get(self, record_id):
+        self._ready()
+        try:
+            with engine_errors("get a record"):
+                found = self.client.get(index=self.alias, id=record_id, source_includes=["record"])
+        except NotFoundError:
+            return None
+        return found["_source"]["record"]
+
+    def health(self):
+        try:
+            with engine_errors("report its health"):
+                version = check_version(self.client.info())
+                if not self.client.indices.exists_alias(name=self.alias):
+                    return {"ok": False, "records": None,
+                            "detail": f"no index behind alias {self.alias!r}: run the indexer"}
+                records = self.client.count(index=self.alias)["count"]
+        except StoreUnavailable as exc:
+            return {"ok": False, "detail": str(exc), "records": None}
+        return {"ok": True, "records": records,
+                "detail": f"Elasticsearch {version}, alias {self.alias}"}
+
+    def scan(self, kinds=(), modified_after=None):
+        self._ready()
+        after_iso = None
+        if modified_after is not None:
+            after_iso = modified_after.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+        with engine_errors("open a point in time"):
+            pit = self.client.open_point_in_time(index=self.alias, keep_alive=SCAN_KEEP_ALIVE)["id"]
+        after = None
+        try:
+            while True:
+                body = build_scan_body(kinds, after_iso, after)
+                body["pit"] = {"id": pit, "keep_alive": SCAN_KEEP_ALIVE}
+                with engine_errors("export"):
+                    page = self.client.search(body=body)
+                pit = page.get("pit_id", pit)
+                rows = page["hits"]["hits"]
+                for row in rows:
+                    yield row["_source"]["record"]
+                if len(rows) < body["size"]:
+                    return
+                after = rows[-1]["sort"][0]
+        finally:
+            with engine_errors("close a point in time"):
+                self.client.close_point_in_time(id=pit)
+
+    def live_beds_changed(self, facility_id, figures):
+        """Partial update of one facility's bed figures, retried on a concurrent write."""
+        update = {"beds_by_level": {LEVEL_KEYS[level]: {"open": f.get("open"),
+                                                        "reported_at": f.get("reported_at")}
+                                    for level, f in figures.items()}}
+        for _attempt in range(CONFLICT_RETRIES):
+            try:
+                with engine_errors("update live beds"):
+                    current = self.client.get(index=self.alias, id=facility_id,
+                                              source_includes=["id"])
+                    self.client.update(index=self.alias, id=facility_id, doc=update,
+                                       if_seq_no=current["_seq_no"],
+                                       if_primary_term=current["_primary_term"])
+                return True
+            except NotFoundError:
+                log.warning("live beds for a facility not in the index were not pushed")
+                return False
+            except ConflictError:
+                continue
+        raise StoreUnavailable(f"live bed update kept conflicting after {CONFLICT_RETRIES} tries")
+
+    def close(self):
+        self.client.close()

@@ -1,0 +1,163 @@
+"""Builds a new versioned Elasticsearch index and swaps the alias to it in one step.
+
+The same interface as `SqliteIndexWriter`: a context manager, `add`, `commit(meta)`, `abort`
+and `duplicates`. Documents go in through `helpers.streaming_bulk` into `<prefix>-<UTC
+timestamp>` with refresh off; a document Elasticsearch refuses is reported per record in
+`item_errors` and fails the run. Live bed figures are re-read from the availability
+database just before the swap, because they are not in the source files at all. Any
+failure deletes the new index and leaves the alias, and so the serving index, untouched.
+"""
+import logging
+import re
+from datetime import datetime, timezone
+
+from elasticsearch import helpers
+
+from directory_service.search import es_mapping
+from directory_service.search.store import IndexRejected
+
+log = logging.getLogger(__name__)
+CHUNK = 500
+
+
+def bulk_failures(results):
+    """(record id, reason) for every refused item of streaming_bulk's (ok, item) pairs."""
+    failures = []
+    for ok, item in results:
+        if ok:
+            continue
+        (op,) = item.values()
+        error = op.get("error") or {}
+        reason = error.get("reason", str(error)) if isinstance(error, dict) else str(error)
+        kind = error.get("type", "error") if isinstance(error, dict) else "error"
+        failures.append((op.get("_id"), f"{kind}: {reason}"))
+    return failures
+
+
+def swap_alias(indices, alias, new_index, keep_versions):
+    """Point `alias` at `new_index` in one atomic update; delete versions beyond the newest
+    `keep_versions`. `indices` is a client's `indices` namespace. Returns the deleted names."""
+    current = list(indices.get_alias(name=alias, ignore_unavailable=True)) \
+        if indices.exists_alias(name=alias) else []
+    actions = [{"remove": {"index": name, "alias": alias}} for name in current]
+    actions.append({"add": {"index": new_index, "alias": alias}})
+    indices.update_aliases(actions=actions)
+    version = re.compile(rf"^{re.escape(alias)}-\d{{8}}t\d{{12}}$")
+    versions = sorted(name for name in indices.get(index=f"{alias}-*") if version.match(name))
+    stale = [name for name in versions[:-max(1, keep_versions)] if name != new_index]
+    if stale:
+        indices.delete(index=",".join(stale))
+    return stale
+
+
+def live_figures(settings):
+    """Current bed figures from the availability database, or None where it does not exist yet."""
+    try:
+        from directory_service.availability.figures import current_figures
+    except ImportError:
+        return None
+    return current_figures(settings)
+
+
+class ElasticsearchIndexWriter:
+    def __init__(self, client, settings, now=None):
+        self.client, self.settings = client, settings
+        self.alias = settings.elasticsearch_index_prefix
+        stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%dt%H%M%S%f")
+        self.index = f"{self.alias}-{stamp}"
+        self.duplicates, self.item_errors = [], []
+        self.count = 0
+        self._seen, self._zones, self._buffer = set(), set(), []
+        self._created = False
+
+    @classmethod
+    def from_settings(cls, settings):
+        from directory_service.search.es_store import make_client
+
+        return cls(make_client(settings.elasticsearch_url,
+                               settings.elasticsearch_indexer_timeout_s), settings)
+
+    def __enter__(self):
+        from directory_service.search.es_store import check_version
+
+        check_version(self.client.info())
+        self.client.indices.put_index_template(
+            name=f"{self.alias}-template", **es_mapping.index_template(self.alias))
+        self.client.indices.create(index=self.index, settings={"refresh_interval": "-1"})
+        self._created = True
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if self._created:
+            self.abort()
+        return False
+
+    def add(self, record):
+        """Queue one validated record; a second record with the same id replaces the first."""
+        if record["id"] in self._seen:
+            self.duplicates.append(record["id"])
+        else:
+            self._seen.add(record["id"])
+            self.count += 1
+        self._zones.add(record.get("timezone") or es_mapping.DEFAULT_ZONE)
+        self._buffer.append({"_op_type": "index", "_index": self.index, "_id": record["id"],
+                             "_source": es_mapping.document(record)})
+        if len(self._buffer) >= CHUNK:
+            self._flush()
+
+    def _flush(self, actions=None):
+        actions, self._buffer = (actions if actions is not None else self._buffer), []
+        results = helpers.streaming_bulk(self.client, actions, chunk_size=CHUNK,
+                                         raise_on_error=False, max_retries=3)
+        return bulk_failures(results)
+
+    def commit(self, meta=None):
+        """Check, re-apply live beds, refresh, count, swap; return the number of records.
+
+        Raises IndexRejected (after deleting the new index) when any record was refused.
+        """
+        try:
+            return self._commit(meta)
+        except BaseException:
+            self.abort()
+            raise
+
+    def _commit(self, meta):
+        self.item_errors += self._flush()
+        if self.item_errors:
+            raise IndexRejected(f"Elasticsearch refused {len(self.item_errors)} records, "
+                                f"first {self.item_errors[0][0]}: {self.item_errors[0][1]}")
+        self._apply_live_beds()
+        self.client.indices.put_settings(index=self.index, settings={"refresh_interval": "1s"})
+        self.client.indices.refresh(index=self.index)
+        indexed = self.client.count(index=self.index)["count"]
+        if indexed != self.count:
+            raise IndexRejected(f"{indexed} documents in {self.index}, expected {self.count}")
+        self.client.indices.put_mapping(index=self.index, meta={
+            "zones": sorted(self._zones), "records": self.count,
+            "built_at": datetime.now(timezone.utc).isoformat(), **(meta or {})})
+        deleted = swap_alias(self.client.indices, self.alias, self.index,
+                             self.settings.elasticsearch_keep_versions)
+        self._created = False
+        log.info("alias %s now on %s (%d records); deleted %s", self.alias, self.index,
+                 self.count, ", ".join(deleted) or "nothing")
+        return self.count
+
+    def _apply_live_beds(self):
+        figures = live_figures(self.settings) or {}
+        updates = [{"_op_type": "update", "_index": self.index, "_id": facility_id,
+                    "doc": {"beds_by_level": {es_mapping.LEVEL_KEYS[level]: {
+                        "open": f.get("open"), "reported_at": f.get("reported_at")}
+                        for level, f in levels.items()}}}
+                   for facility_id, levels in figures.items() if facility_id in self._seen]
+        failures = self._flush(updates) if updates else []
+        if failures:
+            self.item_errors += failures
+            raise IndexRejected(f"live bed figures could not be applied to {len(failures)} "
+                                f"facilities, first {failures[0][0]}: {failures[0][1]}")
+
+    def abort(self):
+        """Delete the half-built index; the alias was never moved."""
+        if self._created:
+            self._created = False
+            self.client.indices.delete(index=self.index, ignore_unavailable=True)
