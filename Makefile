@@ -21,6 +21,7 @@ run: load
 	$(BIN)/gunicorn -c gunicorn.conf.py --bind $${BIND:-0.0.0.0:8000}
 
 test: $(STAMP)
+	bash scripts/install_browser.sh
 	bash scripts/test.sh
 
 seed: $(STAMP)

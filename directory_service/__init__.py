@@ -43,6 +43,11 @@ def create_app(settings=None, store=None):
     api.register_blueprint(search.blp)
     api.register_blueprint(resources.blp)
     app.register_blueprint(health.blp)
+    from directory_service import web
+    from directory_service.api import http_cache
+
+    http_cache.init_app(app, settings)
+    web.init_app(app)
     _serve_swagger_assets(app)
     errors.register(app)
     return app

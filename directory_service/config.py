@@ -55,6 +55,11 @@ class Settings:
     elasticsearch_indexer_timeout_s: float = 30.0
     # Availability database (bed reports, holds, keys): the store of record for live data.
     availability_path: str = "var/availability.sqlite"
+    # How long a writer waits for another writer's transaction before giving up (ms).
+    availability_busy_timeout_ms: int = 10_000
+    # Bed holds: default and longest life in minutes (a drive across the region, not a day).
+    hold_default_minutes: int = 120
+    hold_max_minutes: int = 240
     # Paging.
     default_per_page: int = 10
     max_per_page: int = 100
@@ -66,6 +71,10 @@ class Settings:
     geocoder_user_agent: str = "directory-service"
     # Origins allowed to call the API from a browser (CORS).
     cors_origins: tuple = field(default_factory=tuple)
+    # Shared-cache lifetime of search and record responses; ETags revalidate after it.
+    cache_max_age_s: int = 30
+    # The public page's "today" (meetings today) is a day in this zone.
+    site_timezone: str = "America/Chicago"
     log_level: str = "INFO"
 
     @classmethod
@@ -79,6 +88,10 @@ class Settings:
             elasticsearch_indexer_timeout_s=_float(
                 "ELASTICSEARCH_INDEXER_TIMEOUT_S", cls.elasticsearch_indexer_timeout_s),
             availability_path=_str("AVAILABILITY_PATH", cls.availability_path),
+            availability_busy_timeout_ms=_int(
+                "AVAILABILITY_BUSY_TIMEOUT_MS", cls.availability_busy_timeout_ms),
+            hold_default_minutes=_int("HOLD_DEFAULT_MINUTES", cls.hold_default_minutes),
+            hold_max_minutes=_int("HOLD_MAX_MINUTES", cls.hold_max_minutes),
             default_per_page=_int("DEFAULT_PER_PAGE", cls.default_per_page),
             max_per_page=_int("MAX_PER_PAGE", cls.max_per_page),
             fresh_hours=_float("FRESH_HOURS", cls.fresh_hours),
@@ -86,6 +99,8 @@ class Settings:
             geocoder=_str("GEOCODER", ""),
             geocoder_user_agent=_str("GEOCODER_USER_AGENT", cls.geocoder_user_agent),
             cors_origins=_list("CORS_ORIGINS"),
+            cache_max_age_s=_int("CACHE_MAX_AGE_S", cls.cache_max_age_s),
+            site_timezone=_str("SITE_TIMEZONE", cls.site_timezone),
             log_level=_str("LOG_LEVEL", cls.log_level),
         )
         settings = replace(settings, **overrides)
@@ -97,6 +112,8 @@ class Settings:
             raise ConfigError("DEFAULT_PER_PAGE must be between 1 and MAX_PER_PAGE")
         if not 0 < self.fresh_hours < self.stale_hours:
             raise ConfigError("FRESH_HOURS must be positive and below STALE_HOURS")
+        if not 1 <= self.hold_default_minutes <= self.hold_max_minutes:
+            raise ConfigError("HOLD_DEFAULT_MINUTES must be between 1 and HOLD_MAX_MINUTES")
         if self.geocoder not in ("", "nominatim"):
             raise ConfigError(f"GEOCODER must be empty or 'nominatim', got {self.geocoder!r}")
 

@@ -2,12 +2,13 @@
 import logging
 import math
 
-from flask import current_app
+from flask import current_app, jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from directory_service import beds, geo, vocab
+from directory_service.api import compact_view
 from directory_service.errors import ApiProblem
 from directory_service.schemas.search import SearchArgs, SearchResponseSchema
 from directory_service.search.store import SearchQuery
@@ -97,10 +98,13 @@ class Search(MethodView):
         settings = current_app.config["SETTINGS"]
         query, origin, result = run_search(args)
         lat, lon = geo.coarse(origin.lat, origin.lon)
-        return {
+        body = {
             "total": result.total, "page": query.page, "per_page": query.per_page,
             "total_pages": math.ceil(result.total / query.per_page),
             "origin": {"lat": lat, "lon": lon, "precision": origin.precision,
                        "label": origin.label if origin.precision in ("zip", "city") else "point"},
             "results": [hit_body(h, query.now, settings) for h in result.hits],
         }
+        if args["view"] == "compact":
+            return jsonify(compact_view.compact(body))
+        return body

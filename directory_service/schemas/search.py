@@ -70,6 +70,9 @@ class SearchArgs(Schema):
     site_type = _codes(vocab.SITE_TYPES, "Naloxone or take-back site types (any of).")
     page = fields.Integer(load_default=1, validate=validate.Range(1, 10_000))
     per_page = fields.Integer(validate=validate.Range(1, 100))
+    view = fields.String(load_default="full", validate=validate.OneOf(("full", "compact")), metadata={
+        "description": "'compact': only id, kind, name, distance_mi, score, beds_open, phones "
+                       "and address per hit (for phones on a weak signal)."})
 
     @validates_schema
     def _origin(self, data, **kwargs):

@@ -1,0 +1,46 @@
+"""The public lookup page: server-rendered, usable with JavaScript off, in English or Spanish.
+
+Everything the page loads comes from our own origin; the Content-Security-Policy set here
+makes the browser refuse anything else, so no font, script, map tile or image from a third
+party can learn that a person is looking for help. No cookie is set: the language travels
+in the URL (`?lang=es`).
+"""
+from flask import Blueprint, request
+from flask_babel import Babel
+
+SUPPORTED_LOCALES = ("en", "es")
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
+    "frame-ancestors 'none'; object-src 'none'")
+
+blp = Blueprint("web", __name__)
+
+
+def select_locale():
+    """`?lang=` first (the visible switch), then the browser's Accept-Language."""
+    chosen = request.args.get("lang")
+    if chosen in SUPPORTED_LOCALES:
+        return chosen
+    return request.accept_languages.best_match(SUPPORTED_LOCALES, "en")
+
+
+@blp.after_request
+def _page_headers(response):
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    # A tapped directions or website link must not tell the other site what was searched.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Permissions-Policy"] = "geolocation=(self), camera=(), microphone=()"
+    # Pages may hold a searcher's place: keep them out of shared caches.
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.vary.add("Accept-Language")
+    return response
+
+
+def init_app(app):
+    """Register the page, its translations and its view helpers on `app`."""
+    Babel(app, locale_selector=select_locale)
+    from directory_service.web import views  # noqa: F401  (routes attach to `blp`)
+
+    app.register_blueprint(blp)

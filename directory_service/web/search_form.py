@@ -1,0 +1,138 @@
+"""The public page's search form: plain words in, validated `SearchArgs` out.
+
+The form speaks the searcher's language ("No insurance", "Meetings today") and the API
+speaks codes. This module validates the form with marshmallow, turns it into the API's
+arguments, validates those with the very same `SearchArgs` schema, and maps any error
+back to the form field a person can fix, in plain words.
+"""
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from directory_service import geo
+from directory_service.schemas.search import MAX_TEXT, SearchArgs
+
+RADII_MI = (5, 10, 25, 50, 100)
+NEEDS = ("treatment", "detox", "meetings", "naloxone", "takeback")
+CARE = ("detox", "residential", "outpatient", "OTP")
+PAYMENTS = ("uninsured", "medicaid", "medicare", "private", "military", "va")
+TIMES = ("12:00", "17:00", "19:00")
+# Quick starts set the form as a person would have set it by hand.
+QUICK_STARTS = {
+    "detox_now": {"need": "detox", "beds": True},
+    "treatment": {"need": "treatment"},
+    "meetings_today": {"need": "meetings", "day": "today"},
+    "naloxone": {"need": "naloxone"},
+    "takeback": {"need": "takeback"},
+}
+NEED_KINDS = {"treatment": "treatment_facility", "detox": "treatment_facility",
+              "meetings": "meeting", "naloxone": "naloxone_site", "takeback": "takeback_site"}
+# "Online" includes hybrid meetings, and so does "in person".
+ATTENDANCE = {"in_person": "in_person,hybrid", "online": "online,hybrid"}
+# Which form field a SearchArgs error belongs to.
+FIELD_OF_ARG = {"lat": "near", "lon": "near", "near": "near", "radius": "radius",
+                "kind": "need", "level_of_care": "care", "payment": "payment", "day": "day",
+                "starts_after": "time", "attendance": "attendance", "page": "page"}
+MESSAGES = {
+    "near": _l("Enter a 5-digit ZIP code (like 60540) or a city and state "
+               "(like Naperville, IL), or use your location."),
+    "not_found": _l("We could not find that place. Try a 5-digit ZIP code or a city "
+                    "and state, like Naperville, IL."),
+    "choice": _l("Please choose one of the options in the list."),
+    "unknown": _l("This web address has parts we do not understand. "
+                  "Please search again with the form."),
+}
+
+
+def _choice(values):
+    return fields.String(validate=validate.OneOf(values))
+
+
+class SearchForm(Schema):
+    """The form's own fields; anything else in the URL is an error, not ignored."""
+
+    class Meta:
+        unknown = RAISE
+
+    near = fields.String(validate=validate.Length(min=2, max=MAX_TEXT))
+    lat = fields.Float(validate=validate.Range(-90, 90))
+    lon = fields.Float(validate=validate.Range(-180, 180))
+    radius = fields.Integer(load_default=25, validate=validate.OneOf(RADII_MI))
+    start = _choice(tuple(QUICK_STARTS))
+    need = _choice(NEEDS)
+    care = _choice(CARE)
+    payment = _choice(PAYMENTS)
+    day = _choice(("today",) + tuple(str(d) for d in range(7)))
+    time = _choice(TIMES)
+    attendance = _choice(tuple(ATTENDANCE))
+    open_now = fields.Boolean(load_default=False)
+    beds = fields.Boolean(load_default=False)
+    page = fields.Integer(load_default=1, validate=validate.Range(1, 1000))
+    lang = _choice(("en", "es"))
+
+
+def read_form(raw):
+    """Query args (a dict of strings) → (form values, errors by form field).
+
+    Empty fields are simply not given: a select left at "Any" sends "".
+    """
+    given = {k: v for k, v in raw.items() if v.strip() != ""}
+    try:
+        form = SearchForm().load(given)
+    except ValidationError as exc:
+        known = set(SearchForm().fields)
+        errors = {}
+        for name in exc.messages:
+            if name in ("near", "lat", "lon"):
+                errors["near"] = MESSAGES["near"]
+            elif name in known:
+                errors[name] = MESSAGES["choice"]
+            else:
+                errors["form"] = MESSAGES["unknown"]
+        return given, errors
+    form.update(QUICK_STARTS.get(form.pop("start", None), {}))
+    return form, {}
+
+
+def today(zone_name, now=None):
+    """Today's weekday in the site's zone, 0 = Sunday (as meetings count days)."""
+    now = now or datetime.now(ZoneInfo(zone_name))
+    return now.astimezone(ZoneInfo(zone_name)).isoweekday() % 7
+
+
+def search_args(form, site_zone, per_page):
+    """Validated form → (SearchArgs as loaded, errors by form field)."""
+    args = {"radius": form["radius"], "unit": "mi", "page": form["page"], "per_page": per_page}
+    # A typed place wins over an earlier "use my location", whose point the form keeps.
+    if "near" in form:
+        args["near"] = form["near"]
+    elif "lat" in form and "lon" in form:
+        # Only a ~1 km point is used or logged, even if a client sent a precise one.
+        args["lat"], args["lon"] = geo.coarse(form["lat"], form["lon"])
+    else:
+        return None, {"near": MESSAGES["near"]}
+    need = form.get("need")
+    if need:
+        args["kind"] = NEED_KINDS[need]
+    if need == "detox":
+        args["level_of_care"] = "detox"
+    elif form.get("care") and need in (None, "treatment"):
+        args["kind"] = "treatment_facility"
+        args["level_of_care"] = form["care"]
+    if form.get("payment"):
+        args["payment"] = form["payment"]
+    if form.get("day"):
+        args["day"] = str(today(site_zone) if form["day"] == "today" else form["day"])
+    if form.get("time"):
+        args["starts_after"] = form["time"]
+    if form.get("attendance"):
+        args["attendance"] = ATTENDANCE[form["attendance"]]
+    args["open_now"] = form["open_now"]
+    args["has_open_beds"] = form["beds"]
+    try:
+        return SearchArgs().load(args), {}
+    except ValidationError as exc:
+        return None, {FIELD_OF_ARG.get(name, "form"): MESSAGES["near"] if name in (
+            "near", "lat", "lon") else MESSAGES["choice"] for name in exc.messages}
