@@ -1,13 +1,13 @@
 """Write the demo directory in seed_data/ (DESIGN §7): four NDJSON files and manifest.json.
 
-The demo must work the moment it starts, so this writes a few hundred fictional records near real
-Chicago-area towns in our canonical format (docs/data-format.md). Generated rather than hand-written,
-every value stays inside `directory_service.vocab` and the files are byte-for-byte reproducible (fixed
-seed, no clock, standard library only). Bed `reported_at` times are relative to AS_OF; the indexer
-shifts them by (now - as_of). Tables live in `names.py`. Run: `python -m seed_data.generate`.
+The demo must work the moment it starts, so this writes a few hundred fictional records near
+real Chicago-area towns in our canonical format (docs/data-format.md). Generating them keeps
+every value inside `directory_service.vocab` and the files byte-for-byte reproducible (fixed
+seed, no clock, standard library only). Bed `reported_at` times are relative to AS_OF; the
+indexer shifts them by (now - as_of). Tables and name/address helpers are in `names.py`.
+Run: `python -m seed_data.generate` (or `python seed_data/generate.py`).
 """
 import json
-import math
 import random
 import re
 import sys
@@ -24,7 +24,8 @@ from seed_data import names  # noqa: E402
 SEED = 20261123
 AS_OF = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
 OUT = Path(__file__).resolve().parent
-PREFIX = {"treatment_facility": "fac", "meeting": "mtg", "naloxone_site": "nal", "takeback_site": "tkb"}
+PREFIX = {"treatment_facility": "fac", "meeting": "mtg", "naloxone_site": "nal",
+          "takeback_site": "tkb"}
 OPEN_24_7 = {"open_24_7": True, "intervals": []}
 NO_HOURS = {"open_24_7": False, "intervals": []}
 # The first five detox units sit near Naperville, offer 3.7-WM and take Medicaid; their adult-men
@@ -53,150 +54,120 @@ def week(spans):
     return {"open_24_7": False, "intervals": sorted(rows, key=lambda r: (r["day"], r["open"]))}
 
 
-def expand(counts, rng):
+def expand(rng, counts):
     """[(item, how many)] → a shuffled list with each item repeated that many times."""
     items = [item for item, k in counts for _ in range(k)]
     rng.shuffle(items)
     return items
 
 
-def town_pool(rng, kind_index):
-    return expand([(t, info["counts"][kind_index]) for t, info in names.TOWNS.items()], rng)
-
-
-def place(rng, town, centre=False):
-    """A fictional street address in `town` and a point up to 9 km from its centre (or the centre
-    itself, with no street, for online meetings)."""
-    info, (lat, lon) = names.TOWNS[town], names.TOWNS[town]["center"]
-    street = None
-    if not centre:
-        km, bearing = 9 * math.sqrt(rng.random()), rng.uniform(0, 2 * math.pi)
-        lat += km * math.cos(bearing) / 111.32
-        lon += km * math.sin(bearing) / (111.32 * math.cos(math.radians(lat)))
-        street = f"{rng.randint(100, 4999)} {rng.choice(names.STREETS[town])}"
-    address = {"street": street, "city": town, "state": "IL", "postal_code": rng.choice(info["zips"])}
-    return address, {"lat": round(lat, 5), "lon": round(lon, 5)}
-
-
-def phone(rng, town):
-    return f"({rng.choice(names.TOWNS[town]['area_codes'])}) 555-01{rng.randint(0, 99):02d}"
-
-
-def languages(rng, town):
-    info = names.TOWNS[town]
-    return ["en"] + [code for code in ("es", "pl") if rng.random() < info[code]]
-
-
-def org_name(rng, used, town, patterns):
-    """A fictional name not yet in `used`, from patterns with {r} (regional word), {p} (regional or
-    generic word) and {t} or {town}; after 50 clashes the town is appended to tell it apart."""
-    regional = names.TOWN_PREFIXES[town]
-    for _ in range(50):
-        name = rng.choice(patterns).format(p=rng.choice(regional + names.GENERIC_PREFIXES),
-                                           r=rng.choice(regional), t=town, town=town)
-        if name not in used:
-            break
-    else:
-        name = f"{name} ({town})"
-    used.add(name)
-    return name
+def towns_for(rng, kind):
+    column = list(PREFIX).index(kind)
+    return expand(rng, [(t, info["counts"][column]) for t, info in names.TOWNS.items()])
 
 
 def base(rng, kind, n, name, town, description, centre=False):
     """The fields every kind shares (docs/data-format.md)."""
     sid = f"{PREFIX[kind]}-{n:03d}"
-    address, location = place(rng, town, centre)
+    address, location = names.place(rng, town, centre)
     source_at = AS_OF - timedelta(days=rng.randint(3, 150), minutes=rng.randint(0, 1439))
-    verified = None
-    if rng.random() > 0.15:
-        verified = source_at + timedelta(days=rng.randint(0, (AS_OF - source_at).days))
-    updated = min(AS_OF, max(source_at, verified or source_at) + timedelta(hours=rng.randint(0, 48)))
+    lag = timedelta(days=rng.randint(0, (AS_OF - source_at).days))
+    verified = source_at + lag if rng.random() > 0.15 else None
+    updated = min(AS_OF, (verified or source_at) + timedelta(hours=rng.randint(0, 48)))
+    spoken = ["en"] + [code for code in ("es", "pl") if rng.random() < names.TOWNS[town][code]]
     return {"id": f"seed:{sid}", "kind": kind, "name": name, "description": description,
-            "address": address, "location": location, "phones": {"main": phone(rng, town)},
+            "address": address, "location": location, "phones": {"main": names.phone(rng, town)},
             "website": f"https://example.org/{slug(name)}" if rng.random() < 0.85 else None,
-            "timezone": "America/Chicago", "hours": NO_HOURS, "languages": languages(rng, town),
-            "source": {"name": "seed", "id": sid, "url": None}, "source_updated_at": iso(source_at),
-            "verified_at": iso(verified) if verified else None, "updated_at": iso(updated), "active": True}
+            "timezone": "America/Chicago", "hours": NO_HOURS, "languages": spoken,
+            "source": {"name": "seed", "id": sid, "url": None},
+            "source_updated_at": iso(source_at), "verified_at": iso(verified) if verified else None,
+            "updated_at": iso(updated), "active": True}
 
 
 def bed_row(rng, level, population, force=None):
     """One bed inventory row; `force` makes it a fresh report with that status."""
     row = {"level_of_care": level, "population": population, "capacity": rng.randrange(6, 41, 2),
-           "available": None, "status": "unknown", "reported_at": None, "reported_by": None, "note": None}
-    bucket, _, low, high = FRESHNESS[0] if force else rng.choices(FRESHNESS, [f[1] for f in FRESHNESS])[0]
+           "available": None, "status": "unknown", "reported_at": None, "reported_by": None,
+           "note": None}
+    weights = [f[1] for f in FRESHNESS]
+    bucket, _, low, high = FRESHNESS[0] if force else rng.choices(FRESHNESS, weights)[0]
     if bucket == "unknown":
         row["capacity"] = None if rng.random() < 0.3 else row["capacity"]
-        row["note"] = rng.choice((None, "No report yet; call intake to ask about openings."))
+        row["note"] = names.BED_NOTES["unknown"] if rng.random() < 0.5 else None
         return row
     status = force or rng.choices(("open", "full", "closed"), (60, 32, 8))[0]
-    row.update(status=status, available=rng.randint(1, min(6, row["capacity"])) if status == "open" else 0,
-               reported_at=iso(AS_OF - timedelta(minutes=rng.randint(low, high))),
-               reported_by="import" if bucket == "stale" and rng.random() < 0.5 else "facility")
-    if status == "closed":
-        row["note"] = "Unit temporarily closed to admissions."
-    elif status == "full" and rng.random() < 0.5:
-        row["note"] = "Waitlist open; call intake each morning."
+    row.update(status=status, reported_at=iso(AS_OF - timedelta(minutes=rng.randint(low, high))),
+               available=rng.randint(1, min(6, row["capacity"])) if status == "open" else 0,
+               reported_by="import" if bucket == "stale" and rng.random() < 0.5 else "facility",
+               note=names.BED_NOTES.get(status) if rng.random() < 0.6 else None)
     return row
 
 
 def beds(rng, levels, genders, youth, force):
-    """Bed rows for the bed-bearing levels: one per population served, men and women often apart."""
+    """Rows for the bed-bearing levels: one per population served, men and women often apart."""
     rows = []
     for level in (lv for lv in levels if lv in names.BED_LEVELS):
         split = force or rng.random() < (0.6 if level.endswith("WM") else 0.3)
         pops = (("adolescents",) if youth else (f"adult_{genders}",) if genders != "any"
                 else ("adult_men", "adult_women") if split else ("adult_any",))
-        rows += [bed_row(rng, level, pop, force if (level, pop) == ("3.7-WM", "adult_men") else None)
-                 for pop in pops]
+        for pop in pops:
+            anchored = (level, pop) == ("3.7-WM", "adult_men")
+            rows.append(bed_row(rng, level, pop, force if anchored else None))
     return rows
 
 
 def facility(rng, used, n, arch, town, genders, anchor=None, levels=None):
+    """One facility of archetype `arch`; `anchor` is its index in ANCHOR_TOWNS, if it is one."""
     youth, women = arch == "youth", genders == "women"
     combos = [c for c in names.LEVEL_COMBOS[arch] if anchor is None or "3.7-WM" in c]
     levels = list(levels or rng.choice(combos))
-    name = org_name(rng, used, town, [f"{{p}} {s}" for s in names.FACILITY_SUFFIXES[arch]])
-    rec = base(rng, "treatment_facility", n, name, town, names.FACILITY_DESCRIPTIONS[arch].format(town=town))
-    rec["phones"]["intake"] = phone(rng, town)
+    name = names.org_name(rng, used, town, [f"{{p}} {s}" for s in names.FACILITY_SUFFIXES[arch]])
+    about = names.FACILITY_DESCRIPTIONS[arch].format(town=town)
+    rec = base(rng, "treatment_facility", n, name, town, about)
+    rec["phones"]["intake"] = names.phone(rng, town)
     if arch in ("detox", "hospital", "otp") and rng.random() < 0.4:
-        rec["phones"]["hotline"] = phone(rng, town)
+        rec["phones"]["hotline"] = names.phone(rng, town)
     clinic = names.CLINIC_HOURS + (names.CLINIC_SATURDAY,) * (rng.random() < 0.5)
     rec["hours"] = (OPEN_24_7 if any(lv in names.BED_LEVELS for lv in levels)
                     else week(names.OTP_HOURS if arch == "otp" else clinic))
     meds = [m for m, p in zip(vocab.MEDICATIONS, names.MED_ODDS[arch]) if rng.random() < p]
     profiles = ("public", "mixed") if anchor is not None else tuple(names.PAYMENT_PROFILES)
     profile = rng.choices(profiles, [names.PAYMENT_PROFILES[p][0] for p in profiles])[0]
-    payers = names.PAYMENT_PROFILES[profile][1]
-    payers = [payers[0]] + [p for p in payers[1:] if rng.random() < 0.7]
+    first, *others = names.PAYMENT_PROFILES[profile][1]
+    payers = [first] + [p for p in others if rng.random() < 0.7]
     rec.update(
         levels_of_care=levels, medications=meds,
         settings=[s for s in vocab.SETTINGS if any(s in names.SETTINGS_OF[lv] for lv in levels)],
         accepts_clients_on_moud=bool(meds) or rng.random() < 0.5,
         payment=[p for p in vocab.PAYMENT if p in payers],
-        populations={"genders": genders, "min_age": 12 if youth else 18, "max_age": 17 if youth else None,
+        populations={"genders": genders, "min_age": 12 if youth else 18,
+                     "max_age": 17 if youth else None,
                      "veterans": profile == "veterans" or rng.random() < 0.1,
                      "pregnant_postpartum": rng.random() < (0.6 if women else 0.08) and not youth,
                      "lgbtq": rng.random() < 0.1, "adolescents": youth,
                      "criminal_justice": rng.random() < 0.2 and not youth},
-        beds=beds(rng, levels, genders, youth, ANCHOR_STATUS[anchor] if anchor is not None else None))
-    facts = ("walk_in", "intake_24_7", "accepts_police_or_peer_dropoff", "medical_clearance_required")
+        beds=beds(rng, levels, genders, youth, None if anchor is None else ANCHOR_STATUS[anchor]))
+    facts = ("walk_in", "intake_24_7", "accepts_police_or_peer_dropoff",
+             "medical_clearance_required")
     rec.update({f: rng.random() < p for f, p in zip(facts, names.FACT_ODDS[arch])})
     return rec
 
 
 def facilities(rng):
-    towns = town_pool(rng, 0)
+    towns = towns_for(rng, "treatment_facility")
     for town in ANCHOR_TOWNS:
         towns.remove(town)
-    rest = [a for a, k in names.ARCHETYPES for _ in range(k)][len(ANCHOR_TOWNS):]  # detox comes first
-    rng.shuffle(rest)
-    # Six men-only and five women-only programs among the kinds where that is common.
+    rest = expand(rng, names.ARCHETYPES)
+    for _ in ANCHOR_TOWNS:
+        rest.remove("detox")
+    # Six men-only and five women-only programs, among the kinds where that is common.
     eligible = [i for i, a in enumerate(rest) if a in ("detox", "residential", "outpatient")]
     genders = ["any"] * len(rest)
     for j, i in enumerate(rng.sample(eligible, 11)):
         genders[i] = "men" if j < 6 else "women"
     used = set()
-    out = [facility(rng, used, i + 1, "detox", t, "any", anchor=i) for i, t in enumerate(ANCHOR_TOWNS)]
+    out = [facility(rng, used, i + 1, "detox", t, "any", anchor=i)
+           for i, t in enumerate(ANCHOR_TOWNS)]
     youth_levels = iter(names.LEVEL_COMBOS["youth"])  # one of each, so the three programs differ
     for arch, town, gender in zip(rest, towns, genders):
         levels = next(youth_levels) if arch == "youth" else None
@@ -212,95 +183,83 @@ def meeting(rng, used, n, fellowship, town, day, attendance):
         elif rng.random() < info["es"]:
             lang = rng.choice((["es"], ["en", "es"]))
             groups = names.SPANISH_GROUPS if lang == ["es"] else groups
-    name = org_name(rng, used.setdefault(town, set()), town, groups)
+    name = names.org_name(rng, used.setdefault(town, set()), town, groups)
     closed = rng.random() < names.CLOSED_ODDS.get(fellowship, 0)
     extras = rng.sample(names.TYPE_POOL[fellowship], rng.randint(1, 3))
+    if "M" in extras and "W" in extras:  # a meeting is for men or for women, not both
+        extras.remove("W")
     types = ["C" if closed else "O"] + extras + ["S"] * ("es" in lang) + ["POL"] * ("pl" in lang)
     online = attendance == "online"
-    where = "online" if online else f"in {town}" + (" and online" if attendance == "hybrid" else "")
-    desc = (f"{'Closed' if closed else 'Open'} {fellowship} meeting "
-            f"({vocab.MEETING_TYPES[extras[0]].lower()}), meeting {where}.")
-    rec = base(rng, "meeting", n, name, town, desc, centre=online)
+    where = "online" if online else f"in {town}" + " and online" * (attendance == "hybrid")
+    about = (f"{'Closed' if closed else 'Open'} {fellowship} meeting "
+             f"({vocab.MEETING_TYPES[extras[0]]}), meeting {where}.")
+    rec = base(rng, "meeting", n, name, town, about, centre=online)
     start = datetime.strptime(rng.choice(names.MEETING_TIMES), "%H:%M")
-    long = fellowship in ("SMART", "Recovery Dharma", "Celebrate Recovery") or extras[0] in ("B", "ST")
-    location_name = None
-    if not online:
-        club = names.CLUBS.get(town) if fellowship in names.CLUB_FELLOWSHIPS else None
-        location_name = club if club and rng.random() < 0.25 else rng.choice(names.MEETING_PLACES)
-    conference_url = conference_phone = None
-    if attendance != "in_person":
-        r = rng.random()  # a tenth dial-in only, two fifths both, the rest a link only
-        conference_url = None if r < 0.1 else f"https://example.org/meet/{slug(name)}-{n:03d}"
-        conference_phone = phone(rng, town) if r < 0.5 else None
-    if online:
-        rec["location_precision"] = "city"
-    rec.update(phones={}, website=rec["website"] if rng.random() < 0.2 else None, languages=lang,
-               fellowship=fellowship, day=day, time=start.strftime("%H:%M"),
+    long = fellowship in names.LONG_FELLOWSHIPS or extras[0] in ("B", "ST")
+    club = names.CLUBS.get(town) if fellowship in names.CLUB_FELLOWSHIPS else None
+    venue = club if club and rng.random() < 0.25 else rng.choice(names.MEETING_PLACES)
+    # Online and hybrid: a tenth dial-in only, two fifths both, the rest a link only.
+    r, remote = rng.random(), attendance != "in_person"
+    url = f"https://example.org/meet/{slug(name)}-{n:03d}"
+    rec.update(phones={}, website=rec["website"] if rng.random() < 0.2 else None,
+               languages=lang, fellowship=fellowship, day=day, time=start.strftime("%H:%M"),
                end_time=(start + timedelta(minutes=90 if long else 60)).strftime("%H:%M"),
-               types=types, attendance=attendance, conference_url=conference_url,
-               conference_phone=conference_phone, location_name=location_name,
-               notes=rng.choice(names.MEETING_NOTES) if rng.random() < 0.3 else None)
+               types=types, attendance=attendance, location_name=None if online else venue,
+               conference_url=url if remote and r >= 0.1 else None,
+               conference_phone=names.phone(rng, town) if remote and r < 0.5 else None,
+               notes=rng.choice(names.MEETING_NOTES[online]) if rng.random() < 0.3 else None)
+    if online:  # placed at the home group's town centre, so say how precise that is
+        rec["location_precision"] = "city"
     if n == INACTIVE_MEETING:
         rec.update(active=False, notes="This group has stopped meeting.")
     return rec
 
 
 def meetings(rng):
-    fellowships = expand(names.FELLOWSHIP_COUNTS, rng)
-    attendance = expand(names.ATTENDANCE_COUNTS, rng)
-    days = expand([(d, 1) for d in range(7)] * 23, rng)[:len(fellowships)]  # 22 or 23 per day
+    plan = zip(expand(rng, names.FELLOWSHIP_COUNTS), towns_for(rng, "meeting"),
+               expand(rng, [(day, 23) for day in range(7)]),  # 22 or 23 meetings a day
+               expand(rng, names.ATTENDANCE_COUNTS))
     used = {}  # group names repeat across towns, as real ones do, but not within one town
-    return [meeting(rng, used, i + 1, *args)
-            for i, args in enumerate(zip(fellowships, town_pool(rng, 1), days, attendance))]
+    return [meeting(rng, used, n, *args) for n, args in enumerate(plan, 1)]
 
 
 def naloxone_sites(rng):
     used, out = set(), []
-    plan = zip(expand(names.NALOXONE_TYPE_COUNTS, rng), town_pool(rng, 2))
-    for n, (site_type, town) in enumerate(plan, 1):
-        name = org_name(rng, used, town, names.NALOXONE_NAMES[site_type])
+    plan = zip(expand(rng, names.NALOXONE_PLAN), towns_for(rng, "naloxone_site"))
+    for n, ((site_type, always_open), town) in enumerate(plan, 1):
+        name = names.org_name(rng, used, town, names.NALOXONE_NAMES[site_type])
         rec = base(rng, "naloxone_site", n, name, town, names.NALOXONE_DESCRIPTIONS[site_type])
-        pharmacy = site_type == "pharmacy"
-        always_open = site_type == "vending_machine" or (pharmacy and rng.random() < 0.2)
-        rec.update(site_type=site_type,
+        pharmacy, machine = site_type == "pharmacy", site_type == "vending_machine"
+        rec.update(site_type=site_type, website=None if machine else rec["website"],
                    hours=OPEN_24_7 if always_open else week(names.NALOXONE_HOURS[site_type]),
                    cost=rng.choice(("insurance", "retail")) if pharmacy else "free",
                    no_prescription_needed=rng.random() < 0.95 if pharmacy else True,
                    fentanyl_test_strips=rng.random() < (0.2 if pharmacy else 0.8))
-        if site_type == "vending_machine":
-            rec["website"] = None
         out.append(rec)
     return out
 
 
 def takeback_sites(rng):
     used, out = set(), []
-    plan = zip(expand(names.TAKEBACK_PLAN, rng), town_pool(rng, 3))
+    plan = zip(expand(rng, names.TAKEBACK_PLAN), towns_for(rng, "takeback_site"))
     for n, ((site_type, receptacle), town) in enumerate(plan, 1):
-        name = org_name(rng, used, town, names.TAKEBACK_NAMES[site_type])
+        name = names.org_name(rng, used, town, names.TAKEBACK_NAMES[site_type])
         rec = base(rng, "takeback_site", n, name, town, names.TAKEBACK_DESCRIPTIONS[receptacle])
-        accepts = ["pills", "patches"]
+        accepts = {"pills", "patches"}
         if site_type in ("pharmacy", "hospital") and receptacle != "mail_back":
-            accepts += [a for a, p in (("liquids", .6), ("inhalers", .25)) if rng.random() < p]
+            accepts |= {a for a, p in (("liquids", .6), ("inhalers", .25)) if rng.random() < p}
         # Only hospitals take sharps; police kiosks and mail-back envelopes never do.
         if site_type == "hospital" and rng.random() < 0.6:
-            accepts.append("sharps")
-        if receptacle == "event_only":
-            hours = NO_HOURS
-        elif site_type == "hospital" or (site_type == "law_enforcement" and rng.random() < 0.7):
-            hours = OPEN_24_7
-        else:
-            hours = week(names.TAKEBACK_HOURS[site_type])
-        events = list(names.TAKE_BACK_DAYS[:rng.randint(1, 2)]) if receptacle == "event_only" else []
-        rec.update(site_type=site_type, receptacle=receptacle, hours=hours, event_dates=events,
-                   accepts=[a for a in vocab.TAKEBACK_ACCEPTS if a in accepts])
+            accepts.add("sharps")
+        event = receptacle == "event_only"
+        lobby_open = site_type == "law_enforcement" and rng.random() < 0.7
+        hours = (OPEN_24_7 if site_type == "hospital" or lobby_open
+                 else week(names.TAKEBACK_HOURS[site_type]))
+        rec.update(site_type=site_type, receptacle=receptacle, hours=NO_HOURS if event else hours,
+                   accepts=[a for a in vocab.TAKEBACK_ACCEPTS if a in accepts],
+                   event_dates=list(names.TAKE_BACK_DAYS[:rng.randint(1, 2)]) if event else [])
         out.append(rec)
     return out
-
-
-def write_ndjson(path, records):
-    lines = [json.dumps(r, sort_keys=True, ensure_ascii=False) for r in records]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def main():
@@ -308,13 +267,16 @@ def main():
     outputs = {"treatment_facilities": facilities(rng), "meetings": meetings(rng),
                "naloxone_sites": naloxone_sites(rng), "takeback_sites": takeback_sites(rng)}
     for stem, records in outputs.items():
-        write_ndjson(OUT / f"{stem}.ndjson", records)
+        lines = [json.dumps(r, sort_keys=True, ensure_ascii=False) for r in records]
+        (OUT / f"{stem}.ndjson").write_text("\n".join(lines) + "\n", encoding="utf-8")
         print(f"wrote {len(records):3d} records to seed_data/{stem}.ndjson")
     manifest = {"as_of": iso(AS_OF), "rebase_bed_times": True,
-                "description": "Fictional demo directory around Naperville, Aurora, Joliet, Rolling "
-                               "Meadows, Elgin and Chicago, written by seed_data/generate.py. Bed "
-                               "reported_at times are relative to as_of; shift them by (now - as_of)."}
-    (OUT / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+                "description": "Fictional demo directory around Naperville, Aurora, Joliet, "
+                               "Rolling Meadows, Elgin and Chicago, written by "
+                               "seed_data/generate.py. Bed reported_at times are relative to "
+                               "as_of; shift them by (now - as_of) when loading."}
+    text = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
+    (OUT / "manifest.json").write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":
