@@ -107,6 +107,8 @@ class ElasticsearchIndexWriter:
 
     def _flush(self, actions=None):
         actions, self._buffer = (actions if actions is not None else self._buffer), []
+        if not actions:
+            return []
         results = helpers.streaming_bulk(self.client, actions, chunk_size=CHUNK,
                                          raise_on_error=False, max_retries=3)
         return bulk_failures(results)

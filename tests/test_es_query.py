@@ -1,0 +1,78 @@
+"""Golden request bodies: what the Elasticsearch store sends for representative searches."""
+import pytest
+
+from directory_service import ranking, vocab
+from directory_service.config import Settings
+from directory_service.search.es_query import build_search_body
+from directory_service.search.es_scoring import SCORE_SCRIPT, script_params
+from directory_service.search.store import SearchQuery
+from tests.es_golden import matches_golden
+from tests.factories import NAPERVILLE, NOW
+
+MILES_40 = 40 * 1609.344
+DETOX = vocab.expand_levels(["detox"])
+
+SCENARIOS = {
+    "facility_detox_medicaid_naperville": dict(
+        kinds=("treatment_facility",), radius_m=MILES_40, levels_primary=DETOX[0],
+        levels_related=DETOX[1], payment=("medicaid",)),
+    "facility_uninsured_man_open_beds": dict(
+        kinds=("treatment_facility",), radius_m=MILES_40, payment=vocab.expand_payment(
+            ["uninsured"]), uninsured=True, gender="men", age=30, has_open_beds=True,
+        levels_primary=("3.7-WM",), accepts_moud=True),
+    "meetings_today_online": dict(kinds=("meeting",), days=(1,), attendance=("online",)),
+    "meetings_starting_within_a_week_wraps": dict(kinds=("meeting",), starts_within=7 * 1440,
+                                                  fellowships=("NA",)),
+    "naloxone_open_now": dict(kinds=("naloxone_site",), open_now=True,
+                              site_types=("pharmacy", "vending_machine")),
+    "text_q": dict(q="fox valley detox"),
+    "page_3": dict(page=3, per_page=10, languages=("es",)),
+}
+
+
+def query(**fields):
+    return SearchQuery(lat=NAPERVILLE[0], lon=NAPERVILLE[1], now=NOW, **fields)
+
+
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_request_body_matches_the_committed_fixture(scenario):
+    body = build_search_body(query(**SCENARIOS[scenario]), Settings())
+    assert matches_golden("queries", f"search_{scenario}.json", body), (
+        f"body for {scenario} changed; review, then REGENERATE_GOLDEN=1 to accept")
+
+
+def test_script_is_a_constant_and_every_number_is_a_parameter():
+    body = build_search_body(query(**SCENARIOS["facility_uninsured_man_open_beds"]), Settings())
+    script = body["query"]["script_score"]["script"]
+    assert script["source"] is SCORE_SCRIPT
+    constants = ranking.constants()
+    params = script["params"]
+    assert params["scale"] == constants["distance_scale_m"]
+    assert params["payment_value"] == constants["uninsured_payment_value"]
+    assert params["w_distance"] == ranking.WEIGHTS["distance"]
+    # Every parameter the script reads is supplied, and none is unused.
+    import re
+    used = set(re.findall(r"params\.(\w+)", SCORE_SCRIPT))
+    assert used == set(params)
+
+
+def test_two_zones_give_one_clause_each_at_their_own_local_time():
+    body = build_search_body(query(open_now=True, kinds=("naloxone_site",)), Settings(),
+                             zones=("America/Chicago", "America/New_York"))
+    text = str(body["query"]["script_score"]["query"])
+    # NOW is Monday 12:00 in Chicago and 13:00 in New York: slots 72 and 74 of the week.
+    assert "{'hours_slots': 72}" in text and "{'hours_slots': 74}" in text
+
+
+def test_page_size_is_capped_and_deep_pages_ask_only_for_the_total():
+    settings = Settings(max_per_page=20, default_per_page=10)
+    assert build_search_body(query(per_page=50), settings)["size"] == 20
+    deep = build_search_body(query(page=2000, per_page=10), settings)
+    assert (deep["from"], deep["size"], deep["track_total_hits"]) == (0, 0, True)
+
+
+def test_requested_levels_select_the_bed_fields_the_script_sums():
+    params = script_params(query(levels_primary=("3.7-WM",), levels_related=("3.2-WM",)))
+    assert params["open_fields"] == ["beds_by_level.3_7-WM.open", "beds_by_level.3_2-WM.open"]
+    everything = script_params(query())
+    assert len(everything["open_fields"]) == len(vocab.LEVELS_OF_CARE)
