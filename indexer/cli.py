@@ -8,6 +8,7 @@ import sys
 import click
 
 from directory_service.config import Settings
+from directory_service.search.store import StoreError
 from indexer import pipeline
 from indexer.formats import FORMATS
 from indexer.writers import open_writer
@@ -38,8 +39,8 @@ def load(paths, dry_run, allow_rejected, max_rejected_fraction, fmt, store_path,
         report = pipeline.run(paths, open_writer(settings), dry_run=dry_run, fmt=fmt,
                               max_rejected_fraction=max_rejected_fraction,
                               progress=not quiet and sys.stderr.isatty())
-    except pipeline.IndexRunFailed as exc:
-        if exc.report is not None:
+    except (pipeline.IndexRunFailed, StoreError) as exc:
+        if getattr(exc, "report", None) is not None:
             print_report(exc.report)
         click.echo(f"index run failed: {exc}", err=True)
         sys.exit(2)

@@ -88,7 +88,7 @@ def serving(indices):
 def test_swap_is_one_alias_update_then_old_versions_are_deleted():
     indices = RecordingIndicesDouble(OLD + [NEW, "directory-other-20260101t000000000000"],
                                      alias_on=[OLD[1]])
-    deleted = swap_alias(indices, "directory", NEW, keep_versions=2)
+    deleted = swap_alias(indices, "directory", NEW, keep_versions=1)
     assert indices.calls[0] == ("update_aliases", {"actions": [
         {"remove": {"index": OLD[1], "alias": "directory"}},
         {"add": {"index": NEW, "alias": "directory"}}]})
@@ -100,7 +100,8 @@ def test_swap_is_one_alias_update_then_old_versions_are_deleted():
 
 def test_commit_loads_with_refresh_off_and_swaps_after_refresh_and_count():
     indices = RecordingIndicesDouble(OLD, alias_on=[OLD[1]])
-    settings = Settings(elasticsearch_url="http://unused", availability_path="/nonexistent/a.db")
+    settings = Settings(elasticsearch_url="http://unused", availability_path="/nonexistent/a.db",
+                        elasticsearch_keep_versions=1)
     with ElasticsearchIndexWriter(RecordingClientDouble(indices), settings, now=NOW) as writer:
         assert writer.commit({"sources": "[]"}) == 0
     steps = [name for name, _ in indices.calls]
@@ -108,6 +109,7 @@ def test_commit_loads_with_refresh_off_and_swaps_after_refresh_and_count():
                      "update_aliases", "delete"]
     assert indices.calls[1][1]["settings"] == {"refresh_interval": "-1"}
     assert serving(indices) == [NEW]
+    assert ("delete", {"index": OLD[0]}) in indices.calls and OLD[1] in indices.aliases
 
 
 def test_refused_items_fail_the_run_delete_the_new_index_and_leave_the_alias():

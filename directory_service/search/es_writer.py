@@ -11,7 +11,7 @@ import logging
 import re
 from datetime import datetime, timezone
 
-from elasticsearch import helpers
+from elasticsearch import ApiError, TransportError, helpers
 
 from directory_service.search import es_mapping
 from directory_service.search.store import IndexRejected
@@ -34,9 +34,18 @@ def bulk_failures(results):
     return failures
 
 
+def rejected_lines(failures, limit=50):
+    """The refused records as the indexer reports rejected rows: one line each."""
+    lines = [f"rejected record {record_id}: {reason}" for record_id, reason in failures[:limit]]
+    if len(failures) > limit:
+        lines.append(f"... and {len(failures) - limit} more")
+    return "\n".join(lines)
+
+
 def swap_alias(indices, alias, new_index, keep_versions):
-    """Point `alias` at `new_index` in one atomic update; delete versions beyond the newest
-    `keep_versions`. `indices` is a client's `indices` namespace. Returns the deleted names."""
+    """Point `alias` at `new_index` in one atomic update, then keep `keep_versions` previous
+    versions for a rollback and delete older ones. `indices` is a client's `indices`
+    namespace. Returns the names deleted."""
     current = list(indices.get_alias(name=alias, ignore_unavailable=True)) \
         if indices.exists_alias(name=alias) else []
     actions = [{"remove": {"index": name, "alias": alias}} for name in current]
@@ -44,7 +53,7 @@ def swap_alias(indices, alias, new_index, keep_versions):
     indices.update_aliases(actions=actions)
     version = re.compile(rf"^{re.escape(alias)}-\d{{8}}t\d{{12}}$")
     versions = sorted(name for name in indices.get(index=f"{alias}-*") if version.match(name))
-    stale = [name for name in versions[:-max(1, keep_versions)] if name != new_index]
+    stale = [name for name in versions[:-(max(0, keep_versions) + 1)] if name != new_index]
     if stale:
         indices.delete(index=",".join(stale))
     return stale
@@ -78,12 +87,13 @@ class ElasticsearchIndexWriter:
                                settings.elasticsearch_indexer_timeout_s), settings)
 
     def __enter__(self):
-        from directory_service.search.es_store import check_version
+        from directory_service.search.es_store import check_version, engine_errors
 
-        check_version(self.client.info())
-        self.client.indices.put_index_template(
-            name=f"{self.alias}-template", **es_mapping.index_template(self.alias))
-        self.client.indices.create(index=self.index, settings={"refresh_interval": "-1"})
+        with engine_errors("create a new index"):
+            check_version(self.client.info())
+            self.client.indices.put_index_template(
+                name=f"{self.alias}-template", **es_mapping.index_template(self.alias))
+            self.client.indices.create(index=self.index, settings={"refresh_interval": "-1"})
         self._created = True
         return self
 
@@ -118,8 +128,11 @@ class ElasticsearchIndexWriter:
 
         Raises IndexRejected (after deleting the new index) when any record was refused.
         """
+        from directory_service.search.es_store import engine_errors
+
         try:
-            return self._commit(meta)
+            with engine_errors("build the new index"):
+                return self._commit(meta)
         except BaseException:
             self.abort()
             raise
@@ -128,7 +141,8 @@ class ElasticsearchIndexWriter:
         self.item_errors += self._flush()
         if self.item_errors:
             raise IndexRejected(f"Elasticsearch refused {len(self.item_errors)} records, "
-                                f"first {self.item_errors[0][0]}: {self.item_errors[0][1]}")
+                                f"first {self.item_errors[0][0]}: {self.item_errors[0][1]}\n"
+                                + rejected_lines(self.item_errors))
         self._apply_live_beds()
         self.client.indices.put_settings(index=self.index, settings={"refresh_interval": "1s"})
         self.client.indices.refresh(index=self.index)
@@ -162,4 +176,9 @@ class ElasticsearchIndexWriter:
         """Delete the half-built index; the alias was never moved."""
         if self._created:
             self._created = False
-            self.client.indices.delete(index=self.index, ignore_unavailable=True)
+            try:
+                self.client.indices.delete(index=self.index, ignore_unavailable=True)
+            except (TransportError, ApiError) as exc:
+                # The alias never moved, so nothing serves from it; say what to remove by hand.
+                log.warning("could not delete the unfinished index %s (%s); delete it by hand",
+                            self.index, type(exc).__name__)
