@@ -43,6 +43,9 @@ def create_app(settings=None, store=None):
     api.register_blueprint(search.blp)
     api.register_blueprint(resources.blp)
     app.register_blueprint(health.blp)
+    from directory_service import availability
+
+    availability.init_app(app, api, settings)
     from directory_service import web
     from directory_service.api import http_cache
 

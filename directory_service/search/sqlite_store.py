@@ -14,6 +14,7 @@ from datetime import timezone
 import numpy as np
 
 from directory_service.search import columns as cols
+from directory_service.search.live_overlay import merge_into
 from directory_service.search.store import SearchResult, SearchStore, StoreUnavailable, Hit
 from directory_service.search.vector_search import VectorIndex, epoch_to_iso
 
@@ -63,6 +64,14 @@ class SqliteStore(SearchStore):
         self.path = os.path.abspath(path)
         self._snap = None
         self._lock = threading.Lock()
+        self._overlay = None
+
+    def set_live_overlay(self, overlay):
+        """Merge live bed figures (search/live_overlay.py) over the indexed ones."""
+        self._overlay = overlay
+
+    def _live(self, snap):
+        return self._overlay.prepare(snap) if self._overlay is not None else {}
 
     def _snapshot(self):
         try:
@@ -78,6 +87,7 @@ class SqliteStore(SearchStore):
 
     def search(self, query):
         snap = self._snapshot()
+        live = self._live(snap)
         text_rows = self._text_rows(snap, query) if query.q else None
         ranked = snap.index.rank(query, text_rows)
         docs = self._docs(snap, ranked.rows)
@@ -90,8 +100,8 @@ class SqliteStore(SearchStore):
                 beds = ranked.open_beds[i]
                 capacity = {"open": None if np.isnan(beds) else int(beds),
                             "reported_at": epoch_to_iso(ranked.reported_at[i])}
-            hits.append(Hit(docs[row], float(ranked.distance_m[i]), float(ranked.score[i]),
-                            components, capacity))
+            hits.append(Hit(merge_into(docs[row], live), float(ranked.distance_m[i]),
+                            float(ranked.score[i]), components, capacity))
         return SearchResult(ranked.total, hits)
 
     def _text_rows(self, snap, query):
@@ -115,8 +125,9 @@ class SqliteStore(SearchStore):
         return {rowid - 1: json.loads(doc) for rowid, doc in snap.db.execute(sql, rowids)}
 
     def get(self, record_id):
-        row = self._snapshot().db.execute(SELECT_BY_ID, (record_id,)).fetchone()
-        return json.loads(row[0]) if row else None
+        snap = self._snapshot()
+        row = snap.db.execute(SELECT_BY_ID, (record_id,)).fetchone()
+        return merge_into(json.loads(row[0]), self._live(snap)) if row else None
 
     def scan(self, kinds=(), modified_after=None):
         clauses, params = [], []

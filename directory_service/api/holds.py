@@ -1,0 +1,122 @@
+"""Holds: a coach keeps a bed while driving there; the facility confirms or declines.
+
+`POST /v1/facilities/{id}/holds` (coach) → 201 or 409 when no bed is left to hold;
+`POST /v1/holds/{id}/confirm|decline` (that facility, or admin); `DELETE /v1/holds/{id}`
+or `POST .../cancel` (the coach who made it, or admin). Notes carry no personal data.
+"""
+from flask import current_app, g
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from directory_service.api import auth
+from directory_service.api.beds import indexed_facility, publish
+from directory_service.availability import holds
+from directory_service.errors import ApiProblem
+from directory_service.schemas.availability import HoldBody, HoldListSchema, HoldSchema
+
+blp = Blueprint("holds", __name__, url_prefix="/v1", description="Bed holds")
+
+
+def _adb():
+    return current_app.extensions["availability"]
+
+
+def _hold_or_404(hold_id):
+    hold = holds.get(_adb(), hold_id)
+    if hold is None:
+        raise ApiProblem(404, f"no hold with id {hold_id!r}")
+    return hold
+
+
+def _may_see(principal, hold):
+    if principal.role == "facility":
+        auth.require_facility(principal, hold["facility_id"])
+    elif principal.role == "coach" and principal.key_id != hold["coach_key_id"]:
+        raise ApiProblem(403, "only the coach who made this hold may act on it")
+
+
+def _decide(hold_id, state):
+    hold = _hold_or_404(hold_id)
+    _may_see(g.principal, hold)
+    try:
+        decided = holds.decide(_adb(), hold_id, state, f"key:{g.principal.key_id}")
+    except holds.HoldConflict as exc:
+        raise ApiProblem(409, str(exc)) from None
+    publish(decided["facility_id"])
+    return decided
+
+
+@blp.route("/facilities/<path:facility_id>/holds")
+class FacilityHolds(MethodView):
+    @auth.require_key("coach", "admin")
+    @blp.arguments(HoldBody)
+    @blp.response(201, HoldSchema)
+    @blp.alt_response(409, description="No open bed is left to hold (or it is not reported).")
+    @blp.doc(security=auth.SECURITY)
+    def post(self, body, facility_id):
+        """Hold one open bed (coach key). Expires after `expires_in_minutes` (default 120)."""
+        settings = current_app.config["SETTINGS"]
+        minutes = body["expires_in_minutes"] or settings.hold_default_minutes
+        if minutes > settings.hold_max_minutes:
+            raise ApiProblem(422, f"a hold lasts at most {settings.hold_max_minutes} minutes",
+                             {"expires_in_minutes": [f"at most {settings.hold_max_minutes}"]})
+        record = indexed_facility(facility_id)
+        if body["level_of_care"] not in record.get("levels_of_care", ()):
+            raise ApiProblem(422, f"{facility_id} does not offer {body['level_of_care']}",
+                             {"level_of_care": ["not offered by this facility"]})
+        try:
+            hold = holds.create(_adb(), facility_id, body["level_of_care"], body["population"],
+                                g.principal.key_id, body["note"], minutes, record.get("beds"))
+        except holds.PopulationNeeded as exc:
+            raise ApiProblem(422, str(exc), {"population": [
+                "one of: " + (", ".join(exc.choices) or "(no bed rows at this level)")]}) from None
+        except holds.HoldRefused as exc:
+            raise ApiProblem(409, str(exc), title="No bed to hold") from None
+        publish(facility_id)
+        return hold
+
+    @auth.require_key("facility", "admin")
+    @blp.response(200, HoldListSchema)
+    @blp.doc(security=auth.SECURITY)
+    def get(self, facility_id):
+        """Active holds at the facility, soonest expiry first (that facility's key, or admin)."""
+        auth.require_facility(g.principal, facility_id)
+        indexed_facility(facility_id)
+        return {"holds": holds.active_for(_adb(), facility_id)}
+
+
+@blp.route("/holds/<hold_id>")
+class Hold(MethodView):
+    @auth.require_key("coach", "facility", "admin")
+    @blp.response(200, HoldSchema)
+    @blp.doc(security=auth.SECURITY)
+    def get(self, hold_id):
+        """One hold: its coach, its facility and admins may read it."""
+        hold = _hold_or_404(hold_id)
+        _may_see(g.principal, hold)
+        return hold
+
+    @auth.require_key("coach", "admin")
+    @blp.response(200, HoldSchema)
+    @blp.doc(security=auth.SECURITY)
+    def delete(self, hold_id):
+        """Cancel a hold (the coach who made it, or admin): the bed is free again."""
+        return _decide(hold_id, "cancelled")
+
+
+def _action(name, state, roles, summary):
+    @auth.require_key(*roles)
+    @blp.response(200, HoldSchema)
+    @blp.alt_response(409, description="The hold is no longer active.")
+    @blp.doc(security=auth.SECURITY, summary=summary)
+    def post(self, hold_id):
+        return _decide(hold_id, state)
+
+    view = type(f"Hold{name.title()}", (MethodView,), {"post": post})
+    blp.route(f"/holds/<hold_id>/{name}")(view)
+
+
+_action("confirm", "confirmed", ("facility", "admin"),
+        "Confirm: the person was admitted; available drops by one")
+_action("decline", "declined", ("facility", "admin"), "Decline: the bed is free again")
+_action("cancel", "cancelled", ("coach", "admin"), "Cancel (same as DELETE)")

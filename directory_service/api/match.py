@@ -1,0 +1,42 @@
+"""`POST /v1/match`: a person's needs → facilities with an open, unheld bed that fits.
+
+The body holds the person's needs, so it is never logged; only coarse counts are.
+"""
+import logging
+from datetime import datetime, timezone
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from directory_service import geo
+from directory_service.api.search import resolve_origin
+from directory_service.availability import match
+from directory_service.schemas.availability import MatchBody, MatchResponse
+
+blp = Blueprint("match", __name__, url_prefix="/v1", description="Match needs to open beds")
+log = logging.getLogger(__name__)
+
+
+@blp.route("/match")
+class Match(MethodView):
+    @blp.arguments(MatchBody)
+    @blp.response(200, MatchResponse)
+    def post(self, needs):
+        """Facilities with open, unheld beds that fit the needs, ranked and explained.
+
+        Each result lists the criteria it `met` and `unmet` and its bed freshness. Stale
+        figures are left out unless `include_stale`; `include_fallbacks` adds facilities
+        with 24/7 phone intake but no open bed known, flagged `fallback: true`.
+        """
+        settings = current_app.config["SETTINGS"]
+        origin = resolve_origin(needs)
+        results = match.match(current_app.extensions["store"], needs, origin, settings,
+                              datetime.now(timezone.utc))
+        lat, lon = geo.coarse(origin.lat, origin.lon)
+        log.info("match origin~%.2f,%.2f results=%d fallbacks=%d", lat, lon, len(results),
+                 sum(r["fallback"] for r in results))
+        return {"origin": {"lat": lat, "lon": lon, "precision": origin.precision,
+                           "label": origin.label if origin.precision in ("zip", "city")
+                           else "point"},
+                "total": sum(not r["fallback"] for r in results), "results": results}

@@ -1,0 +1,151 @@
+"""The availability database: bed reports, their history, holds and API keys (DESIGN §2, §6).
+
+It is the store of record for live data and lives apart from the indexed directory file,
+so a re-index never touches it. SQLite in WAL mode lets searches read while one writer
+writes; every write runs inside `BEGIN IMMEDIATE`, which takes the write lock before the
+first read, so a check-then-write (the last bed, a version check) cannot interleave with
+another process's.
+"""
+import os
+import sqlite3
+import threading
+from contextlib import contextmanager
+from datetime import datetime, timezone
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS bed_reports (
+    facility_id   TEXT NOT NULL,
+    level_of_care TEXT NOT NULL,
+    population    TEXT NOT NULL,
+    capacity      INTEGER,
+    available     INTEGER,
+    status        TEXT NOT NULL,
+    reported_at   TEXT,
+    reported_by   TEXT,
+    note          TEXT,
+    version       INTEGER NOT NULL,
+    PRIMARY KEY (facility_id, level_of_care, population)
+);
+-- One row per facility: the version an If-Match must name.
+CREATE TABLE IF NOT EXISTS facility_versions (
+    facility_id TEXT PRIMARY KEY,
+    version     INTEGER NOT NULL
+);
+-- Append-only: rows are inserted, never updated or deleted.
+CREATE TABLE IF NOT EXISTS bed_history (
+    seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+    facility_id   TEXT NOT NULL,
+    event         TEXT NOT NULL,
+    level_of_care TEXT NOT NULL,
+    population    TEXT NOT NULL,
+    capacity      INTEGER,
+    available     INTEGER,
+    status        TEXT NOT NULL,
+    reported_at   TEXT,
+    reported_by   TEXT,
+    note          TEXT,
+    version       INTEGER NOT NULL,
+    recorded_at   TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS bed_history_facility ON bed_history (facility_id, seq);
+CREATE TABLE IF NOT EXISTS holds (
+    id            TEXT PRIMARY KEY,
+    facility_id   TEXT NOT NULL,
+    level_of_care TEXT NOT NULL,
+    population    TEXT NOT NULL,
+    coach_key_id  TEXT NOT NULL,
+    note          TEXT,
+    created_at    TEXT NOT NULL,
+    expires_at    TEXT NOT NULL,
+    state         TEXT NOT NULL,
+    decided_at    TEXT
+);
+CREATE INDEX IF NOT EXISTS holds_active ON holds (facility_id, level_of_care, population, state);
+CREATE TABLE IF NOT EXISTS api_keys (
+    id          TEXT PRIMARY KEY,
+    hash        TEXT NOT NULL,
+    role        TEXT NOT NULL,
+    facility_id TEXT,
+    label       TEXT,
+    created_at  TEXT NOT NULL,
+    revoked_at  TEXT
+);
+-- The last change per facility, by a global sequence: search workers read what changed
+-- since their last look with one indexed query.
+CREATE TABLE IF NOT EXISTS facility_changes (
+    facility_id TEXT PRIMARY KEY,
+    seq         INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS facility_changes_seq ON facility_changes (seq);
+"""
+MARK_CHANGED = """
+INSERT INTO facility_changes (facility_id, seq)
+VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM facility_changes))
+ON CONFLICT (facility_id) DO UPDATE SET seq = excluded.seq
+"""
+
+
+def iso(moment):
+    """UTC, whole seconds, "Z": one fixed format, so ISO strings compare in time order."""
+    moment = moment.astimezone(timezone.utc).replace(microsecond=0)
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def utcnow():
+    return datetime.now(timezone.utc)
+
+
+class AvailabilityDB:
+    """Connections to the availability file: one per thread, opened on first use."""
+
+    def __init__(self, path, busy_timeout_ms=10_000):
+        self.path = os.path.abspath(path)
+        self.busy_timeout_ms = busy_timeout_ms
+        self._local = threading.local()
+        directory = os.path.dirname(self.path)
+        if directory:
+            os.makedirs(directory, exist_ok=True)
+        # Each CREATE ... IF NOT EXISTS is its own short transaction, so workers starting
+        # together simply wait for one another (busy_timeout).
+        self.connect().executescript(SCHEMA)
+
+    def connect(self):
+        db = getattr(self._local, "db", None)
+        if db is None:
+            # Autocommit mode: transactions are opened explicitly by `write`.
+            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
+                                 timeout=self.busy_timeout_ms / 1000)
+            db.row_factory = sqlite3.Row
+            db.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+            db.execute("PRAGMA journal_mode = WAL")
+            # NORMAL in WAL mode: a committed write survives a process crash; only a power
+            # cut can lose the last transactions, never corrupt the file.
+            db.execute("PRAGMA synchronous = NORMAL")
+            self._local.db = db
+        return db
+
+    @contextmanager
+    def write(self):
+        """One write transaction holding the write lock from its first statement."""
+        db = self.connect()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def read(self):
+        return self.connect()
+
+    def close(self):
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
+
+
+def mark_changed(db, facility_id):
+    """Tell every search worker this facility's live figures changed (inside a write)."""
+    db.execute(MARK_CHANGED, (facility_id,))

@@ -1,0 +1,57 @@
+"""`flask keys create|revoke|list`: API keys for writers (admin, coach, facility).
+
+Run as `flask --app directory_service keys create --role facility --facility seed:fac-001`.
+The key is printed once; only its hash is stored, so a lost key is revoked and replaced.
+"""
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from directory_service.availability import keys as api_keys
+from directory_service.search.store import StoreUnavailable
+
+keys = AppGroup("keys", help="Create, revoke and list API keys.")
+
+
+@keys.command("create")
+@click.option("--role", type=click.Choice(api_keys.ROLES), required=True)
+@click.option("--facility", "facility_id", default=None,
+              help="The facility id a facility key may report for.")
+@click.option("--label", default=None, help="Who holds the key (no personal data needed).")
+def create(role, facility_id, label):
+    """Create a key and print it once."""
+    if facility_id:
+        try:
+            record = current_app.extensions["store"].get(facility_id)
+        except StoreUnavailable as exc:
+            click.echo(f"warning: cannot check the facility id ({exc})", err=True)
+        else:
+            if record is None or record.get("kind") != "treatment_facility":
+                raise click.UsageError(f"no treatment facility {facility_id!r} in the directory")
+    try:
+        key_id, key = api_keys.create(current_app.extensions["availability"], role,
+                                      facility_id, label)
+    except api_keys.InvalidKeyRequest as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(f"key id: {key_id}", err=True)
+    click.echo("store it now; it is not shown again:", err=True)
+    click.echo(key)
+
+
+@keys.command("revoke")
+@click.argument("key_id")
+def revoke(key_id):
+    """Revoke a key by its id (the part before the dot)."""
+    if not api_keys.revoke(current_app.extensions["availability"], key_id):
+        raise click.ClickException(f"no active key {key_id}")
+    click.echo(f"revoked {key_id}")
+
+
+@keys.command("list")
+def list_():
+    """Every key's id, role, facility and dates (never the key)."""
+    for row in api_keys.list_keys(current_app.extensions["availability"]):
+        click.echo(f"{row['id']}\t{row['role']}\t{row['facility_id'] or '-'}\t"
+                   f"created {row['created_at']}\t"
+                   f"{'revoked ' + row['revoked_at'] if row['revoked_at'] else 'active'}\t"
+                   f"{row['label'] or ''}")

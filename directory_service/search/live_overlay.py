@@ -1,0 +1,108 @@
+"""Live bed figures over the embedded store's indexed ones, per worker process.
+
+The indexed file's `beds_open`/`beds_reported` arrays hold the figures the directory was
+loaded with. Each search asks the availability database one small indexed question
+("which facilities changed since sequence N?"); only those facilities are re-read and
+written into this worker's private copies of the two arrays. A hold passing its expiry
+counts as a change too, found from the earliest expiry this worker knows, so no
+background job is needed. A newly swapped-in store file gets every live facility applied
+once. Work is proportional to the facilities that changed, never to the directory.
+"""
+import json
+import threading
+from datetime import datetime
+
+import numpy as np
+
+from directory_service.availability import figures, reports
+from directory_service.availability.db import iso, utcnow
+from directory_service.search.columns import LEVEL_INDEX
+
+CHANGED_SINCE = "SELECT facility_id, seq FROM facility_changes WHERE seq > ? ORDER BY seq"
+NEXT_EXPIRY = ("SELECT MIN(expires_at) FROM holds WHERE facility_id = ? AND state = 'active' "
+               "AND expires_at > ?")
+FACILITY_ROW = "SELECT rowid, doc FROM records WHERE id = ? AND kind = 'treatment_facility'"
+
+
+def _epoch(text):
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+class _SnapshotState:
+    """One store file's writable bed arrays and the merged bed rows of live facilities."""
+
+    def __init__(self, snap):
+        self.snap = snap
+        arrays = snap.index.a
+        self.indexed_open, self.indexed_reported = arrays["beds_open"], arrays["beds_reported"]
+        arrays["beds_open"] = self.indexed_open.copy()
+        arrays["beds_reported"] = self.indexed_reported.copy()
+        self.rows = {}
+
+    def apply(self, facility_id, live):
+        found = self.snap.db.execute(FACILITY_ROW, (facility_id,)).fetchone()
+        if found is None:
+            # Reported live but not (or no longer) in this directory: nothing to show.
+            self.rows.pop(facility_id, None)
+            return
+        rowid, doc = found
+        arrays = self.snap.index.a
+        j = arrays["bed_row"][rowid - 1]
+        if not live:
+            arrays["beds_open"][j] = self.indexed_open[j]
+            arrays["beds_reported"][j] = self.indexed_reported[j]
+            self.rows.pop(facility_id, None)
+            return
+        merged = figures.merge_rows(json.loads(doc).get("beds"), live)
+        arrays["beds_open"][j] = np.nan
+        arrays["beds_reported"][j] = np.nan
+        for level, figure in figures.level_figures(merged).items():
+            if figure["open"] is not None:
+                arrays["beds_open"][j, LEVEL_INDEX[level]] = figure["open"]
+                arrays["beds_reported"][j, LEVEL_INDEX[level]] = _epoch(figure["reported_at"])
+        self.rows[facility_id] = merged
+
+
+class LiveOverlay:
+    """Keeps one worker's view of live figures current; `prepare` runs once per request."""
+
+    def __init__(self, adb):
+        self.adb = adb
+        self._seq = 0
+        self._live = {}
+        self._expiry = {}
+        self._lock = threading.Lock()
+
+    def prepare(self, snap, now=None):
+        """Update `snap`'s arrays; returns {facility_id: merged bed rows} for its records."""
+        now = now or utcnow()
+        with self._lock:
+            changed = self._poll(now)
+            state = getattr(snap, "live", None)
+            if state is None:
+                state = snap.live = _SnapshotState(snap)
+                changed = set(self._live)
+            for facility_id in changed:
+                state.apply(facility_id, self._live.get(facility_id, ()))
+            return state.rows
+
+    def _poll(self, now):
+        db = self.adb.read()
+        rows = db.execute(CHANGED_SINCE, (self._seq,)).fetchall()
+        changed = {fid for fid, _ in rows}
+        if rows:
+            self._seq = rows[-1][1]
+        stamp = iso(now)
+        changed |= {fid for fid, at in self._expiry.items() if at is not None and at <= stamp}
+        for facility_id in changed:
+            self._live[facility_id] = reports.live_rows(db, facility_id, now)
+            self._expiry[facility_id] = db.execute(NEXT_EXPIRY, (facility_id, stamp)).fetchone()[0]
+        return changed
+
+
+def merge_into(doc, live_rows):
+    """A facility record with its live bed rows in place of the indexed ones."""
+    rows = live_rows.get(doc.get("id"))
+    if rows is None or doc.get("kind") != "treatment_facility":
+        return doc
+    return {**doc, "beds": [dict(r) for r in rows]}
