@@ -57,6 +57,10 @@ class Address(StrictSchema):
                                 validate=validate.Regexp(r"^\d{5}(-\d{4})?$"))
 
 
+# Defaults loaded once: building a schema per row would dominate index time.
+EMPTY_ADDRESS = Address().load({})
+
+
 class Location(StrictSchema):
     lat = fields.Float(required=True, validate=validate.Range(-90, 90))
     lon = fields.Float(required=True, validate=validate.Range(-180, 180))
@@ -66,6 +70,9 @@ class Phones(StrictSchema):
     main = fields.String(load_default=None, allow_none=True)
     intake = fields.String(load_default=None, allow_none=True)
     hotline = fields.String(load_default=None, allow_none=True)
+
+
+EMPTY_PHONES = Phones().load({})
 
 
 class Interval(StrictSchema):
@@ -96,10 +103,10 @@ class BaseRecord(StrictSchema):
     kind = fields.String(required=True, validate=_one_of(vocab.KINDS))
     name = fields.String(required=True, validate=validate.Length(min=1, max=255))
     description = fields.String(load_default=None, allow_none=True)
-    address = fields.Nested(Address, load_default=lambda: Address().load({}))
+    address = fields.Nested(Address, load_default=lambda: dict(EMPTY_ADDRESS))
     location = fields.Nested(Location, required=True)
     location_precision = fields.String(load_default="exact", validate=_one_of(("exact", "zip", "city")))
-    phones = fields.Nested(Phones, load_default=lambda: Phones().load({}))
+    phones = fields.Nested(Phones, load_default=lambda: dict(EMPTY_PHONES))
     website = fields.String(load_default=None, allow_none=True)
     timezone = fields.String(load_default="America/Chicago")
     hours = fields.Nested(Hours, load_default=lambda: {"open_24_7": False, "intervals": []})
@@ -129,6 +136,9 @@ class Populations(StrictSchema):
     lgbtq = fields.Boolean(load_default=False)
     adolescents = fields.Boolean(load_default=False)
     criminal_justice = fields.Boolean(load_default=False)
+
+
+DEFAULT_POPULATIONS = Populations().load({})
 
 
 class BedRow(StrictSchema):
@@ -161,7 +171,7 @@ class TreatmentFacility(BaseRecord):
     medications = _list_of(vocab.MEDICATIONS)
     accepts_clients_on_moud = fields.Boolean(load_default=False)
     payment = _list_of(vocab.PAYMENT)
-    populations = fields.Nested(Populations, load_default=lambda: Populations().load({}))
+    populations = fields.Nested(Populations, load_default=lambda: dict(DEFAULT_POPULATIONS))
     walk_in = fields.Boolean(load_default=False)
     intake_24_7 = fields.Boolean(load_default=False)
     accepts_police_or_peer_dropoff = fields.Boolean(load_default=False)
