@@ -93,6 +93,10 @@ def read_form(raw):
                 errors["form"] = MESSAGES["unknown"]
         return given, errors
     form.update(QUICK_STARTS.get(form.pop("start", None), {}))
+    if "lat" in form and "lon" in form:
+        # Only a ~1 km point is used, echoed into the page or logged, even if a client
+        # sent a precise one.
+        form["lat"], form["lon"] = geo.coarse(form["lat"], form["lon"])
     return form, {}
 
 
@@ -109,8 +113,7 @@ def search_args(form, site_zone, per_page):
     if "near" in form:
         args["near"] = form["near"]
     elif "lat" in form and "lon" in form:
-        # Only a ~1 km point is used or logged, even if a client sent a precise one.
-        args["lat"], args["lon"] = geo.coarse(form["lat"], form["lon"])
+        args["lat"], args["lon"] = form["lat"], form["lon"]
     else:
         return None, {"near": MESSAGES["near"]}
     need = form.get("need")

@@ -10,7 +10,7 @@ from flask import current_app, render_template, request, url_for
 from flask_babel import format_date, get_locale
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from directory_service import beds
+from directory_service import beds, geo
 from directory_service.api.search import hit_body, run_search
 from directory_service.errors import ApiProblem
 from directory_service.web import SUPPORTED_LOCALES, blp, labels, present, search_form
@@ -34,14 +34,28 @@ def page_url(endpoint, **values):
     return url_for(endpoint, **values)
 
 
+def echoed_args():
+    """This request's query for links back to it, its point coarsened to ~1 km.
+
+    Links (language switch, next page) must not carry a precise location further than
+    the request that brought it.
+    """
+    args = request.args.to_dict()
+    try:
+        args["lat"], args["lon"] = geo.coarse(float(args["lat"]), float(args["lon"]))
+    except (KeyError, ValueError):
+        args.pop("lat", None), args.pop("lon", None)
+    return args
+
+
 @blp.context_processor
 def _helpers():
     locale = str(get_locale())
     other = "en" if locale == "es" else "es"
-    switch = url_for(request.endpoint, **{**(request.view_args or {}),
-                                          **request.args.to_dict(), "lang": other})
+    switch = url_for(request.endpoint, **{**(request.view_args or {}), **echoed_args(),
+                                          "lang": other})
     return {"labels": labels, "present": present, "locale": locale,
-            "other_locale": other, "switch_url": switch}
+            "other_locale": other, "switch_url": switch, "here": echoed_args()}
 
 
 @blp.get("/")

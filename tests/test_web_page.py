@@ -1,0 +1,125 @@
+"""The public page through the Flask test client: no JavaScript, plain words, no cookies."""
+import logging
+import re
+
+import pytest
+
+
+def text(response):
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
+
+
+def test_empty_page_is_a_form_with_five_quick_starts(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert '<html lang="en">' in html
+    for words in ("Detox bed now", "Treatment", "Meetings today", "Naloxone", "Drop off medicines"):
+        assert f">{words}</button>" in html
+    assert 'for="near"' in html and 'id="near"' in html
+
+
+def test_detox_bed_now_in_naperville_lists_open_beds_with_their_age(client):
+    response = client.get("/?near=60540&start=detox_now")
+    assert response.status_code == 200
+    body = text(response)
+    assert "places near 60540" in body
+    assert re.search(r"Beds: \d+ open · updated \d+ (min|h|days?) ago", body)
+    assert "unknown — call" not in body  # has_open_beds keeps only known open beds
+    html = response.get_data(as_text=True)
+    assert re.search(r'href="tel:\+1\d{10}"', html)
+    assert "https://maps.apple.com/?daddr=" in html
+    # The quick start shows up as the filters a person would have set by hand.
+    assert '<option value="detox" selected>' in html
+    assert 'id="beds" name="beds" value="1" checked' in html
+
+
+def test_unknown_beds_read_as_unknown_never_zero(client):
+    body = text(client.get("/?near=60540&need=treatment&radius=50"))
+    assert "Beds: unknown — call" in body
+    assert "Beds: 0 open" not in body
+
+
+def test_meetings_today_filters_to_todays_meetings(client, app):
+    from directory_service.web.search_form import today
+
+    day_name = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
+                "Saturday"][today(app.config["SETTINGS"].site_timezone)]
+    body = text(client.get("/?near=Chicago, IL&start=meetings_today&radius=50"))
+    shown = re.findall(r"(Sunday|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday) · ", body)
+    assert shown and set(shown) == {day_name}
+
+
+def test_no_insurance_means_uninsured_payment(client):
+    html = client.get("/?near=60540&need=treatment&payment=uninsured").get_data(as_text=True)
+    assert '<option value="uninsured" selected>No insurance</option>' in html
+
+
+@pytest.mark.parametrize("query, field, words", [
+    ("near=z", "near", "Enter a 5-digit ZIP code"),
+    ("near=zz", "near", "We could not find that place"),
+    ("near=99999", "near", "We could not find that place"),
+    ("need=detox", "near", "Enter a 5-digit ZIP code"),
+    ("near=60540&payment=gold", "payment", "Please choose one of the options"),
+    ("near=60540&radius=7", "radius", "Please choose one of the options"),
+])
+def test_bad_input_rerenders_the_form_with_the_error_beside_the_field(client, query, field, words):
+    response = client.get("/?" + query)
+    assert response.status_code == 422
+    assert response.mimetype == "text/html"
+    html = response.get_data(as_text=True)
+    assert f'<p class="error" id="{field}-error">{words}' in html
+    assert f'aria-describedby="{field}-error' in html
+
+
+def test_unknown_parameter_is_refused_in_plain_words(client):
+    response = client.get("/?near=60540&ditance=5")
+    assert response.status_code == 422 and response.mimetype == "text/html"
+    assert "parts we do not understand" in text(response)
+
+
+def test_detail_and_print_pages(client):
+    detail = client.get("/r/seed:fac-001")
+    assert detail.status_code == 200
+    assert "Crossroads Recovery Center" in text(detail)
+    assert 'href="/r/seed:fac-001/print"' in detail.get_data(as_text=True)
+    printed = client.get("/r/seed:fac-001/print")
+    assert printed.status_code == 200 and 'class="print-view"' in printed.get_data(as_text=True)
+    assert "please call before you go" in text(printed)
+    assert 'class="print-view"' in client.get("/r/seed:fac-001?print=1").get_data(as_text=True)
+
+
+def test_unknown_resource_is_a_page_not_json(client):
+    response = client.get("/r/seed:nope")
+    assert response.status_code == 404 and response.mimetype == "text/html"
+
+
+def test_page_sets_no_cookie_and_forbids_third_party_loads(client):
+    response = client.get("/?near=60540&start=naloxone")
+    assert "Set-Cookie" not in response.headers
+    policy = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "https:" not in policy
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    html = response.get_data(as_text=True)
+    # Every stylesheet, script and image is ours; outbound links are plain links only.
+    for attr in re.findall(r'<(?:script|link|img)[^>]+(?:src|href)="([^"]+)"', html):
+        assert attr.startswith("/"), attr
+
+
+def test_precise_location_never_reaches_the_logs(client, caplog):
+    caplog.set_level(logging.DEBUG)
+    precise = ("41.750834", "-88.153521")
+    client.get(f"/?lat={precise[0]}&lon={precise[1]}&start=naloxone")
+    client.get(f"/v1/search?lat={precise[0]}&lon={precise[1]}&kind=naloxone_site")
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "search kinds=" in logged  # the searches were logged, coarsely
+    for digits in ("41.75083", "41.7508", "88.15352", "88.1535"):
+        assert digits not in logged
+
+
+def test_a_point_search_is_coarsened_before_it_is_used(client):
+    response = client.get("/?lat=41.750834&lon=-88.153521&start=naloxone")
+    assert "places near your location" in text(response)
+    html = response.get_data(as_text=True)
+    assert 'name="lat" id="lat" value="41.75"' in html
+    assert "41.750834" not in html
