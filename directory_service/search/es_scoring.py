@@ -13,13 +13,19 @@ from directory_service import ranking
 from directory_service.search.es_mapping import LEVEL_KEYS
 
 # Mirrors ranking.distance_component, capacity_component, payment_value and combine.
+# Painless whitelists only the double overloads of Math.min/max, hence the typed locals
+# and the explicit comparison for the oldest report time.
 SCORE_SCRIPT = """
-double dist = doc['location'].arcDistance(params.lat, params.lon);
+double lat = params.lat;
+double lon = params.lon;
+double dist = doc['location'].arcDistance(lat, lon);
 String kind = doc['kind'].value;
 double scale = params.scale[kind];
-double sigmaSq = -(scale * scale) / (2.0 * Math.log(params.decay));
-double total = params.w_distance * Math.exp(-(dist * dist) / (2.0 * sigmaSq));
-double weights = params.w_distance;
+double decay = params.decay;
+double sigmaSq = -(scale * scale) / (2.0 * Math.log(decay));
+double wDistance = params.w_distance;
+double total = wDistance * Math.exp(-(dist * dist) / (2.0 * sigmaSq));
+double weights = wDistance;
 if (kind == 'treatment_facility') {
   double beds = 0.0;
   long oldest = Long.MAX_VALUE;
@@ -30,41 +36,53 @@ if (kind == 'treatment_facility') {
     if (doc[openField].size() > 0 && doc[atField].size() > 0) {
       known = true;
       beds += doc[openField].value;
-      oldest = Math.min(oldest, doc[atField].value.toInstant().toEpochMilli());
+      long at = doc[atField].value.toInstant().toEpochMilli();
+      if (at < oldest) {
+        oldest = at;
+      }
     }
   }
   double capacity = params.unknown;
   if (known) {
-    double raw = beds / (beds + params.saturation);
-    double ageH = Math.max((params.now_ms - oldest) / 3600000.0, 0.0);
-    double trust = Math.pow(0.5, ageH / params.half_life_h);
-    capacity = params.unknown + (raw - params.unknown) * trust;
+    double saturation = params.saturation;
+    double halfLife = params.half_life_h;
+    long nowMs = params.now_ms;
+    double raw = beds / (beds + saturation);
+    double ageH = Math.max((nowMs - oldest) / 3600000.0, 0.0);
+    double trust = Math.pow(0.5, ageH / halfLife);
+    capacity = capacity + (raw - capacity) * trust;
   }
-  total += params.w_capacity * capacity;
-  weights += params.w_capacity;
+  double wCapacity = params.w_capacity;
+  total += wCapacity * capacity;
+  weights += wCapacity;
   if (params.payment.size() > 0) {
     double pay = 0.0;
-    for (String code : params.payment) {
+    for (def code : params.payment) {
       if (doc['payment'].contains(code)) {
         double value = 1.0;
         if (params.uninsured) {
-          value = params.payment_value.containsKey(code) ? params.payment_value[code] : 0.0;
+          value = 0.0;
+          if (params.payment_value.containsKey(code)) {
+            value = params.payment_value[code];
+          }
         }
         pay = Math.max(pay, value);
       }
     }
-    total += params.w_payment * pay;
-    weights += params.w_payment;
+    double wPayment = params.w_payment;
+    total += wPayment * pay;
+    weights += wPayment;
   }
   if (params.levels_requested) {
     double level = params.level_related;
-    for (String code : params.levels_primary) {
+    for (def code : params.levels_primary) {
       if (doc['levels_of_care'].contains(code)) {
         level = params.level_exact;
       }
     }
-    total += params.w_level * level;
-    weights += params.w_level;
+    double wLevel = params.w_level;
+    total += wLevel * level;
+    weights += wLevel;
   }
 }
 return weights > 0 ? total / weights : 0.0;
