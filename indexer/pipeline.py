@@ -7,6 +7,9 @@ leave the previous index serving.
 """
 import json
 import os
+import re
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from marshmallow import ValidationError
@@ -14,7 +17,22 @@ from tqdm import tqdm
 
 from directory_service.schemas.records import RecordSchema
 from indexer import formats
+from indexer.dedupe import Deduper
+from indexer.formats.common import ImportOptions, Warned
+from indexer.geocode import Placer
 from indexer.problems import Rejected, Report, RowProblem
+
+
+@dataclass
+class ImportReport(Report):
+    """Report plus, per file, the top rejection reasons and warning codes."""
+
+    tallies: dict = field(default_factory=dict)  # file -> {"rejected": Counter, "warned": Counter}
+    merged: list = field(default_factory=list)   # (kept id, merged id) from de-duplication
+
+    def file(self, path):
+        self.files.setdefault(path, {"loaded": 0, "rejected": 0, "warned": 0})
+        return self.tallies.setdefault(path, {"rejected": Counter(), "warned": Counter()})
 
 
 class IndexRunFailed(Exception):
@@ -30,10 +48,15 @@ def source_files(paths):
     found = []
     for path in paths:
         if os.path.isdir(path):
-            for root, _dirs, names in os.walk(path):
+            for root, dirs, names in os.walk(path):
+                if "datapackage.json" in names:
+                    # A tabular package (HSDS) is one source, read through its descriptor.
+                    found.append(os.path.join(root, "datapackage.json"))
+                    dirs.clear()
+                    continue
                 found += [os.path.join(root, n) for n in names
                           if n.endswith((".ndjson", ".jsonl", ".json", ".csv"))
-                          and n != "manifest.json"]
+                          and n != "manifest.json" and not n.endswith(".mapping.json")]
         elif os.path.exists(path):
             found.append(path)
         else:
@@ -78,15 +101,23 @@ def _iso(epoch):
 
 
 def run(paths, writer, *, dry_run=False, max_rejected_fraction=0.25, progress=None,
-        fmt=None, now=None):
-    """Load `paths` through `writer` (a store index writer). Returns a Report.
+        fmt=None, now=None, options=None, placer=None, dedupe=True):
+    """Load `paths` through `writer` (a store index writer). Returns an ImportReport.
+
+    Rows without coordinates are placed by `placer` (offline gazetteer by default); with
+    `dedupe`, the same place from two sources is merged (indexer/dedupe.py). Records
+    without `updated_at` get their source's update time, else the run's time, so
+    `modified_after` exports have something to compare.
 
     Raises IndexRunFailed, without swapping, when nothing valid was read or more than
     `max_rejected_fraction` of the rows were rejected.
     """
     now = now or datetime.now(timezone.utc)
-    report = Report()
-    schema = RecordSchema()
+    options = options or ImportOptions()
+    placer = placer or Placer(default_timezone=options.timezone)
+    step = _RowStep(RecordSchema(), writer, placer, Deduper() if dedupe else None,
+                    _iso(now.timestamp()), dry_run)
+    report = ImportReport()
     files = source_files(paths)
     if not files:
         raise IndexRunFailed("no source files found")
@@ -98,12 +129,16 @@ def run(paths, writer, *, dry_run=False, max_rejected_fraction=0.25, progress=No
             if module is None:
                 raise IndexRunFailed(f"{path}: format not recognised (use --format)", report)
             transform = _shifter(bed_time_shift(path, now))
-            for number, row in module.read(path, transform=transform):
-                _one_row(report, schema, writer, path, number, row, dry_run)
+            report.file(path)
+            for number, row in module.read(path, transform=transform, options=options):
+                step(report, path, number, row)
             bar.update(1)
         bar.close()
+        placer.close()
+        merged = {kept for kept, _other in step.deduper.merged} if step.deduper else set()
+        report.merged = list(step.deduper.merged) if step.deduper else []
         report.warnings += [f"duplicate id {d}: the later row replaced the earlier"
-                            for d in writer.duplicates]
+                            for d in writer.duplicates if d not in merged]
         total = report.loaded + len(report.rejected)
         if report.loaded == 0:
             raise IndexRunFailed("no valid rows; the previous index keeps serving", report)
@@ -117,19 +152,51 @@ def run(paths, writer, *, dry_run=False, max_rejected_fraction=0.25, progress=No
     return report
 
 
-def _one_row(report, schema, writer, path, number, row, dry_run):
-    if isinstance(row, RowProblem):
-        report.rejected.append(Rejected(path, number, None, row.errors))
+class _RowStep:
+    """One row through place → validate → de-duplicate → write, counted per file."""
+
+    def __init__(self, schema, writer, placer, deduper, run_time, dry_run):
+        self.schema, self.writer, self.placer = schema, writer, placer
+        self.deduper, self.run_time, self.dry_run = deduper, run_time, dry_run
+
+    def __call__(self, report, path, number, row):
+        tally = report.file(path)
+        if isinstance(row, Warned):
+            report.warnings.append(f"{path}:{number} {row.code}: {row.message}")
+            report.count(path, "warned")
+            tally["warned"][row.code] += 1
+            return
+        if isinstance(row, RowProblem):
+            return self._reject(report, path, number, None, row.errors)
+        if isinstance(row, dict):
+            reason = self.placer.place(row) if row.get("kind") else None
+            if reason:
+                return self._reject(report, path, number, row.get("id"), {"location": [reason]})
+            if not row.get("updated_at"):
+                row["updated_at"] = row.get("source_updated_at") or self.run_time
+        try:
+            record = self.schema.load(row)
+        except ValidationError as exc:
+            record_id = row.get("id") if isinstance(row, dict) else None
+            return self._reject(report, path, number, record_id, exc.messages)
+        report.loaded += 1
+        report.count(path, "loaded")
+        if self.deduper is not None:
+            written = self.deduper.add(record)
+            record = self.schema.load(written) if written is not record else record
+        if not self.dry_run:
+            self.writer.add(record)
+
+    @staticmethod
+    def _reject(report, path, number, record_id, errors):
+        report.rejected.append(Rejected(path, number, record_id, errors))
         report.count(path, "rejected")
-        return
-    try:
-        record = schema.load(row)
-    except ValidationError as exc:
-        record_id = row.get("id") if isinstance(row, dict) else None
-        report.rejected.append(Rejected(path, number, record_id, exc.messages))
-        report.count(path, "rejected")
-        return
-    report.loaded += 1
-    report.count(path, "loaded")
-    if not dry_run:
-        writer.add(record)
+        tally = report.file(path)
+        for line in Rejected(path, number, None, errors).lines():
+            tally["rejected"][_reason(line)] += 1
+
+
+def _reason(line):
+    """'file:row field: message' → 'field: message' with numbers and quoted values dropped."""
+    reason = line.split(" ", 1)[1] if " " in line else line
+    return re.sub(r"'[^']*'|\d+", "…", reason)[:120]

@@ -1,11 +1,21 @@
 """Source formats the indexer reads, each a module with `detect(path, head)` and `read(path)`.
 
-`read` yields (row_number, raw_record_or_error) in our canonical shape, ready for
-validation; a format that cannot place or map a row yields a `RowProblem` instead.
+`read(path, transform=None, options=None)` yields (row_number, item): a raw record in our
+canonical shape, ready for validation; a `RowProblem` for a row that cannot be read or
+mapped; or a `common.Warned` for something noticed and not loaded (an unknown code, a
+skipped row). Detection tries the specific formats first and our own format last, because
+"an array of objects" describes several of them.
 """
-from indexer.formats import canonical
+from indexer.formats import bmlt, canonical, csv_mapped, hsds, meeting_guide, samhsa
 
-FORMATS = {"canonical": canonical}
+FORMATS = {
+    "samhsa": samhsa,
+    "bmlt": bmlt,
+    "hsds": hsds,
+    "meeting-guide": meeting_guide,
+    "csv": csv_mapped,
+    "canonical": canonical,
+}
 
 
 def detect(path):

@@ -20,7 +20,7 @@ def detect(path, head):
     return text.startswith(b"{") or text == b""
 
 
-def read(path, transform=None):
+def read(path, transform=None, options=None):
     with open(path, encoding="utf-8") as fh:
         if path.endswith(".json"):
             try:

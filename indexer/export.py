@@ -1,0 +1,54 @@
+"""Streaming exports (DESIGN §6): NDJSON, GeoJSON (RFC 7946) and HSDS 3.0 JSON.
+
+Each format is a generator of text chunks over `store.scan(kinds, modified_after)`, which
+is itself a generator: one record is in memory at a time, whatever the directory's size.
+The API wraps these in a streamed response; `python -m indexer export` writes them out.
+"""
+import json
+from datetime import timezone
+
+from indexer.hsds_export import service_at_location
+
+FORMATS = ("ndjson", "geojson", "hsds")
+MEDIA_TYPES = {"ndjson": "application/x-ndjson", "geojson": "application/geo+json",
+               "hsds": "application/json"}
+
+
+def aware(moment):
+    """A datetime with a zone; a naive one is taken as UTC."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment
+
+
+def _dumps(value):
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def feature(record):
+    """A GeoJSON Feature: [lon, lat] order, as RFC 7946 §3.1.1 says."""
+    properties = {k: v for k, v in record.items() if k != "location"}
+    loc = record["location"]
+    return {"type": "Feature", "id": record["id"],
+            "geometry": {"type": "Point", "coordinates": [loc["lon"], loc["lat"]]},
+            "properties": properties}
+
+
+def _array(items, opening, closing):
+    yield opening
+    for i, item in enumerate(items):
+        yield ("," if i else "") + _dumps(item)
+    yield closing
+
+
+def stream(store, fmt, kinds=(), modified_after=None):
+    """Text chunks of the export, produced as the store yields records."""
+    records = store.scan(tuple(kinds or ()), aware(modified_after))
+    if fmt == "ndjson":
+        return (_dumps(r) + "\n" for r in records)
+    if fmt == "geojson":
+        return _array((feature(r) for r in records),
+                      '{"type":"FeatureCollection","features":[', "]}\n")
+    if fmt == "hsds":
+        return _array((service_at_location(r) for r in records), "[", "]\n")
+    raise ValueError(f"unknown export format {fmt!r}")

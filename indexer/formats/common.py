@@ -1,0 +1,140 @@
+"""Small parsers every importer shares, and the `Warned` item importers yield.
+
+Public feeds spell the same thing many ways ("10:00 AM", "19:00:00", 60540 as a number,
+"" for missing); these helpers turn them into our canonical shapes, or None, so each
+importer only has to say which source field goes where.
+"""
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+TIME_12H = re.compile(r"^\s*(\d{1,2})(?::(\d{2}))?\s*([AaPp])\.?\s*[Mm]\.?\s*$")
+TIME_24H = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::\d{2}(?:\.\d+)?)?\s*$")
+ZIP5 = re.compile(r"^\s*(\d{3,5})(?:-?(\d{4}))?\s*$")
+US_STATE = re.compile(r"^[A-Za-z]{2}$")
+
+
+@dataclass(frozen=True)
+class Warned:
+    """Something an importer noticed and did not silently drop: an unknown code, a skip."""
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """Choices the operator makes on the command line for formats that need them."""
+
+    kind: str | None = None          # HSDS: which of our kinds a service becomes
+    fellowship: str | None = None    # Meeting Guide: the feed's fellowship (AA unless told)
+    mapping: str | None = None       # CSV: the column-mapping file
+    timezone: str | None = None      # fallback IANA zone for rows that name none
+
+
+def text(value):
+    """A stripped string, or None for missing and blank values."""
+    if value is None:
+        return None
+    value = str(value).strip()
+    return value or None
+
+
+def hhmm(value):
+    """'19:00', '7:00 PM', '19:00:00' → '19:00'; anything else → None."""
+    value = text(value)
+    if value is None:
+        return None
+    if m := TIME_24H.match(value):
+        hour, minute = int(m.group(1)), int(m.group(2))
+    elif m := TIME_12H.match(value):
+        hour, minute = int(m.group(1)) % 12, int(m.group(2) or 0)
+        hour += 12 if m.group(3).lower() == "p" else 0
+    else:
+        return None
+    if hour == 24 and minute == 0:
+        return "24:00"
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        return None
+    return f"{hour:02d}:{minute:02d}"
+
+
+def postal_code(value):
+    """A US ZIP as '01234' or '01234-5678'; spreadsheets lose leading zeros, so pad 3-4 digits."""
+    value = text(value)
+    if value is None:
+        return None
+    if m := ZIP5.match(value):
+        zip5 = m.group(1).zfill(5)
+        return f"{zip5}-{m.group(2)}" if m.group(2) else zip5
+    return None
+
+
+def state(value):
+    value = text(value)
+    return value.upper() if value and US_STATE.match(value) else None
+
+
+def coordinate(value):
+    """A float from a number or a numeric string; None when missing, blank or 0."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number != 0.0 else None
+
+
+def location(lat, lon):
+    lat, lon = coordinate(lat), coordinate(lon)
+    if lat is None or lon is None:
+        return None
+    return {"lat": lat, "lon": lon}
+
+
+def stable_hash(*parts, length=16):
+    """A short id from row content, stable across runs, for sources without ids."""
+    joined = "\x1f".join("" if p is None else str(p).strip().lower() for p in parts)
+    return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:length]
+
+
+def id_part(value):
+    """A source identifier made safe for our id pattern ('source:identifier')."""
+    return re.sub(r"[^A-Za-z0-9_.:/-]+", "-", str(value).strip()).strip("-") or None
+
+
+def timestamp(value):
+    """An ISO 8601 UTC string from the forms feeds use; naive times are taken as UTC."""
+    value = text(value)
+    if value is None:
+        return None
+    for parse in (_iso, _us_datetime):
+        moment = parse(value)
+        if moment is not None:
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=timezone.utc)
+            moment = moment.astimezone(timezone.utc).replace(microsecond=0)
+            return moment.isoformat().replace("+00:00", "Z")
+    return None
+
+
+def _iso(value):
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _us_datetime(value):
+    for fmt in ("%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y"):
+        try:
+            return datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+    return None
+
+
+def digits(phone):
+    """Phone digits only, without a leading US country code, for comparing numbers."""
+    only = re.sub(r"\D", "", phone or "")
+    return only[1:] if len(only) == 11 and only.startswith("1") else only

@@ -1,0 +1,130 @@
+"""CSV lists (naloxone sites, take-back boxes, treatment lists) plus a column-mapping file.
+
+Public lists arrive as whatever a spreadsheet exported: UTF-8 or latin-1, CRLF or CR-only
+line endings, attributes buried in an HTML cell. The mapping (YAML or JSON, checked by
+`csv_mapping.MappingSchema`) says which column feeds which of our fields; see
+docs/importers.md. The mapping is `--mapping FILE`, or found beside the CSV as
+`<name>.mapping.yaml|yml|json`. Row numbers in reports are spreadsheet rows (header = 1).
+"""
+import csv
+import io
+import os
+import re
+
+from indexer.formats import common, csv_mapping
+from indexer.problems import RowProblem
+
+HTML_PAIR = re.compile(r"<strong>\s*([^<:]+?)\s*:\s*</strong>\s*([^<]*)", re.I)
+ALL_DAY = re.compile(r"24\s*hours?.*7\s*days|24\s*/\s*7", re.I)
+TRUTHY = {"true", "yes", "y", "1", "x"}
+CONVERT = {"address.postal_code": common.postal_code, "address.state": common.state,
+           "location.lat": common.coordinate, "location.lon": common.coordinate,
+           "source_updated_at": common.timestamp}
+
+
+def mapping_path(path, options=None):
+    if options is not None and options.mapping:
+        return options.mapping
+    stem = os.path.splitext(path)[0]
+    for suffix in (".mapping.yaml", ".mapping.yml", ".mapping.json"):
+        if os.path.exists(stem + suffix):
+            return stem + suffix
+    return None
+
+
+def detect(path, head):
+    return path.endswith(".csv") and mapping_path(path) is not None
+
+
+def decode(raw):
+    """Text and the encoding used: UTF-8 when it decodes, else latin-1 (never fails)."""
+    try:
+        return raw.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        return raw.decode("latin-1"), "latin-1"
+
+
+def read(path, transform=None, options=None):
+    where = mapping_path(path, options)
+    if where is None:
+        yield 0, RowProblem({"_file": ["no column mapping: pass --mapping or put "
+                                       "<name>.mapping.yaml beside the CSV"]})
+        return
+    try:
+        mapping = csv_mapping.load(where)
+    except csv_mapping.MappingError as exc:
+        yield 0, RowProblem({"_mapping": [str(exc)]})
+        return
+    with open(path, "rb") as fh:
+        raw = fh.read()
+    if mapping["encoding"] == "auto":
+        content, used = decode(raw)
+        if used != "utf-8":
+            yield 0, common.Warned("csv:latin-1", "not UTF-8: read as latin-1")
+    else:
+        content = raw.decode(mapping["encoding"])
+    # Universal newlines: CR-only files (old Mac exports) become ordinary rows.
+    content = content.replace("\r\n", "\n").replace("\r", "\n")
+    reader = csv.DictReader(io.StringIO(content))
+    missing = csv_mapping.missing_columns(mapping, reader.fieldnames or [])
+    if missing:
+        yield 1, RowProblem({"_header": [f"columns not in the file: {', '.join(missing)}"]})
+        return
+    for number, row in enumerate(reader, start=2):
+        if mapping["html_cell"]:
+            row.update(dict(HTML_PAIR.findall(row.get(mapping["html_cell"]) or "")))
+        yield from ((number, item) for item in map_row(row, mapping))
+
+
+def map_row(row, mapping):
+    record = {"kind": mapping["kind"], "source": dict(mapping["source"])}
+    for target, value in mapping["defaults"].items():
+        _set(record, target, value)
+    for target, columns in mapping["columns"].items():
+        value = ", ".join(v for v in (common.text(row.get(c)) for c in columns) if v) or None
+        value = CONVERT.get(target, _same)(value)
+        if value is None:
+            continue
+        table = mapping["values"].get(target)
+        if table is not None:
+            if value.lower() not in table:
+                yield common.Warned(f"{target}:{value}", f"{target} value {value!r} not in "
+                                    "the mapping's value table")
+                continue
+            value = table[value.lower()]
+        elif target in mapping["booleans"]:
+            value = value.strip().lower() in TRUTHY
+        _set(record, target, value)
+    for target, rule in mapping["classify"].items():
+        text = " ".join(row.get(c) or "" for c in rule["columns"])
+        found = next((v for v, pattern in rule["patterns"].items()
+                      if re.search(pattern, text, re.I)), rule.get("default"))
+        if found is not None:
+            _set(record, target, found)
+    notes = [sentence for column, sentence in mapping["describe"].items()
+             if (row.get(column) or "").strip().lower() in TRUTHY]
+    if mapping["hours_column"]:
+        hours = common.text(row.get(mapping["hours_column"]))
+        if hours and ALL_DAY.search(hours):
+            record["hours"] = {"open_24_7": True, "intervals": []}
+        elif hours:
+            notes.append(f"Hours: {hours}")
+    if notes:
+        record["description"] = " ".join(filter(None, [record.get("description")] + notes))
+    source_id = common.id_part(row.get(mapping["id_column"])) if mapping["id_column"] else None
+    source_id = source_id or common.stable_hash(*(row.get(c) for c in mapping["hash_columns"]))
+    record["id"] = f"{mapping['prefix']}:{source_id}"
+    record["source"]["id"] = source_id
+    yield record
+
+
+def _same(value):
+    return value
+
+
+def _set(record, path, value):
+    *parents, last = path.split(".")
+    target = record
+    for name in parents:
+        target = target.setdefault(name, {})
+    target[last] = value
