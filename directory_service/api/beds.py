@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from flask import current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import ValidationError
+from marshmallow import RAISE, ValidationError
 
 from directory_service import beds as freshness
 from directory_service.api import auth
@@ -20,6 +20,19 @@ from directory_service.schemas.availability import (
 )
 
 blp = Blueprint("beds", __name__, url_prefix="/v1", description="Live bed availability")
+
+
+def refuse_query_parameters(blueprint, exempt=()):
+    """Endpoints without query parameters answer 422 to any, so a typo is never ignored."""
+    @blueprint.before_request
+    def _no_query():
+        if request.endpoint not in exempt and request.args:
+            names = sorted(request.args)
+            raise ApiProblem(422, "unknown query parameter " + ", ".join(names),
+                             {name: ["Unknown field."] for name in names})
+
+
+refuse_query_parameters(blp, exempt=("beds.BedHistory",))
 
 
 def indexed_facility(facility_id):
@@ -42,7 +55,8 @@ def expected_version(body_version):
     """The version the writer saw, from If-Match and/or the body; None = unconditional."""
     header = None
     if request.if_match and not request.if_match.star_tag:
-        tags = request.if_match.as_set(include_weak=True)
+        # gzip responses carry the ETag as "3:gzip" (flask-compress); the version is "3".
+        tags = {tag.split(":")[0] for tag in request.if_match.as_set(include_weak=True)}
         if len(tags) != 1 or not next(iter(tags)).isdigit():
             raise ApiProblem(412, "If-Match must name one version, as the ETag gave it")
         header = int(next(iter(tags)))
@@ -109,7 +123,7 @@ class FacilityBeds(MethodView):
 @blp.route("/facilities/<path:facility_id>/beds/history")
 class BedHistory(MethodView):
     @auth.require_key("facility", "admin")
-    @blp.arguments(PageArgs, location="query", as_kwargs=False)
+    @blp.arguments(PageArgs, location="query", unknown=RAISE, as_kwargs=False)
     @blp.response(200, HistoryResponse)
     @blp.doc(security=auth.SECURITY)
     def get(self, args, facility_id):

@@ -9,12 +9,13 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from directory_service.api import auth
-from directory_service.api.beds import indexed_facility, publish
+from directory_service.api.beds import indexed_facility, publish, refuse_query_parameters
 from directory_service.availability import holds
 from directory_service.errors import ApiProblem
 from directory_service.schemas.availability import HoldBody, HoldListSchema, HoldSchema
 
 blp = Blueprint("holds", __name__, url_prefix="/v1", description="Bed holds")
+refuse_query_parameters(blp)
 
 
 def _adb():

@@ -10,11 +10,13 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from directory_service import geo
+from directory_service.api.beds import refuse_query_parameters
 from directory_service.api.search import resolve_origin
 from directory_service.availability import match
 from directory_service.schemas.availability import MatchBody, MatchResponse
 
 blp = Blueprint("match", __name__, url_prefix="/v1", description="Match needs to open beds")
+refuse_query_parameters(blp)
 log = logging.getLogger(__name__)
 
 

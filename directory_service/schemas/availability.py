@@ -69,11 +69,11 @@ class BedReportBody(StrictSchema):
     version = fields.Integer(metadata={
         "description": "The version this report was made against (or send If-Match)."})
 
-    @validates("rows")
-    def _one_row_each(self, rows, **kwargs):
-        keys = [(r["level_of_care"], r["population"]) for r in rows]
+    @validates_schema
+    def _one_row_each(self, data, **kwargs):
+        keys = [(r["level_of_care"], r["population"]) for r in data["rows"]]
         if len(keys) != len(set(keys)):
-            raise ValidationError("one row per level_of_care and population")
+            raise ValidationError("one row per level_of_care and population", "rows")
 
 
 class BatchRow(BedReportRow):

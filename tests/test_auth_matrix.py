@@ -1,0 +1,82 @@
+"""Every write endpoint × no key, a revoked key, the wrong role, another facility's key,
+and the right key: only the owner passes (DESIGN §9)."""
+import pytest
+
+from directory_service.availability import holds, keys
+from tests.test_live_support import make_app
+
+BEDS = {"rows": [{"level_of_care": "3.7-WM", "population": "adult_men", "capacity": 10,
+                  "available": 2}]}
+FEED = [{"facility_id": "test:b", "level_of_care": "3.7-WM", "population": "adult_men",
+         "capacity": 10, "available": 2}]
+HOLD = {"level_of_care": "3.7-WM", "population": "adult_men"}
+
+# (name, method, path, body, roles that pass, who owns it: "facility" / "coach" / None)
+ENDPOINTS = [
+    ("put beds", "put", "/v1/facilities/test:b/beds", BEDS, ("facility", "admin"), "facility"),
+    ("bed history", "get", "/v1/facilities/test:b/beds/history", None, ("facility", "admin"),
+     "facility"),
+    ("batch feed", "post", "/v1/availability", FEED, ("facility", "admin"), "facility"),
+    ("create hold", "post", "/v1/facilities/test:b/holds", HOLD, ("coach", "admin"), None),
+    ("list holds", "get", "/v1/facilities/test:b/holds", None, ("facility", "admin"), "facility"),
+    ("confirm", "post", "/v1/holds/{hold}/confirm", None, ("facility", "admin"), "facility"),
+    ("decline", "post", "/v1/holds/{hold}/decline", None, ("facility", "admin"), "facility"),
+    ("cancel", "post", "/v1/holds/{hold}/cancel", None, ("coach", "admin"), "coach"),
+    ("delete", "delete", "/v1/holds/{hold}", None, ("coach", "admin"), "coach"),
+]
+CASES = ("no key", "bad key", "revoked", "wrong role", "other owner", "right key")
+
+
+@pytest.fixture
+def world(tmp_path):
+    app = make_app(tmp_path)
+    adb = app.extensions["availability"]
+    ids = {}
+    for who, role, facility in (("admin", "admin", None), ("coach", "coach", None),
+                                ("other_coach", "coach", None),
+                                ("facility", "facility", "test:b"),
+                                ("other_facility", "facility", "test:a"),
+                                ("revoked", "admin", None)):
+        ids[who] = keys.create(adb, role, facility)
+    keys.revoke(adb, ids["revoked"][0])
+    yield app, ids
+    app.extensions["store"].close()
+
+
+def _key_for(case, passing, owner, ids):
+    if case == "no key":
+        return None
+    if case == "bad key":
+        return ids["admin"][0] + ".not-the-secret"
+    if case == "revoked":
+        return ids["revoked"][1]
+    if case == "wrong role":
+        wrong = next(r for r in ("coach", "facility") if r not in passing)
+        return ids[wrong][1]
+    if case == "other owner":
+        return ids[{"facility": "other_facility", "coach": "other_coach"}[owner]][1]
+    return ids[owner or passing[0]][1]
+
+
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("name, method, path, body, passing, owner", ENDPOINTS,
+                         ids=[e[0] for e in ENDPOINTS])
+def test_only_the_owner_passes(world, case, name, method, path, body, passing, owner):
+    app, ids = world
+    if case == "other owner" and owner is None:
+        pytest.skip(f"{name} is not owned by one facility or coach")
+    record = app.extensions["store"].get("test:b")
+    # A fresh hold by "coach" per call, so every case acts on an active hold.
+    made = holds.create(app.extensions["availability"], "test:b", "3.7-WM", "adult_men",
+                        ids["coach"][0], None, 30, record["beds"])
+    key = _key_for(case, passing, owner, ids)
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    response = getattr(app.test_client(), method)(path.format(hold=made["id"]), json=body,
+                                                  headers=headers)
+    expected = {"no key": 401, "bad key": 401, "revoked": 401, "wrong role": 403,
+                "other owner": 403}.get(case)
+    if expected:
+        assert response.status_code == expected, response.get_json()
+        assert response.mimetype == "application/problem+json"
+    else:
+        assert 200 <= response.status_code < 300, response.get_json()
