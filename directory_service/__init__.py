@@ -38,10 +38,11 @@ def create_app(settings=None, store=None):
     api = Api(app, spec_kwargs={"info": {"description": (
         "Find treatment beds, mutual-aid meetings, naloxone and drug take-back sites. "
         "Errors are application/problem+json with per-field `errors`.")}})
-    from directory_service.api import health, resources, search
+    from directory_service.api import export, health, resources, search
 
     api.register_blueprint(search.blp)
     api.register_blueprint(resources.blp)
+    api.register_blueprint(export.blp)
     app.register_blueprint(health.blp)
     from directory_service import availability
 

@@ -1,4 +1,4 @@
-"""`python -m indexer load PATH...` (also the `directory-indexer` console script).
+"""`python -m indexer load PATH...` and `python -m indexer export` (console script too).
 
 Exit status: 0 when every row loaded; 1 when rows were rejected (unless
 --allow-rejected); 2 when the run failed and the previous index keeps serving.
@@ -9,8 +9,11 @@ import click
 
 from directory_service.config import Settings
 from directory_service.search.store import StoreError
-from indexer import pipeline
+from directory_service import geo, vocab
+from indexer import export as exporter, pipeline
 from indexer.formats import FORMATS
+from indexer.formats.common import ImportOptions
+from indexer.geocode import Placer
 from indexer.writers import open_writer
 
 
@@ -31,14 +34,30 @@ def main():
 @click.option("--store", "store_path", default=None,
               help="Embedded store file (default: STORE_PATH).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def load(paths, dry_run, allow_rejected, max_rejected_fraction, fmt, store_path, quiet):
+@click.option("--kind", type=click.Choice(vocab.KINDS), default=None,
+              help="HSDS: the kind every service becomes when its taxonomy does not say.")
+@click.option("--fellowship", type=click.Choice(vocab.FELLOWSHIPS), default=None,
+              help="Meeting Guide/BMLT: the feed's fellowship (default AA / NA, Al-Anon "
+                   "recognised).")
+@click.option("--mapping", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="CSV: the column-mapping file (default: <name>.mapping.yaml beside it).")
+@click.option("--timezone", "zone", default=None,
+              help="IANA zone for rows that name none and cannot be placed in one.")
+@click.option("--geocode-cache", type=click.Path(dir_okay=False), default=None,
+              help="JSON file caching the configured geocoder's answers between runs.")
+@click.option("--no-dedupe", is_flag=True, help="Keep the same place from two sources twice.")
+def load(paths, dry_run, allow_rejected, max_rejected_fraction, fmt, store_path, quiet,
+         kind, fellowship, mapping, zone, geocode_cache, no_dedupe):
     """Validate PATHS (files or directories) and swap them in as the new index."""
     overrides = {"store_path": store_path} if store_path else {}
     settings = Settings.from_env(**overrides)
+    options = ImportOptions(kind=kind, fellowship=fellowship, mapping=mapping, timezone=zone)
+    placer = Placer(geo.make_geocoder(settings), geocode_cache, default_timezone=zone)
     try:
         report = pipeline.run(paths, open_writer(settings), dry_run=dry_run, fmt=fmt,
                               max_rejected_fraction=max_rejected_fraction,
-                              progress=not quiet and sys.stderr.isatty())
+                              progress=not quiet and sys.stderr.isatty(),
+                              options=options, placer=placer, dedupe=not no_dedupe)
     except (pipeline.IndexRunFailed, StoreError) as exc:
         if getattr(exc, "report", None) is not None:
             print_report(exc.report)
@@ -60,4 +79,35 @@ def print_report(report):
     for warning in report.warnings:
         click.echo(f"warning {warning}", err=True)
     for path, counts in report.files.items():
-        click.echo(f"{path}: {counts['loaded']} loaded, {counts['rejected']} rejected")
+        click.echo(f"{path}: {counts['loaded']} loaded, {counts['rejected']} rejected, "
+                   f"{counts.get('warned', 0)} warned")
+        tally = getattr(report, "tallies", {}).get(path, {})
+        for label in ("rejected", "warned"):
+            for what, n in tally.get(label, {}).most_common(5) if tally else ():
+                click.echo(f"  top {label}: {n} × {what}")
+    for kept, other in getattr(report, "merged", []):
+        click.echo(f"merged {other} into {kept} (same place, another source)")
+
+
+@main.command("export")
+@click.option("--format", "fmt", type=click.Choice(exporter.FORMATS), default="ndjson",
+              show_default=True)
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(vocab.KINDS),
+              help="Only these kinds (repeatable); all when omitted.")
+@click.option("--modified-after", type=click.DateTime(formats=["%Y-%m-%dT%H:%M:%S%z",
+                                                               "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]),
+              default=None, help="Only records updated after this time (UTC when no zone).")
+@click.option("--out", type=click.File("w", encoding="utf-8"), default="-",
+              help="Output file (default: standard output).")
+@click.option("--store", "store_path", default=None, help="Embedded store file.")
+def export_command(fmt, kinds, modified_after, out, store_path):
+    """Stream the directory as NDJSON, GeoJSON or HSDS 3.0 JSON."""
+    from directory_service.search import open_store
+
+    overrides = {"store_path": store_path} if store_path else {}
+    store = open_store(Settings.from_env(**overrides))
+    try:
+        for chunk in exporter.stream(store, fmt, kinds, exporter.aware(modified_after)):
+            out.write(chunk)
+    finally:
+        store.close()
