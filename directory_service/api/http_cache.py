@@ -34,6 +34,9 @@ def init_app(app, settings):
     """Compression for every response, CORS for /v1, validators for search and records."""
     app.config.setdefault("COMPRESS_ALGORITHM", ["gzip"])
     app.config.setdefault("COMPRESS_MIMETYPES", COMPRESSED_TYPES)
+    # Streamed responses (static files) stay as they are: flask-compress's streaming path
+    # leaves the file it streams from open, and our static files are a few kilobytes.
+    app.config.setdefault("COMPRESS_STREAMS", False)
     Compress(app)
     if settings.cors_origins:
         CORS(app, resources={r"/v1/*": {"origins": list(settings.cors_origins)}},
