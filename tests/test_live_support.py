@@ -32,7 +32,7 @@ def directory():
     return [
         fac("a", km=2, payment=["sliding_fee"], beds=[row(available=1),
                                                       row(population="adult_women", available=0)],
-            phones={"intake": "(630) 555-0101"}),
+            phones={"intake": "(630) 555-0101"}, accepts_clients_on_moud=True),
         fac("b", km=1, payment=["medicaid"], beds=[row(available=3)]),
         fac("c", km=3, payment=["sliding_fee"], populations={"genders": "women"},
             beds=[row(population="adult_women", available=2)]),
