@@ -23,7 +23,8 @@ DISTANCE_SCALE_M = {
 }
 DISTANCE_DECAY = 0.5
 
-# Open beds saturate: with k = 2, one bed scores 0.33, two 0.5, six 0.75.
+# Any open bed beats "unknown"; more beds help, saturating: with k = 2, one bed scores
+# 0.67, two 0.75, six 0.875. A full report scores 0.
 CAPACITY_SATURATION_BEDS = 2.0
 # A report's evidence halves every 12 hours, drifting towards "unknown".
 CAPACITY_HALF_LIFE_H = 12.0
@@ -59,7 +60,8 @@ def capacity_component(open_beds, age_hours):
     age_hours = np.asarray(age_hours, dtype=float)
     known = np.isfinite(open_beds) & (open_beds >= 0) & np.isfinite(age_hours)
     beds = np.where(known, np.maximum(open_beds, 0.0), 0.0)
-    raw = beds / (beds + CAPACITY_SATURATION_BEDS)
+    saturating = beds / (beds + CAPACITY_SATURATION_BEDS)
+    raw = np.where(beds > 0, CAPACITY_UNKNOWN + (1.0 - CAPACITY_UNKNOWN) * saturating, 0.0)
     trust = np.power(0.5, np.where(known, np.maximum(age_hours, 0.0), 0.0) / CAPACITY_HALF_LIFE_H)
     value = CAPACITY_UNKNOWN + (raw - CAPACITY_UNKNOWN) * trust
     return np.where(known, value, CAPACITY_UNKNOWN)

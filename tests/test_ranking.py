@@ -26,8 +26,16 @@ def test_unknown_capacity_is_neutral_not_zero():
 
 def test_fresh_full_is_near_zero_and_fresh_open_is_high():
     assert ranking.capacity_component(0, 0.0) == pytest.approx(0.0)
-    assert ranking.capacity_component(6, 0.0) == pytest.approx(0.75)
+    assert ranking.capacity_component(6, 0.0) == pytest.approx(0.875)
+    assert ranking.capacity_component(1, 0.0) == pytest.approx(2 / 3)
     assert ranking.capacity_component(1, 0.0) < ranking.capacity_component(3, 0.0)
+
+
+def test_any_fresh_open_bed_beats_unknown_and_stale_plenty():
+    unknown = ranking.capacity_component(np.nan, np.nan)
+    one_fresh = ranking.capacity_component(1, 0.5)
+    eight_stale = ranking.capacity_component(8, 72.0)
+    assert one_fresh > eight_stale > unknown
 
 
 def test_old_reports_drift_towards_neutral_by_half_life():

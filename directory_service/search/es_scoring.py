@@ -47,7 +47,10 @@ if (kind == 'treatment_facility') {
     double saturation = params.saturation;
     double halfLife = params.half_life_h;
     long nowMs = params.now_ms;
-    double raw = beds / (beds + saturation);
+    double raw = 0.0;
+    if (beds > 0) {
+      raw = params.unknown + (1.0 - params.unknown) * beds / (beds + saturation);
+    }
     double ageH = Math.max((nowMs - oldest) / 3600000.0, 0.0);
     double trust = Math.pow(0.5, ageH / halfLife);
     capacity = capacity + (raw - capacity) * trust;

@@ -3,7 +3,7 @@
 `SearchQuery` is a search already validated and normalised by the API (codes expanded,
 distances in metres); a store answers it with a `SearchResult`. Two stores implement
 `SearchStore`: the embedded SQLite file and Elasticsearch. Both are held to the same
-behavioural test suite (tests/store_contract.py).
+behavioural test suite (tests/test_store_behaviour.py).
 """
 import abc
 from dataclasses import dataclass, field
