@@ -5,6 +5,7 @@ there is exactly one place that says what can be configured. README's configurat
 reference lists the same names.
 """
 import os
+import zoneinfo
 from dataclasses import dataclass, field, fields, replace
 
 
@@ -114,6 +115,10 @@ class Settings:
             raise ConfigError("FRESH_HOURS must be positive and below STALE_HOURS")
         if not 1 <= self.hold_default_minutes <= self.hold_max_minutes:
             raise ConfigError("HOLD_DEFAULT_MINUTES must be between 1 and HOLD_MAX_MINUTES")
+        try:
+            zoneinfo.ZoneInfo(self.site_timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"SITE_TIMEZONE must be an IANA zone, got {self.site_timezone!r}") from None
         if self.geocoder not in ("", "nominatim"):
             raise ConfigError(f"GEOCODER must be empty or 'nominatim', got {self.geocoder!r}")
 

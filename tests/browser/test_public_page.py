@@ -22,6 +22,10 @@ def test_search_flow_detox_bed_now_in_naperville(new_page, live_url):
     assert BEDS.search(first.inner_text())
     assert first.get_by_role("link", name=re.compile(r"^Call ")).get_attribute("href").startswith("tel:+1")
     screenshot(page, "naperville-detox-phone.png")
+    # The picture README shows (docs/screenshot-naperville.png is a copy of it).
+    page.set_viewport_size({"width": 1280, "height": 860})
+    page.screenshot(path=screenshot(page, "naperville-detox-desktop-full.png").replace(
+        "-full.png", ".png"))
     name = first.locator("h3").inner_text()
     first.locator("h3 a").click()
     page.wait_for_load_state()
