@@ -76,3 +76,14 @@ def test_bad_needs_are_422_naming_the_field(client, body, field):
     response = client.post("/v1/match", json={**NEEDS, **body})
     assert response.status_code == 422
     assert field in str(response.get_json()["errors"])
+
+
+def test_open_beds_only_for_the_other_gender_do_not_match(app, client):
+    beds = {"rows": [{"level_of_care": "3.7-WM", "population": "adult_men", "capacity": 10,
+                      "available": 0},
+                     {"level_of_care": "3.7-WM", "population": "adult_women", "capacity": 10,
+                      "available": 4}]}
+    put = client.put("/v1/facilities/test:a/beds", json=beds, headers=bearer(app, "admin"))
+    assert put.status_code == 200
+    assert match(client) == []
+    assert "test:a" in [h["id"] for h in match(client, gender="women")]

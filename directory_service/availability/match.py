@@ -6,6 +6,7 @@ or pregnancy programme, the person's language, their medication dispensed on sit
 explain: a hit lists them under `unmet` when it lacks them, so the coach can judge.
 """
 from directory_service import beds, geo, vocab
+from directory_service.availability import figures
 from directory_service.search.store import SearchQuery
 
 METRES_PER_MILE = 1609.344
@@ -74,6 +75,8 @@ def match(store, needs, origin, settings, now):
         figure = beds.figure(hit.capacity["open"], hit.capacity["reported_at"], now, settings)
         if figure["freshness"] == "stale" and not needs["include_stale"]:
             continue
+        if not open_for_gender(hit.record, query.levels, needs.get("gender")):
+            continue
         results.append(_body(needs, query, hit, figure, now, settings, fallback=False))
         if len(results) == needs["limit"]:
             break
@@ -81,6 +84,19 @@ def match(store, needs, origin, settings, now):
         results += _fallbacks(store, needs, origin, settings, now,
                               {r["id"] for r in results})
     return results
+
+
+def open_for_gender(record, levels, gender):
+    """Open beds in rows a person of `gender` may take (a women's row never fits a man).
+
+    The store's open count sums every population; a row named for the other gender is
+    left out here. Without a gender every row counts.
+    """
+    other = {"men": "women", "women": "men"}.get(gender)
+    beds = [figures.row_open(r) for r in record.get("beds", ())
+            if r["level_of_care"] in levels
+            and other not in (r.get("population") or "").split("_")]
+    return sum(b for b in beds if b is not None)
 
 
 def _fallbacks(store, needs, origin, settings, now, seen):
