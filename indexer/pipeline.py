@@ -125,7 +125,9 @@ def run(paths, writer, *, dry_run=False, max_rejected_fraction=0.25, progress=No
     with writer:
         bar = tqdm(total=len(files), unit="file", disable=not show, leave=False)
         for path in files:
-            module = formats.FORMATS[fmt] if fmt else formats.detect(path)
+            module = formats.FORMATS[fmt] if fmt else (
+                formats.FORMATS["csv"] if options.mapping and path.endswith(".csv")
+                else formats.detect(path))
             if module is None:
                 raise IndexRunFailed(f"{path}: format not recognised (use --format)", report)
             transform = _shifter(bed_time_shift(path, now))

@@ -71,6 +71,9 @@ def to_record(service, location, sal_id, options):
         beds, warnings = _beds(service, ours)
         yield from warnings
         record["beds"] = beds
+    # HSDS has no site type; a foreign service gets the broadest one unless ours says.
+    record.update({"naloxone_site": {"site_type": "community_org"},
+                   "takeback_site": {"site_type": "other"}}.get(kind, {}))
     for path, value in ours.items():
         _set(record, path, value)
     yield record
