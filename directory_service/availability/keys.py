@@ -16,7 +16,8 @@ INSERT_KEY = ("INSERT INTO api_keys (id, hash, role, facility_id, label, created
               "VALUES (?, ?, ?, ?, ?, ?)")
 SELECT_KEY = "SELECT id, hash, role, facility_id, revoked_at FROM api_keys WHERE id = ?"
 REVOKE_KEY = "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL"
-LIST_KEYS = "SELECT id, role, facility_id, label, created_at, revoked_at FROM api_keys ORDER BY created_at, id"
+LIST_KEYS = ("SELECT id, role, facility_id, label, created_at, revoked_at FROM api_keys "
+             "ORDER BY created_at, id")
 
 
 class InvalidKeyRequest(ValueError):
@@ -41,7 +42,8 @@ def create(adb, role, facility_id=None, label=None):
     if role not in ROLES:
         raise InvalidKeyRequest(f"role must be one of {', '.join(ROLES)}")
     if (role == "facility") != bool(facility_id):
-        raise InvalidKeyRequest("a facility key needs --facility, and only a facility key takes one")
+        raise InvalidKeyRequest(
+            "a facility key needs --facility, and only a facility key takes one")
     key_id = "k_" + secrets.token_hex(6)
     key = f"{key_id}.{secrets.token_urlsafe(32)}"
     with adb.write() as db:

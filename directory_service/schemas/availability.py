@@ -37,7 +37,8 @@ class BedReportRow(StrictSchema):
 
     @validates_schema
     def _consistent(self, data, **kwargs):
-        capacity, available, status = data.get("capacity"), data.get("available"), data.get("status")
+        capacity, available = data.get("capacity"), data.get("available")
+        status = data.get("status")
         if capacity is not None and available is not None and available > capacity:
             raise ValidationError("available must not exceed capacity", "available")
         if status == "unknown" and available is not None:
