@@ -90,7 +90,8 @@ def test_documents_carry_filter_fields_and_the_unchanged_record():
                    walk_in=True)
     doc = document(fac)
     assert doc["record"] == fac
-    assert doc["beds_by_level"] == {"3_7-WM": {"open": 2, "reported_at": fac["beds"][1]["reported_at"]}}
+    assert doc["beds_by_level"] == {
+        "3_7-WM__adults": {"open": 2, "reported_at": fac["beds"][1]["reported_at"]}}
     assert (doc["gender"], doc["min_age"], doc["max_age"]) == ("men", 0, 64)
     assert doc["programs"] == ["veterans"] and doc["flags"] == ["walk_in"]
     late = document(meeting("m", day=6, time="23:30", end_time="00:30"))

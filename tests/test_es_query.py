@@ -72,7 +72,11 @@ def test_page_size_is_capped_and_deep_pages_ask_only_for_the_total():
 
 
 def test_requested_levels_select_the_bed_fields_the_script_sums():
-    params = script_params(query(levels_primary=("3.7-WM",), levels_related=("3.2-WM",)))
-    assert params["open_fields"] == ["beds_by_level.3_7-WM.open", "beds_by_level.3_2-WM.open"]
+    params = script_params(query(levels_primary=("3.7-WM",), levels_related=("3.2-WM",),
+                                 gender="men", age=30))
+    assert params["open_fields"] == [
+        "beds_by_level.3_7-WM__men.open", "beds_by_level.3_7-WM__adults.open",
+        "beds_by_level.3_7-WM__any.open", "beds_by_level.3_2-WM__men.open",
+        "beds_by_level.3_2-WM__adults.open", "beds_by_level.3_2-WM__any.open"]
     everything = script_params(query())
-    assert len(everything["open_fields"]) == len(vocab.LEVELS_OF_CARE)
+    assert len(everything["open_fields"]) == len(vocab.LEVELS_OF_CARE) * 5

@@ -136,3 +136,17 @@ def test_health_counts_records(make_store):
     store = make_store([facility("a"), meeting("b")])
     state = store.health()
     assert state["ok"] is True and state["records"] == 2
+
+
+def test_open_beds_count_only_rows_the_person_may_take(make_store):
+    women_only_open = [bed(available=3) | {"population": "adult_women"},
+                       bed(available=0) | {"population": "adult_men"}]
+    store = make_store([facility("w", km=1, beds=women_only_open),
+                        facility("m", km=2, beds=[bed(available=1) | {"population": "adult_men"}])])
+    for_a_man = store.search(query(levels_primary=("3.7-WM",), gender="men", has_open_beds=True))
+    assert ids(for_a_man) == ["test:m"]
+    for_a_woman = store.search(query(levels_primary=("3.7-WM",), gender="women"))
+    assert for_a_woman.hits[0].record["id"] == "test:w"
+    assert for_a_woman.hits[0].capacity["open"] == 3
+    anyone = store.search(query(levels_primary=("3.7-WM",)))
+    assert {h.record["id"]: h.capacity["open"] for h in anyone.hits} == {"test:w": 3, "test:m": 1}

@@ -82,7 +82,7 @@ def publish(facility_id):
     """Tell the search store (Elasticsearch writes it through) the facility's new figures."""
     adb = current_app.extensions["availability"]
     current_app.extensions["store"].live_beds_changed(
-        facility_id, figures.facility_figures(adb, facility_id))
+        facility_id, reports.live_rows(adb.read(), facility_id))
 
 
 @blp.route("/facilities/<path:facility_id>/beds")

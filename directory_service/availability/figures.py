@@ -49,11 +49,16 @@ def facility_figures(adb, facility_id, now=None):
 
 
 def current_figures(settings, now=None):
-    """{facility_id: {level: {"open", "reported_at"}}} for every facility reported live."""
+    """{facility_id: live bed rows (with `held`)} for every facility reported live.
+
+    The Elasticsearch writer applies these before an alias swap; rows rather than sums, so
+    the index keeps beds apart by population as the embedded store does.
+    """
     adb = AvailabilityDB(settings.availability_path, settings.availability_busy_timeout_ms)
     try:
         now = now or utcnow()
-        ids = [r[0] for r in adb.read().execute(LIVE_FACILITIES)]
-        return {fid: facility_figures(adb, fid, now) for fid in ids}
+        db = adb.read()
+        ids = [r[0] for r in db.execute(LIVE_FACILITIES)]
+        return {fid: reports.live_rows(db, fid, now) for fid in ids}
     finally:
         adb.close()

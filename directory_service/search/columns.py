@@ -26,7 +26,6 @@ BITSETS = {
     "types": tuple(vocab.MEETING_TYPES),
 }
 FLAGS = ("accepts_clients_on_moud", "walk_in", "intake_24_7", "accepts_police_or_peer_dropoff")
-LEVEL_INDEX = {code: i for i, code in enumerate(vocab.LEVELS_OF_CARE)}
 
 
 def words_for(values):
@@ -64,16 +63,57 @@ def _epoch(iso):
     return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
 
 
+# Bed rows are kept apart by who may take them, so a man is never counted a women's bed.
+POP_GROUPS = ("men", "women", "adults", "youth", "any")
+POPULATION_GROUP = {
+    "adult_men": "men", "men": "men", "adult_women": "women", "women": "women",
+    "adult_any": "adults", "adults": "adults", "adolescents": "youth", "youth": "youth",
+}
+# One figure per (level of care, population group): column k = level * groups + group.
+BED_KEYS = tuple((level, group) for level in vocab.LEVELS_OF_CARE for group in POP_GROUPS)
+BED_INDEX = {key: k for k, key in enumerate(BED_KEYS)}
+
+
+def population_group(population):
+    return POPULATION_GROUP.get(population or "adult_any", "any")
+
+
+def allowed_groups(gender=None, age=None):
+    """Population groups whose beds a person of this gender and age may take."""
+    groups = set(POP_GROUPS)
+    if gender == "men":
+        groups.discard("women")
+    elif gender == "women":
+        groups.discard("men")
+    if age is not None and age < 18:
+        groups -= {"men", "women", "adults"}
+    elif age is not None:
+        groups.discard("youth")
+    return [g for g in POP_GROUPS if g in groups]
+
+
+def bed_keys(levels, gender=None, age=None):
+    """The (level, group) figures a query counts: its levels (all if none), its groups."""
+    groups = allowed_groups(gender, age)
+    return [(level, group) for level in (levels or vocab.LEVELS_OF_CARE) for group in groups]
+
+
 def bed_levels(beds):
-    """Per level: (open beds, oldest reported_at epoch) over rows with a known status."""
+    """Per (level, population group): (open beds, oldest reported_at epoch).
+
+    Only rows with a known status count; full and closed count 0; live rows may carry
+    `held` beds, which are not open.
+    """
     out = {}
     for bed in beds:
         if bed["status"] == "unknown" or bed.get("reported_at") is None:
             continue
-        level = bed["level_of_care"]
-        available = 0 if bed["status"] in ("full", "closed") else (bed.get("available") or 0)
-        prev_open, prev_at = out.get(level, (0, float("inf")))
-        out[level] = (prev_open + available, min(prev_at, _epoch(bed["reported_at"])))
+        key = (bed["level_of_care"], population_group(bed.get("population")))
+        available = 0
+        if bed["status"] not in ("full", "closed"):
+            available = max(0, (bed.get("available") or 0) - (bed.get("held") or 0))
+        prev_open, prev_at = out.get(key, (0, float("inf")))
+        out[key] = (prev_open + available, min(prev_at, _epoch(bed["reported_at"])))
     return out
 
 
@@ -165,15 +205,14 @@ class ColumnBuilder:
 
     def _beds(self, rows, facilities):
         """Bed figures for facilities only; row -1 (the last) is an all-unknown row."""
-        levels = len(vocab.LEVELS_OF_CARE)
         bed_row = np.full(len(rows), -1, dtype=np.int32)
-        open_beds = np.full((len(facilities) + 1, levels), np.nan, dtype=np.float32)
-        reported = np.full((len(facilities) + 1, levels), np.nan, dtype=np.float64)
+        open_beds = np.full((len(facilities) + 1, len(BED_KEYS)), np.nan, dtype=np.float32)
+        reported = np.full((len(facilities) + 1, len(BED_KEYS)), np.nan, dtype=np.float64)
         for j, i in enumerate(facilities):
             bed_row[i] = j
-            for level, (available, at) in bed_levels(rows[i].get("beds", ())).items():
-                open_beds[j, LEVEL_INDEX[level]] = available
-                reported[j, LEVEL_INDEX[level]] = at
+            for key, (available, at) in bed_levels(rows[i].get("beds", ())).items():
+                open_beds[j, BED_INDEX[key]] = available
+                reported[j, BED_INDEX[key]] = at
         return {"bed_row": bed_row, "beds_open": open_beds, "beds_reported": reported}
 
 

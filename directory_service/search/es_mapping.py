@@ -11,8 +11,10 @@ import numpy as np
 from directory_service import vocab
 from directory_service.search import columns as cols
 
-# Elasticsearch reads dots in field names as object paths, so "3.7-WM" is stored as "3_7-WM".
-LEVEL_KEYS = {code: code.replace(".", "_") for code in vocab.LEVELS_OF_CARE}
+# One bed figure per (level of care, population group), e.g. "3_7-WM__men": Elasticsearch
+# reads dots in field names as object paths, so "3.7-WM" is stored as "3_7-WM".
+BED_FIELD_KEYS = {(level, group): f"{level.replace('.', '_')}__{group}"
+                  for level, group in cols.BED_KEYS}
 DEFAULT_ZONE = "America/Chicago"
 WEEK_MINUTES = 7 * 1440
 
@@ -46,7 +48,7 @@ MAPPING = {
         "min_age": SHORT,
         "max_age": SHORT,
         "flags": KEYWORD,
-        "beds_by_level": {"properties": {key: BED_FIGURE for key in LEVEL_KEYS.values()}},
+        "beds_by_level": {"properties": {key: BED_FIGURE for key in BED_FIELD_KEYS.values()}},
         # Meetings: minutes after local midnight, and after local Sunday 00:00.
         "fellowship": KEYWORD,
         "day": {"type": "byte"},
@@ -89,10 +91,18 @@ def _iso(epoch):
     return epoch_to_iso(epoch)
 
 
-def beds_by_level(beds):
-    """{level key: {open, reported_at}} for levels with a known figure (columns.bed_levels)."""
-    return {LEVEL_KEYS[level]: {"open": int(available), "reported_at": _iso(at)}
-            for level, (available, at) in cols.bed_levels(beds).items()}
+def beds_by_level(beds, complete=False):
+    """{field key: {open, reported_at}} for figures known from `beds` (columns.bed_levels).
+
+    With `complete`, every key is present and unknown ones are null, so a partial update
+    also clears figures that are no longer known.
+    """
+    known = {BED_FIELD_KEYS[key]: {"open": int(available), "reported_at": _iso(at)}
+             for key, (available, at) in cols.bed_levels(beds).items()}
+    if not complete:
+        return known
+    empty = {"open": None, "reported_at": None}
+    return {field: known.get(field, empty) for field in BED_FIELD_KEYS.values()}
 
 
 def document(record):

@@ -10,7 +10,8 @@ import math
 from datetime import datetime
 
 from directory_service import ranking
-from directory_service.search.es_mapping import LEVEL_KEYS
+from directory_service.search import columns as cols
+from directory_service.search.es_mapping import BED_FIELD_KEYS
 
 # Mirrors ranking.distance_component, capacity_component, payment_value and combine.
 # Painless whitelists only the double overloads of Math.min/max, hence the typed locals
@@ -92,9 +93,14 @@ return weights > 0 ? total / weights : 0.0;
 """
 
 
+def bed_field_keys(query):
+    """Figures the query counts: its levels (all if none) × the person's population groups."""
+    return [BED_FIELD_KEYS[key] for key in cols.bed_keys(query.levels, query.gender, query.age)]
+
+
 def level_fields(query):
     """Open-bed and report-time fields of the query's levels (all levels when none asked)."""
-    keys = [LEVEL_KEYS[code] for code in query.levels] or list(LEVEL_KEYS.values())
+    keys = bed_field_keys(query)
     return ([f"beds_by_level.{k}.open" for k in keys],
             [f"beds_by_level.{k}.reported_at" for k in keys])
 
@@ -124,7 +130,7 @@ def _epoch(iso):
 
 def capacity_of(beds_by_level, query):
     """(open beds summed over the query's levels or None, oldest report epoch or None)."""
-    keys = [LEVEL_KEYS[code] for code in query.levels] or list(LEVEL_KEYS.values())
+    keys = bed_field_keys(query)
     known = [(beds_by_level or {}).get(k) or {} for k in keys]
     known = [f for f in known if f.get("open") is not None and f.get("reported_at")]
     if not known:

@@ -12,7 +12,7 @@ from datetime import timezone
 
 from elasticsearch import ApiError, ConflictError, Elasticsearch, NotFoundError, TransportError
 
-from directory_service.search.es_mapping import DEFAULT_ZONE, LEVEL_KEYS
+from directory_service.search.es_mapping import DEFAULT_ZONE, beds_by_level
 from directory_service.search.es_query import build_scan_body, build_search_body
 from directory_service.search.es_scoring import components_of
 from directory_service.search.es_writer import ElasticsearchIndexWriter  # noqa: F401 (re-export)
@@ -156,11 +156,9 @@ class ElasticsearchStore(SearchStore):
             with engine_errors("close a point in time"):
                 self.client.close_point_in_time(id=pit)
 
-    def live_beds_changed(self, facility_id, figures):
+    def live_beds_changed(self, facility_id, rows):
         """Partial update of one facility's bed figures, retried on a concurrent write."""
-        update = {"beds_by_level": {LEVEL_KEYS[level]: {"open": f.get("open"),
-                                                        "reported_at": f.get("reported_at")}
-                                    for level, f in figures.items()}}
+        update = {"beds_by_level": beds_by_level(rows, complete=True)}
         for _attempt in range(CONFLICT_RETRIES):
             try:
                 with engine_errors("update live beds"):

@@ -162,10 +162,8 @@ class ElasticsearchIndexWriter:
     def _apply_live_beds(self):
         figures = live_figures(self.settings) or {}
         updates = [{"_op_type": "update", "_index": self.index, "_id": facility_id,
-                    "doc": {"beds_by_level": {es_mapping.LEVEL_KEYS[level]: {
-                        "open": f.get("open"), "reported_at": f.get("reported_at")}
-                        for level, f in levels.items()}}}
-                   for facility_id, levels in figures.items() if facility_id in self._seen]
+                    "doc": {"beds_by_level": es_mapping.beds_by_level(rows, complete=True)}}
+                   for facility_id, rows in figures.items() if facility_id in self._seen]
         failures = self._flush(updates) if updates else []
         if failures:
             self.item_errors += failures

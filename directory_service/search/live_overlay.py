@@ -10,22 +10,17 @@ once. Work is proportional to the facilities that changed, never to the director
 """
 import json
 import threading
-from datetime import datetime
 
 import numpy as np
 
 from directory_service.availability import figures, reports
 from directory_service.availability.db import iso, utcnow
-from directory_service.search.columns import LEVEL_INDEX
+from directory_service.search import columns as cols
 
 CHANGED_SINCE = "SELECT facility_id, seq FROM facility_changes WHERE seq > ? ORDER BY seq"
 NEXT_EXPIRY = ("SELECT MIN(expires_at) FROM holds WHERE facility_id = ? AND state = 'active' "
                "AND expires_at > ?")
 FACILITY_ROW = "SELECT rowid, doc FROM records WHERE id = ? AND kind = 'treatment_facility'"
-
-
-def _epoch(text):
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
 class _SnapshotState:
@@ -56,10 +51,9 @@ class _SnapshotState:
         merged = figures.merge_rows(json.loads(doc).get("beds"), live)
         arrays["beds_open"][j] = np.nan
         arrays["beds_reported"][j] = np.nan
-        for level, figure in figures.level_figures(merged).items():
-            if figure["open"] is not None:
-                arrays["beds_open"][j, LEVEL_INDEX[level]] = figure["open"]
-                arrays["beds_reported"][j, LEVEL_INDEX[level]] = _epoch(figure["reported_at"])
+        for key, (available, at) in cols.bed_levels(merged).items():
+            arrays["beds_open"][j, cols.BED_INDEX[key]] = available
+            arrays["beds_reported"][j, cols.BED_INDEX[key]] = at
         self.rows[facility_id] = merged
 
 

@@ -108,13 +108,13 @@ class SearchStore(abc.ABC):
         `modified_after` (an aware datetime) keeps records whose `updated_at` is later.
         """
 
-    def live_beds_changed(self, facility_id, figures):
-        """Push one facility's current live bed figures into the index.
+    def live_beds_changed(self, facility_id, rows):
+        """Push one facility's current live bed rows into the index.
 
-        `figures` is {level_of_care: {"open": int|None, "reported_at": iso|None}}, open
-        beds already net of active holds. The embedded store reads the availability
-        database itself, so its implementation does nothing; Elasticsearch writes a
-        partial update.
+        `rows` are bed rows (level_of_care, population, status, available, held,
+        reported_at) as the availability database holds them; open beds are available
+        minus held. The embedded store reads the availability database itself, so its
+        implementation does nothing; Elasticsearch writes a partial update.
         """
 
     def close(self):

@@ -16,7 +16,6 @@ from directory_service.search import columns as cols
 EARTH_RADIUS_M = 6_371_008.8
 KIND = {k: i for i, k in enumerate(vocab.KINDS)}
 FACILITY, MEETING = KIND["treatment_facility"], KIND["meeting"]
-LEVEL_INDEX = cols.LEVEL_INDEX
 
 
 @dataclass
@@ -160,10 +159,11 @@ class VectorIndex:
         return np.where(kind == MEETING, in_progress, bit.astype(bool))
 
     def _capacity(self, q, idx):
-        """Open beds summed over the query's levels (all levels if none), and their age."""
+        """Open beds the person may take: the query's levels (all if none) and population
+        groups (a man is not counted a women's bed), summed, with the oldest report time."""
         a = self.a
         rows = a["bed_row"][idx]
-        levels = [LEVEL_INDEX[c] for c in q.levels] or list(range(len(LEVEL_INDEX)))
+        levels = [cols.BED_INDEX[key] for key in cols.bed_keys(q.levels, q.gender, q.age)]
         beds = a["beds_open"][rows][:, levels]
         known = np.isfinite(beds)
         any_known = known.any(axis=1)
