@@ -102,7 +102,7 @@ class Settings:
             cors_origins=_list("CORS_ORIGINS"),
             cache_max_age_s=_int("CACHE_MAX_AGE_S", cls.cache_max_age_s),
             site_timezone=_str("SITE_TIMEZONE", cls.site_timezone),
-            log_level=_str("LOG_LEVEL", cls.log_level),
+            log_level=_str("LOG_LEVEL", cls.log_level).upper(),
         )
         settings = replace(settings, **overrides)
         settings.check()
@@ -119,6 +119,9 @@ class Settings:
             zoneinfo.ZoneInfo(self.site_timezone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             raise ConfigError(f"SITE_TIMEZONE must be an IANA zone, got {self.site_timezone!r}") from None
+        if self.log_level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, "
+                              f"got {self.log_level!r}")
         if self.geocoder not in ("", "nominatim"):
             raise ConfigError(f"GEOCODER must be empty or 'nominatim', got {self.geocoder!r}")
 

@@ -58,8 +58,10 @@ def register(app):
     def api_problem(exc):
         from werkzeug.http import HTTP_STATUS_CODES
 
+        # RFC 9110: a 401 says how to authenticate.
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         return problem(exc.status, exc.title or HTTP_STATUS_CODES.get(exc.status, "Error"),
-                       exc.detail, exc.errors)
+                       exc.detail, exc.errors, headers=headers)
 
     @app.errorhandler(StoreUnavailable)
     def store_down(exc):
