@@ -8,7 +8,8 @@ import logging
 from flask import Flask, send_from_directory
 from flask_smorest import Api
 
-from directory_service import errors, geo
+from directory_service import availability, errors, geo, web
+from directory_service.api import export, health, http_cache, resources, search
 from directory_service.config import Settings
 from directory_service.search import open_store
 
@@ -38,18 +39,11 @@ def create_app(settings=None, store=None):
     api = Api(app, spec_kwargs={"info": {"description": (
         "Find treatment beds, mutual-aid meetings, naloxone and drug take-back sites. "
         "Errors are application/problem+json with per-field `errors`.")}})
-    from directory_service.api import export, health, resources, search
-
     api.register_blueprint(search.blp)
     api.register_blueprint(resources.blp)
     api.register_blueprint(export.blp)
     app.register_blueprint(health.blp)
-    from directory_service import availability
-
     availability.init_app(app, api, settings)
-    from directory_service import web
-    from directory_service.api import http_cache
-
     http_cache.init_app(app, settings)
     web.init_app(app)
     _serve_swagger_assets(app)

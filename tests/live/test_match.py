@@ -1,22 +1,10 @@
 """`POST /v1/match`: hard needs filter, preferences explain, stale and fallbacks on request."""
 import pytest
 
-from tests.test_live_support import NAPERVILLE, bearer, make_app
+from tests.test_live_support import NAPERVILLE, bearer
 
 NEEDS = {"level_of_care": "detox", "payer": "uninsured", "gender": "men", "age": 30,
          **NAPERVILLE}
-
-
-@pytest.fixture
-def app(tmp_path):
-    app = make_app(tmp_path)
-    yield app
-    app.extensions["store"].close()
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
 
 
 def match(client, **extra):

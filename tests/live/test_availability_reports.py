@@ -1,21 +1,9 @@
 """Bed reports through the API: validation, optimistic concurrency, history, batch feed."""
 import pytest
 
-from tests.test_live_support import bearer, hours_ago, make_app, search_open
+from tests.test_live_support import bearer, hours_ago, search_open
 
 MEN = {"level_of_care": "3.7-WM", "population": "adult_men", "capacity": 10}
-
-
-@pytest.fixture
-def app(tmp_path):
-    app = make_app(tmp_path)
-    yield app
-    app.extensions["store"].close()
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
 
 
 def put(client, headers, rows, **extra):

@@ -5,21 +5,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from directory_service.availability import figures, holds
-from tests.test_live_support import bearer, make_app, search_open
+from tests.test_live_support import bearer, search_open
 
 MEN = {"level_of_care": "3.7-WM", "population": "adult_men"}
-
-
-@pytest.fixture
-def app(tmp_path):
-    app = make_app(tmp_path)
-    yield app
-    app.extensions["store"].close()
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
 
 
 def hold(client, key, facility="test:b", **body):
