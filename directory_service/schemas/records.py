@@ -5,7 +5,7 @@ The indexer loads every row through `RecordSchema`, which picks the schema of th
 Unknown fields are errors, so a misspelt field is reported instead of silently dropped.
 """
 import re
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from marshmallow import (
@@ -239,8 +239,23 @@ class _RecordDispatch:
         kind = row.get("kind")
         if kind not in SCHEMAS:
             raise ValidationError({"kind": [f"must be one of: {', '.join(vocab.KINDS)}"]})
-        schema = SCHEMAS[kind]
-        return schema.dump(schema.load(row))
+        return _jsonable(SCHEMAS[kind].load(row))
+
+
+def _jsonable(value):
+    """Loaded data as JSON-ready values: times as ISO 8601 ("...Z"), dates as YYYY-MM-DD.
+
+    Cheaper than a marshmallow dump of the whole record, which doubled index time.
+    """
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
 
 
 RecordSchema = _RecordDispatch

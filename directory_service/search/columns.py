@@ -32,10 +32,10 @@ def words_for(values):
     return max(1, -(-len(values) // 64))
 
 
-def bitset(selected, values):
-    """Bits of `selected` codes within `values`, as a row of uint64 words."""
+def bitset(selected, values, width=None):
+    """Bits of `selected` codes within `values`, as a row of `width` uint64 words."""
     index = {v: i for i, v in enumerate(values)}
-    words = np.zeros(words_for(values), dtype=np.uint64)
+    words = np.zeros(width or words_for(values), dtype=np.uint64)
     for code in selected:
         i = index[code]
         words[i // 64] |= np.uint64(1 << (i % 64))
@@ -117,103 +117,108 @@ def bed_levels(beds):
     return out
 
 
+# Languages are assigned bits as first seen; three words hold every ISO 639-1 code.
+LANGUAGE_WORDS = 3
+
+
 class ColumnBuilder:
-    """Accumulates records (already sorted by latitude) into column arrays."""
+    """Fills preallocated column arrays row by row, in store order (kind, then latitude).
 
-    def __init__(self):
-        self.rows = []
-        self.zones = {}
+    Only fixed-width values are kept per row, so memory grows with the columns, never with
+    whole records, and a million-record build stays small.
+    """
 
-    def add(self, record):
-        self.rows.append(record)
-
-    def arrays(self):
-        rows, n = self.rows, len(self.rows)
-        facilities = [i for i, r in enumerate(rows) if r["kind"] == "treatment_facility"]
-        cols = {
-            "lat": np.array([r["location"]["lat"] for r in rows], dtype=np.float64),
-            "lon": np.array([r["location"]["lon"] for r in rows], dtype=np.float64),
-            "kind": np.array([vocab.KINDS.index(r["kind"]) for r in rows], dtype=np.uint8),
-            "active": np.array([bool(r.get("active", True)) for r in rows], dtype=bool),
-            "zone": np.array([self._zone(r.get("timezone")) for r in rows], dtype=np.uint16),
-            "hours": np.stack([week_bitmap(r.get("hours") or {}) for r in rows])
-            if n else np.zeros((0, SLOTS_PER_WEEK // 8), np.uint8),
+    def __init__(self, n, n_facilities):
+        self.n = n
+        self.zones, self.languages = {}, {}
+        self.a = {
+            "lat": np.zeros(n, np.float64), "lon": np.zeros(n, np.float64),
+            "kind": np.zeros(n, np.uint8), "active": np.zeros(n, bool),
+            "zone": np.zeros(n, np.uint16),
+            "hours": np.zeros((n, SLOTS_PER_WEEK // 8), np.uint8),
+            "flags": np.zeros(n, np.uint8), "gender": np.zeros(n, np.uint8),
+            "min_age": np.zeros(n, np.int16), "max_age": np.full(n, 999, np.int16),
+            "bits_languages": np.zeros((n, LANGUAGE_WORDS), np.uint64),
+            "day": np.full(n, -1, np.int8), "start_min": np.full(n, -1, np.int16),
+            "end_min": np.full(n, -1, np.int16), "fellowship": np.full(n, NONE8, np.uint8),
+            "attendance": np.full(n, NONE8, np.uint8), "site_type": np.full(n, NONE8, np.uint8),
+            "bed_row": np.full(n, -1, np.int32),
+            "beds_open": np.full((n_facilities + 1, len(BED_KEYS)), np.nan, np.float32),
+            "beds_reported": np.full((n_facilities + 1, len(BED_KEYS)), np.nan, np.float64),
         }
-        order = sorted(range(n), key=lambda i: rows[i]["id"])
-        rank = np.empty(n, dtype=np.int32)
-        rank[order] = np.arange(n, dtype=np.int32)
-        cols["id_rank"] = rank
         for name, values in BITSETS.items():
-            source = "levels_of_care" if name == "levels" else name
-            cols[f"bits_{name}"] = self._bitsets(rows, source, values)
-        cols["bits_programs"] = np.stack([
-            bitset([p for p in vocab.POPULATION_PROGRAMS if (r.get("populations") or {}).get(p)],
-                   vocab.POPULATION_PROGRAMS) for r in rows]) if n else cols["bits_programs"]
-        cols["flags"] = np.array(
-            [sum(1 << i for i, f in enumerate(FLAGS) if r.get(f)) for r in rows], dtype=np.uint8)
-        pops = [r.get("populations") or {} for r in rows]
-        cols["gender"] = np.array([vocab.GENDERS.index(p.get("genders") or "any") for p in pops],
-                                  dtype=np.uint8)
-        cols["min_age"] = np.array([p.get("min_age") or 0 for p in pops], dtype=np.int16)
-        cols["max_age"] = np.array([999 if p.get("max_age") is None else p["max_age"]
-                                    for p in pops], dtype=np.int16)
-        cols.update(self._languages(rows))
-        cols.update(self._meetings(rows))
-        cols["site_type"] = np.array(
-            [vocab.SITE_TYPES.index(r["site_type"]) if r.get("site_type") else NONE8
-             for r in rows], dtype=np.uint8)
-        cols.update(self._beds(rows, facilities))
-        return cols
+            self.a[f"bits_{name}"] = np.zeros((n, words_for(values)), np.uint64)
+        self._facilities = 0
+
+    def add(self, i, record):
+        """Row `i` of the store is `record`."""
+        a, r = self.a, record
+        a["lat"][i], a["lon"][i] = r["location"]["lat"], r["location"]["lon"]
+        a["kind"][i] = vocab.KINDS.index(r["kind"])
+        a["active"][i] = bool(r.get("active", True))
+        a["zone"][i] = self.zones.setdefault(r.get("timezone") or "America/Chicago",
+                                             len(self.zones))
+        if r.get("hours"):
+            a["hours"][i] = week_bitmap(r["hours"])
+        a["flags"][i] = sum(1 << k for k, f in enumerate(FLAGS) if r.get(f))
+        for name, values in BITSETS.items():
+            selected = self._selected(r, name)
+            if selected:
+                a[f"bits_{name}"][i] = bitset(selected, values)
+        a["bits_languages"][i] = self._language_bits(r.get("languages", ()))
+        pops = r.get("populations") or {}
+        a["gender"][i] = vocab.GENDERS.index(pops.get("genders") or "any")
+        a["min_age"][i] = pops.get("min_age") or 0
+        if pops.get("max_age") is not None:
+            a["max_age"][i] = pops["max_age"]
+        if r.get("site_type"):
+            a["site_type"][i] = vocab.SITE_TYPES.index(r["site_type"])
+        if r["kind"] == "meeting":
+            self._meeting(i, r)
+        elif r["kind"] == "treatment_facility":
+            self._beds(i, r.get("beds", ()))
+
+    @staticmethod
+    def _selected(r, name):
+        if name == "levels":
+            return r.get("levels_of_care")
+        if name == "programs":
+            pops = r.get("populations") or {}
+            return [p for p in vocab.POPULATION_PROGRAMS if pops.get(p)]
+        return r.get(name)
+
+    def _language_bits(self, codes):
+        words = np.zeros(LANGUAGE_WORDS, np.uint64)
+        for code in codes:
+            k = self.languages.setdefault(code, len(self.languages))
+            words[k // 64] |= np.uint64(1 << (k % 64))
+        return words
+
+    def _meeting(self, i, r):
+        a = self.a
+        a["day"][i] = r["day"]
+        a["start_min"][i] = hhmm_minutes(r["time"])
+        a["end_min"][i] = (hhmm_minutes(r["end_time"]) if r.get("end_time")
+                           else a["start_min"][i] + 60)
+        a["fellowship"][i] = vocab.FELLOWSHIPS.index(r["fellowship"])
+        a["attendance"][i] = vocab.ATTENDANCE.index(r["attendance"])
+
+    def _beds(self, i, beds):
+        """Bed figures for facilities only; row -1 (the last) stays all unknown."""
+        j = self._facilities
+        self._facilities += 1
+        self.a["bed_row"][i] = j
+        for key, (available, at) in bed_levels(beds).items():
+            self.a["beds_open"][j, BED_INDEX[key]] = available
+            self.a["beds_reported"][j, BED_INDEX[key]] = at
+
+    def arrays(self, id_rank):
+        """The finished columns; `id_rank[i]` is row i's position in id order."""
+        return {**self.a, "id_rank": np.asarray(id_rank, dtype=np.int32)}
 
     def meta(self):
-        zones = sorted(self.zones, key=self.zones.get)
-        return {"zones": zones, "languages": self.languages}
-
-    def _zone(self, name):
-        name = name or "America/Chicago"
-        return self.zones.setdefault(name, len(self.zones))
-
-    def _bitsets(self, rows, field, values):
-        width = words_for(values)
-        out = np.zeros((len(rows), width), dtype=np.uint64)
-        for i, r in enumerate(rows):
-            if r.get(field):
-                out[i] = bitset(r[field], values)
-        return out
-
-    def _languages(self, rows):
-        self.languages = sorted({code for r in rows for code in r.get("languages", ())})
-        return {"bits_languages": self._bitsets(rows, "languages", self.languages)}
-
-    def _meetings(self, rows):
-        n = len(rows)
-        day = np.full(n, -1, dtype=np.int8)
-        start = np.full(n, -1, dtype=np.int16)
-        end = np.full(n, -1, dtype=np.int16)
-        fellowship = np.full(n, NONE8, dtype=np.uint8)
-        attendance = np.full(n, NONE8, dtype=np.uint8)
-        for i, r in enumerate(rows):
-            if r["kind"] != "meeting":
-                continue
-            day[i] = r["day"]
-            start[i] = hhmm_minutes(r["time"])
-            end[i] = hhmm_minutes(r["end_time"]) if r.get("end_time") else start[i] + 60
-            fellowship[i] = vocab.FELLOWSHIPS.index(r["fellowship"])
-            attendance[i] = vocab.ATTENDANCE.index(r["attendance"])
-        return {"day": day, "start_min": start, "end_min": end,
-                "fellowship": fellowship, "attendance": attendance}
-
-    def _beds(self, rows, facilities):
-        """Bed figures for facilities only; row -1 (the last) is an all-unknown row."""
-        bed_row = np.full(len(rows), -1, dtype=np.int32)
-        open_beds = np.full((len(facilities) + 1, len(BED_KEYS)), np.nan, dtype=np.float32)
-        reported = np.full((len(facilities) + 1, len(BED_KEYS)), np.nan, dtype=np.float64)
-        for j, i in enumerate(facilities):
-            bed_row[i] = j
-            for key, (available, at) in bed_levels(rows[i].get("beds", ())).items():
-                open_beds[j, BED_INDEX[key]] = available
-                reported[j, BED_INDEX[key]] = at
-        return {"bed_row": bed_row, "beds_open": open_beds, "beds_reported": reported}
+        return {"zones": sorted(self.zones, key=self.zones.get),
+                "languages": sorted(self.languages, key=self.languages.get)}
 
 
 def to_blob(array):

@@ -1,5 +1,6 @@
 -- The embedded store: one SQLite file, built whole by the indexer and swapped in by rename.
--- Records are ordered by latitude, so a latitude band is a contiguous range of rowids.
+-- Records are ordered by kind, then latitude, so one kind's latitude band is a contiguous
+-- range of rowids.
 
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,

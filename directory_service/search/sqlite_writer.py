@@ -9,19 +9,27 @@ import sqlite3
 from datetime import datetime, timezone
 from importlib import resources
 
+import numpy as np
+
+from directory_service import vocab
 from directory_service.search import columns as cols
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
-STAGE = ("CREATE TEMP TABLE staging (id TEXT PRIMARY KEY, kind TEXT, lat REAL, lon REAL, "
-         "doc TEXT)")
-STAGE_INSERT = "INSERT OR REPLACE INTO staging VALUES (?, ?, ?, ?, ?)"
+# kind_order is the kind's position in vocab.KINDS: rows are stored by kind, then latitude.
+STAGE = ("CREATE TEMP TABLE staging (id TEXT PRIMARY KEY, kind TEXT, kind_order INTEGER, "
+         "lat REAL, lon REAL, doc TEXT)")
+STAGE_INSERT = "INSERT OR REPLACE INTO staging VALUES (?, ?, ?, ?, ?, ?)"
 STAGE_EXISTS = "SELECT 1 FROM staging WHERE id = ?"
 COPY_SORTED = ("INSERT INTO records (id, kind, doc) "
-               "SELECT id, kind, doc FROM staging ORDER BY lat, lon, id")
+               "SELECT id, kind, doc FROM staging ORDER BY kind_order, lat, lon, id")
+COUNT_FACILITIES = "SELECT count(*) FROM records WHERE kind = 'treatment_facility'"
+COUNT_RECORDS = "SELECT count(*) FROM records"
 SELECT_SORTED = "SELECT rowid, doc FROM records ORDER BY rowid"
+SELECT_ID_ORDER = "SELECT rowid FROM records ORDER BY id"
 RTREE_INSERT = "INSERT INTO records_rtree VALUES (?, ?, ?, ?, ?)"
 FTS_INSERT = "INSERT INTO records_fts (rowid, name, description, place) VALUES (?, ?, ?, ?)"
+BATCH = 5000
 COLUMN_INSERT = "INSERT INTO columns VALUES (?, ?, ?)"
 META_INSERT = "INSERT INTO meta VALUES (?, ?)"
 
@@ -58,26 +66,36 @@ class SqliteIndexWriter:
         else:
             self.count += 1
         loc = record["location"]
-        self._db.execute(STAGE_INSERT, (record["id"], record["kind"], loc["lat"], loc["lon"],
-                                        json.dumps(record, separators=(",", ":"))))
+        self._db.execute(STAGE_INSERT, (record["id"], record["kind"],
+                                        vocab.KINDS.index(record["kind"]), loc["lat"],
+                                        loc["lon"], json.dumps(record, separators=(",", ":"))))
 
     def commit(self, meta=None):
         """Write the sorted tables and columns, then atomically replace the serving file."""
         db = self._db
         db.execute(COPY_SORTED)
         db.execute("DROP TABLE staging")
-        builder = cols.ColumnBuilder()
-        for rowid, doc in db.execute(SELECT_SORTED).fetchall():
+        n = db.execute(COUNT_RECORDS).fetchone()[0]
+        builder = cols.ColumnBuilder(n, db.execute(COUNT_FACILITIES).fetchone()[0])
+        rtree, fts = [], []
+        # A cursor of its own, read row by row: no whole-directory list in memory.
+        for rowid, doc in db.cursor().execute(SELECT_SORTED):
             record = json.loads(doc)
-            builder.add(record)
+            builder.add(rowid - 1, record)
             lat, lon = record["location"]["lat"], record["location"]["lon"]
-            db.execute(RTREE_INSERT, (rowid, lat, lat, lon, lon))
-            db.execute(FTS_INSERT, (rowid, record["name"], record.get("description") or "",
-                                    _place_text(record)))
-        for name, array in builder.arrays().items():
+            rtree.append((rowid, lat, lat, lon, lon))
+            fts.append((rowid, record["name"], record.get("description") or "",
+                        _place_text(record)))
+            if len(rtree) >= BATCH:
+                self._flush(rtree, fts)
+        self._flush(rtree, fts)
+        id_rank = np.empty(n, dtype=np.int32)
+        order = np.fromiter((r[0] - 1 for r in db.execute(SELECT_ID_ORDER)), np.int64, n)
+        id_rank[order] = np.arange(n, dtype=np.int32)
+        for name, array in builder.arrays(id_rank).items():
             header, data = cols.to_blob(array)
             db.execute(COLUMN_INSERT, (name, header, data))
-        info = {"schema_version": SCHEMA_VERSION, "records": str(len(builder.rows)),
+        info = {"schema_version": SCHEMA_VERSION, "records": str(n),
                 "built_at": datetime.now(timezone.utc).isoformat(),
                 "column_meta": json.dumps(builder.meta()), **(meta or {})}
         db.executemany(META_INSERT, info.items())
@@ -86,7 +104,13 @@ class SqliteIndexWriter:
         db.close()
         self._db = None
         os.replace(self.temp_path, self.path)
-        return len(builder.rows)
+        return n
+
+    def _flush(self, rtree, fts):
+        self._db.executemany(RTREE_INSERT, rtree)
+        self._db.executemany(FTS_INSERT, fts)
+        rtree.clear()
+        fts.clear()
 
     def abort(self):
         if self._db is not None:

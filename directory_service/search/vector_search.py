@@ -1,7 +1,7 @@
 """Filter and rank the embedded store's column arrays for one query, vectorised.
 
-Rows are sorted by latitude, so the radius's latitude band is one slice found by binary
-search; every other filter and the score run over that slice only. Filters that concern
+Rows are sorted by kind, then latitude, so the radius's latitude band is one slice per
+kind found by binary search; every other filter and the score run over that slice only. Filters that concern
 one kind (payment, meeting day, ...) apply to that kind and let other kinds through.
 """
 from dataclasses import dataclass
@@ -38,7 +38,7 @@ def haversine_m(lat1, lon1, lat2, lon2):
 
 def _any_bits(bits, values, vocabulary):
     """Rows whose bitset shares at least one code with `values` (OR within a group)."""
-    query = cols.bitset([v for v in values if v in vocabulary], vocabulary)
+    query = cols.bitset([v for v in values if v in vocabulary], vocabulary, bits.shape[1])
     return (bits & query).any(axis=1)
 
 
@@ -50,15 +50,25 @@ class VectorIndex:
         self.zones = [ZoneInfo(z) for z in meta["zones"]]
         self.languages = meta["languages"]
         self.n = len(arrays["lat"])
+        # Rows are sorted by kind, then latitude: each kind is one contiguous segment.
+        bounds = np.searchsorted(arrays["kind"], np.arange(len(vocab.KINDS) + 1))
+        self.segments = {kind: (bounds[k], bounds[k + 1]) for kind, k in KIND.items()}
+
+    def _band(self, query):
+        """Rows of the query's kinds whose latitude lies within the radius: binary search."""
+        band = query.radius_m / 111_000.0 + 0.01
+        ranges = []
+        for kind in query.kinds or vocab.KINDS:
+            lo, hi = self.segments[kind]
+            start, stop = lo + np.searchsorted(self.a["lat"][lo:hi],
+                                               [query.lat - band, query.lat + band])
+            ranges.append(np.arange(start, stop))
+        return np.concatenate(ranges)
 
     def rank(self, query, text_rows=None):
         a = self.a
-        band = query.radius_m / 111_000.0 + 0.01
-        lo, hi = np.searchsorted(a["lat"], [query.lat - band, query.lat + band])
-        idx = np.arange(lo, hi)
+        idx = self._band(query)
         idx = idx[a["active"][idx]]
-        if query.kinds:
-            idx = idx[np.isin(a["kind"][idx], [KIND[k] for k in query.kinds])]
         if text_rows is not None:
             idx = idx[np.isin(idx, text_rows)]
         dist = haversine_m(query.lat, query.lon, a["lat"][idx], a["lon"][idx])
