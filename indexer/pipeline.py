@@ -123,7 +123,8 @@ def run(paths, writer, *, dry_run=False, max_rejected_fraction=0.25, progress=No
         raise IndexRunFailed("no source files found")
     show = progress if progress is not None else False
     with writer:
-        bar = tqdm(total=len(files), unit="file", disable=not show, leave=False)
+        # Rows, not files: one big feed is the long run a progress bar is for.
+        bar = tqdm(unit=" rows", disable=not show, leave=False, mininterval=0.5)
         for path in files:
             module = formats.FORMATS[fmt] if fmt else (
                 formats.FORMATS["csv"] if options.mapping and path.endswith(".csv")
@@ -132,9 +133,10 @@ def run(paths, writer, *, dry_run=False, max_rejected_fraction=0.25, progress=No
                 raise IndexRunFailed(f"{path}: format not recognised (use --format)", report)
             transform = _shifter(bed_time_shift(path, now))
             report.file(path)
+            bar.set_description(os.path.basename(path))
             for number, row in module.read(path, transform=transform, options=options):
                 step(report, path, number, row)
-            bar.update(1)
+                bar.update(1)
         bar.close()
         placer.close()
         merged = {kept for kept, _other in step.deduper.merged} if step.deduper else set()
