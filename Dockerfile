@@ -9,7 +9,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# Dependencies first, so a code change does not reinstall them.
+# The package and its pinned-range dependencies (setup.cfg), then a non-root user.
 COPY setup.cfg pyproject.toml README.md ./
 COPY directory_service ./directory_service
 COPY indexer ./indexer
