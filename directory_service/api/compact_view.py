@@ -5,14 +5,8 @@ a phone on a weak signal only needs enough to pick a place and call it.
 """
 from marshmallow import Schema, fields
 
+from directory_service.schemas.records import Address
 from directory_service.schemas.search import BedFigureSchema, OriginSchema
-
-
-class CompactAddressSchema(Schema):
-    street = fields.String(allow_none=True)
-    city = fields.String(allow_none=True)
-    state = fields.String(allow_none=True)
-    postal_code = fields.String(allow_none=True)
 
 
 class CompactHitSchema(Schema):
@@ -23,7 +17,7 @@ class CompactHitSchema(Schema):
     score = fields.Float(required=True)
     beds_open = fields.Nested(BedFigureSchema, allow_none=True)
     phones = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True))
-    address = fields.Nested(CompactAddressSchema)
+    address = fields.Nested(Address)
 
 
 class CompactSearchResponseSchema(Schema):

@@ -3,8 +3,9 @@
 The mapping is `dynamic: strict`, so a document with a field the mapping does not name is
 refused instead of silently growing the index. Every filter vocabulary is a `keyword`, the
 location a `geo_point`, the full record rides along in `_source` (`record`, not indexed)
-so `get` returns it unchanged, and bed figures sit one sub-object per level of care so the
-ranking script can read open beds for exactly the requested levels from doc values.
+so `get` returns it unchanged, and bed figures sit one sub-object per level of care and
+population group (`beds_by_level.3_7-WM__men`), so the ranking script reads open beds for
+exactly the levels asked and the beds the person may take, from doc values.
 """
 import numpy as np
 

@@ -8,7 +8,6 @@ TsmlMeetingResource.php). A format with no Meeting Guide equivalent is a warning
 BMLT answers (formats, service bodies, server info) are recognised and skipped with a
 warning, so a folder of recorded responses can be loaded as it is.
 """
-import json
 from urllib.parse import urlparse
 
 from indexer.formats import common
@@ -45,12 +44,10 @@ def read(path, transform=None, options=None):
     options = options or common.ImportOptions()
     with open(path, "rb") as fh:
         head = fh.read(4096)
-    with open(path, encoding="utf-8") as fh:
-        try:
-            data = json.load(fh)
-        except json.JSONDecodeError as exc:
-            yield exc.lineno, RowProblem({"_file": [f"invalid JSON: {exc.msg}"]})
-            return
+    data, problem = common.load_json(path)
+    if problem:
+        yield problem
+        return
     meetings = data.get("meetings") if isinstance(data, dict) else data
     if not (isinstance(meetings, list) and all(isinstance(m, dict) for m in meetings)) or (
             meetings and "id_bigint" not in meetings[0]):
@@ -119,14 +116,9 @@ def map_meeting(row, root, options):
         "source": {"name": "bmlt", "id": common.text(row.get("id_bigint")),
                    "url": common.text(row.get("root_server_uri"))},
     }
-    zone = common.text(row.get("time_zone")) or options.timezone
-    if zone:
-        record["timezone"] = zone
     # Virtual-only meetings keep the point BMLT gives them, so they are found near their area.
-    place = common.location(row.get("latitude"), row.get("longitude"))
-    if place:
-        record["location"] = place
-    yield record
+    yield common.set_zone_and_place(
+        record, row, common.text(row.get("time_zone")) or options.timezone)
 
 
 def _end(start, duration):

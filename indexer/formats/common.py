@@ -5,9 +5,12 @@ Public feeds spell the same thing many ways ("10:00 AM", "19:00:00", 60540 as a 
 importer only has to say which source field goes where.
 """
 import hashlib
+import json
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
+
+from indexer.problems import RowProblem
 
 TIME_12H = re.compile(r"^\s*(\d{1,2})(?::(\d{2}))?\s*([AaPp])\.?\s*[Mm]\.?\s*$")
 TIME_24H = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::\d{2}(?:\.\d+)?)?\s*$")
@@ -138,3 +141,26 @@ def digits(phone):
     """Phone digits only, without a leading US country code, for comparing numbers."""
     only = re.sub(r"\D", "", phone or "")
     return only[1:] if len(only) == 11 and only.startswith("1") else only
+
+
+def load_json(path):
+    """(data, None), or (None, (line, RowProblem)) when the file is not valid JSON.
+
+    One wording for every JSON format, so a broken file reads the same in every report.
+    """
+    with open(path, encoding="utf-8") as fh:
+        try:
+            return json.load(fh), None
+        except json.JSONDecodeError as exc:
+            message = f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+            return None, (exc.lineno, RowProblem({"_file": [message]}))
+
+
+def set_zone_and_place(record, row, zone, lat_key="latitude", lon_key="longitude"):
+    """Give a meeting record its time zone and point when the source row has them."""
+    if zone:
+        record["timezone"] = zone
+    place = location(row.get(lat_key), row.get(lon_key))
+    if place:
+        record["location"] = place
+    return record

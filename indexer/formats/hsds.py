@@ -7,11 +7,9 @@ array of service_at_location objects). Tabular: a folder of CSVs with `datapacka
 becomes one record (`hsds:<service_at_location id>`, or `hsds:<service id>` for a service
 with no location); `hsds_records.py` does the mapping.
 """
-import json
 import os
 
 from indexer.formats import common, hsds_records, hsds_tables
-from indexer.problems import RowProblem
 
 JSON_MARKERS = (b'"service_at_locations"', b'"service_at_location', b'"organization_id"',
                 b'"last_modified"', b'"contents"')
@@ -30,12 +28,10 @@ def read(path, transform=None, options=None):
     if os.path.basename(path) == "datapackage.json":
         units = hsds_tables.units(os.path.dirname(path))
     else:
-        with open(path, encoding="utf-8") as fh:
-            try:
-                data = json.load(fh)
-            except json.JSONDecodeError as exc:
-                yield exc.lineno, RowProblem({"_file": [f"invalid JSON: {exc.msg}"]})
-                return
+        data, problem = common.load_json(path)
+        if problem:
+            yield problem
+            return
         units = json_units(data)
     for number, (service, location, sal_id) in enumerate(units, start=1):
         for item in hsds_records.to_record(service, location, sal_id, options):

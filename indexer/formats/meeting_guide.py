@@ -7,7 +7,6 @@ Online attendance is derived from `conference_url` / `conference_phone` (the spe
 the `ONL` type); `TC` (location temporarily closed) makes an in-person meeting inactive,
 while a TC meeting that has a conference link carries on online.
 """
-import json
 import os
 import re
 
@@ -31,13 +30,10 @@ def detect(path, head):
 
 def read(path, transform=None, options=None):
     options = options or common.ImportOptions()
-    with open(path, encoding="utf-8") as fh:
-        try:
-            rows = json.load(fh)
-        except json.JSONDecodeError as exc:
-            yield exc.lineno, RowProblem({"_file": [f"invalid JSON at line {exc.lineno} "
-                                                    f"column {exc.colno}: {exc.msg}"]})
-            return
+    rows, problem = common.load_json(path)
+    if problem:
+        yield problem
+        return
     if not isinstance(rows, list):
         yield 0, RowProblem({"_file": ["a Meeting Guide feed must be a JSON array"]})
         return
@@ -133,13 +129,8 @@ def _base(row, slug, fellowship, types, start, options):
                    "url": common.text(row.get("url"))},
         "source_updated_at": common.timestamp(row.get("updated")),
     }
-    zone = common.text(row.get("timezone")) or options.timezone
-    if zone:
-        record["timezone"] = zone
-    place = common.location(row.get("latitude"), row.get("longitude"))
-    if place:
-        record["location"] = place
-    return record
+    return common.set_zone_and_place(
+        record, row, common.text(row.get("timezone")) or options.timezone)
 
 
 def _address(row):

@@ -7,7 +7,6 @@ category code (`f2`); the labels below turn them into SAMHSA's filter codes, and
 the row and the value, never a silent drop. Mental-health-only rows (no substance use
 care) are warned and skipped: this directory is for substance use.
 """
-import json
 
 from directory_service import vocab
 from indexer.formats import common, samhsa_labels as labels
@@ -22,12 +21,10 @@ def detect(path, head):
 
 
 def read(path, transform=None, options=None):
-    with open(path, encoding="utf-8") as fh:
-        try:
-            data = json.load(fh)
-        except json.JSONDecodeError as exc:
-            yield exc.lineno, RowProblem({"_file": [f"invalid JSON: {exc.msg}"]})
-            return
+    data, problem = common.load_json(path)
+    if problem:
+        yield problem
+        return
     rows = data.get("rows") if isinstance(data, dict) else data
     if not isinstance(rows, list):
         yield 0, RowProblem({"_file": ["expected an array of rows or a page with `rows`"]})
