@@ -43,15 +43,19 @@ def main():
               help="CSV: the column-mapping file (default: <name>.mapping.yaml beside it).")
 @click.option("--timezone", "zone", default=None,
               help="IANA zone for rows that name none and cannot be placed in one.")
+@click.option("--feed", default=None,
+              help="Short name of the feed, part of every id it makes (default: the file "
+                   "name, e.g. aasepia for aasepia.json).")
 @click.option("--geocode-cache", type=click.Path(dir_okay=False), default=None,
               help="JSON file caching the configured geocoder's answers between runs.")
 @click.option("--no-dedupe", is_flag=True, help="Keep the same place from two sources twice.")
 def load(paths, dry_run, allow_rejected, max_rejected_fraction, fmt, store_path, quiet,
-         kind, fellowship, mapping, zone, geocode_cache, no_dedupe):
+         kind, fellowship, mapping, zone, feed, geocode_cache, no_dedupe):
     """Validate PATHS (files or directories) and swap them in as the new index."""
     overrides = {"store_path": store_path} if store_path else {}
     settings = Settings.from_env(**overrides)
-    options = ImportOptions(kind=kind, fellowship=fellowship, mapping=mapping, timezone=zone)
+    options = ImportOptions(kind=kind, fellowship=fellowship, mapping=mapping, timezone=zone,
+                            feed=feed)
     placer = Placer(geo.make_geocoder(settings), geocode_cache, default_timezone=zone)
     try:
         report = pipeline.run(paths, open_writer(settings), dry_run=dry_run, fmt=fmt,

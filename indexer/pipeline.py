@@ -9,7 +9,7 @@ import json
 import os
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
 from marshmallow import ValidationError
@@ -18,7 +18,7 @@ from tqdm import tqdm
 from directory_service.schemas.records import RecordSchema
 from indexer import formats
 from indexer.dedupe import Deduper
-from indexer.formats.common import ImportOptions, Warned
+from indexer.formats.common import ImportOptions, Warned, feed_name
 from indexer.geocode import Placer
 from indexer.problems import Rejected, Report, RowProblem
 
@@ -133,8 +133,9 @@ def run(paths, writer, *, dry_run=False, max_rejected_fraction=0.25, progress=No
                 raise IndexRunFailed(f"{path}: format not recognised (use --format)", report)
             transform = _shifter(bed_time_shift(path, now))
             report.file(path)
+            file_options = replace(options, feed=options.feed or feed_name(path))
             bar.set_description(os.path.basename(path))
-            for number, row in module.read(path, transform=transform, options=options):
+            for number, row in module.read(path, transform=transform, options=file_options):
                 step(report, path, number, row)
                 bar.update(1)
         bar.close()

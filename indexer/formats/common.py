@@ -6,6 +6,7 @@ importer only has to say which source field goes where.
 """
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -34,6 +35,19 @@ class ImportOptions:
     fellowship: str | None = None    # Meeting Guide: the feed's fellowship (AA unless told)
     mapping: str | None = None       # CSV: the column-mapping file
     timezone: str | None = None      # fallback IANA zone for rows that name none
+    feed: str | None = None          # short name of the feed a file is, part of every id it makes
+
+
+def feed_name(path):
+    """A feed's short name from its file name: 'aasepia.json' -> 'aasepia'.
+
+    Ids carry it (`mg:<feed>:<slug>`), so two feeds that reuse a slug never collide.
+    """
+    base = os.path.basename(path.rstrip(os.sep))
+    if base == "datapackage.json":
+        base = os.path.basename(os.path.dirname(path.rstrip(os.sep)))
+    stem = base.split(".")[0] if not base.startswith(".") else base
+    return re.sub(r"[^a-z0-9_-]+", "-", stem.lower()).strip("-") or "feed"
 
 
 def text(value):
