@@ -80,3 +80,27 @@ def test_requested_levels_select_the_bed_fields_the_script_sums():
         "beds_by_level.3_2-WM__adults.open", "beds_by_level.3_2-WM__any.open"]
     everything = script_params(query())
     assert len(everything["open_fields"]) == len(vocab.LEVELS_OF_CARE) * 5
+
+
+def test_online_meetings_keeping_the_origins_clock_pass_the_radius():
+    zones = ("America/Chicago", "America/New_York", "America/Indiana/Knox")
+    body = build_search_body(query(kinds=("meeting",), attendance=("online", "hybrid")),
+                             Settings(), zones=zones)
+    near = body["query"]["script_score"]["query"]["bool"]["filter"][1]
+    # Naperville keeps Central time, as Knox, Indiana does under another name.
+    assert near == {"bool": {"should": [
+        {"geo_distance": {"distance": "40000.0m", "location": {"lat": 41.7508, "lon": -88.1535}}},
+        {"bool": {"filter": [{"terms": {"kind": ["meeting"]}},
+                             {"term": {"attendance": "online"}},
+                             {"terms": {"zone": ["America/Chicago", "America/Indiana/Knox"]}}]}},
+    ], "minimum_should_match": 1}}
+
+
+def test_without_online_attendance_the_radius_alone_decides():
+    for fields in ({"attendance": ("hybrid",)}, {}, {"kinds": ("naloxone_site",),
+                                                     "attendance": ("online",)}):
+        body = build_search_body(query(**fields), Settings(),
+                                 zones=("America/Chicago", "America/New_York"))
+        near = body["query"]["script_score"]["query"]["bool"]["filter"][1]
+        assert near == {"geo_distance": {"distance": "40000.0m",
+                                         "location": {"lat": 41.7508, "lon": -88.1535}}}

@@ -150,3 +150,45 @@ def test_open_beds_count_only_rows_the_person_may_take(make_store):
     assert for_a_woman.hits[0].capacity["open"] == 3
     anyone = store.search(query(levels_primary=("3.7-WM",)))
     assert {h.record["id"]: h.capacity["open"] for h in anyone.hits} == {"test:w": 3, "test:m": 1}
+
+
+def online(rid, km, zone="America/Chicago", **fields):
+    """An online-only meeting pinned `km` north of Naperville, in `zone`."""
+    return meeting(rid, km=km, attendance="online", conference_url="https://example.org/j/1",
+                   location_precision="region", timezone=zone, **fields)
+
+
+def test_online_meetings_are_found_by_time_zone_not_by_radius(make_store):
+    # Naperville keeps Central time; Knox, Indiana, too under another zone name.
+    store = make_store([
+        online("near", km=2),
+        online("far-central", km=700),
+        online("far-knox", km=400, zone="America/Indiana/Knox"),
+        online("far-eastern", km=300, zone="America/New_York"),
+        online("far-but-tuesday", km=700, day=2),
+        online("far-but-closed", km=700, active=False),
+        meeting("far-hybrid", km=700, attendance="hybrid", conference_url="https://example.org/j/2"),
+        meeting("far-in-person", km=700),
+        meeting("near-in-person", km=1),
+    ])
+    asked_online = store.search(query(kinds=("meeting",), days=(1,), attendance=("online",)))
+    assert sorted(ids(asked_online)) == ["test:far-central", "test:far-knox", "test:near"]
+    # Distance is still measured and still ranks: the nearer pin comes first.
+    assert ids(asked_online)[0] == "test:near"
+    assert asked_online.hits[-1].distance_m == pytest.approx(700_000, rel=0.02)
+    # Hybrid meetings keep their radius even when online is asked too.
+    either = store.search(query(kinds=("meeting",), days=(1,), attendance=("online", "hybrid")))
+    assert "test:far-hybrid" not in ids(either) and "test:far-central" in ids(either)
+    # Without asking for online attendance, the radius holds for every meeting.
+    anything = store.search(query(kinds=("meeting",), days=(1,)))
+    assert sorted(ids(anything)) == ["test:near", "test:near-in-person"]
+    # Other kinds asked for alone: no meetings at all.
+    assert ids(store.search(query(kinds=("naloxone_site",), attendance=("online",)))) == []
+
+
+def test_online_meetings_from_the_zone_match_text_outside_the_radius(make_store):
+    store = make_store([online("far-sunrise", km=600, name="Sunrise Online Group"),
+                        online("far-other", km=600, name="Evening Group")])
+    found = store.search(query(q="sunrise", attendance=("online",)))
+    assert ids(found) == ["test:far-sunrise"]
+    assert ids(store.search(query(q="sunrise"))) == []

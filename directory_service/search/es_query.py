@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from directory_service.search import columns as cols
 from directory_service.search.es_mapping import DEFAULT_ZONE, WEEK_MINUTES
+from directory_service.search.online import region_zones
 from directory_service.search.es_scoring import SCORE_SCRIPT, level_fields, script_params
 
 # Elasticsearch's default index.max_result_window: from + size may not exceed it.
@@ -104,9 +105,15 @@ def _meeting_filters(q, zones):
 
 def filters(q, zones=(DEFAULT_ZONE,)):
     """The hard filters of one query, as a list for `bool.filter`."""
-    out = [{"term": {"active": True}},
-           {"geo_distance": {"distance": f"{q.radius_m}m",
-                             "location": {"lat": q.lat, "lon": q.lon}}}]
+    near = {"geo_distance": {"distance": f"{q.radius_m}m",
+                             "location": {"lat": q.lat, "lon": q.lon}}}
+    regional = region_zones(q, zones)
+    if regional:
+        # Online-only meetings keeping the searcher's clock, however far (search/online.py).
+        near = _any(near, {"bool": {"filter": [_terms("kind", MEETING),
+                                               {"term": {"attendance": "online"}},
+                                               _terms("zone", regional)]}})
+    out = [{"term": {"active": True}}, near]
     if q.kinds:
         out.append(_terms("kind", q.kinds))
     if q.q:

@@ -15,6 +15,7 @@ import numpy as np
 
 from directory_service.search import columns as cols
 from directory_service.search.live_overlay import merge_into
+from directory_service.search.online import region_zones
 from directory_service.search.store import SearchResult, SearchStore, StoreUnavailable, Hit
 from directory_service.search.vector_search import VectorIndex, epoch_to_iso
 
@@ -30,6 +31,8 @@ JOIN records_rtree AS r ON r.rowid = f.rowid
 WHERE records_fts MATCH ?
   AND r.min_lat >= ? AND r.max_lat <= ? AND r.min_lon >= ? AND r.max_lon <= ?
 """
+# Text matches anywhere: for searches that also take online meetings from the whole zone.
+TEXT_ANYWHERE = "SELECT rowid FROM records_fts WHERE records_fts MATCH ?"
 WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -110,9 +113,13 @@ class SqliteStore(SearchStore):
             return None
         band_lat = query.radius_m / 111_000.0 + 0.01
         band_lon = band_lat / max(np.cos(np.radians(query.lat)), 0.05)
-        rows = snap.db.execute(TEXT_IN_BOX, (
-            expression, query.lat - band_lat, query.lat + band_lat,
-            query.lon - band_lon, query.lon + band_lon)).fetchall()
+        if region_zones(query, snap.index.zone_names):
+            # Online meetings found by time zone lie outside the box: match everywhere.
+            rows = snap.db.execute(TEXT_ANYWHERE, (expression,)).fetchall()
+        else:
+            rows = snap.db.execute(TEXT_IN_BOX, (
+                expression, query.lat - band_lat, query.lat + band_lat,
+                query.lon - band_lon, query.lon + band_lon)).fetchall()
         # Rowids are 1-based positions in latitude order; array rows are 0-based.
         return np.fromiter((r[0] - 1 for r in rows), dtype=np.int64, count=len(rows))
 

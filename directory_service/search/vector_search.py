@@ -12,10 +12,12 @@ import numpy as np
 
 from directory_service import ranking, vocab
 from directory_service.search import columns as cols
+from directory_service.search.online import region_zones
 
 EARTH_RADIUS_M = 6_371_008.8
 KIND = {k: i for i, k in enumerate(vocab.KINDS)}
 FACILITY, MEETING = KIND["treatment_facility"], KIND["meeting"]
+ONLINE = vocab.ATTENDANCE.index("online")
 
 
 @dataclass
@@ -47,12 +49,23 @@ class VectorIndex:
 
     def __init__(self, arrays, meta):
         self.a = arrays
-        self.zones = [ZoneInfo(z) for z in meta["zones"]]
+        self.zone_names = list(meta["zones"])
+        self.zones = [ZoneInfo(z) for z in self.zone_names]
         self.languages = meta["languages"]
         self.n = len(arrays["lat"])
         # Rows are sorted by kind, then latitude: each kind is one contiguous segment.
         bounds = np.searchsorted(arrays["kind"], np.arange(len(vocab.KINDS) + 1))
         self.segments = {kind: (bounds[k], bounds[k + 1]) for kind, k in KIND.items()}
+        lo, hi = self.segments["meeting"]
+        self.online_rows = lo + np.flatnonzero(arrays["attendance"][lo:hi] == ONLINE)
+
+    def region_rows(self, query):
+        """Online-only meetings found by time zone whatever their distance (search/online.py)."""
+        zones = region_zones(query, self.zone_names)
+        if not zones:
+            return None
+        codes = [self.zone_names.index(z) for z in zones]
+        return self.online_rows[np.isin(self.a["zone"][self.online_rows], codes)]
 
     def _band(self, query):
         """Rows of the query's kinds whose latitude lies within the radius: binary search."""
@@ -68,11 +81,16 @@ class VectorIndex:
     def rank(self, query, text_rows=None):
         a = self.a
         idx = self._band(query)
+        regional = self.region_rows(query)
+        if regional is not None:
+            idx = np.union1d(idx, regional)
         idx = idx[a["active"][idx]]
         if text_rows is not None:
             idx = idx[np.isin(idx, text_rows)]
         dist = haversine_m(query.lat, query.lon, a["lat"][idx], a["lon"][idx])
         keep = dist <= query.radius_m
+        if regional is not None:
+            keep |= np.isin(idx, regional)
         idx, dist = idx[keep], dist[keep]
         keep = self._filters(query, idx)
         idx, dist = idx[keep], dist[keep]
