@@ -105,6 +105,18 @@ MEETING_TYPES = {
     "XT": "Cross Talk Permitted", "Y": "Young People",
 }
 
+# Meeting Guide types that name the language a meeting is held in → ISO 639-1. A meeting's
+# `languages` come from these (only `S` → ["es"], `EN` and `S` → ["en", "es"]); sign
+# languages (ASL) stay types, as they have no ISO 639-1 code.
+MEETING_TYPE_LANGUAGES = {
+    "AF": "af", "AM": "am", "AR": "ar", "BG": "bg", "DA": "da", "DE": "de", "EL": "el",
+    "EN": "en", "FA": "fa", "FI": "fi", "FR": "fr", "HE": "he", "HI": "hi", "HR": "hr",
+    "HU": "hu", "IS": "is", "ITA": "it", "JA": "ja", "KA": "ka", "KOR": "ko", "LT": "lt",
+    "ML": "ml", "MT": "mt", "NE": "ne", "NL": "nl", "NO": "no", "POL": "pl", "POR": "pt",
+    "PUN": "pa", "RUS": "ru", "S": "es", "SK": "sk", "SL": "sl", "SV": "sv", "TH": "th",
+    "TL": "tl", "TUR": "tr", "UK": "uk",
+}
+
 NALOXONE_SITE_TYPES = (
     "pharmacy", "health_department", "community_org", "vending_machine", "syringe_service",
 )
@@ -197,6 +209,7 @@ def published():
         "fellowships": list(FELLOWSHIPS),
         "attendance": list(ATTENDANCE),
         "meeting_types": [{"code": k, "name": v} for k, v in MEETING_TYPES.items()],
+        "meeting_type_languages": MEETING_TYPE_LANGUAGES,
         "naloxone_site_types": list(NALOXONE_SITE_TYPES),
         "naloxone_cost": list(NALOXONE_COST),
         "takeback_site_types": list(TAKEBACK_SITE_TYPES),

@@ -130,7 +130,7 @@ def run(paths, writer, *, dry_run=False, max_rejected_fraction=0.25, progress=No
                 formats.FORMATS["csv"] if options.mapping and path.endswith(".csv")
                 else formats.detect(path))
             if module is None:
-                raise IndexRunFailed(f"{path}: format not recognised (use --format)", report)
+                raise IndexRunFailed(formats.unrecognised(path), report)
             transform = _shifter(bed_time_shift(path, now))
             report.file(path)
             file_options = replace(options, feed=options.feed or feed_name(path))

@@ -14,6 +14,8 @@ from marshmallow import (
 
 from directory_service import vocab
 
+# How a record's point was found: given, by ZIP, city or county centroid, or a region's pin.
+LOCATION_PRECISIONS = ("exact", "zip", "city", "county", "region")
 HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
 
 
@@ -105,7 +107,8 @@ class BaseRecord(StrictSchema):
     description = fields.String(load_default=None, allow_none=True)
     address = fields.Nested(Address, load_default=lambda: dict(EMPTY_ADDRESS))
     location = fields.Nested(Location, required=True)
-    location_precision = fields.String(load_default="exact", validate=_one_of(("exact", "zip", "city")))
+    location_precision = fields.String(load_default="exact",
+                                       validate=_one_of(LOCATION_PRECISIONS))
     phones = fields.Nested(Phones, load_default=lambda: dict(EMPTY_PHONES))
     website = fields.String(load_default=None, allow_none=True)
     timezone = fields.String(load_default="America/Chicago")
@@ -197,15 +200,21 @@ class Meeting(BaseRecord):
     attendance = fields.String(load_default="in_person", validate=_one_of(vocab.ATTENDANCE))
     conference_url = fields.String(load_default=None, allow_none=True)
     conference_phone = fields.String(load_default=None, allow_none=True)
+    # How to get in once joined: meeting ids and passcodes, as the feed publishes them.
+    conference_notes = fields.String(load_default=None, allow_none=True)
     location_name = fields.String(load_default=None, allow_none=True)
+    # Where in the building: "side door, basement".
+    location_notes = fields.String(load_default=None, allow_none=True)
     notes = fields.String(load_default=None, allow_none=True)
 
     @validates_schema
     def _online_has_a_way_in(self, data, **kwargs):
+        # The Meeting Guide spec: without a link or dial-in it is not an active online meeting.
         online = data.get("attendance") in ("online", "hybrid")
-        if online and not (data.get("conference_url") or data.get("conference_phone")):
-            raise ValidationError("an online or hybrid meeting needs conference_url or "
-                                  "conference_phone", "attendance")
+        if online and data.get("active", True) and not (
+                data.get("conference_url") or data.get("conference_phone")):
+            raise ValidationError("an active online or hybrid meeting needs conference_url "
+                                  "or conference_phone", "attendance")
 
 
 class NaloxoneSite(BaseRecord):

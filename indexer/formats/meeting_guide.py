@@ -1,27 +1,38 @@
 """Meeting Guide JSON feeds (code4recovery/spec): a JSON array of weekly meetings.
 
-Feeds in the wild bend the spec: `day` is an integer 0-6 or a list of them, times are
-"19:00" or "7:00 PM", `types` may arrive as a string such as "[open]", coordinates as
-strings. A meeting on several days becomes one record per day (`mg:<slug>:<day>`).
-Online attendance is derived from `conference_url` / `conference_phone` (the spec dropped
-the `ONL` type); `TC` (location temporarily closed) makes an in-person meeting inactive,
-while a TC meeting that has a conference link carries on online.
+Feeds in the wild bend the spec: `day` is an integer 0-6, a list of them or a day name,
+times are "19:00" or "7:00 PM", `types` may arrive as a string such as "[open]",
+coordinates as strings. Ids are `mg:<feed>:<slug>`; a meeting on several days becomes one
+record per day, `mg:<feed>:<slug>:<day>`.
+
+Attendance comes from `attendance_option` and the conference fields, activity from
+`inactive` and `TC` (indexer/formats/meetings.py); `approximate` sets the precision;
+language types (`S`, `FR`, `POL`, ...) set `languages`; the fellowship comes from the
+option or the feed (indexer/formats/fellowship.py). Online-only meetings need no street:
+they are pinned to their region.
 """
-import os
 import re
 
 from directory_service import vocab
-from indexer.formats import common
+from indexer.formats import common, fellowship, meetings
 from indexer.problems import RowProblem
 
 LABELS = {label.lower(): code for code, label in vocab.MEETING_TYPES.items()}
 # Codes feeds still send that the current spec dropped or never had; attendance covers them.
 DERIVED = {"ONL": "online attendance is derived from conference_url/conference_phone",
            "HYB": "hybrid attendance is derived from conference details plus an address"}
-FELLOWSHIP_HINTS = (("al-anon", "Al-Anon"), ("alanon", "Al-Anon"), ("nar-anon", "Nar-Anon"),
-                    ("afg", "Al-Anon"))
+DAY_NAMES = {name: i for i, names in enumerate((
+    ("sunday", "sun"), ("monday", "mon"), ("tuesday", "tue", "tues"),
+    ("wednesday", "wed"), ("thursday", "thu", "thur", "thurs"), ("friday", "fri"),
+    ("saturday", "sat"))) for name in names}
 CA_POSTAL = re.compile(r"^[A-Za-z]\d[A-Za-z]\s?\d[A-Za-z]\d$")
-STATE_ZIP = re.compile(r"^([A-Z]{2})\s+(\d{5}(?:-\d{4})?)$")
+COUNTRY = re.compile(r"\s*,?\s*\b(USA|US|U\.S\.A?\.?|United States(?: of America)?|Canada)\s*$",
+                     re.I)
+STATE_ZIP = re.compile(r"^([A-Za-z]{2})\.?\s+(\d{5}(?:-\d{4})?)$")
+HOUSE_NUMBER = re.compile(r"^\d")
+# Row fields that may name a fellowship, and URL fields whose hosts may.
+NAME_FIELDS = ("name", "group", "entity")
+URL_FIELDS = ("url", "entity_url", "entity_website_url", "feedback_url")
 
 
 def detect(path, head):
@@ -37,45 +48,64 @@ def read(path, transform=None, options=None):
     if not isinstance(rows, list):
         yield 0, RowProblem({"_file": ["a Meeting Guide feed must be a JSON array"]})
         return
-    fellowship = options.fellowship or _guess_fellowship(path, rows)
-    first_row = {}
+    yield from read_rows(path, rows, options)
+
+
+def read_rows(path, rows, options):
+    """(row number, item) for feed rows already parsed into dicts with the spec's keys.
+
+    Two passes: the first maps every row and gathers the feed's fellowship evidence and
+    coordinates, the second gives each meeting its fellowship and online ones their region.
+    """
+    feed = common.id_part(options.feed or common.feed_name(path))
+    evidence = fellowship.Evidence(path)
+    mapped, first_row, points = [], {}, []
     for number, row in enumerate(rows, start=1):
         if not isinstance(row, dict):
-            yield number, RowProblem({"_row": ["a meeting must be a JSON object"]})
+            mapped.append((number, [RowProblem({"_row": ["a meeting must be a JSON object"]})]))
             continue
         slug = common.id_part(row.get("slug")) if row.get("slug") is not None else None
         if slug in first_row:
-            yield number, RowProblem({"slug": [f"duplicate slug {slug!r} (first at row "
-                                               f"{first_row[slug]})"]})
+            mapped.append((number, [RowProblem({"slug": [
+                f"duplicate slug {slug!r} (first at row {first_row[slug]})"]})]))
             continue
         first_row[slug] = number
-        for item in map_meeting(row, fellowship, options):
+        items = list(map_meeting(row, feed, options))
+        own = fellowship.named_in(*(row.get(f) for f in NAME_FIELDS))
+        types = next((i["types"] for i in items if isinstance(i, dict)), ())
+        evidence.row(own, [row.get(f) for f in URL_FIELDS], types)
+        for item in items:
+            if isinstance(item, dict):
+                item["fellowship"] = own
+                if item.get("location") and item.get("attendance") != "online":
+                    points.append(item["location"])
+        mapped.append((number, items))
+    feed_fellowship, warned = evidence.decide(options.fellowship)
+    if warned and any(isinstance(i, dict) for _n, items in mapped for i in items):
+        yield 0, warned
+    region = meetings.Region(points, options.timezone)
+    for number, items in mapped:
+        for item in items:
+            if isinstance(item, dict):
+                if options.fellowship or not item["fellowship"]:
+                    item["fellowship"] = feed_fellowship
+                if item["attendance"] == "online":
+                    region.pin(item)
             yield number, item
 
 
-def _guess_fellowship(path, rows):
-    """Al-Anon and Nar-Anon feeds say so in their URLs and group names (… AFG)."""
-    sample = " ".join([os.path.basename(path)] + [
-        f"{r.get('url', '')} {r.get('name', '')}" for r in rows[:20] if isinstance(r, dict)])
-    low = sample.lower()
-    for hint, fellowship in FELLOWSHIP_HINTS[:3]:
-        if hint in low:
-            return fellowship
-    return "AA"
+def map_meeting(row, feed, options):
+    """One feed row → warnings and one record per meeting day (or a RowProblem).
 
-
-def map_meeting(row, fellowship, options):
-    """One feed row → warnings and one record per meeting day (or a RowProblem)."""
+    Records leave here without `fellowship`'s final value; `read_rows` decides it.
+    """
     slug = common.id_part(row.get("slug")) if row.get("slug") is not None else None
     if not slug:
         yield RowProblem({"slug": ["missing: the spec requires a unique slug"]})
         return
-    days = row.get("day")
-    days = days if isinstance(days, list) else [days]
-    try:
-        days = [int(d) for d in days if d not in (None, "")]
-    except (TypeError, ValueError):
-        yield RowProblem({"day": [f"not a weekday number: {row.get('day')!r}"]})
+    days, problem = parse_days(row.get("day"))
+    if problem:
+        yield RowProblem({"day": [problem]})
         return
     start = common.hhmm(row.get("time"))
     if not days or start is None:
@@ -84,12 +114,32 @@ def map_meeting(row, fellowship, options):
         return
     types, warnings = parse_types(row.get("types"))
     yield from warnings
-    base = _base(row, slug, fellowship, types, start, options)
+    base, warnings = _base(row, slug, types, start, options)
+    yield from warnings
     for day in days:
-        record = dict(base, day=day)
+        record = dict(base, day=day, id=f"mg:{feed}:{slug}")
         if len(days) > 1:
-            record["id"] = f"mg:{slug}:{day}"
+            record["id"] = f"mg:{feed}:{slug}:{day}"
         yield record
+
+
+def parse_days(raw):
+    """([0-6 ...], None) from an int, a numeric string, a day name or a list of them."""
+    values = raw if isinstance(raw, list) else [raw]
+    days = []
+    for value in values:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        if isinstance(value, str) and value.strip().lower().rstrip(".") in DAY_NAMES:
+            day = DAY_NAMES[value.strip().lower().rstrip(".")]
+        else:
+            try:
+                day = int(value)
+            except (TypeError, ValueError):
+                return None, f"not a weekday number (0 = Sunday) or name: {raw!r}"
+        if day not in days:
+            days.append(day)
+    return days, None
 
 
 def parse_types(raw):
@@ -110,53 +160,78 @@ def parse_types(raw):
     return codes, warnings
 
 
-def _base(row, slug, fellowship, types, start, options):
+def _base(row, slug, types, start, options):
     url = common.text(row.get("conference_url"))
     phone = common.text(row.get("conference_phone"))
     address = _address(row)
-    approximate = str(row.get("approximate", "")).lower() == "yes"
-    physical = bool(address.get("street")) and not approximate and "TC" not in types
-    online = bool(url or phone)
-    attendance = ("hybrid" if physical else "online") if online else "in_person"
+    approximate = meetings.yes(row.get("approximate"))
+    attendance, active, warnings = meetings.attendance(
+        row.get("attendance_option"), bool(url or phone), bool(address.get("street")),
+        approximate, "TC" in types)
     record = {
-        "id": f"mg:{slug}", "kind": "meeting", "name": common.text(row.get("name")),
-        "fellowship": fellowship, "time": start, "end_time": common.hhmm(row.get("end_time")),
-        "types": types, "attendance": attendance, "conference_url": url,
-        "conference_phone": phone, "location_name": common.text(row.get("location")),
-        "notes": common.text(row.get("notes")), "address": address,
-        "active": not ("TC" in types and not online),
+        "kind": "meeting", "name": common.text(row.get("name")),
+        "time": start, "end_time": common.hhmm(row.get("end_time")),
+        "types": types, "languages": meetings.languages(types), "attendance": attendance,
+        "conference_url": url, "conference_phone": phone,
+        "conference_notes": meetings.notes(row.get("conference_url_notes"),
+                                           row.get("conference_phone_notes")),
+        "location_name": common.text(row.get("location")),
+        "location_notes": common.text(row.get("location_notes")),
+        "notes": common.text(row.get("notes")), "address": address, "active": active,
         "source": {"name": "meeting-guide", "id": str(row.get("slug")),
                    "url": common.text(row.get("url"))},
         "source_updated_at": common.timestamp(row.get("updated")),
     }
-    return common.set_zone_and_place(
-        record, row, common.text(row.get("timezone")) or options.timezone)
+    common.set_zone_and_place(record, row, common.text(row.get("timezone")) or options.timezone)
+    place_precision = meetings.precision(attendance, approximate)
+    if place_precision and record.get("location"):
+        record["location_precision"] = place_precision
+    return record, warnings
 
 
 def _address(row):
-    """Structured fields when the feed has them, else the parts of `formatted_address`."""
+    """Structured fields when the feed has them, else the parts of `formatted_address`.
+
+    A formatted address that is only a place ("Philadelphia, PA, USA", as online meetings
+    give) yields a city and no street: a town is never taken for a street.
+    """
     street = common.text(row.get("address"))
-    city, state = common.text(row.get("city")), common.state(row.get("state"))
+    city = common.text(row.get("city"))
+    state = meetings.region_abbr(row.get("state"))
     postal = common.postal_code(row.get("postal_code"))
     formatted = common.text(row.get("formatted_address"))
     if formatted is None and street and "," in street:
         formatted, street = street, None
     if formatted and not (street and city):
-        parts = [p.strip() for p in formatted.split(",") if p.strip()]
-        if parts and parts[-1].upper() in ("USA", "US", "UNITED STATES", "CANADA"):
-            parts = parts[:-1]
+        parts = [p.strip() for p in COUNTRY.sub("", formatted).split(",") if p.strip()]
         if parts and CA_POSTAL.match(parts[-1]):
             parts = parts[:-1]
+        if parts and (zip_only := common.postal_code(parts[-1])) and parts[-1][:1].isdigit():
+            postal, parts = postal or zip_only, parts[:-1]  # "…, PA, 19040, USA"
         if parts and (m := STATE_ZIP.match(parts[-1])):
-            state, postal = m.group(1), m.group(2)
+            state, postal = m.group(1).upper(), postal or m.group(2)
             parts = parts[:-1]
-        elif parts and common.state(parts[-1]):
-            state, parts = parts[-1].upper(), parts[:-1]
+        elif len(parts) >= 2 and _names_region(parts):
+            state, parts = meetings.region_abbr(parts[-1]), parts[:-1]
         elif len(parts) >= 3:
-            # A spelt-out province or region ("Alberta") has no place in a US address.
-            parts = parts[:-1]
+            parts = parts[:-1]  # a region we do not know ("Bavaria") is no city
         if len(parts) >= 2:
-            street, city = ", ".join(parts[:-1]), parts[-1]
-        elif parts:
+            street, city = ", ".join(parts[:-1]), city or parts[-1]
+        elif parts and HOUSE_NUMBER.match(parts[0]):
             street = street or parts[0]
+        elif parts:
+            city = city or parts[0]
+    if street and city and street.strip().lower() == city.strip().lower():
+        street = None
     return {"street": street, "city": city, "state": state, "postal_code": postal}
+
+
+def _names_region(parts):
+    """Whether the last part is a state or province: "IL" always; a spelt-out name
+    ("Alberta") after a city or a street and city, not after a bare street ("1 Main St,
+    Washington" is a town)."""
+    last = parts[-1]
+    if common.state(last):
+        return True
+    return meetings.region_abbr(last) is not None and (
+        len(parts) >= 3 or not HOUSE_NUMBER.match(parts[0]))
