@@ -75,24 +75,27 @@ def test_samhsa_rows_map_codes_skip_mental_health_and_place_by_zip():
 
 def test_meeting_guide_days_types_attendance_and_closures():
     report, records = load("meeting_guide/feed.json")
-    assert {"mg:many-days:1", "mg:many-days:3"} <= set(records)
-    monday = records["mg:many-days:1"]
+    # Ids carry the feed (the file name unless --feed says otherwise).
+    assert {"mg:feed:many-days:1", "mg:feed:many-days:3"} <= set(records)
+    monday = records["mg:feed:many-days:1"]
     assert (monday["time"], monday["end_time"], monday["types"]) == ("19:00", "20:00", ["O", "D"])
     assert monday["address"] == {"street": "100 Main St", "city": "Naperville", "state": "IL",
                                  "postal_code": "60540"}
     assert monday["source_updated_at"] == "2024-05-01T10:00:00Z"
-    online = records["mg:online-only"]
-    assert online["attendance"] == "online" and online["location_precision"] == "city"
-    closed = records["mg:tc-closed"]
+    online = records["mg:feed:online-only"]
+    assert online["attendance"] == "online" and online["location_precision"] == "region"
+    # An online meeting with no place at all is pinned to the feed's centre, not rejected.
+    nowhere = records["mg:feed:nowhere"]
+    assert nowhere["location_precision"] == "region" and nowhere["active"] is True
+    closed = records["mg:feed:tc-closed"]
     assert closed["active"] is False and closed["types"] == ["O", "TC"]
     assert closed["address"]["postal_code"] == "60505"
     warned = " ".join(report.warnings)
     assert "type:ZZ" in warned and "type:ONL" in warned
     lines = reasons(report)
     assert any("duplicate slug 'many-days'" in line and ":5 " in line for line in lines)
-    assert any("mg:nowhere" in line and "location" in line for line in lines)
     assert any(":6 day" in line for line in lines)
-    assert "mg:nowhere" not in records and "mg:appointment" not in records
+    assert "mg:feed:appointment" not in records
 
 
 def test_al_anon_feeds_are_family_groups():

@@ -214,6 +214,9 @@ def map_meeting(row, id_prefix, first_day, format_keys, options):
             language_codes.append(BILINGUAL[code])
         elif code in FORMAT_TO_TYPES:
             types += [t for t in FORMAT_TO_TYPES[code] if t not in types]
+        elif code.startswith("id "):
+            yield common.Warned(f"bmlt-format-id:{code[3:]}", f"format id {code[3:]} is not "
+                                "in the server's format table")
         else:
             yield common.Warned(f"bmlt-format:{code}", f"BMLT format {code!r} has no "
                                 "Meeting Guide type")

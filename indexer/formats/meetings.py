@@ -45,7 +45,9 @@ def attendance(option, has_link, has_street, approximate=False, closed=False):
         warnings.append(Warned(f"attendance:{declared}-without-link", (
             f"attendance_option {declared} without conference_url or conference_phone: "
             f"{outcome}")))
-        return "in_person", declared == "hybrid" and not closed, warnings
+        if declared == "online":
+            return "online", False, warnings
+        return "in_person", not closed, warnings
     if declared == "online":
         return "online", True, warnings
     if declared == "hybrid":
