@@ -1,0 +1,60 @@
+"""Meeting importers on the real public samples in ../shared/data (read, never copied)."""
+import json
+import os
+from collections import Counter
+
+import pytest
+
+from directory_service import vocab
+from indexer.formats import FORMATS, bmlt, detect
+from tests.test_realdata import run
+
+pytestmark = pytest.mark.realdata
+FEEDS = "meetings/meeting-guide-feeds"
+
+
+def test_aasepia_online_meetings_are_online_in_their_region(shared_dir):
+    report, records = run(shared_dir, f"{FEEDS}/aasepia.json")
+    assert report.loaded == 2038 and not report.rejected
+    online = [r for r in records.values() if r["attendance"] == "online"]
+    # 610 rows have a link or dial-in; 305 of them have no street or a closed (TC) location.
+    assert len(online) == 305
+    assert all(r["location_precision"] == "region" and r["active"] for r in online)
+    # "Philadelphia, PA, USA" never becomes a street, so no city-only meeting is hybrid.
+    assert not any(r["address"]["street"] in ("Philadelphia", "PA") for r in records.values())
+    hybrid = [r for r in records.values() if r["attendance"] == "hybrid"]
+    assert len(hybrid) == 305 and all(r["address"]["street"] for r in hybrid)
+    assert sum("es" in r["languages"] for r in records.values()) == 48
+    assert sum(r["languages"] == ["es"] for r in records.values()) == 48
+    assert {r["fellowship"] for r in records.values()} == {"AA"}
+    assert all(key.startswith("mg:aasepia:") for key in records)
+
+
+def test_al_anon_attendance_follows_attendance_option(shared_dir):
+    with open(os.path.join(shared_dir, "data", FEEDS, "al-anon.json"), encoding="utf-8") as fh:
+        declared = Counter(r["attendance_option"] for r in json.load(fh))
+    _report, records = run(shared_dir, f"{FEEDS}/al-anon.json")
+    got = Counter(r["attendance"] for r in records.values())
+    assert got["online"] == declared["online"] and got["hybrid"] == declared["hybrid"]
+    assert sum(not r["active"] for r in records.values()) == declared["inactive"]
+    assert {r["fellowship"] for r in records.values()} == {"Al-Anon"}
+
+
+def test_every_language_in_the_spec_type_list_sets_languages(shared_dir):
+    with open(os.path.join(shared_dir, "data", "meetings", "types.json"), encoding="utf-8") as fh:
+        types = json.load(fh)
+    from babel import Locale
+
+    iso = {name: code for code, name in Locale("en").languages.items() if len(code) == 2}
+    languages = {code: iso[t["en"]] for code, t in types.items() if t["en"] in iso}
+    assert languages == vocab.MEETING_TYPE_LANGUAGES
+
+
+def test_recorded_bmlt_answers_are_the_api_shape_and_count_sunday_as_one(shared_dir):
+    folder = os.path.join(shared_dir, "data", "meetings", "bmlt")
+    for name in sorted(os.listdir(folder)):
+        assert detect(os.path.join(folder, name)) is FORMATS["bmlt"], name
+    assert bmlt.shape_of(os.path.join(folder, "meeting-search-42.867970-day3.json"))[0] == "api"
+    _report, records = run(shared_dir, "meetings/bmlt/meeting-search-42.867970-day3.json")
+    assert {r["day"] for r in records.values()} == {2}  # weekday_tinyint 3 is Tuesday
+    assert {r["fellowship"] for r in records.values()} == {"NA"}
