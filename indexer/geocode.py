@@ -140,16 +140,19 @@ class Placer:
         local = [c for c in found if self.states.get(c.region)]
         if local:
             best = max(local, key=lambda c: (self.states[c.region], c.population or 0))
-        elif len(found) == 1 or (found[0].population or 0) >= CITY_ALONE_DOMINANT * max(
-                found[1].population or 0, 1):
+        elif found[0].population and (len(found) == 1 or found[0].population >= (
+                CITY_ALONE_DOMINANT * max(found[1].population or 0, 1))):
+            # A real city that dwarfs its namesakes; a hamlet known only by a ZIP is never
+            # guessed (Devon, Alberta is not Devon, PA).
             best = found[0]
         else:
             return None
+        self.states[best.region] += 1
         return best.lat, best.lon, "city"
 
     def _why_not(self, address):
         city = address.get("city")
-        if city and not address.get("state") and len(gazetteer.cities(city)) > 1:
+        if city and not address.get("state") and gazetteer.cities(city):
             labels = ", ".join(c.label for c in gazetteer.cities(city)[:4])
             return f" ({city!r} alone could be {labels}: give the state)"
         return ""

@@ -121,6 +121,11 @@ def test_a_city_alone_is_placed_only_when_one_place_stands_out_or_the_feed_says(
     assert "t:springfield" not in records
     assert any("(t:springfield) location:" in line and "Springfield, IL" in line
                for line in reasons(report))
+    # Thorsby, Alberta is too small for the gazetteer; its only namesake is a hamlet in
+    # Alabama known by its ZIP. Guessing would put the row 3,000 km away: it is rejected.
+    report, records = run(tmp_path, [site("thorsby", address={"city": "Thorsby"})],
+                          name="alberta.ndjson")
+    assert records == {} and "Thorsby, AL" in " ".join(reasons(report))
     # In a feed whose other rows are in Illinois, "Aurora" is Aurora, IL, not Colorado.
     _report, records = run(tmp_path, [
         site("joliet", address={"city": "Joliet", "state": "IL"}),
