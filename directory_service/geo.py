@@ -184,7 +184,9 @@ def make_geocoder(settings):
     from geopy.geocoders import Nominatim
 
     client = Nominatim(user_agent=settings.geocoder_user_agent, timeout=3)
-    limited = RateLimiter(client.geocode, min_delay_seconds=1.0)
+    # Only the countries the directory serves: an address never lands on another continent.
+    limited = RateLimiter(functools.partial(client.geocode, country_codes=["us", "ca"]),
+                          min_delay_seconds=1.0)
 
     class _Geocoder:
         @functools.lru_cache(maxsize=1024)
