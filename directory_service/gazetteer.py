@@ -28,8 +28,11 @@ CANADA = {"01": ("AB", "Alberta"), "02": ("BC", "British Columbia"), "03": ("MB"
 CANADA_BOUNDS = (41.6, -141.1, 83.2, -52.5)
 # Words people abbreviate in place names; both sides of a lookup are spelt out the same way.
 SPELT_OUT = {"st": "saint", "ste": "sainte", "ft": "fort", "mt": "mount", "pt": "point"}
-# How far beyond its outermost ZIP centroid a state's box reaches (degrees, ~30 km).
-STATE_MARGIN = 0.3
+# How far beyond its outermost ZIP centroids a state's box reaches: half a degree plus a
+# tenth of its extent (ZIP centroids stop short of Utqiagvik, Alaska, or the Keys). The box
+# is there to catch swapped, unsigned and missing coordinates, which miss by far more.
+STATE_MARGIN = 0.5
+STATE_MARGIN_SHARE = 0.1
 
 
 @dataclass(frozen=True)
@@ -206,8 +209,9 @@ def within_region(lat, lon, region_abbr):
     boxes = _index()[3]
     if region_abbr in boxes:
         south, west, north, east = boxes[region_abbr]
-        return (south - STATE_MARGIN <= lat <= north + STATE_MARGIN
-                and west - STATE_MARGIN <= lon <= east + STATE_MARGIN)
+        dy = STATE_MARGIN + STATE_MARGIN_SHARE * (north - south)
+        dx = STATE_MARGIN + STATE_MARGIN_SHARE * (east - west)
+        return south - dy <= lat <= north + dy and west - dx <= lon <= east + dx
     if region_abbr in {abbr for abbr, _name in CANADA.values()}:
         south, west, north, east = CANADA_BOUNDS
         return south <= lat <= north and west <= lon <= east

@@ -178,3 +178,17 @@ def test_factory_records_take_their_zone_from_their_point():
     irvine = meeting("x", location={"lat": 33.6846, "lon": -117.8265})
     assert irvine["timezone"] == "America/Los_Angeles"
     assert meeting("y")["timezone"] == "America/Chicago"
+
+
+def test_real_places_at_the_edge_of_their_state_keep_their_point(tmp_path):
+    # Utqiagvik, Alaska and Key West, Florida lie beyond their states' outermost ZIP
+    # centroids; they are real places, not swapped coordinates.
+    report, records = run(tmp_path, [
+        site("utqiagvik", location={"lat": 71.2906, "lon": -156.7887},
+             address={"city": "Utqiagvik", "state": "AK"}),
+        site("keywest", location={"lat": 24.5551, "lon": -81.7800},
+             address={"city": "Key West", "state": "FL"}),
+    ])
+    assert not report.warnings
+    assert {r["location_precision"] for r in records.values()} == {"exact"}
+    assert records["t:utqiagvik"]["timezone"] == "America/Anchorage"
