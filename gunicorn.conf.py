@@ -19,3 +19,11 @@ accesslog = "-"
 access_log_format = '%(m)s %(U)s %(s)s %(B)s %(M)sms'
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+
+
+def on_starting(server):
+    """Build the place gazetteer once in the master; forked workers share it, so no
+    searcher waits for it."""
+    from directory_service import gazetteer
+
+    gazetteer.warm()

@@ -17,17 +17,20 @@ log = logging.getLogger(__name__)
 class ApiProblem(Exception):
     """Raised by views for a problem response with an explicit status and fields."""
 
-    def __init__(self, status, detail, errors=None, title=None):
+    def __init__(self, status, detail, errors=None, title=None, extra=None):
         super().__init__(detail)
         self.status, self.detail, self.errors, self.title = status, detail, errors, title
+        self.extra = extra or {}
 
 
-def problem(status, title, detail=None, errors=None, headers=None):
+def problem(status, title, detail=None, errors=None, headers=None, extra=None):
+    """A problem+json response; `extra` holds extension members (RFC 9457 §3.2)."""
     body = {"type": "about:blank", "title": title, "status": status}
     if detail:
         body["detail"] = detail
     if errors:
         body["errors"] = errors
+    body.update(extra or {})
     response = current_app.response_class(json.dumps(body), status=status, mimetype=PROBLEM)
     for name, value in (headers or {}).items():
         response.headers[name] = value
@@ -61,7 +64,7 @@ def register(app):
         # RFC 9110: a 401 says how to authenticate.
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         return problem(exc.status, exc.title or HTTP_STATUS_CODES.get(exc.status, "Error"),
-                       exc.detail, exc.errors, headers=headers)
+                       exc.detail, exc.errors, headers=headers, extra=exc.extra)
 
     @app.errorhandler(StoreUnavailable)
     def store_down(exc):

@@ -1,71 +1,179 @@
 """Turning "where" into a point, offline by default (DESIGN §6, §7).
 
-A ZIP or "City, ST" resolves through the `zipcodes` package's bundled gazetteer, so a
+`resolve_near` reads a place the way people type it — a ZIP or ZIP+4, "City, ST",
+"City ST", "City, State", a city alone, "Bucks County, PA", with St./Saint, apostrophes,
+any case and spacing — and answers from the offline gazetteer (`gazetteer.py`), so a
 search never sends a frightened person's whereabouts to a third party. A full address is
-geocoded only when an operator configures a geopy geocoder.
+geocoded only when an operator configures a geopy geocoder; without one its city is used.
+
+A city alone names the most populous city of that name, and the others are listed in
+`alternatives`; when no candidate stands out (towns known only by their ZIPs) the place is
+ambiguous and the error names the candidates. Nothing resolves to (0, 0).
 """
+import difflib
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-import zipcodes
 from geopy.point import Point
 
-ZIP = re.compile(r"^\s*(\d{5})(?:-\d{4})?\s*$")
-CITY_STATE = re.compile(r"^\s*([A-Za-z][A-Za-z .'-]*?)\s*,\s*([A-Za-z]{2})\s*$")
+from directory_service import gazetteer
+from directory_service.gazetteer import zone_at  # noqa: F401  (the zone of a point)
+
+ZIP = re.compile(r"^(\d{5})(?:-?\d{4})?$")
+POINT = re.compile(r"^(-?\d{1,2}(?:\.\d+)?)\s*[,\s]\s*(-?\d{1,3}(?:\.\d+)?)$")
+TRAILING_ZIP = re.compile(r"[\s,]+(\d{5})(?:-?\d{4})?$")
+COUNTRY = re.compile(r"[\s,]+(usa|u\.s\.a\.?|u\.s\.?|us|united states(?: of america)?|canada)$",
+                     re.I)
+COUNTY = re.compile(r"\b(county|parish|borough)$", re.I)
 # Two decimals of a degree is about 1.1 km of latitude: coarse enough to log or echo back.
 COARSE_DECIMALS = 2
+# A city alone resolves to the most populous candidate when it is this many times the next.
+DOMINANT = 1.5
+MAX_ALTERNATIVES = 5
 
 
 class PlaceNotFound(ValueError):
-    """`near` could not be resolved to a point."""
+    """`near` could not be resolved to a point; `candidates` name what it might have meant."""
+
+    def __init__(self, message, candidates=()):
+        super().__init__(message)
+        self.candidates = list(candidates)
 
 
 @dataclass(frozen=True)
 class Place:
     lat: float
     lon: float
-    precision: str  # exact, zip, city, address
+    precision: str  # exact, address, zip, city, county
     label: str
     timezone: str | None = None
+    alternatives: tuple = field(default=())
+
+
+def resolve_near(text, geocoder=None):
+    """Resolve `near` to a Place, or raise PlaceNotFound saying what was not understood."""
+    text = " ".join((text or "").split()).strip(" ,")
+    if not text:
+        raise PlaceNotFound("empty place: give a ZIP code or a city and state")
+    if m := ZIP.match(text):
+        return _zip_place(m.group(1))
+    if m := POINT.match(text):
+        return _point(float(m.group(1)), float(m.group(2)))
+    text = COUNTRY.sub("", text).strip(" ,")
+    if m := TRAILING_ZIP.search(text):
+        # "Naperville, IL 60540": the ZIP is the more precise half.
+        return _zip_place(m.group(1))
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    if len(parts) >= 3 and geocoder is not None:
+        return _geocoded(text, geocoder)
+    city, region = _split_region(parts)
+    if region is None and len(parts) >= 2 and geocoder is not None:
+        return _geocoded(text, geocoder)
+    if not city:
+        name = region[1] if region else text
+        towns = [c.label for c in gazetteer.cities(text)][:MAX_ALTERNATIVES]
+        raise PlaceNotFound(f"{name!r} is a whole state or province: give a city or a ZIP "
+                            "code", towns)
+    if COUNTY.search(city) and region is not None:
+        return _county_place(city, region)
+    return _city_place(city, region)
+
+
+def _split_region(parts):
+    """(city text, region) from 'City, ST', 'City ST', 'City, State' or 'City'."""
+    if len(parts) >= 2:
+        found = gazetteer.region(parts[-1])
+        if found is not None:
+            return parts[-2], found
+        return ", ".join(parts), None
+    words = parts[0].split(" ") if parts else []
+    # The longest run of trailing words that names a state ('new york', 'north carolina'),
+    # as long as a city is left in front of it.
+    for size in (3, 2, 1):
+        if len(words) > size:
+            found = gazetteer.region(" ".join(words[-size:]))
+            if found is not None and gazetteer.cities(" ".join(words[:-size]), found[0]):
+                return " ".join(words[:-size]), found
+    for size in (3, 2, 1):
+        if len(words) > size and (found := gazetteer.region(" ".join(words[-size:]))):
+            return " ".join(words[:-size]), found
+    whole = gazetteer.region(parts[0]) if parts else None
+    if whole is not None and not gazetteer.cities(parts[0], whole[0]):
+        # 'Indiana' is the state, not Indiana, PA; 'New York' is the city in New York.
+        return "", whole
+    return parts[0] if parts else "", None
 
 
 @functools.lru_cache(maxsize=4096)
 def _zip_place(code):
-    matches = zipcodes.matching(code)
-    if not matches:
+    z = gazetteer.zip_code(code)
+    if z is None:
         raise PlaceNotFound(f"unknown ZIP code {code}")
-    z = matches[0]
-    return Place(float(z["lat"]), float(z["long"]), "zip", code, z.get("timezone"))
+    if z.lat is not None:
+        return Place(z.lat, z.lon, "zip", code, zone_at(z.lat, z.lon))
+    # Unique and PO-box ZIPs often have no point of their own: their town has one.
+    towns = gazetteer.cities(z.city, z.state)
+    if not towns:
+        raise PlaceNotFound(f"ZIP code {code} has no location on file; give the city")
+    town = towns[0]
+    return Place(town.lat, town.lon, "city", town.label, zone_at(town.lat, town.lon))
 
 
-@functools.lru_cache(maxsize=4096)
-def _city_place(city, state):
-    matches = zipcodes.filter_by(city=city.upper(), state=state.upper())
-    if not matches:
-        # The gazetteer stores cities in upper case, with "SAINT" spelt out in places.
-        matches = [z for z in zipcodes.filter_by(state=state.upper())
-                   if z["city"].upper() == city.upper()]
-    if not matches:
-        raise PlaceNotFound(f"unknown city {city}, {state.upper()}")
-    lat = sum(float(z["lat"]) for z in matches) / len(matches)
-    lon = sum(float(z["long"]) for z in matches) / len(matches)
-    return Place(lat, lon, "city", f"{city.title()}, {state.upper()}", matches[0].get("timezone"))
+def _point(lat, lon):
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180) or (abs(lat) < 1e-6 and abs(lon) < 1e-6):
+        raise PlaceNotFound(f"{lat}, {lon} is not a place on land")
+    return Place(lat, lon, "exact", "point", zone_at(lat, lon))
 
 
-def resolve_near(text, geocoder=None):
-    """Resolve `near` to a Place: ZIP, "City, ST", or (with a geocoder) a full address."""
-    if m := ZIP.match(text):
-        return _zip_place(m.group(1))
-    if m := CITY_STATE.match(text):
-        return _city_place(m.group(1).strip(), m.group(2))
-    if geocoder is None:
-        raise PlaceNotFound("give a 5-digit ZIP or 'City, ST'; full addresses need a "
-                            "configured geocoder")
+def _city_place(city, region):
+    abbr = region[0] if region else None
+    found = gazetteer.cities(city, abbr)
+    if not found:
+        raise PlaceNotFound(_not_found(city, region), _suggest(city, abbr))
+    best = found[0]
+    others = found[1:]
+    if abbr is None and others and not _dominant(best, others[0]):
+        labels = [c.label for c in found[:MAX_ALTERNATIVES + 1]]
+        raise PlaceNotFound(f"{city!r} is in several states: add the state, for example "
+                            f"{labels[0]!r}", labels)
+    return Place(best.lat, best.lon, "city", best.label, zone_at(best.lat, best.lon),
+                 tuple(c.label for c in others[:MAX_ALTERNATIVES]))
+
+
+def _dominant(best, runner_up):
+    return (best.population or 0) >= DOMINANT * max(runner_up.population or 0, 1)
+
+
+def _county_place(name, region):
+    found = gazetteer.county(name, region[0])
+    if found is None:
+        raise PlaceNotFound(f"no {name} in {region[1]}")
+    return Place(found.lat, found.lon, "county", found.label, zone_at(found.lat, found.lon))
+
+
+def _not_found(city, region):
+    where = f" in {region[1]}" if region else ""
+    return f"no city called {city!r}{where}"
+
+
+def _suggest(city, abbr):
+    """Close spellings: in the named region, else the best-known cities anywhere."""
+    regions = [abbr] if abbr else [r for r, _n, _c in set(gazetteer.regions().values())]
+    names = {}
+    for region_abbr in regions:
+        for name_key, name in gazetteer.city_names(region_abbr).items():
+            names.setdefault(name_key, []).append(f"{name}, {region_abbr}")
+    close = difflib.get_close_matches(gazetteer.key(city), list(names), n=3, cutoff=0.8)
+    return [label for k in close for label in names[k]][:MAX_ALTERNATIVES]
+
+
+def _geocoded(text, geocoder):
     found = geocoder.geocode(text)
     if found is None:
         raise PlaceNotFound("address not found")
-    return Place(found.latitude, found.longitude, "address", "address")
+    return Place(found.latitude, found.longitude, "address", "address",
+                 zone_at(found.latitude, found.longitude))
 
 
 def make_geocoder(settings):
@@ -76,7 +184,9 @@ def make_geocoder(settings):
     from geopy.geocoders import Nominatim
 
     client = Nominatim(user_agent=settings.geocoder_user_agent, timeout=3)
-    limited = RateLimiter(client.geocode, min_delay_seconds=1.0)
+    # Only the countries the directory serves: an address never lands on another continent.
+    limited = RateLimiter(functools.partial(client.geocode, country_codes=["us", "ca"]),
+                          min_delay_seconds=1.0)
 
     class _Geocoder:
         @functools.lru_cache(maxsize=1024)

@@ -1,19 +1,36 @@
-"""Placing rows that arrive without coordinates (DESIGN §7), and naming their time zone.
+"""Placing rows and naming their time zone (DESIGN §3, §7).
 
-Offline by default: the ZIP centroid, else the centroid of "City, ST", from the gazetteer
-in `directory_service/geo.py`; the record says how precise its point is
-(`location_precision` zip or city). With a geopy geocoder configured (GEOCODER), a street
-address is tried there first, rate limited, and every answer (found or not) is kept in a
-JSON cache file so a re-run asks nothing twice. A row that cannot be placed is rejected
-with the reason: it is never indexed at an invented point.
+A row without coordinates is placed offline by the gazetteer (`directory_service/geo.py`):
+its ZIP, else its city and state (or "X County"), else its city alone when one place of
+that name stands out or the feed's other rows name its state. With a geopy geocoder
+configured (GEOCODER) a street address is tried first, rate limited, every answer cached
+in a JSON file so a re-run asks nothing twice. `location_precision` says which.
+
+A row whose coordinates cannot be where its address says (outside its state or province,
+or at (0, 0): swapped or unsigned coordinates) is placed again from its address, with a
+warning, or rejected; it is never indexed at an impossible point.
+
+The time zone comes from the point (timezonefinder), never from a fixed default. A zone the
+row declares is used only where the point does not say (an online meeting's regional
+pin, a point at sea); a declared zone that disagrees with the point is a warning.
 """
 import json
 import logging
 import os
+from collections import Counter
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from directory_service import geo
+from directory_service import gazetteer, geo
+from indexer.formats.common import Warned
 
 log = logging.getLogger(__name__)
+# For rows placed by a city alone: the best candidate must be this many times the next.
+CITY_ALONE_DOMINANT = 10
+# Points only as precise as a region: the zone the feed declares is the better guide.
+REGIONAL = ("region",)
+# Two instants a season apart: zones that agree on both keep the same clock.
+SEASONS = (datetime(2026, 1, 15, 12), datetime(2026, 7, 15, 12))
 
 
 class Placer:
@@ -22,40 +39,123 @@ class Placer:
         self.cache_path = cache_path
         self.default_timezone = default_timezone
         self.cache = {}
-        self.counts = {"exact": 0, "zip": 0, "city": 0, "unplaced": 0}
+        self.counts = Counter()
+        self.states = Counter()  # regions named by this run's rows, to place a city alone
+        self.warnings = []
         if cache_path and os.path.exists(cache_path):
             with open(cache_path, encoding="utf-8") as fh:
                 self.cache = json.load(fh)
 
     def place(self, record):
-        """Fill `location`, `location_precision` and `timezone`; or return a reason it can't."""
+        """Fill `location`, `location_precision` and `timezone`; or return why it can't.
+
+        Warnings about the row (a re-placed point, a disagreeing zone) collect in
+        `self.warnings`; `take_warnings()` hands them to the report.
+        """
         address = record.get("address") or {}
-        if record.get("location") is None:
-            found = self._by_address(address) or self._offline(address)
+        if address.get("state"):
+            self.states[address["state"]] += 1
+        if record.get("location") is not None:
+            problem = self._implausible(record["location"], address)
+            if problem:
+                found = self._from_address(address)
+                if found is None:
+                    return f"{problem}, and the address does not place it"
+                self._warn("location:outside-region",
+                           f"{problem}: placed by its {found[2]} instead")
+                self._set(record, found)
+        else:
+            found = self._from_address(address)
             if found is None:
                 self.counts["unplaced"] += 1
-                return ("no coordinates, and neither the address, the ZIP nor city and state "
-                        "could be placed")
-            lat, lon, precision = found
-            record["location"] = {"lat": lat, "lon": lon}
-            record["location_precision"] = precision
-            self.counts[precision] += 1
-        if not record.get("timezone"):
-            zone = self._zone(address) or self.default_timezone
-            if zone:
-                record["timezone"] = zone
+                return ("no coordinates, and neither the address, the ZIP nor the city "
+                        "could be placed" + self._why_not(address))
+            self._set(record, found)
+        if not _valid_point(record["location"]):
+            return None  # the schema names the bad coordinate
+        zone = self._zone(record)
+        if zone is None:
+            return ("no time zone: the point is not on land and the row names none "
+                    "(use --timezone)")
+        record["timezone"] = zone
         return None
 
-    def _offline(self, address):
-        for text in (address.get("postal_code"), _city_state(address)):
-            if not text:
-                continue
-            try:
-                place = geo.resolve_near(text)
-            except geo.PlaceNotFound:
-                continue
-            return place.lat, place.lon, place.precision
+    def take_warnings(self):
+        warnings, self.warnings = self.warnings, []
+        return warnings
+
+    def _set(self, record, found):
+        lat, lon, precision = found
+        record["location"] = {"lat": lat, "lon": lon}
+        record["location_precision"] = precision
+        self.counts[precision] += 1
+
+    def _warn(self, code, message):
+        self.warnings.append(Warned(code, message))
+
+    @staticmethod
+    def _implausible(location, address):
+        try:
+            lat, lon = float(location["lat"]), float(location["lon"])
+        except (KeyError, TypeError, ValueError):
+            return None  # the schema names the bad field
+        if abs(lat) < 1e-6 and abs(lon) < 1e-6:
+            return "point (0, 0) is a missing coordinate, not a place"
+        state = address.get("state")
+        if state and gazetteer.within_region(lat, lon, state) is False:
+            return f"point ({lat:.4f}, {lon:.4f}) lies outside {state}"
         return None
+
+    def _from_address(self, address):
+        return self._by_address(address) or self._offline(address)
+
+    def _offline(self, address):
+        state = address.get("state")
+        region = gazetteer.region(state) if state else None
+        postal = address.get("postal_code")
+        if postal:
+            z = gazetteer.zip_code(postal[:5])
+            if z is not None and (region is None or z.state == region[0]):
+                try:
+                    place = geo.resolve_near(postal[:5])
+                    return place.lat, place.lon, place.precision
+                except geo.PlaceNotFound:
+                    pass
+        city = address.get("city")
+        if city and region:
+            try:
+                place = geo.resolve_near(f"{city}, {region[0]}")
+                return place.lat, place.lon, place.precision
+            except geo.PlaceNotFound:
+                return None
+        if city:
+            return self._city_alone(city)
+        return None
+
+    def _city_alone(self, city):
+        """A city without a state: the feed's own states first, else one that stands out."""
+        found = gazetteer.cities(city)
+        if not found:
+            return None
+        local = [c for c in found if self.states.get(c.region)]
+        if local:
+            best = max(local, key=lambda c: (self.states[c.region], c.population or 0))
+        elif found[0].population and (len(found) == 1 or found[0].population >= (
+                CITY_ALONE_DOMINANT * max(found[1].population or 0, 1))):
+            # A real city that dwarfs its namesakes; a hamlet known only by a ZIP is never
+            # guessed (Devon, Alberta is not Devon, PA).
+            best = found[0]
+        else:
+            return None
+        self.states[best.region] += 1
+        return best.lat, best.lon, "city"
+
+    def _why_not(self, address):
+        city = address.get("city")
+        if city and not address.get("state") and gazetteer.cities(city):
+            labels = ", ".join(c.label for c in gazetteer.cities(city)[:4])
+            return f" ({city!r} alone could be {labels}: give the state)"
+        return ""
 
     def _by_address(self, address):
         if self.geocoder is None or not address.get("street"):
@@ -68,15 +168,18 @@ class Placer:
         hit = self.cache[query]
         return (hit[0], hit[1], "exact") if hit else None
 
-    @staticmethod
-    def _zone(address):
-        for text in (address.get("postal_code"), _city_state(address)):
-            if text:
-                try:
-                    return geo.resolve_near(text).timezone
-                except geo.PlaceNotFound:
-                    continue
-        return None
+    def _zone(self, record):
+        declared = record.get("timezone") or self.default_timezone
+        lat, lon = float(record["location"]["lat"]), float(record["location"]["lon"])
+        if record.get("location_precision") in REGIONAL and declared:
+            return declared
+        zone = gazetteer.zone_at(lat, lon)
+        if zone is None:
+            return declared
+        if declared and declared != zone and _clock_differs(declared, zone):
+            self._warn("timezone:disagrees", f"the row says {declared}, its point is in "
+                       f"{zone}: using {zone}")
+        return zone
 
     def close(self):
         """Write the geocoder cache; only counts reach the log, never addresses."""
@@ -85,10 +188,21 @@ class Placer:
             with open(tmp, "w", encoding="utf-8") as fh:
                 json.dump(self.cache, fh)
             os.replace(tmp, self.cache_path)
-        log.info("placed rows without coordinates: %s", self.counts)
+        log.info("placed rows without coordinates: %s", dict(self.counts))
 
 
-def _city_state(address):
-    if address.get("city") and address.get("state"):
-        return f"{address['city']}, {address['state']}"
-    return None
+def _valid_point(location):
+    try:
+        lat, lon = float(location["lat"]), float(location["lon"])
+    except (KeyError, TypeError, ValueError):
+        return False
+    return -90 <= lat <= 90 and -180 <= lon <= 180
+
+
+def _clock_differs(one, other):
+    """Whether two zones show different clock times in winter or in summer."""
+    try:
+        a, b = ZoneInfo(one), ZoneInfo(other)
+    except (ZoneInfoNotFoundError, ValueError):
+        return True
+    return any(a.utcoffset(t) != b.utcoffset(t) for t in SEASONS)

@@ -165,16 +165,14 @@ class _RowStep:
         self.deduper, self.run_time, self.dry_run = deduper, run_time, dry_run
 
     def __call__(self, report, path, number, row):
-        tally = report.file(path)
         if isinstance(row, Warned):
-            report.warnings.append(f"{path}:{number} {row.code}: {row.message}")
-            report.count(path, "warned")
-            tally["warned"][row.code] += 1
-            return
+            return self._warn(report, path, number, row)
         if isinstance(row, RowProblem):
             return self._reject(report, path, number, None, row.errors)
         if isinstance(row, dict):
             reason = self.placer.place(row) if row.get("kind") else None
+            for warned in self.placer.take_warnings():
+                self._warn(report, path, number, warned, row.get("id"))
             if reason:
                 return self._reject(report, path, number, row.get("id"), {"location": [reason]})
             if not row.get("updated_at"):
@@ -191,6 +189,13 @@ class _RowStep:
             record = self.schema.load(written) if written is not record else record
         if not self.dry_run:
             self.writer.add(record)
+
+    @staticmethod
+    def _warn(report, path, number, warned, record_id=None):
+        where = f"{path}:{number}" + (f" ({record_id})" if record_id else "")
+        report.warnings.append(f"{where} {warned.code}: {warned.message}")
+        report.count(path, "warned")
+        report.file(path)["warned"][warned.code] += 1
 
     @staticmethod
     def _reject(report, path, number, record_id, errors):

@@ -123,3 +123,23 @@ def test_a_point_search_is_coarsened_before_it_is_used(client):
     html = response.get_data(as_text=True)
     assert 'name="lat" id="lat" value="41.75"' in html
     assert "41.750834" not in html
+
+
+def test_a_city_alone_offers_the_other_places_of_that_name(client):
+    response = client.get("/?near=Aurora&start=naloxone")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "places near Aurora, CO" in text(response)
+    link = re.search(r'<a href="([^"]+)">Aurora, IL</a>', html)
+    assert link and "start=naloxone" in link.group(1)
+    chosen = client.get(link.group(1).replace("&amp;", "&"))
+    assert "places near Aurora, IL" in text(chosen) and "Aurora, IL</a>" not in chosen.get_data(
+        as_text=True)
+
+
+def test_a_misspelt_or_ambiguous_place_offers_choices_in_spanish_too(client):
+    response = client.get("/?near=Napervile%2C+IL&lang=es")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "¿Quiso decir:" in html and ">Naperville, IL</a>" in html
+    assert "Springfield, IL</a>" in client.get("/?near=Springfield").get_data(as_text=True)

@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 
 from directory_service import geo
 from directory_service.api.beds import refuse_query_parameters
-from directory_service.api.search import resolve_origin
+from directory_service.api.search import origin_body, resolve_origin
 from directory_service.availability import match
 from directory_service.schemas.availability import MatchBody, MatchResponse
 
@@ -38,7 +38,5 @@ class Match(MethodView):
         lat, lon = geo.coarse(origin.lat, origin.lon)
         log.info("match origin~%.2f,%.2f results=%d fallbacks=%d", lat, lon, len(results),
                  sum(r["fallback"] for r in results))
-        return {"origin": {"lat": lat, "lon": lon, "precision": origin.precision,
-                           "label": origin.label if origin.precision in ("zip", "city")
-                           else "point"},
+        return {"origin": origin_body(origin),
                 "total": sum(not r["fallback"] for r in results), "results": results}

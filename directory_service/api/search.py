@@ -19,13 +19,28 @@ METRES_PER_MILE = 1609.344
 
 
 def resolve_origin(args):
-    """The search origin as a geo.Place, from lat/lon or `near`."""
+    """The search origin as a geo.Place, from lat/lon or `near`.
+
+    A place that cannot be resolved is a 422 naming `near`; when it could mean several
+    places, `candidates` lists them so a client can offer a choice.
+    """
     if "lat" in args:
         return geo.Place(args["lat"], args["lon"], "exact", "point")
     try:
         return geo.resolve_near(args["near"], current_app.extensions["geocoder"])
     except geo.PlaceNotFound as exc:
-        raise ApiProblem(422, str(exc), {"near": [str(exc)]}) from None
+        extra = {"candidates": exc.candidates} if exc.candidates else None
+        raise ApiProblem(422, str(exc), {"near": [str(exc)]}, extra=extra) from None
+
+
+def origin_body(origin):
+    """The origin echoed back: rounded to about 1 km, with how it was resolved."""
+    lat, lon = geo.coarse(origin.lat, origin.lon)
+    body = {"lat": lat, "lon": lon, "precision": origin.precision,
+            "label": origin.label if origin.precision in ("zip", "city", "county") else "point"}
+    if origin.alternatives:
+        body["alternatives"] = list(origin.alternatives)
+    return body
 
 
 def build_query(args, origin, settings):
@@ -97,12 +112,10 @@ class Search(MethodView):
         """
         settings = current_app.config["SETTINGS"]
         query, origin, result = run_search(args)
-        lat, lon = geo.coarse(origin.lat, origin.lon)
         body = {
             "total": result.total, "page": query.page, "per_page": query.per_page,
             "total_pages": math.ceil(result.total / query.per_page),
-            "origin": {"lat": lat, "lon": lon, "precision": origin.precision,
-                       "label": origin.label if origin.precision in ("zip", "city") else "point"},
+            "origin": origin_body(origin),
             "results": [hit_body(h, query.now, settings) for h in result.hits],
         }
         if args["view"] == "compact":

@@ -111,7 +111,8 @@ class BaseRecord(StrictSchema):
                                        validate=_one_of(LOCATION_PRECISIONS))
     phones = fields.Nested(Phones, load_default=lambda: dict(EMPTY_PHONES))
     website = fields.String(load_default=None, allow_none=True)
-    timezone = fields.String(load_default="America/Chicago")
+    # Never a fixed default: the zone of the record's point when the row names none.
+    timezone = fields.String(load_default=None)
     hours = fields.Nested(Hours, load_default=lambda: {"open_24_7": False, "intervals": []})
     languages = fields.List(fields.String(validate=validate.Regexp(r"^[a-z]{2}$")),
                             load_default=lambda: ["en"])
@@ -122,11 +123,16 @@ class BaseRecord(StrictSchema):
     updated_at = AwareDateTime(load_default=None, allow_none=True)
     active = fields.Boolean(load_default=True)
 
+    @validates_schema
+    def _has_zone(self, data, **kwargs):
+        if not data.get("timezone"):
+            raise ValidationError("no time zone: give one, or a location on land", "timezone")
+
     @validates("timezone")
     def _known_zone(self, value, **kwargs):
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, TypeError):
             raise ValidationError(f"unknown IANA time zone {value!r}") from None
 
 
@@ -248,7 +254,22 @@ class _RecordDispatch:
         kind = row.get("kind")
         if kind not in SCHEMAS:
             raise ValidationError({"kind": [f"must be one of: {', '.join(vocab.KINDS)}"]})
+        if not row.get("timezone") and (zone := _zone_of(row.get("location"))):
+            row = dict(row, timezone=zone)
         return _jsonable(SCHEMAS[kind].load(row))
+
+
+def _zone_of(location):
+    """The IANA zone at a row's point, or None when the point is missing, invalid or at sea."""
+    try:
+        lat, lon = float(location["lat"]), float(location["lon"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    from directory_service.gazetteer import zone_at
+
+    return zone_at(lat, lon)
 
 
 def _jsonable(value):

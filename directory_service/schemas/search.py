@@ -25,8 +25,10 @@ class SearchArgs(Schema):
     lat = fields.Float(validate=validate.Range(-90, 90), metadata={"description": "Latitude of the origin."})
     lon = fields.Float(validate=validate.Range(-180, 180), metadata={"description": "Longitude of the origin."})
     near = fields.String(validate=validate.Length(min=2, max=MAX_TEXT), metadata={
-        "description": "Origin as a 5-digit ZIP or 'City, ST' (offline); a full address "
-                       "only when a geocoder is configured. Use instead of lat/lon."})
+        "description": "Origin as a ZIP (or ZIP+4), 'City, ST', 'City State', a city alone "
+                       "(the most populous of that name; others in origin.alternatives), or "
+                       "'Name County, ST', resolved offline; a full address only when a "
+                       "geocoder is configured. Use instead of lat/lon."})
     radius = fields.Float(load_default=25.0, validate=validate.Range(min=0, min_inclusive=False),
                           metadata={"description": "Search radius in `unit`."})
     unit = fields.String(load_default="mi", validate=validate.OneOf(tuple(MAX_RADIUS)))
@@ -97,8 +99,10 @@ class SearchArgs(Schema):
 class OriginSchema(Schema):
     lat = fields.Float(metadata={"description": "Rounded to about 1 km."})
     lon = fields.Float(metadata={"description": "Rounded to about 1 km."})
-    precision = fields.String()
+    precision = fields.String(metadata={"description": "exact, address, zip, city or county."})
     label = fields.String()
+    alternatives = fields.List(fields.String(), metadata={
+        "description": "Other places of the same name, when `near` was a city alone."})
 
 
 class BedFigureSchema(Schema):

@@ -75,13 +75,26 @@ def search_page():
     except ApiProblem as problem:
         field = "near" if "near" in (problem.errors or {}) else "form"
         message = search_form.MESSAGES["not_found" if field == "near" else "choice"]
+        choices = place_links(problem.extra.get("candidates", ())) if field == "near" else []
         return render_template("search.html", form=form, errors={field: message},
-                               results=None), 422
+                               results=None, place_choices=choices), 422
     hits = [hit_body(hit, query.now, settings) for hit in result.hits]
     pages = max(1, math.ceil(result.total / PER_PAGE))
     return render_template("search.html", form=form, errors={}, results=hits,
                            total=result.total, page=query.page, pages=pages,
-                           origin=origin, now=query.now)
+                           origin=origin, now=query.now,
+                           place_choices=place_links(origin.alternatives))
+
+
+def place_links(labels_):
+    """(label, link) for each place a typed name could also mean, same search otherwise.
+
+    "Aurora" is Aurora, CO first; someone in Illinois needs a one-tap way to Aurora, IL.
+    """
+    args = echoed_args()
+    for name in ("lat", "lon", "page"):
+        args.pop(name, None)
+    return [(label, url_for("web.search_page", **{**args, "near": label})) for label in labels_]
 
 
 def _detail(record_id, printable):

@@ -1,0 +1,172 @@
+"""The place parser: what people type → a point near the real place, or a 422 that helps.
+
+Reference points are the places' well-known centres (city halls, downtowns), written here
+by hand rather than read from the gazetteer, so a wrong gazetteer answer fails.
+"""
+import math
+
+import pytest
+
+from directory_service import geo
+
+# name as typed → (label, reference lat, lon, zone)
+TYPED = {
+    "Naperville IL": ("Naperville, IL", 41.7731, -88.1477, "America/Chicago"),
+    "naperville, illinois": ("Naperville, IL", 41.7731, -88.1477, "America/Chicago"),
+    "NAPERVILLE,IL": ("Naperville, IL", 41.7731, -88.1477, "America/Chicago"),
+    "joliet il": ("Joliet, IL", 41.5250, -88.0817, "America/Chicago"),
+    "  Joliet ,   IL  ": ("Joliet, IL", 41.5250, -88.0817, "America/Chicago"),
+    "St. Louis, MO": ("St. Louis, MO", 38.6270, -90.1994, "America/Chicago"),
+    "Saint Louis Missouri": ("St. Louis, MO", 38.6270, -90.1994, "America/Chicago"),
+    "st louis mo": ("St. Louis, MO", 38.6270, -90.1994, "America/Chicago"),
+    "O'Fallon, IL": ("O'Fallon, IL", 38.5923, -89.9112, "America/Chicago"),
+    "OFallon IL": ("O'Fallon, IL", 38.5923, -89.9112, "America/Chicago"),
+    "O’Fallon, MO": ("O'Fallon, MO", 38.8106, -90.6998, "America/Chicago"),
+    "Coeur d'Alene, ID": ("Coeur d'Alene, ID", 47.6777, -116.7805, "America/Los_Angeles"),
+    "coeur d alene idaho": ("Coeur d'Alene, ID", 47.6777, -116.7805, "America/Los_Angeles"),
+    "Los Angeles, CA": ("Los Angeles, CA", 34.0537, -118.2428, "America/Los_Angeles"),
+    "Stockton, CA": ("Stockton, CA", 37.9577, -121.2908, "America/Los_Angeles"),
+    "Irvine California": ("Irvine, CA", 33.6846, -117.8265, "America/Los_Angeles"),
+    "Ft. Worth, TX": ("Fort Worth, TX", 32.7555, -97.3308, "America/Chicago"),
+    "Wilmington, DE": ("Wilmington, DE", 39.7447, -75.5484, "America/New_York"),
+    "Winston-Salem NC": ("Winston-Salem, NC", 36.0999, -80.2442, "America/New_York"),
+    "Honolulu, HI": ("Honolulu, HI", 21.3069, -157.8583, "Pacific/Honolulu"),
+    "Anchorage, Alaska": ("Anchorage, AK", 61.2181, -149.9003, "America/Anchorage"),
+    "San Juan, PR": ("San Juan, PR", 18.4655, -66.1057, "America/Puerto_Rico"),
+    "Kansas City KS": ("Kansas City, KS", 39.1141, -94.6275, "America/Chicago"),
+    "Edmonton, AB": ("Edmonton, AB", 53.5461, -113.4938, "America/Edmonton"),
+    "Vancouver, British Columbia, Canada": ("Vancouver, BC", 49.2827, -123.1207,
+                                            "America/Vancouver"),
+    "Naperville, IL, USA": ("Naperville, IL", 41.7731, -88.1477, "America/Chicago"),
+}
+
+
+def km(a_lat, a_lon, b_lat, b_lon):
+    dy = (a_lat - b_lat) * 111.2
+    dx = (a_lon - b_lon) * 111.2 * math.cos(math.radians((a_lat + b_lat) / 2))
+    return math.hypot(dx, dy)
+
+
+@pytest.mark.parametrize("typed", sorted(TYPED))
+def test_the_ways_people_write_a_place_land_in_that_place(typed):
+    label, lat, lon, zone = TYPED[typed]
+    place = geo.resolve_near(typed)
+    assert place.label == label and place.precision == "city"
+    assert km(place.lat, place.lon, lat, lon) < 8, (place.lat, place.lon)
+    assert place.timezone == zone
+
+
+@pytest.mark.parametrize("typed, code", [("60540", "60540"), ("60540-1234", "60540"),
+                                          ("605401234", "60540"), (" 60540 ", "60540"),
+                                          ("Naperville, IL 60563", "60563")])
+def test_zip_and_zip_plus_four(typed, code):
+    place = geo.resolve_near(typed)
+    assert place.precision == "zip" and place.label == code
+    assert km(place.lat, place.lon, 41.7731, -88.1477) < 12
+
+
+def test_a_zip_without_coordinates_answers_with_its_town_never_zero_zero():
+    # 95214 is a Stockton, CA unique ZIP stored without coordinates.
+    place = geo.resolve_near("95214")
+    assert place.precision == "city" and place.label == "Stockton, CA"
+    assert km(place.lat, place.lon, 37.9577, -121.2908) < 8
+
+
+def test_a_city_alone_takes_the_most_populous_and_names_the_others():
+    place = geo.resolve_near("Aurora")
+    assert place.label == "Aurora, CO"
+    assert "Aurora, IL" in place.alternatives
+    assert geo.resolve_near("Joliet").label == "Joliet, IL"
+    assert geo.resolve_near("Kansas City").alternatives == ("Kansas City, KS",)
+
+
+def test_a_city_alone_with_no_clear_winner_is_ambiguous_and_names_the_candidates():
+    with pytest.raises(geo.PlaceNotFound) as ambiguous:
+        geo.resolve_near("Springfield")
+    assert {"Springfield, IL", "Springfield, MO", "Springfield, MA"} <= set(
+        ambiguous.value.candidates)
+    assert "several states" in str(ambiguous.value)
+
+
+@pytest.mark.parametrize("typed, suggestion", [("Napervile, IL", "Naperville, IL"),
+                                               ("Chicgo", "Chicago, IL"),
+                                               ("Jolliet IL", "Joliet, IL")])
+def test_a_mistyped_city_is_not_found_and_the_close_spelling_is_offered(typed, suggestion):
+    with pytest.raises(geo.PlaceNotFound) as missing:
+        geo.resolve_near(typed)
+    assert "no city called" in str(missing.value)
+    assert suggestion in missing.value.candidates
+
+
+@pytest.mark.parametrize("typed", ["Illinois", "Indiana", "washington"])
+def test_a_state_alone_is_too_wide(typed):
+    with pytest.raises(geo.PlaceNotFound) as wide:
+        geo.resolve_near(typed)
+    assert "whole state" in str(wide.value)
+
+
+def test_a_state_named_city_in_its_own_state_is_the_city():
+    assert geo.resolve_near("New York").label == "New York, NY"
+
+
+def test_a_county():
+    place = geo.resolve_near("DuPage County, IL")
+    assert place.precision == "county"
+    assert km(place.lat, place.lon, 41.85, -88.09) < 15
+
+
+@pytest.mark.parametrize("typed", ["99999", "00000", "Zzzzqx", "0,0", "", "   ", "Nowhere, ZZ"])
+def test_unknown_places_raise_never_a_point(typed):
+    with pytest.raises(geo.PlaceNotFound):
+        geo.resolve_near(typed)
+
+
+def test_a_street_address_without_a_geocoder_falls_back_to_its_city():
+    place = geo.resolve_near("400 S Eagle St, Naperville, IL")
+    assert place.label == "Naperville, IL" and place.precision == "city"
+
+
+def test_no_place_in_the_gazetteer_sits_at_zero_zero():
+    from directory_service import gazetteer
+
+    by_key = gazetteer._index()[0]
+    points = [(c.lat, c.lon) for slot in by_key.values() for c in slot]
+    assert len(points) > 20_000
+    assert not [p for p in points if abs(p[0]) < 1 and abs(p[1]) < 1]
+
+
+# ---- through the API -------------------------------------------------------------------
+
+def test_search_near_a_city_alone_echoes_precision_and_alternatives(client):
+    body = client.get("/v1/search?near=Aurora&kind=meeting").get_json()
+    assert body["origin"]["label"] == "Aurora, CO" and body["origin"]["precision"] == "city"
+    assert "Aurora, IL" in body["origin"]["alternatives"]
+
+
+@pytest.mark.parametrize("near", ["Naperville IL", "naperville, illinois", "joliet il",
+                                  "60540-1234"])
+def test_search_accepts_natural_place_names(client, near):
+    response = client.get("/v1/search", query_string={"near": near})
+    assert response.status_code == 200
+    assert response.get_json()["total"] > 0
+
+
+def test_an_ambiguous_place_is_a_422_with_candidates(client):
+    response = client.get("/v1/search?near=Springfield")
+    assert response.status_code == 422
+    body = response.get_json()
+    assert "near" in body["errors"] and "Springfield, IL" in body["candidates"]
+
+
+def test_a_zip_without_coordinates_never_answers_zero_zero(client):
+    body = client.get("/v1/search?near=95214").get_json()
+    assert body["origin"]["precision"] == "city"
+    assert (body["origin"]["lat"], body["origin"]["lon"]) != (0.0, 0.0)
+    assert km(body["origin"]["lat"], body["origin"]["lon"], 37.9577, -121.2908) < 8
+
+
+def test_match_resolves_natural_place_names(client):
+    response = client.post("/v1/match", json={"near": "Naperville, Illinois",
+                                              "level_of_care": "detox"})
+    assert response.status_code == 200
+    assert response.get_json()["origin"]["label"] == "Naperville, IL"
