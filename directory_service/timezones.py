@@ -5,31 +5,13 @@ searcher is offered the online meetings whose local clock is theirs. "Same clock
 same UTC offset in winter and in summer, so America/Indiana/Indianapolis and
 America/New_York match while America/Phoenix and America/Denver do not.
 
-`zone_at` is timezonefinder behind one small function; the gazetteer's `geo.zone_at` can
-replace it without changing a caller.
+`zone_at` is the gazetteer's (timezonefinder, warmed at server start), with input checks.
 """
 import functools
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-
-@functools.cache
-def _finder():
-    from timezonefinder import TimezoneFinder
-
-    # In memory: no file handles left open, and forked workers share the pages.
-    return TimezoneFinder(in_memory=True)
-
-
-@functools.lru_cache(maxsize=65536)
-def _zone_at_rounded(lat, lon):
-    zone = _finder().timezone_at_land(lat=lat, lng=lon)
-    if zone is None:
-        # A point a little offshore takes its polygon's zone, never an Etc/ ocean zone.
-        zone = _finder().timezone_at(lat=lat, lng=lon)
-        if zone is None or zone.startswith("Etc/"):
-            return None
-    return zone
+from directory_service import gazetteer
 
 
 def zone_at(lat, lon):
@@ -40,8 +22,7 @@ def zone_at(lat, lon):
         return None
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         return None
-    # About 1 km: zone borders are not finer than that, and the cache stays small.
-    return _zone_at_rounded(round(lat, 2), round(lon, 2))
+    return gazetteer.zone_at(lat, lon)
 
 
 def _seasons(year):

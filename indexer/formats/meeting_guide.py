@@ -231,7 +231,6 @@ def _names_region(parts):
     ("Alberta") after a city or a street and city, not after a bare street ("1 Main St,
     Washington" is a town)."""
     last = parts[-1]
-    if common.state(last):
-        return True
-    return meetings.region_abbr(last) is not None and (
-        len(parts) >= 3 or not HOUSE_NUMBER.match(parts[0]))
+    if meetings.region_abbr(last) is None:
+        return False
+    return len(last) == 2 or len(parts) >= 3 or not HOUSE_NUMBER.match(parts[0])

@@ -11,20 +11,15 @@ An online-only meeting has no place to go to. Its point only says which region i
 (`location_precision` "region"): the point the row gives, else its city or ZIP, else the
 centre of the feed's other meetings; search finds it by time zone (docs/ranking.md).
 """
-import functools
 import statistics
 
-from directory_service import geo, timezones, vocab
+from directory_service import gazetteer, geo, timezones, vocab
 from indexer.formats import common
 from indexer.formats.common import Warned
 
 OPTIONS = {"in_person": "in_person", "in-person": "in_person", "in person": "in_person",
            "inperson": "in_person", "hybrid": "hybrid", "online": "online",
            "virtual": "online", "inactive": "inactive"}
-CANADA = {"alberta": "AB", "british columbia": "BC", "manitoba": "MB", "new brunswick": "NB",
-          "newfoundland and labrador": "NL", "newfoundland": "NL", "nova scotia": "NS",
-          "ontario": "ON", "prince edward island": "PE", "quebec": "QC", "québec": "QC",
-          "saskatchewan": "SK", "yukon": "YT", "northwest territories": "NT", "nunavut": "NU"}
 
 
 def attendance(option, has_link, has_street, approximate=False, closed=False):
@@ -73,22 +68,8 @@ def languages(types, extra=()):
 
 def region_abbr(value):
     """'IL', 'Illinois', 'Alberta' → 'IL', 'IL', 'AB'; anything else → None."""
-    text = common.text(value)
-    if text is None:
-        return None
-    text = text.rstrip(".")
-    if common.state(text):
-        return text.upper()
-    return _region_names().get(" ".join(text.lower().split()))
-
-
-@functools.cache
-def _region_names():
-    """Spelt-out US state and Canadian province names → abbreviations (exact, no guessing)."""
-    import us
-
-    names = {s.name.lower(): s.abbr for s in us.states.STATES_AND_TERRITORIES + [us.states.DC]}
-    return {**names, **CANADA}
+    found = gazetteer.region(common.text(value))
+    return found[0] if found else None
 
 
 def yes(value):
