@@ -273,3 +273,15 @@ def test_a_file_of_unknown_shape_is_refused_with_the_formats_known(tmp_path):
     assert "format not recognised" in message and "--format" in message
     for name in FORMATS:
         assert f"{name}: " in message
+
+
+def test_an_online_meeting_naming_a_town_alone_is_pinned_to_the_feeds_namesake():
+    near_chicago = meetings.Region([{"lat": 41.75, "lon": -88.15}])
+    record = {"attendance": "online", "address": {"city": "Springfield"}}
+    near_chicago.pin(record)
+    # Springfield, Illinois: the namesake nearest the feed's other meetings.
+    assert record["location"]["lat"] == pytest.approx(39.80, abs=0.1)
+    assert record["location_precision"] == "region" and record["timezone"] == "America/Chicago"
+    alone = {"attendance": "online", "address": {"city": "Springfield"}}
+    meetings.Region([]).pin(alone)
+    assert alone.get("location") is None  # several Springfields, none dwarfs the rest

@@ -58,3 +58,19 @@ def test_recorded_bmlt_answers_are_the_api_shape_and_count_sunday_as_one(shared_
     _report, records = run(shared_dir, "meetings/bmlt/meeting-search-42.867970-day3.json")
     assert {r["day"] for r in records.values()} == {2}  # weekday_tinyint 3 is Tuesday
     assert {r["fellowship"] for r in records.values()} == {"NA"}
+
+
+def test_online_meetings_without_coordinates_are_pinned_not_rejected(shared_dir):
+    _report, records = run(shared_dir, f"{FEEDS}/appointment.test.json")
+    online = records["mg:appointment:time-meeting"]
+    assert (online["attendance"], online["location_precision"]) == ("online", "region")
+    assert online["timezone"] == "America/Los_Angeles"
+    report, records = run(shared_dir, f"{FEEDS}/edmonton.json")
+    online = [r for r in records.values() if r["attendance"] == "online"]
+    assert len(online) == 44 and all(r["location_precision"] == "region" for r in online)
+    with open(os.path.join(shared_dir, "data", FEEDS, "edmonton.json"), encoding="utf-8") as fh:
+        rows = json.load(fh)
+    # Rows are rejected only for small towns the gazetteer lacks, never for being online.
+    assert not any(rows[r.row - 1]["conference_url"] or rows[r.row - 1]["conference_phone"]
+                   for r in report.rejected)
+    assert {r["timezone"] for r in records.values()} == {"America/Edmonton"}

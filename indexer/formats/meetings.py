@@ -17,6 +17,10 @@ from directory_service import gazetteer, geo, timezones, vocab
 from indexer.formats import common
 from indexer.formats.common import Warned
 
+# As the placer (indexer/geocode.py): a city alone is taken only when it has this many
+# times the people of its next namesake.
+CITY_ALONE_DOMINANT = 10
+
 OPTIONS = {"in_person": "in_person", "in-person": "in_person", "in person": "in_person",
            "inperson": "in_person", "hybrid": "hybrid", "online": "online",
            "virtual": "online", "inactive": "inactive"}
@@ -111,9 +115,8 @@ class Region:
                 record["timezone"] = zone
         return record
 
-    @staticmethod
-    def _named(address):
-        """The point of the ZIP or "City, ST" the row names, offline."""
+    def _named(self, address):
+        """The point of the ZIP, "City, ST" or city alone the row names, offline."""
         city, state = address.get("city"), address.get("state")
         for text in (address.get("postal_code"), f"{city}, {state}" if city and state else None):
             if not text:
@@ -123,4 +126,20 @@ class Region:
             except geo.PlaceNotFound:
                 continue
             return {"lat": place.lat, "lon": place.lon}
-        return None
+        return self._city_alone(city) if city and not state else None
+
+    def _city_alone(self, city):
+        """A city named without its state: the namesake nearest the feed's other meetings,
+        else one that dwarfs its namesakes (as the placer does); never a guess among equals."""
+        found = gazetteer.cities(city)
+        if not found:
+            return None
+        if self.centre:
+            lat, lon = self.centre["lat"], self.centre["lon"]
+            best = min(found, key=lambda c: (c.lat - lat) ** 2 + (c.lon - lon) ** 2)
+        elif found[0].population and (len(found) == 1 or found[0].population >= (
+                CITY_ALONE_DOMINANT * max(found[1].population or 0, 1))):
+            best = found[0]
+        else:
+            return None
+        return {"lat": best.lat, "lon": best.lon}
