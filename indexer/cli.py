@@ -37,8 +37,8 @@ def main():
 @click.option("--kind", type=click.Choice(vocab.KINDS), default=None,
               help="HSDS: the kind every service becomes when its taxonomy does not say.")
 @click.option("--fellowship", type=click.Choice(vocab.FELLOWSHIPS), default=None,
-              help="Meeting Guide/BMLT: the feed's fellowship (default AA / NA, Al-Anon "
-                   "recognised).")
+              help="Meeting Guide/BMLT: the feed's fellowship (default: what the feed's "
+                   "names, web sites and types say; 'other', warned, when they say nothing).")
 @click.option("--mapping", type=click.Path(exists=True, dir_okay=False), default=None,
               help="CSV: the column-mapping file (default: <name>.mapping.yaml beside it).")
 @click.option("--timezone", "zone", default=None,

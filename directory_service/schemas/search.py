@@ -67,7 +67,8 @@ class SearchArgs(Schema):
         "description": "Meetings starting at or after HH:MM local time."})
     starts_within = fields.Integer(validate=validate.Range(1, 7 * 1440), metadata={
         "description": "Meetings starting within this many minutes from now."})
-    attendance = _codes(vocab.ATTENDANCE, "Meeting attendance (any of).")
+    attendance = _codes(vocab.ATTENDANCE, "Meeting attendance (any of). With `online`, "
+                        "online-only meetings anywhere in the origin's time zone match too.")
     types = _codes(tuple(vocab.MEETING_TYPES), "Meeting Guide type codes (any of).")
     site_type = _codes(vocab.SITE_TYPES, "Naloxone or take-back site types (any of).")
     page = fields.Integer(load_default=1, validate=validate.Range(1, 10_000))
