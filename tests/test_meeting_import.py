@@ -285,3 +285,25 @@ def test_an_online_meeting_naming_a_town_alone_is_pinned_to_the_feeds_namesake()
     alone = {"attendance": "online", "address": {"city": "Springfield"}}
     meetings.Region([]).pin(alone)
     assert alone.get("location") is None  # several Springfields, none dwarfs the rest
+
+
+def test_meeting_guide_sheets_fold_headings_labels_and_day_names():
+    path = "meeting_guide_csv/district.csv"
+    assert detect(os.path.join(FIXTURES, path)) is FORMATS["meeting-guide-csv"]
+    report, records = load(path)
+    monday = records["mg:district:monday-big-book"]
+    assert (monday["day"], monday["time"], monday["end_time"]) == (1, "19:00", "20:00")
+    assert monday["types"] == ["O", "B"] and monday["location_notes"] == "Basement"
+    assert monday["fellowship"] == "AA" and monday["address"]["postal_code"] == "60540"
+    # No slug: one is made from the row, the same on every run.
+    noon = next(r for r in records.values() if r["name"] == "Noon Online")
+    assert noon["id"].startswith("mg:district:noon-online-")
+    assert noon["id"] == next(r for r in load(path)[1].values() if r["name"] == "Noon Online")["id"]
+    # "Temporary Closure" (an older label) with a link: online, active, pinned to Naperville.
+    assert (noon["attendance"], noon["active"], noon["location_precision"]) == (
+        "online", True, "region")
+    assert noon["types"] == ["C", "TC"] and noon["conference_notes"] == "Passcode 77"
+    assert records["mg:district:grupo-sabado"]["languages"] == ["es"]
+    assert not report.rejected
+    lines = [w for w in report.warnings if "district.csv:" in w]
+    assert lines == []  # every heading and label understood

@@ -74,3 +74,12 @@ def test_online_meetings_without_coordinates_are_pinned_not_rejected(shared_dir)
     assert not any(rows[r.row - 1]["conference_url"] or rows[r.row - 1]["conference_phone"]
                    for r in report.rejected)
     assert {r["timezone"] for r in records.values()} == {"America/Edmonton"}
+
+
+def test_the_tsml_import_template_loads_as_a_meeting_guide_sheet(shared_dir):
+    report, records = run(shared_dir, "meetings/tsml-import-template.csv")
+    assert report.loaded == 36 and not report.rejected
+    assert {r["timezone"] for r in records.values()} == {"America/Los_Angeles"}
+    closed = [r for r in records.values() if "TC" in r["types"]]
+    assert [(r["attendance"], r["active"]) for r in closed] == [("online", True)]
+    assert sum(r["languages"] == ["es"] for r in records.values()) == 1

@@ -8,7 +8,7 @@ skipped row). Detection tries the specific formats first and our own format last
 the list of formats known (`unrecognised`), never guessed.
 """
 from indexer.formats import (
-    bmlt, bmlt_export, canonical, csv_mapped, hsds, meeting_guide, samhsa,
+    bmlt, bmlt_export, canonical, csv_mapped, hsds, meeting_guide, meeting_guide_csv, samhsa,
 )
 
 FORMATS = {
@@ -18,6 +18,7 @@ FORMATS = {
     "hsds": hsds,
     "meeting-guide": meeting_guide,
     "csv": csv_mapped,
+    "meeting-guide-csv": meeting_guide_csv,
     "canonical": canonical,
 }
 DESCRIPTIONS = {
@@ -27,6 +28,8 @@ DESCRIPTIONS = {
     "hsds": "Open Referral HSDS (JSON, or a datapackage.json folder)",
     "meeting-guide": "Meeting Guide feeds (a JSON array of meetings with slugs)",
     "csv": "CSV with a column mapping (<name>.mapping.yaml beside it, or --mapping)",
+    "meeting-guide-csv": "Meeting Guide sheets (CSV headed Name, Day, Time, … as the TSML "
+                         "import template)",
     "canonical": "our own records (JSON array or NDJSON with `kind`)",
 }
 

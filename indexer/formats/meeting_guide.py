@@ -17,9 +17,12 @@ from directory_service import vocab
 from indexer.formats import common, fellowship, meetings
 from indexer.problems import RowProblem
 
-LABELS = {label.lower(): code for code, label in vocab.MEETING_TYPES.items()}
+# Labels of the current list, and older TSML labels sheets still carry (the import template).
+LABELS = {label.lower(): code for code, label in vocab.MEETING_TYPES.items()} | {
+    "temporary closure": "TC", "step meeting": "ST"}
 # Codes feeds still send that the current spec dropped or never had; attendance covers them.
 DERIVED = {"ONL": "online attendance is derived from conference_url/conference_phone",
+           "ONLINE MEETING": "online attendance is derived from conference_url/conference_phone",
            "HYB": "hybrid attendance is derived from conference details plus an address"}
 DAY_NAMES = {name: i for i, names in enumerate((
     ("sunday", "sun"), ("monday", "mon"), ("tuesday", "tue", "tues"),
@@ -51,8 +54,10 @@ def read(path, transform=None, options=None):
     yield from read_rows(path, rows, options)
 
 
-def read_rows(path, rows, options):
+def read_rows(path, rows, options, numbers=None):
     """(row number, item) for feed rows already parsed into dicts with the spec's keys.
+
+    `numbers` are the rows' numbers in the file when they are not 1, 2, 3, ...
 
     Two passes: the first maps every row and gathers the feed's fellowship evidence and
     coordinates, the second gives each meeting its fellowship and online ones their region.
@@ -60,7 +65,7 @@ def read_rows(path, rows, options):
     feed = common.id_part(options.feed or common.feed_name(path))
     evidence = fellowship.Evidence(path)
     mapped, first_row, points = [], {}, []
-    for number, row in enumerate(rows, start=1):
+    for number, row in zip(numbers or range(1, len(rows) + 1), rows):
         if not isinstance(row, dict):
             mapped.append((number, [RowProblem({"_row": ["a meeting must be a JSON object"]})]))
             continue

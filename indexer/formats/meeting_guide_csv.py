@@ -1,0 +1,54 @@
+"""Meeting Guide feeds kept as spreadsheets (the TSML import template, Google Sheets).
+
+The spec allows a sheet whose column headings are plain-language versions of the keys:
+"End Time", "Conference URL", "Location Notes", "Attendance Option". Headings are folded
+to keys ("Conference URL" → `conference_url`), days may be names ("Monday"), types labels
+("Open, Wheelchair Access"), and every row then goes through the JSON feed's rules
+(meeting_guide.py). A row without a slug gets one from its name, day, time and address, so
+it is stable across runs. Row numbers are spreadsheet rows (the heading is row 1).
+"""
+import csv
+import io
+import re
+
+from indexer.formats import common, meeting_guide
+from indexer.formats.csv_mapped import decode, mapping_path
+
+REQUIRED = {"name", "day", "time"}
+# Headings that are not the key folded: the template's "Website" is the meeting's `url`.
+ALIASES = {"website": "url", "zip": "postal_code", "zip_code": "postal_code",
+           "postal": "postal_code", "attendance": "attendance_option"}
+
+
+def key(heading):
+    folded = re.sub(r"[^a-z0-9]+", "_", (heading or "").strip().lower()).strip("_")
+    return ALIASES.get(folded, folded)
+
+
+def detect(path, head):
+    if not path.endswith(".csv") or mapping_path(path) is not None:
+        return False
+    first = decode(head)[0].splitlines()[:1]
+    headings = {key(h) for h in next(csv.reader(first), [])} if first else set()
+    return REQUIRED <= headings and bool(headings & {"slug", "types", "address", "location"})
+
+
+def read(path, transform=None, options=None):
+    options = options or common.ImportOptions()
+    with open(path, "rb") as fh:
+        text, _encoding = decode(fh.read())
+    reader = csv.reader(io.StringIO(text, newline=""))
+    headings = [key(h) for h in next(reader, [])]
+    rows, numbers = [], []
+    for number, cells in enumerate(reader, start=2):
+        if not any(c.strip() for c in cells):
+            continue
+        row = {k: v for k, v in zip(headings, cells) if k and v.strip()}
+        if not row.get("slug"):
+            name = common.text(row.get("name")) or "meeting"
+            row["slug"] = "-".join((re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-"),
+                                    common.stable_hash(name, row.get("day"), row.get("time"),
+                                                       row.get("address"), length=8)))
+        rows.append(row)
+        numbers.append(number)
+    yield from meeting_guide.read_rows(path, rows, options, numbers)
