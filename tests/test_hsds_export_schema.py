@@ -37,7 +37,8 @@ def records():
     extra = [
         facility("partial-address", address={"city": "Aurora", "state": "IL"},
                  populations={"min_age": 18}, website=None, description=None, **known),
-        site("overnight", timezone="America/New_York", hours={"open_24_7": False, "intervals": [
+        site("overnight", timezone="America/New_York",
+             location={"lat": 40.7128, "lon": -74.0060}, hours={"open_24_7": False, "intervals": [
             {"day": 5, "open": "22:00", "close": "24:00"}, {"day": 6, "open": "00:00", "close": "02:00"}]},
             **known),
         meeting("no-end", end_time=None, **known),
