@@ -5,9 +5,8 @@ is itself a generator: one record is in memory at a time, whatever the directory
 The API wraps these in a streamed response; `python -m indexer export` writes them out.
 """
 import json
-from datetime import timezone
+from datetime import datetime, timezone
 
-from indexer.hsds_export import service_at_location
 
 FORMATS = ("ndjson", "geojson", "hsds")
 MEDIA_TYPES = {"ndjson": "application/x-ndjson", "geojson": "application/geo+json",
@@ -50,5 +49,10 @@ def stream(store, fmt, kinds=(), modified_after=None):
         return _array((feature(r) for r in records),
                       '{"type":"FeatureCollection","features":[', "]}\n")
     if fmt == "hsds":
-        return _array((service_at_location(r) for r in records), "[", "]\n")
+        # Imported here: hsds_export reads the app's vocabularies, and the app imports this
+        # module, so a module-level import would be circular when this module comes first.
+        from indexer.hsds_export import service_at_location
+
+        now = datetime.now(timezone.utc)  # one UTC offset per zone for the whole export
+        return _array((service_at_location(r, now) for r in records), "[", "]\n")
     raise ValueError(f"unknown export format {fmt!r}")

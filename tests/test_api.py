@@ -122,3 +122,25 @@ def test_search_logs_only_coarse_location(client, caplog):
     text = caplog.text
     assert "41.771234" not in text and "88.153456" not in text and "detox" not in text
     assert "41.77" in text
+
+
+def test_a_store_built_by_another_version_is_refused_until_rebuilt(tmp_path, seed_store_path):
+    import shutil
+    import sqlite3
+
+    from directory_service import create_app
+    from directory_service.config import Settings
+
+    old = str(tmp_path / "old.sqlite")
+    shutil.copy(seed_store_path, old)
+    with sqlite3.connect(old) as db:
+        db.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    client = create_app(Settings(store_path=old)).test_client()
+    ready = client.get("/readyz")
+    assert ready.status_code == 503 and "re-run the indexer" in json_text(ready)
+    response = client.get("/v1/search?near=60540&open_now=true")
+    assert response.status_code == 503 and response.mimetype == "application/problem+json"
+
+
+def json_text(response):
+    return response.get_data(as_text=True)

@@ -15,6 +15,7 @@ LEAF_TYPES = {
     "keyword": str, "text": str, "date": str, "boolean": bool,
     "short": int, "integer": int, "byte": int,
 }
+RANGE_BOUNDS = {"gte", "gt", "lte", "lt"}
 
 
 class CollectingWriter:
@@ -54,6 +55,11 @@ def unmapped(value, mapping, path=""):
             else:
                 problems += unmapped(item, child, f"{path}.{key}")
         return problems
+    if mapping.get("type") == "integer_range":
+        items = value if isinstance(value, list) else [value]
+        bad = [v for v in items if not (isinstance(v, dict) and v and set(v) <= RANGE_BOUNDS
+                                        and all(type(b) is int for b in v.values()))]
+        return [f"{path}: {bad[0]!r} is not an integer_range"] if bad else []
     expected = LEAF_TYPES[mapping["type"]]
     items = value if isinstance(value, list) else [value]
     bad = [v for v in items if v is not None and not (
@@ -97,7 +103,17 @@ def test_documents_carry_filter_fields_and_the_unchanged_record():
     late = document(meeting("m", day=6, time="23:30", end_time="00:30"))
     assert (late["start_week"], late["end_week"]) == (6 * 1440 + 1410, 6 * 1440 + 1470)
     always = document(site("s"))
-    assert len(always["hours_slots"]) == 336 and always["site_type"] == "pharmacy"
+    assert always["open_hours"] == [{"gte": 0, "lt": 7 * 1440}]
+    assert always["site_type"] == "pharmacy"
+    # Minute precision in week minutes; a night split at midnight stays two touching ranges.
+    night = document(site("n", hours={"open_24_7": False, "intervals": [
+        {"day": 1, "open": "09:15", "close": "17:45"}, {"day": 5, "open": "22:00", "close": "24:00"},
+        {"day": 6, "open": "00:00", "close": "02:30"}]}))
+    assert night["open_hours"] == [{"gte": 1440 + 555, "lt": 1440 + 1065},
+                                   {"gte": 5 * 1440 + 1320, "lt": 6 * 1440},
+                                   {"gte": 6 * 1440, "lt": 6 * 1440 + 150}]
+    assert unmapped(night, MAPPING) == []
+    assert unmapped({**night, "open_hours": [{"gte": 1.5}]}, MAPPING) != []
 
 
 def test_template_is_strict_and_matches_versioned_indices():

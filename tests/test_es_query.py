@@ -60,8 +60,21 @@ def test_two_zones_give_one_clause_each_at_their_own_local_time():
     body = build_search_body(query(open_now=True, kinds=("naloxone_site",)), Settings(),
                              zones=("America/Chicago", "America/New_York"))
     text = str(body["query"]["script_score"]["query"])
-    # NOW is Monday 12:00 in Chicago and 13:00 in New York: slots 72 and 74 of the week.
-    assert "{'hours_slots': 72}" in text and "{'hours_slots': 74}" in text
+    # NOW is Monday 12:00 in Chicago and 13:00 in New York: minutes 2160 and 2220 of the week.
+    assert "{'open_hours': 2160}" in text and "{'open_hours': 2220}" in text
+
+
+def test_open_now_asks_for_the_exact_minute_of_each_zone():
+    from datetime import timedelta
+    body = build_search_body(
+        SearchQuery(lat=NAPERVILLE[0], lon=NAPERVILLE[1], now=NOW + timedelta(minutes=7),
+                    open_now=True, kinds=("naloxone_site",)), Settings(),
+        zones=("America/Chicago",))
+    clauses = body["query"]["script_score"]["query"]["bool"]["filter"]
+    open_now = clauses[-1]["bool"]["should"][0]["bool"]["filter"][0]
+    assert open_now == {"bool": {"should": [{"bool": {"filter": [
+        {"term": {"zone": "America/Chicago"}}, {"term": {"open_hours": 2167}}]}}],
+        "minimum_should_match": 1}}
 
 
 def test_page_size_is_capped_and_deep_pages_ask_only_for_the_total():

@@ -1,4 +1,6 @@
 """The behavioural suite every search store must pass (embedded always, ES when reachable)."""
+from datetime import timedelta
+
 import pytest
 
 from directory_service.search.store import SearchQuery
@@ -117,6 +119,44 @@ def test_open_now_uses_local_hours_and_meeting_times(make_store):
         meeting("evening", day=1, time="19:00", end_time="20:00"),
     ])
     assert sorted(ids(store.search(query(open_now=True)))) == ["test:always", "test:noon"]
+
+
+def test_open_now_is_exact_to_the_minute_in_each_records_zone(make_store):
+    # NOW is Monday 12:00 in Chicago (18:00 UTC); minutes are counted in local time.
+    day_shift = {"open_24_7": False, "intervals": [{"day": 1, "open": "09:15", "close": "17:45"}]}
+    # A Friday night split at midnight by the importer, and a Saturday night over the
+    # week's end (Sunday 00:00 is minute 0 of the week).
+    nights = {"open_24_7": False, "intervals": [
+        {"day": 5, "open": "22:00", "close": "24:00"}, {"day": 6, "open": "00:00", "close": "02:30"},
+        {"day": 6, "open": "22:00", "close": "24:00"}, {"day": 0, "open": "00:00", "close": "02:00"}]}
+    store = make_store([
+        site("chicago", hours=day_shift),
+        site("new-york", hours=day_shift, timezone="America/New_York"),
+        site("nights", hours=nights),
+        site("unknown", hours={"open_24_7": False, "intervals": []}),
+    ])
+
+    def open_at(hours, minutes):
+        now = NOW + timedelta(hours=hours - 12, minutes=minutes)
+        return sorted(ids(store.search(query(open_now=True, now=now))))
+
+    # Chicago 09:05 and 17:50 are closed, 09:15 and 17:44 open, 17:45 is closing time;
+    # New York is an hour ahead, so its 09:15-17:45 is Chicago's 08:15-16:45.
+    assert open_at(8, 14) == []
+    assert open_at(8, 15) == ["test:new-york"]
+    assert open_at(9, 5) == ["test:new-york"]
+    assert open_at(9, 15) == ["test:chicago", "test:new-york"]
+    assert open_at(16, 45) == ["test:chicago"]
+    assert open_at(17, 44) == ["test:chicago"]
+    assert open_at(17, 45) == [] and open_at(17, 50) == []
+    # Friday 23:59 and Saturday 00:00 and 02:29 local: the split night is one stretch.
+    friday = 4 * 24  # hours from Monday to Friday
+    assert open_at(friday + 23, 59) == ["test:nights"]
+    assert open_at(friday + 24, 0) == ["test:nights"]
+    assert open_at(friday + 26, 29) == ["test:nights"] and open_at(friday + 26, 30) == []
+    # Saturday 23:59 → Sunday 00:30: across the end of the week.
+    assert open_at(friday + 47, 59) == ["test:nights"]
+    assert open_at(friday + 48, 30) == ["test:nights"]
 
 
 def test_inactive_records_are_not_found_by_search_but_by_id(make_store):

@@ -9,22 +9,22 @@ import logging
 from flask import Response, current_app, stream_with_context
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import RAISE, Schema, fields, validate
-from webargs.fields import DelimitedList
+from marshmallow import RAISE, fields, validate
 
 from directory_service import vocab
+from directory_service.schemas.search import DelimitedList, QueryArgs
 from indexer import export as exporter
 
 blp = Blueprint("export", __name__, url_prefix="/v1", description="Bulk export and sync")
 log = logging.getLogger(__name__)
 
 
-class ExportArgs(Schema):
+class ExportArgs(QueryArgs):
     format = fields.String(load_default="ndjson", validate=validate.OneOf(exporter.FORMATS),
                            metadata={"description": "ndjson, geojson or hsds (a JSON array "
                                      "of HSDS 3.0 service_at_location objects)."})
     kind = DelimitedList(fields.String(validate=validate.OneOf(vocab.KINDS)),
-                         metadata={"description": "Only these kinds (comma-separated)."})
+                         metadata={"description": "Only these kinds (comma-separated or repeated)."})
     modified_after = fields.AwareDateTime(
         default_timezone=None, metadata={"description": "ISO 8601 with a zone: only "
                                          "records updated after it."})

@@ -5,13 +5,15 @@ import re
 from datetime import datetime, timezone
 
 from marshmallow import (
-    RAISE, Schema, ValidationError, fields, post_load, validate, validates, validates_schema,
+    Schema, ValidationError, fields, post_load, validate, validates, validates_schema,
 )
 
 from directory_service import vocab
 from directory_service.availability.db import iso
 from directory_service.schemas.records import AwareDateTime, StrictSchema
-from directory_service.schemas.search import MAX_RADIUS, BedFigureSchema, OriginSchema
+from directory_service.schemas.search import (
+    MAX_RADIUS, BedFigureSchema, OriginSchema, QueryArgs,
+)
 
 POPULATION = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 # Things a hold note must not carry: e-mail addresses, phone-like digit runs, dates.
@@ -88,10 +90,7 @@ class BedsResponse(Schema):
     figures = fields.Dict(metadata={"description": "Per level: open (net of holds) and age."})
 
 
-class PageArgs(Schema):
-    class Meta:
-        unknown = RAISE
-
+class PageArgs(QueryArgs):
     page = fields.Integer(load_default=1, validate=validate.Range(1, 10_000))
     per_page = fields.Integer(load_default=20, validate=validate.Range(1, 100))
 

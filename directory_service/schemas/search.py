@@ -1,16 +1,58 @@
 """Request and response schemas of `GET /v1/search` (DESIGN §6).
 
 The same schemas validate requests and generate the OpenAPI document. Unknown query
-parameters are errors (a typo such as `ditance=5` must not be silently ignored).
+parameters are errors (a typo such as `ditance=5` must not be silently ignored), and so
+is a one-value parameter given twice (`page=1&page=2`): nothing is silently dropped. A
+list parameter may be comma-separated or repeated: `kind=a&kind=b` is `kind=a,b`.
 """
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
-from webargs.fields import DelimitedList
+from marshmallow import (
+    RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema,
+)
+from webargs.fields import DelimitedList as _DelimitedList
 
 from directory_service import vocab
 from directory_service.schemas.records import HHMM
 
 MAX_RADIUS = {"m": 500_000, "km": 500, "mi": 310}
 MAX_TEXT = 200
+REPEATED = "given more than once; this parameter takes one value"
+
+
+class DelimitedList(_DelimitedList):
+    """A comma-separated list that may also be repeated: `kind=a&kind=b` == `kind=a,b`.
+
+    webargs hands a repeated parameter over as a list of strings (is_multiple); the
+    pieces are joined and split again, so both spellings load the same. OpenAPI still
+    documents the comma form (flask-smorest: style form, explode false).
+    """
+
+    is_multiple = True
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, (list, tuple)):
+            if not all(isinstance(v, (str, bytes)) for v in value):
+                raise self.make_error("invalid")
+            value = self.delimiter.join(v for v in value if v)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class QueryArgs(Schema):
+    """Base of every query-string schema: unknown names and repeated one-value names are 422."""
+
+    class Meta:
+        unknown = RAISE
+
+    @pre_load
+    def _refuse_repeated(self, data, **kwargs):
+        # webargs passes a MultiDictProxy: `.data` is the request's multidict, and
+        # `multiple_keys` the parameters that may repeat (the list parameters).
+        raw, lists = getattr(data, "data", None), getattr(data, "multiple_keys", set())
+        if hasattr(raw, "getlist"):
+            repeated = sorted(k for k in raw if k not in lists and len(raw.getlist(k)) > 1
+                              and k in self.fields)
+            if repeated:
+                raise ValidationError({k: [REPEATED] for k in repeated})
+        return data
 
 
 def _codes(values, description, **kwargs):
@@ -18,10 +60,7 @@ def _codes(values, description, **kwargs):
                          metadata={"description": description}, **kwargs)
 
 
-class SearchArgs(Schema):
-    class Meta:
-        unknown = RAISE
-
+class SearchArgs(QueryArgs):
     lat = fields.Float(validate=validate.Range(-90, 90), metadata={"description": "Latitude of the origin."})
     lon = fields.Float(validate=validate.Range(-180, 180), metadata={"description": "Longitude of the origin."})
     near = fields.String(validate=validate.Length(min=2, max=MAX_TEXT), metadata={
@@ -32,7 +71,7 @@ class SearchArgs(Schema):
     radius = fields.Float(load_default=25.0, validate=validate.Range(min=0, min_inclusive=False),
                           metadata={"description": "Search radius in `unit`."})
     unit = fields.String(load_default="mi", validate=validate.OneOf(tuple(MAX_RADIUS)))
-    kind = _codes(vocab.KINDS, "Kinds of resource (any of).")
+    kind = _codes(vocab.KINDS, "Kinds of resource (any of; comma-separated or repeated).")
     q = fields.String(validate=validate.Length(min=1, max=MAX_TEXT),
                       metadata={"description": "Words in the name, description or place."})
     level_of_care = DelimitedList(fields.String(validate=validate.Length(max=16)), metadata={

@@ -1,19 +1,20 @@
 """Column arrays derived from records: the embedded store's fast query path (DESIGN §2).
 
 The indexer turns every record into a row of fixed-width NumPy columns (bitsets for
-multi-valued vocabularies, minutes for meeting times, a weekly bitmap for opening hours)
+multi-valued vocabularies, minutes for meeting times, opening hours as week-minute
+intervals)
 and writes them into the SQLite file next to the records. Readers map the blobs back into
 arrays, so a search is a handful of vectorised operations instead of a loop over records.
 """
 import json
+from array import array
 from datetime import datetime
 
 import numpy as np
 
 from directory_service import vocab
 
-SLOT_MINUTES = 30
-SLOTS_PER_WEEK = 7 * 24 * 60 // SLOT_MINUTES
+WEEK_MINUTES = 7 * 1440
 NONE8 = 255
 
 # Multi-valued vocabularies stored as bitsets, (name, values, getter).
@@ -47,16 +48,32 @@ def hhmm_minutes(text):
     return int(hours) * 60 + int(minutes)
 
 
-def week_bitmap(hours):
-    """Opening hours as 336 half-hour slots from Sunday 00:00 local time."""
-    slots = np.zeros(SLOTS_PER_WEEK, dtype=bool)
+def week_intervals(hours):
+    """Opening hours as (open, close) minutes from Sunday 00:00 local time, to the minute.
+
+    Open 24/7 is the whole week; intervals ending at 24:00 meet the next day's 00:00, so
+    a night split at midnight by the importer (hours.day_intervals) stays one stretch.
+    """
     if hours.get("open_24_7"):
-        slots[:] = True
-    for interval in hours.get("intervals", ()):
-        start = interval["day"] * 1440 + hhmm_minutes(interval["open"])
-        end = interval["day"] * 1440 + hhmm_minutes(interval["close"])
-        slots[start // SLOT_MINUTES: -(-end // SLOT_MINUTES)] = True
-    return np.packbits(slots)
+        return [(0, WEEK_MINUTES)]
+    return [(iv["day"] * 1440 + hhmm_minutes(iv["open"]),
+             iv["day"] * 1440 + hhmm_minutes(iv["close"]))
+            for iv in hours.get("intervals", ())]
+
+
+def open_at(ptr, opens, closes, rows, week_min):
+    """Which `rows` are open at their local `week_min` (one per row), vectorised.
+
+    The intervals of row r are opens/closes[ptr[r]:ptr[r + 1]] (compressed rows).
+    """
+    start = ptr[rows]
+    count = (ptr[rows + 1] - start).astype(np.int64)
+    owner = np.repeat(np.arange(len(rows)), count)
+    first = np.repeat(np.cumsum(count) - count, count)
+    pos = np.repeat(start, count) + (np.arange(len(owner)) - first)
+    minute = week_min[owner]
+    inside = (opens[pos] <= minute) & (minute < closes[pos])
+    return np.bincount(owner[inside], minlength=len(rows)) > 0
 
 
 def _epoch(iso):
@@ -135,7 +152,6 @@ class ColumnBuilder:
             "lat": np.zeros(n, np.float64), "lon": np.zeros(n, np.float64),
             "kind": np.zeros(n, np.uint8), "active": np.zeros(n, bool),
             "zone": np.zeros(n, np.uint16),
-            "hours": np.zeros((n, SLOTS_PER_WEEK // 8), np.uint8),
             "flags": np.zeros(n, np.uint8), "gender": np.zeros(n, np.uint8),
             "min_age": np.zeros(n, np.int16), "max_age": np.full(n, 999, np.int16),
             "bits_languages": np.zeros((n, LANGUAGE_WORDS), np.uint64),
@@ -149,6 +165,10 @@ class ColumnBuilder:
         for name, values in BITSETS.items():
             self.a[f"bits_{name}"] = np.zeros((n, words_for(values)), np.uint64)
         self._facilities = 0
+        # Opening intervals, compressed rows: row i's are [hours_ptr[i], hours_ptr[i + 1]).
+        self._hours_ptr = np.zeros(n + 1, np.int32)
+        self._opens, self._closes = array("h"), array("h")
+        self._next_row = 0
 
     def add(self, i, record):
         """Row `i` of the store is `record`."""
@@ -158,8 +178,14 @@ class ColumnBuilder:
         a["active"][i] = bool(r.get("active", True))
         a["zone"][i] = self.zones.setdefault(r.get("timezone") or "America/Chicago",
                                              len(self.zones))
-        if r.get("hours"):
-            a["hours"][i] = week_bitmap(r["hours"])
+        if i != self._next_row:
+            raise ValueError(f"rows must be added in store order: got {i}, "
+                             f"expected {self._next_row}")
+        self._next_row += 1
+        for opens, closes in week_intervals(r.get("hours") or {}):
+            self._opens.append(opens)
+            self._closes.append(closes)
+        self._hours_ptr[i + 1] = len(self._opens)
         a["flags"][i] = sum(1 << k for k, f in enumerate(FLAGS) if r.get(f))
         for name, values in BITSETS.items():
             selected = self._selected(r, name)
@@ -214,7 +240,10 @@ class ColumnBuilder:
 
     def arrays(self, id_rank):
         """The finished columns; `id_rank[i]` is row i's position in id order."""
-        return {**self.a, "id_rank": np.asarray(id_rank, dtype=np.int32)}
+        return {**self.a, "id_rank": np.asarray(id_rank, dtype=np.int32),
+                "hours_ptr": self._hours_ptr,
+                "hours_open": np.frombuffer(self._opens, np.int16).copy(),
+                "hours_close": np.frombuffer(self._closes, np.int16).copy()}
 
     def meta(self):
         return {"zones": sorted(self.zones, key=self.zones.get),

@@ -7,8 +7,6 @@ so `get` returns it unchanged, and bed figures sit one sub-object per level of c
 population group (`beds_by_level.3_7-WM__men`), so the ranking script reads open beds for
 exactly the levels asked and the beds the person may take, from doc values.
 """
-import numpy as np
-
 from directory_service import vocab
 from directory_service.search import columns as cols
 
@@ -37,8 +35,9 @@ MAPPING = {
         "updated_at": {"type": "date"},
         "languages": KEYWORD,
         "zone": KEYWORD,
-        # Open half-hour slots of the local week (0 = Sunday 00:00), as columns.week_bitmap.
-        "hours_slots": SHORT,
+        # Opening intervals in minutes of the local week (0 = Sunday 00:00), to the minute,
+        # as columns.week_intervals: a term query on a minute finds what is open then.
+        "open_hours": {"type": "integer_range"},
         # Treatment facilities.
         "levels_of_care": KEYWORD,
         "payment": KEYWORD,
@@ -109,7 +108,6 @@ def beds_by_level(beds, complete=False):
 def document(record):
     """The indexed document of one validated record."""
     hours = record.get("hours") or {}
-    slots = np.unpackbits(cols.week_bitmap(hours))[:cols.SLOTS_PER_WEEK]
     doc = {
         "id": record["id"], "kind": record["kind"], "name": record["name"],
         "description": record.get("description") or "", "place": place_text(record),
@@ -117,7 +115,8 @@ def document(record):
         "active": bool(record.get("active", True)), "updated_at": record.get("updated_at"),
         "languages": list(record.get("languages") or ()),
         "zone": record.get("timezone") or DEFAULT_ZONE,
-        "hours_slots": [int(s) for s in np.flatnonzero(slots)],
+        "open_hours": [{"gte": opens, "lt": closes}
+                       for opens, closes in cols.week_intervals(hours)],
         "record": record,
     }
     kind = record["kind"]

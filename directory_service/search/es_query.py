@@ -129,8 +129,8 @@ def filters(q, zones=(DEFAULT_ZONE,)):
     if q.site_types:
         out.append(_only_for(SITES, _terms("site_type", q.site_types)))
     if q.open_now:
-        slot = _per_zone(zones, q.now, lambda m: {"term": {"hours_slots": m // cols.SLOT_MINUTES}})
-        out.append(_any({"bool": {"must_not": [_terms("kind", MEETING)], "filter": [slot]}},
+        open_then = _per_zone(zones, q.now, lambda m: {"term": {"open_hours": m}})
+        out.append(_any({"bool": {"must_not": [_terms("kind", MEETING)], "filter": [open_then]}},
                         {"bool": {"filter": [_terms("kind", MEETING),
                                              _per_zone(zones, q.now, _in_progress)]}}))
     return out

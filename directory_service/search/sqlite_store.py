@@ -16,6 +16,7 @@ import numpy as np
 from directory_service.search import columns as cols
 from directory_service.search.live_overlay import merge_into
 from directory_service.search.online import region_zones
+from directory_service.search.sqlite_writer import SCHEMA_VERSION
 from directory_service.search.store import SearchResult, SearchStore, StoreUnavailable, Hit
 from directory_service.search.vector_search import VectorIndex, epoch_to_iso
 
@@ -49,6 +50,14 @@ class _Snapshot:
         self.identity = _identity(path)
         self.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
         meta = dict(self.db.execute(SELECT_META).fetchall())
+        if meta.get("schema_version") != SCHEMA_VERSION:
+            # A file built by another version has other columns: refuse it (503, /readyz
+            # false) rather than answer wrongly, until the indexer rebuilds it.
+            self.db.close()
+            raise StoreUnavailable(
+                f"the store at {path} was built by another version (schema "
+                f"{meta.get('schema_version')}, this code reads {SCHEMA_VERSION}): "
+                "re-run the indexer")
         arrays = {name: cols.from_blob(header, data)
                   for name, header, data in self.db.execute(SELECT_COLUMNS)}
         self.meta = meta

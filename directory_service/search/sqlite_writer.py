@@ -14,7 +14,7 @@ import numpy as np
 from directory_service import vocab
 from directory_service.search import columns as cols
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"  # 3: opening hours as week-minute intervals
 
 # kind_order is the kind's position in vocab.KINDS: rows are stored by kind, then latitude.
 STAGE = ("CREATE TEMP TABLE staging (id TEXT PRIMARY KEY, kind TEXT, kind_order INTEGER, "

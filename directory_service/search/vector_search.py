@@ -178,13 +178,11 @@ class VectorIndex:
     def _open_now(self, q, idx, kind):
         a = self.a
         week_min = self._local_week_minute(q.now, a["zone"][idx])
-        slot = week_min // cols.SLOT_MINUTES
-        hours = a["hours"][idx]
-        bit = (hours[np.arange(len(idx)), slot // 8] >> (7 - slot % 8).astype(np.uint8)) & 1
+        open_now = cols.open_at(a["hours_ptr"], a["hours_open"], a["hours_close"], idx, week_min)
         starts = a["day"][idx].astype(np.int32) * 1440 + a["start_min"][idx]
         length = (a["end_min"][idx].astype(np.int32) - a["start_min"][idx]) % 1440
         in_progress = (week_min - starts) % (7 * 1440) < length
-        return np.where(kind == MEETING, in_progress, bit.astype(bool))
+        return np.where(kind == MEETING, in_progress, open_now)
 
     def _capacity(self, q, idx):
         """Open beds the person may take: the query's levels (all if none) and population

@@ -73,31 +73,52 @@ class SearchForm(Schema):
     lang = _choice(("en", "es"))
 
 
-def read_form(raw):
-    """Query args (a dict of strings) → (form values, errors by form field).
+def single_values(args):
+    """Query args (a MultiDict or a dict) → (dict of one value each, names given twice).
 
-    Empty fields are simply not given: a select left at "Any" sends "".
+    Every field of the page takes one value, so a repeated one is refused rather than
+    silently reduced to its first value.
     """
+    if not hasattr(args, "getlist"):
+        return dict(args), []
+    repeated = sorted(k for k in args if len([v for v in args.getlist(k) if v.strip()]) > 1)
+    return args.to_dict(), repeated
+
+
+def read_form(raw):
+    """Query args (a MultiDict or a dict of strings) → (form values, errors by form field).
+
+    Empty fields are simply not given: a select left at "Any" sends "". A field given
+    twice with values is an error on that field.
+    """
+    raw, repeated = single_values(raw)
     given = {k: v for k, v in raw.items() if v.strip() != ""}
+    if repeated:
+        return given, _form_errors(repeated)
     try:
         form = SearchForm().load(given)
     except ValidationError as exc:
-        known = set(SearchForm().fields)
-        errors = {}
-        for name in exc.messages:
-            if name in ("near", "lat", "lon"):
-                errors["near"] = MESSAGES["near"]
-            elif name in known:
-                errors[name] = MESSAGES["choice"]
-            else:
-                errors["form"] = MESSAGES["unknown"]
-        return given, errors
+        return given, _form_errors(exc.messages)
     form.update(QUICK_STARTS.get(form.pop("start", None), {}))
     if "lat" in form and "lon" in form:
         # Only a ~1 km point is used, echoed into the page or logged, even if a client
         # sent a precise one.
         form["lat"], form["lon"] = geo.coarse(form["lat"], form["lon"])
     return form, {}
+
+
+def _form_errors(names):
+    """Plain-words messages for the form fields behind these parameter names."""
+    known = set(SearchForm().fields)
+    errors = {}
+    for name in names:
+        if name in ("near", "lat", "lon"):
+            errors["near"] = MESSAGES["near"]
+        elif name in known:
+            errors[name] = MESSAGES["choice"]
+        else:
+            errors["form"] = MESSAGES["unknown"]
+    return errors
 
 
 def today(zone_name, now=None):

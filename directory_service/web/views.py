@@ -60,7 +60,7 @@ def _helpers():
 
 @blp.get("/")
 def search_page():
-    raw = request.args.to_dict()
+    raw = request.args
     if not set(raw) - {"lang"}:
         return render_template("search.html", form={}, errors={}, results=None)
     form, errors = search_form.read_form(raw)
@@ -99,7 +99,10 @@ def place_links(labels_):
 
 def _detail(record_id, printable):
     try:
-        args = DetailArgs().load(request.args.to_dict())
+        values, repeated = search_form.single_values(request.args)
+        if repeated:
+            raise ValidationError({name: ["given more than once"] for name in repeated})
+        args = DetailArgs().load(values)
     except ValidationError:
         return render_template("message.html", message=search_form.MESSAGES["unknown"]), 422
     record = current_app.extensions["store"].get(record_id)

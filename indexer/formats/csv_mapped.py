@@ -11,11 +11,10 @@ import io
 import os
 import re
 
-from indexer.formats import common, csv_mapping
+from indexer.formats import common, csv_mapping, hours
 from indexer.problems import RowProblem
 
 HTML_PAIR = re.compile(r"<strong>\s*([^<:]+?)\s*:\s*</strong>\s*([^<]*)", re.I)
-ALL_DAY = re.compile(r"24\s*hours?.*7\s*days|24\s*/\s*7", re.I)
 TRUTHY = {"true", "yes", "y", "1", "x"}
 CONVERT = {"address.postal_code": common.postal_code, "address.state": common.state,
            "location.lat": common.coordinate, "location.lon": common.coordinate,
@@ -81,17 +80,21 @@ def map_row(row, mapping):
     for target, value in mapping["defaults"].items():
         _set(record, target, value)
     for target, columns in mapping["columns"].items():
+        if target in mapping["lists"]:
+            yield from _list_target(record, row, mapping, target, columns)
+            continue
         value = ", ".join(v for v in (common.text(row.get(c)) for c in columns) if v) or None
         value = CONVERT.get(target, _same)(value)
         if value is None:
             continue
         table = mapping["values"].get(target)
         if table is not None:
-            if value.lower() not in table:
+            key = csv_mapping.label_key(value)
+            if key not in table:
                 yield common.Warned(f"{target}:{value}", f"{target} value {value!r} not in "
                                     "the mapping's value table")
                 continue
-            value = table[value.lower()]
+            value = table[key]
         elif target in mapping["booleans"]:
             value = value.strip().lower() in TRUTHY
         _set(record, target, value)
@@ -104,11 +107,11 @@ def map_row(row, mapping):
     notes = [sentence for column, sentence in mapping["describe"].items()
              if (row.get(column) or "").strip().lower() in TRUTHY]
     if mapping["hours_column"]:
-        hours = common.text(row.get(mapping["hours_column"]))
-        if hours and ALL_DAY.search(hours):
+        text = common.text(row.get(mapping["hours_column"]))
+        if text and hours.is_24_7(text):
             record["hours"] = {"open_24_7": True, "intervals": []}
-        elif hours:
-            notes.append(f"Hours: {hours}")
+        elif text:
+            notes.append(f"Hours: {text}")
     if notes:
         record["description"] = " ".join(filter(None, [record.get("description")] + notes))
     source_id = common.id_part(row.get(mapping["id_column"])) if mapping["id_column"] else None
@@ -116,6 +119,67 @@ def map_row(row, mapping):
     record["id"] = f"{mapping['prefix']}:{source_id}"
     record["source"]["id"] = source_id
     yield record
+
+
+def labels(cell, separators):
+    """The labels of one cell: split on every separator, blanks dropped."""
+    parts = [cell or ""]
+    for separator in separators:
+        parts = [piece for part in parts for piece in part.split(separator)]
+    return [p.strip() for p in parts if csv_mapping.label_key(p)]
+
+
+def codes_for(label, mapping, target):
+    """Our codes for one label: the value table first, else every matching pattern.
+
+    None when the label is unknown; [] when the mapping knows it and maps it to nothing.
+    """
+    table = mapping["values"].get(target)
+    key = csv_mapping.label_key(label)
+    if table is not None and key in table:
+        return table[key]
+    rules = mapping["patterns"].get(target)
+    matched = [codes for pattern, codes in rules or () if pattern.search(key)]
+    if matched:
+        return list(dict.fromkeys(code for codes in matched for code in codes))
+    if table is None and not rules:
+        return [label.strip()]  # the cell holds our codes already; the schema checks them
+    return None
+
+
+def _list_target(record, row, mapping, target, columns):
+    """Fill a list field (or `populations`) from label cells; unknown labels are Warned."""
+    found = []
+    for column in columns:
+        for label in labels(row.get(column), mapping["separators"]):
+            codes = codes_for(label, mapping, target)
+            if codes is None:
+                yield common.Warned(f"{target}:{label}", f"{target} label {label!r} "
+                                    f"(column {column!r}) is not in the mapping")
+                continue
+            found += codes
+    if not found:
+        return
+    if target == "populations":
+        _set_populations(record, found)
+        return
+    *parents, last = target.split(".")
+    holder = record
+    for name in parents:
+        holder = holder.setdefault(name, {})
+    holder[last] = list(dict.fromkeys(list(holder.get(last) or []) + found))
+
+
+def _set_populations(record, codes):
+    populations = record.setdefault("populations", {})
+    genders = {c for c in codes if c in ("men", "women")}
+    if len(genders) == 1:
+        populations["genders"] = genders.pop()
+    elif genders:
+        populations["genders"] = "any"
+    for code in codes:
+        if code not in ("men", "women"):
+            populations[code] = True
 
 
 def _same(value):

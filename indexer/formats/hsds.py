@@ -1,18 +1,34 @@
 """Open Referral HSDS 3.0 (and 3.1 `service_capacity`), as JSON or as a tabular package.
 
-JSON: a service (with `service_at_locations`), a service_at_location (with `service` and
-`location`), an array of either, an API page (`{contents: [...]}`), or our own export (an
-array of service_at_location objects). Tabular: a folder of CSVs with `datapackage.json`;
-`hsds_tables.py` joins them into the same nested objects. Every service at every location
-becomes one record (`hsds:<service_at_location id>`, or `hsds:<service id>` for a service
-with no location); `hsds_records.py` does the mapping.
+JSON, in every shape the HSDS 3.0 API and examples use: a service (with
+`service_at_locations`), a service_at_location (with `service` and `location`), an
+organization (with `services`, whose service_at_locations may name the organization's
+`locations` by id), an array of any of these, an API page (`{contents: [...]}`), the
+tabular JSON form (`{"services.csv": [...], ...}`) and our own export. Objects with no
+service (a taxonomy, a bare location, an organization without services) are skipped with
+a warning. Tabular: a folder of CSVs with `datapackage.json`; `hsds_tables.py` joins them
+into the same nested objects. Every service at every location becomes one record
+(`hsds:<service_at_location id>`, or `hsds:<service id>` for a service with no location);
+`hsds_records.py` does the mapping.
 """
+import json
 import os
 
 from indexer.formats import common, hsds_records, hsds_tables
 
 JSON_MARKERS = (b'"service_at_locations"', b'"service_at_location', b'"organization_id"',
-                b'"last_modified"', b'"contents"')
+                b'"last_modified"', b'"contents"', b'"location_type"', b'"address_1"',
+                b'"state_province"', b'"opens_at"', b'"byday"', b'"legal_status"',
+                b'"eligibility_description"', b'"services.csv"')
+# Keys only an HSDS service has (beside a name): how a bare object is told to be one.
+SERVICE_KEYS = {"status", "organization_id", "program_id", "eligibility_description",
+                "application_process", "interpretation_services", "fees_description",
+                "service_at_locations", "alert", "accreditations", "licenses"}
+ORGANIZATION_KEYS = {"services", "legal_status", "tax_status", "year_incorporated",
+                     "organization_identifiers", "parent_organization_id"}
+LOCATION_KEYS = {"location_type", "latitude", "longitude", "addresses", "external_identifier"}
+# Files whose opening bytes say nothing are parsed to look, up to this size.
+SNIFF_BYTES = 20_000_000
 
 
 def detect(path, head):
@@ -20,7 +36,16 @@ def detect(path, head):
         return hsds_tables.is_package(os.path.dirname(path))
     if not path.endswith(".json"):
         return False
-    return any(m in head for m in JSON_MARKERS)
+    if any(m in head for m in JSON_MARKERS):
+        return True
+    if not head.lstrip().startswith(b"{") or os.path.getsize(path) > SNIFF_BYTES:
+        return False
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except (OSError, ValueError):
+        return False
+    return _shape(data) is not None
 
 
 def read(path, transform=None, options=None):
@@ -33,22 +58,68 @@ def read(path, transform=None, options=None):
             yield problem
             return
         units = json_units(data)
-    for number, (service, location, sal_id) in enumerate(units, start=1):
-        for item in hsds_records.to_record(service, location, sal_id, options):
+    for number, unit in enumerate(units, start=1):
+        if isinstance(unit, common.Warned):
+            yield number, unit
+            continue
+        service, location, sal = unit
+        for item in hsds_records.to_record(service, location, sal, options):
             yield number, item
 
 
+def _shape(item):
+    """Which HSDS object `item` is, by its keys; None when it is none we read."""
+    if not isinstance(item, dict):
+        return None
+    if hsds_tables.is_tabular_json(item):
+        return "tabular"
+    location = item.get("location")
+    if isinstance(item.get("service"), dict) or (
+            isinstance(location, dict) and "service_at_locations" not in item
+            and LOCATION_KEYS & set(location)):
+        return "service_at_location"
+    if ORGANIZATION_KEYS & set(item) and "service_at_locations" not in item:
+        return "organization"
+    if item.get("name") and SERVICE_KEYS & set(item):
+        return "service"
+    if LOCATION_KEYS & set(item):
+        return "location"
+    if "taxonomy" in item or "taxonomy_detail" in item or "term_uri" in item:
+        return "taxonomy_term"
+    return "other"
+
+
 def json_units(data):
-    """(service, location, service_at_location id) for each service at each location."""
+    """(service, location, service_at_location) for each service at each location, or a
+    Warned for an object that holds no service."""
     if isinstance(data, dict) and isinstance(data.get("contents"), list):
         data = data["contents"]
     for item in data if isinstance(data, list) else [data]:
-        if not isinstance(item, dict):
-            continue
-        if "service" in item and "location" in item:
-            yield item["service"], item.get("location"), item.get("id")
-        elif item.get("service_at_locations"):
-            for sal in item["service_at_locations"]:
-                yield item, sal.get("location"), sal.get("id")
+        shape = _shape(item)
+        if shape == "tabular":
+            yield from hsds_tables.join(hsds_tables.json_tables(item))
+        elif shape == "service_at_location":
+            yield item.get("service") or {}, item.get("location"), item
+        elif shape == "service":
+            yield from _service_units(item, {})
+        elif shape == "organization" and item.get("services"):
+            places = {loc.get("id"): loc for loc in item.get("locations") or []
+                      if isinstance(loc, dict)}
+            for service in item["services"]:
+                if isinstance(service, dict):
+                    yield from _service_units(service, places)
         else:
-            yield item, None, None
+            what = shape if shape not in (None, "other") else "object"
+            name = item.get("name") if isinstance(item, dict) else None
+            yield common.Warned("hsds:no-service", f"an HSDS {what}"
+                                f"{f' ({name!r})' if name else ''} holds no service: nothing "
+                                "to load from it")
+
+
+def _service_units(service, places):
+    sals = [s for s in service.get("service_at_locations") or [] if isinstance(s, dict)]
+    if not sals:
+        yield service, None, {}
+    for sal in sals:
+        location = sal.get("location") or places.get(sal.get("location_id"))
+        yield service, location, sal

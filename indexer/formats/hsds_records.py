@@ -13,7 +13,7 @@ rejected asking for `--kind`.
 import json
 import re
 
-from indexer.formats import common
+from indexer.formats import common, hours
 from indexer.problems import RowProblem
 
 TAXONOMY = "directory-service"
@@ -30,10 +30,15 @@ KIND_WORDS = (
 )
 
 
-def to_record(service, location, sal_id, options):
-    """Yields warnings, then the record or a RowProblem."""
+def to_record(service, location, sal, options):
+    """Yields warnings, then the record or a RowProblem.
+
+    `sal` is the service_at_location object joining them ({} for a service without one).
+    """
     service = service or {}
     location = location or {}
+    sal = sal or {}
+    sal_id = sal.get("id")
     ours = our_attributes(service.get("attributes"))
     kind = ours.get("kind") or options.kind or _kind_from_terms(service.get("attributes"))
     if kind is None:
@@ -60,11 +65,11 @@ def to_record(service, location, sal_id, options):
     place = common.location(location.get("latitude"), location.get("longitude"))
     if place:
         record["location"] = place
-    schedules = list(service.get("schedules") or []) + list(location.get("schedules") or [])
+    schedules = schedules_for(service, location, sal)
     if kind == "meeting":
         record.update(_meeting_time(schedules))
     else:
-        record["hours"] = {"open_24_7": False, "intervals": _intervals(schedules)}
+        record["hours"] = _hours(schedules)
     if kind == "treatment_facility":
         ages = {"min_age": service.get("minimum_age"), "max_age": service.get("maximum_age")}
         record["populations"] = {k: v for k, v in ages.items() if v is not None}
@@ -136,6 +141,41 @@ def _phones(service, location):
     return roles
 
 
+def schedules_for(service, location, sal):
+    """The schedules of this service at this location, each once.
+
+    HSDS links a schedule to a service at location, a service or a location, and full
+    examples repeat the same schedule under all three. The most specific level that has
+    any wins (service at location, else the service's, else the location's); schedules
+    that name another location or service at location are left out; repeats (same id,
+    or same days and times) are dropped.
+    """
+    here, at = location.get("id"), sal.get("id")
+
+    def applies(s):
+        return ((not s.get("location_id") or not here or s["location_id"] == here) and
+                (not s.get("service_at_location_id") or not at
+                 or s["service_at_location_id"] == at))
+
+    levels = (sal.get("schedules"), service.get("schedules"), location.get("schedules"))
+    for level in levels:
+        chosen = [s for s in level or [] if isinstance(s, dict) and applies(s)]
+        if chosen:
+            break
+    else:
+        return []
+    seen, out = set(), []
+    for s in chosen:
+        key = s.get("id") or (s.get("freq"), s.get("byday"), s.get("opens_at"), s.get("closes_at"))
+        content = (s.get("freq"), s.get("byday"), s.get("opens_at"), s.get("closes_at"),
+                   s.get("description"))
+        if key in seen or content in seen:
+            continue
+        seen.update((key, content))
+        out.append(s)
+    return out
+
+
 def _weekly(schedules):
     for s in schedules:
         if (s.get("freq") or "WEEKLY").upper() == "WEEKLY" and s.get("byday"):
@@ -143,13 +183,20 @@ def _weekly(schedules):
                       if d.strip()[-2:] in DAYS]
 
 
-def _intervals(schedules):
+def _hours(schedules):
+    """Weekly intervals to the minute; 24/7 from a schedule's words or full coverage."""
+    if any(hours.is_24_7(s.get("description")) or hours.is_24_7(s.get("notes"))
+           for s in schedules):
+        return {"open_24_7": True, "intervals": []}
     out = []
     for s, days in _weekly(schedules):
-        opens, closes = common.hhmm(s.get("opens_at")), common.hhmm(s.get("closes_at"))
-        if opens and closes and closes > opens:
-            out += [{"day": d, "open": opens, "close": closes} for d in days]
-    return out
+        opens, closes = common.hhmm(s.get("opens_at")), hours.close_time(s.get("closes_at"))
+        for day in days:
+            out += hours.day_intervals(day, opens, closes)
+    out = hours.merged(out)
+    if out and hours.covers_week(out):
+        return {"open_24_7": True, "intervals": []}
+    return {"open_24_7": False, "intervals": out}
 
 
 def _meeting_time(schedules):
