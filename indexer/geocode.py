@@ -18,10 +18,8 @@ import json
 import logging
 import os
 from collections import Counter
-from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from directory_service import gazetteer, geo
+from directory_service import gazetteer, geo, timezones
 from indexer.formats.common import Warned
 
 log = logging.getLogger(__name__)
@@ -29,8 +27,6 @@ log = logging.getLogger(__name__)
 CITY_ALONE_DOMINANT = 10
 # Points only as precise as a region: the zone the feed declares is the better guide.
 REGIONAL = ("region",)
-# Two instants a season apart: zones that agree on both keep the same clock.
-SEASONS = (datetime(2026, 1, 15, 12), datetime(2026, 7, 15, 12))
 
 
 class Placer:
@@ -176,7 +172,7 @@ class Placer:
         zone = gazetteer.zone_at(lat, lon)
         if zone is None:
             return declared
-        if declared and declared != zone and _clock_differs(declared, zone):
+        if declared and declared != zone and not timezones.same_clock(declared, zone):
             self._warn("timezone:disagrees", f"the row says {declared}, its point is in "
                        f"{zone}: using {zone}")
         return zone
@@ -197,12 +193,3 @@ def _valid_point(location):
     except (KeyError, TypeError, ValueError):
         return False
     return -90 <= lat <= 90 and -180 <= lon <= 180
-
-
-def _clock_differs(one, other):
-    """Whether two zones show different clock times in winter or in summer."""
-    try:
-        a, b = ZoneInfo(one), ZoneInfo(other)
-    except (ZoneInfoNotFoundError, ValueError):
-        return True
-    return any(a.utcoffset(t) != b.utcoffset(t) for t in SEASONS)

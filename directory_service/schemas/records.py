@@ -261,15 +261,11 @@ class _RecordDispatch:
 
 def _zone_of(location):
     """The IANA zone at a row's point, or None when the point is missing, invalid or at sea."""
-    try:
-        lat, lon = float(location["lat"]), float(location["lon"])
-    except (KeyError, TypeError, ValueError):
-        return None
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        return None
-    from directory_service.gazetteer import zone_at
+    from directory_service.timezones import zone_at
 
-    return zone_at(lat, lon)
+    if not isinstance(location, dict):
+        return None
+    return zone_at(location.get("lat"), location.get("lon"))
 
 
 def _jsonable(value):

@@ -8,7 +8,6 @@ per time zone present in the index, because the documents hold local week minute
 import re
 from zoneinfo import ZoneInfo
 
-from directory_service.search import columns as cols
 from directory_service.search.es_mapping import DEFAULT_ZONE, WEEK_MINUTES
 from directory_service.search.online import region_zones
 from directory_service.search.es_scoring import SCORE_SCRIPT, level_fields, script_params
