@@ -192,3 +192,20 @@ def test_real_places_at_the_edge_of_their_state_keep_their_point(tmp_path):
     assert not report.warnings
     assert {r["location_precision"] for r in records.values()} == {"exact"}
     assert records["t:utqiagvik"]["timezone"] == "America/Anchorage"
+
+
+def test_a_bad_point_is_reported_once_not_again_as_a_missing_zone(tmp_path):
+    report, _records = run(tmp_path, [site("a", location={"lat": 100, "lon": 101},
+                                           timezone=None)])
+    lines = reasons(report)
+    assert any("(t:a) location.lat:" in line for line in lines)
+    assert not any("timezone" in line for line in lines)
+
+
+def test_a_point_at_sea_without_a_declared_zone_is_rejected_naming_the_zone(tmp_path):
+    report, records = run(tmp_path, [site("a", location={"lat": 30.0, "lon": -40.0})])
+    assert records == {}
+    assert any("(t:a) location:" in line and "no time zone" in line for line in reasons(report))
+    _report, records = run(tmp_path, [site("b", location={"lat": 30.0, "lon": -40.0},
+                                           timezone="Atlantic/Azores")], name="b.ndjson")
+    assert records["t:b"]["timezone"] == "Atlantic/Azores"

@@ -130,6 +130,8 @@ class BaseRecord(StrictSchema):
 
     @validates("timezone")
     def _known_zone(self, value, **kwargs):
+        if value is None:
+            return  # _has_zone says what is missing, once the point is valid
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError, TypeError):
