@@ -28,6 +28,8 @@ MAPPING = {
     "dynamic": "strict",
     "properties": {
         "id": KEYWORD,
+        # Ids that merged into this record: /v1/resources/<alias> redirects here.
+        "aliases": KEYWORD,
         "kind": KEYWORD,
         "name": ENGLISH_TEXT,
         "description": ENGLISH_TEXT,
@@ -111,7 +113,8 @@ def document(record):
     hours = record.get("hours") or {}
     slots = np.unpackbits(cols.week_bitmap(hours))[:cols.SLOTS_PER_WEEK]
     doc = {
-        "id": record["id"], "kind": record["kind"], "name": record["name"],
+        "id": record["id"], "aliases": list(record.get("aliases") or ()),
+        "kind": record["kind"], "name": record["name"],
         "description": record.get("description") or "", "place": place_text(record),
         "location": {"lat": record["location"]["lat"], "lon": record["location"]["lon"]},
         "active": bool(record.get("active", True)), "updated_at": record.get("updated_at"),
