@@ -80,3 +80,11 @@ def test_requested_levels_select_the_bed_fields_the_script_sums():
         "beds_by_level.3_2-WM__adults.open", "beds_by_level.3_2-WM__any.open"]
     everything = script_params(query())
     assert len(everything["open_fields"]) == len(vocab.LEVELS_OF_CARE) * 5
+
+
+def test_alias_lookup_is_a_terms_filter_on_aliases_fetching_only_the_id():
+    from directory_service.search.es_query import build_alias_body
+
+    assert build_alias_body("mg:old-slug") == {
+        "query": {"bool": {"filter": [{"terms": {"aliases": ["mg:old-slug"]}}]}},
+        "size": 1, "_source": ["id"], "track_total_hits": False}

@@ -150,3 +150,15 @@ def test_open_beds_count_only_rows_the_person_may_take(make_store):
     assert for_a_woman.hits[0].capacity["open"] == 3
     anyone = store.search(query(levels_primary=("3.7-WM",)))
     assert {h.record["id"]: h.capacity["open"] for h in anyone.hits} == {"test:w": 3, "test:m": 1}
+
+
+def test_aliases_resolve_to_the_record_that_lists_them(make_store):
+    store = make_store([facility("kept", aliases=["test:merged", "other:old-id"]),
+                        site("plain")])
+    assert store.resolve_alias("test:merged") == "test:kept"
+    assert store.resolve_alias("other:old-id") == "test:kept"
+    assert store.resolve_alias("test:plain") is None and store.resolve_alias("test:x") is None
+    # `get` is by id only: an alias is answered with a redirect, never the record itself.
+    assert store.get("test:merged") is None
+    assert store.get("test:kept")["aliases"] == ["test:merged", "other:old-id"]
+    assert store.exists()
