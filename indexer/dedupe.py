@@ -114,15 +114,20 @@ class Deduper:
         self._index(record["id"], *key)
 
     def finish(self):
-        """Every group holding a record of this run, in the order its first row was read."""
-        out = []
-        for ids in self.groups.values():
-            members = [self.members[i] for i in ids]
+        """Every group holding a record of this run, in the order its first row was read,
+        built one at a time (a whole directory of merged records never sits in memory)."""
+        order = sorted((min(self.members[i].seq for i in ids if self.members[i].doc), key)
+                       for key, ids in self.groups.items()
+                       if any(self.members[i].doc for i in ids))
+        for _seq, key in order:
+            members = [self.members[i] for i in self.groups[key]]
             rows = sorted((m for m in members if m.doc is not None), key=lambda m: m.seq)
-            if rows:
-                out.append(self._group(members, rows))
-        out.sort(key=lambda g: min([g.primary.seq] + [m.seq for m in g.merged]))
-        return out
+            yield self._group(members, rows)
+
+    def kept_ids(self):
+        """The id each group of `finish` will keep, without building the records."""
+        return {min((self.members[i] for i in ids), key=Member.preference).id
+                for ids in self.groups.values() if any(self.members[i].doc for i in ids)}
 
     def _group(self, members, rows):
         kept = min(members, key=Member.preference)

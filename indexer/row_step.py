@@ -77,13 +77,12 @@ class RowStep:
         """Write the held groups under their kept ids; count and list every merge."""
         if self.deduper is None:
             return
-        groups = self.deduper.finish()
         report.warnings += self.deduper.warnings
-        kept_ids = {g.record["id"] for g in groups}
-        self.kept_published = {g.record["id"] for g in groups
-                               if g.record["id"] != g.primary.id}
-        for group in groups:
+        kept_ids = self.deduper.kept_ids()
+        for group in self.deduper.finish():
             kept = group.record["id"]
+            if kept != group.primary.id:
+                self.kept_published.add(kept)
             own = {m.id for m in group.merged} | set(group.published) | {group.primary.id}
             carried = [a for a in group.record["aliases"] if a not in own
                        and a not in self.first_read and a not in kept_ids]
