@@ -27,7 +27,8 @@ from indexer.serving import Serving
 class ImportReport(Report):
     """Report plus, per file, the top rejection reasons and warning codes, and the merges."""
 
-    tallies: dict = field(default_factory=dict)  # file -> {"rejected": Counter, "warnings": Counter}
+    # file -> {"rejected": Counter of reasons, "warnings": Counter of codes}
+    tallies: dict = field(default_factory=dict)
     merged: list = field(default_factory=list)   # row_step.Merge, one per id that merged
     not_kept: list = field(default_factory=list)  # published ids this run drops (they 404)
 

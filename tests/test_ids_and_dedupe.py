@@ -394,3 +394,14 @@ def test_public_page_of_an_alias_redirects_to_the_kept_record(tmp_path):
     api = client.get("/v1/resources/test:gone")
     assert api.status_code == 301 and "max-age" in api.headers["Cache-Control"]
     assert client.get("/v1/resources/test:never").status_code == 404
+
+
+def test_aliases_survive_an_hsds_export_and_import(tmp_path):
+    from indexer import export
+
+    records = [factories.facility("kept", aliases=["hsds:county:12", "test:gone"])]
+    store = type("S", (), {"scan": lambda self, kinds, after: iter(records)})()
+    path = tmp_path / "out.json"
+    path.write_text("".join(export.stream(store, "hsds")))
+    report, again = load([path], fmt="hsds")
+    assert again["test:kept"]["aliases"] == ["hsds:county:12", "test:gone"]

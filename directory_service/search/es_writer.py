@@ -1,8 +1,8 @@
 """Builds a new versioned Elasticsearch index and swaps the alias to it in one step.
 
 The same interface as `SqliteIndexWriter`: a context manager, `add` (an id or alias given
-twice raises `DuplicateId`), `commit(meta)` and `abort`. Documents go in through `helpers.streaming_bulk` into `<prefix>-<UTC
-timestamp>` with refresh off; a document Elasticsearch refuses is reported per record in
+twice raises `DuplicateId`), `commit(meta)` and `abort`. Documents go in through
+`helpers.streaming_bulk` into `<prefix>-<UTC timestamp>` with refresh off; a document Elasticsearch refuses is reported per record in
 `item_errors` and fails the run. Live bed figures are re-read from the availability
 database just before the swap, because they are not in the source files at all. Any
 failure deletes the new index and leaves the alias, and so the serving index, untouched.
