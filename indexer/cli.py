@@ -14,6 +14,7 @@ from indexer import export as exporter, pipeline
 from indexer.formats import FORMATS
 from indexer.formats.common import ImportOptions
 from indexer.geocode import Placer
+from indexer.serving import Serving
 from indexer.writers import open_writer
 
 
@@ -58,39 +59,66 @@ def load(paths, dry_run, allow_rejected, max_rejected_fraction, fmt, store_path,
                             feed=feed)
     placer = Placer(geo.make_geocoder(settings), geocode_cache, default_timezone=zone)
     try:
+        # What serves now decides which id a merged record keeps (a published id stays).
+        serving = Serving.from_settings(settings)
         report = pipeline.run(paths, open_writer(settings), dry_run=dry_run, fmt=fmt,
                               max_rejected_fraction=max_rejected_fraction,
                               progress=not quiet and sys.stderr.isatty(),
-                              options=options, placer=placer, dedupe=not no_dedupe)
+                              options=options, placer=placer, dedupe=not no_dedupe,
+                              serving=serving)
     except (pipeline.IndexRunFailed, StoreError) as exc:
         if getattr(exc, "report", None) is not None:
             print_report(exc.report)
         click.echo(f"index run failed: {exc}", err=True)
         sys.exit(2)
     print_report(report)
-    verb = "validated (dry run, nothing written)" if dry_run else "loaded and swapped in"
-    click.echo(f"{report.loaded} records {verb}; {len(report.rejected)} rejected; "
+    verb = "validated (dry run, nothing written)" if dry_run else "written and swapped in"
+    click.echo(f"{report.written} records {verb}: {report.loaded} new, "
+               f"{report.total('replaced')} replacing serving ones; "
+               f"{report.total('merged')} merged; {len(report.rejected)} rejected; "
+               f"{report.total('warned')} skipped with a warning; "
                f"{len(report.warnings)} warnings")
     if report.rejected and not allow_rejected:
         sys.exit(1)
 
 
 def print_report(report):
-    """Each rejected row with file, row and field on stderr; per-file counts on stdout."""
+    """Rejected rows and warnings with file and row on stderr; per file on stdout: the
+    counts (read = loaded + replaced + merged + rejected + warned), top reasons, merges."""
     for rejected in report.rejected:
         for line in rejected.lines():
             click.echo(f"rejected {line}", err=True)
     for warning in report.warnings:
         click.echo(f"warning {warning}", err=True)
+    merges = {}
+    for merge in getattr(report, "merged", []):
+        merges.setdefault(merge.file, []).append(merge)
     for path, counts in report.files.items():
-        click.echo(f"{path}: {counts['loaded']} loaded, {counts['rejected']} rejected, "
-                   f"{counts.get('warned', 0)} warned")
+        click.echo(f"{path}: {counts['read']} read = {counts['loaded']} loaded + "
+                   f"{counts['replaced']} replaced + {counts['merged']} merged + "
+                   f"{counts['rejected']} rejected + {counts['warned']} warned; "
+                   f"{counts['warnings']} warnings")
         tally = getattr(report, "tallies", {}).get(path, {})
-        for label in ("rejected", "warned"):
+        for label in ("rejected", "warnings"):
             for what, n in tally.get(label, {}).most_common(5) if tally else ():
                 click.echo(f"  top {label}: {n} × {what}")
-    for kept, other in getattr(report, "merged", []):
-        click.echo(f"merged {other} into {kept} (same place, another source)")
+        for merge in merges.get(path, ()):
+            click.echo(f"  {_merge_line(merge)}")
+    for merge in merges.get(None, ()):
+        click.echo(_merge_line(merge))
+    not_kept = getattr(report, "not_kept", [])
+    if not_kept:
+        click.echo(f"{len(not_kept)} published ids are in no file of this run and will "
+                   f"answer 404, e.g. {', '.join(sorted(not_kept)[:5])}")
+
+
+def _merge_line(merge):
+    if merge.outcome == "written":
+        return (f"{merge.id} (row {merge.row}) is written as {merge.into}, the id already "
+                "serving that place")
+    if merge.outcome == "published":
+        return f"published id {merge.id} merged into {merge.into}: it redirects there"
+    return f"merged {merge.id} (row {merge.row}) into {merge.into}"
 
 
 @main.command("export")

@@ -7,32 +7,34 @@ leave the previous index serving.
 """
 import json
 import os
-import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
-from marshmallow import ValidationError
 from tqdm import tqdm
 
 from directory_service.schemas.records import RecordSchema
 from indexer import formats
 from indexer.dedupe import Deduper
-from indexer.formats.common import ImportOptions, Warned, feed_name
+from indexer.formats.common import ImportOptions, feed_name
 from indexer.geocode import Placer
-from indexer.problems import Rejected, Report, RowProblem
+from indexer.problems import Report
+from indexer.row_step import RowStep
+from indexer.serving import Serving
 
 
 @dataclass
 class ImportReport(Report):
-    """Report plus, per file, the top rejection reasons and warning codes."""
+    """Report plus, per file, the top rejection reasons and warning codes, and the merges."""
 
-    tallies: dict = field(default_factory=dict)  # file -> {"rejected": Counter, "warned": Counter}
-    merged: list = field(default_factory=list)   # (kept id, merged id) from de-duplication
+    # file -> {"rejected": Counter of reasons, "warnings": Counter of codes}
+    tallies: dict = field(default_factory=dict)
+    merged: list = field(default_factory=list)   # row_step.Merge, one per id that merged
+    not_kept: list = field(default_factory=list)  # published ids this run drops (they 404)
 
     def file(self, path):
-        self.files.setdefault(path, {"loaded": 0, "rejected": 0, "warned": 0})
-        return self.tallies.setdefault(path, {"rejected": Counter(), "warned": Counter()})
+        self.count(path, "read", 0)
+        return self.tallies.setdefault(path, {"rejected": Counter(), "warnings": Counter()})
 
 
 class IndexRunFailed(Exception):
@@ -101,13 +103,14 @@ def _iso(epoch):
 
 
 def run(paths, writer, *, dry_run=False, max_rejected_fraction=0.25, progress=None,
-        fmt=None, now=None, options=None, placer=None, dedupe=True):
+        fmt=None, now=None, options=None, placer=None, dedupe=True, serving=None):
     """Load `paths` through `writer` (a store index writer). Returns an ImportReport.
 
     Rows without coordinates are placed by `placer` (offline gazetteer by default); with
-    `dedupe`, the same place from two sources is merged (indexer/dedupe.py). Records
-    without `updated_at` get their source's update time, else the run's time, so
-    `modified_after` exports have something to compare.
+    `dedupe`, the same place from two sources is merged (indexer/dedupe.py) under the id
+    that already serves according to `serving` (indexer/serving.py; None: nothing is
+    published yet). Records without `updated_at` get their source's update time, else the
+    run's time, so `modified_after` exports have something to compare.
 
     Raises IndexRunFailed, without swapping, when nothing valid was read or more than
     `max_rejected_fraction` of the rows were rejected.
@@ -115,8 +118,9 @@ def run(paths, writer, *, dry_run=False, max_rejected_fraction=0.25, progress=No
     now = now or datetime.now(timezone.utc)
     options = options or ImportOptions()
     placer = placer or Placer(default_timezone=options.timezone)
-    step = _RowStep(RecordSchema(), writer, placer, Deduper() if dedupe else None,
-                    _iso(now.timestamp()), dry_run)
+    serving = serving or Serving()
+    step = RowStep(RecordSchema(), writer, placer, Deduper(serving) if dedupe else None,
+                   serving, _iso(now.timestamp()), dry_run)
     report = ImportReport()
     files = source_files(paths)
     if not files:
@@ -138,14 +142,13 @@ def run(paths, writer, *, dry_run=False, max_rejected_fraction=0.25, progress=No
             for number, row in module.read(path, transform=transform, options=file_options):
                 step(report, path, number, row)
                 bar.update(1)
+            step.end_file(report)
         bar.close()
         placer.close()
-        merged = {kept for kept, _other in step.deduper.merged} if step.deduper else set()
-        report.merged = list(step.deduper.merged) if step.deduper else []
-        report.warnings += [f"duplicate id {d}: the later row replaced the earlier"
-                            for d in writer.duplicates if d not in merged]
-        total = report.loaded + len(report.rejected)
-        if report.loaded == 0:
+        step.finish(report)
+        report.not_kept = step.published_not_kept()
+        total = report.written + report.total("merged") + len(report.rejected)
+        if report.written == 0:
             raise IndexRunFailed("no valid rows; the previous index keeps serving", report)
         if len(report.rejected) > max_rejected_fraction * total:
             raise IndexRunFailed(
@@ -155,58 +158,3 @@ def run(paths, writer, *, dry_run=False, max_rejected_fraction=0.25, progress=No
             writer.commit({"sources": json.dumps(files)})
             report.swapped = True
     return report
-
-
-class _RowStep:
-    """One row through place → validate → de-duplicate → write, counted per file."""
-
-    def __init__(self, schema, writer, placer, deduper, run_time, dry_run):
-        self.schema, self.writer, self.placer = schema, writer, placer
-        self.deduper, self.run_time, self.dry_run = deduper, run_time, dry_run
-
-    def __call__(self, report, path, number, row):
-        if isinstance(row, Warned):
-            return self._warn(report, path, number, row)
-        if isinstance(row, RowProblem):
-            return self._reject(report, path, number, None, row.errors)
-        if isinstance(row, dict):
-            reason = self.placer.place(row) if row.get("kind") else None
-            for warned in self.placer.take_warnings():
-                self._warn(report, path, number, warned, row.get("id"))
-            if reason:
-                return self._reject(report, path, number, row.get("id"), {"location": [reason]})
-            if not row.get("updated_at"):
-                row["updated_at"] = row.get("source_updated_at") or self.run_time
-        try:
-            record = self.schema.load(row)
-        except ValidationError as exc:
-            record_id = row.get("id") if isinstance(row, dict) else None
-            return self._reject(report, path, number, record_id, exc.messages)
-        report.loaded += 1
-        report.count(path, "loaded")
-        if self.deduper is not None:
-            written = self.deduper.add(record)
-            record = self.schema.load(written) if written is not record else record
-        if not self.dry_run:
-            self.writer.add(record)
-
-    @staticmethod
-    def _warn(report, path, number, warned, record_id=None):
-        where = f"{path}:{number}" + (f" ({record_id})" if record_id else "")
-        report.warnings.append(f"{where} {warned.code}: {warned.message}")
-        report.count(path, "warned")
-        report.file(path)["warned"][warned.code] += 1
-
-    @staticmethod
-    def _reject(report, path, number, record_id, errors):
-        report.rejected.append(Rejected(path, number, record_id, errors))
-        report.count(path, "rejected")
-        tally = report.file(path)
-        for line in Rejected(path, number, None, errors).lines():
-            tally["rejected"][_reason(line)] += 1
-
-
-def _reason(line):
-    """'file:row field: message' → 'field: message' with numbers and quoted values dropped."""
-    reason = line.split(" ", 1)[1] if " " in line else line
-    return re.sub(r"'[^']*'|\d+", "…", reason)[:120]

@@ -45,7 +45,7 @@ class Collector:
     """Keeps what the pipeline would write, in memory."""
 
     def __init__(self):
-        self.records, self.duplicates = {}, []
+        self.records = {}
 
     def __enter__(self):
         return self
@@ -54,8 +54,7 @@ class Collector:
         return False
 
     def add(self, record):
-        if record["id"] in self.records:
-            self.duplicates.append(record["id"])
+        assert record["id"] not in self.records, f"{record['id']} written twice"
         self.records[record["id"]] = record
 
     def commit(self, meta=None):
@@ -100,9 +99,11 @@ def main(shared):
             continue
         zones, precision, attendance, outside, inactive = summarise(writer.records)
         print(f"## {relative}")
-        print(f"  loaded {report.loaded}, stored {len(writer.records)}, "
-              f"merged {len(getattr(report, 'merged', []))}, rejected {len(report.rejected)}, "
-              f"warnings {len(report.warnings)}, inactive {inactive}, outside bounds {outside}")
+        print(f"  read {report.total('read')} = loaded {report.loaded} + replaced "
+              f"{report.total('replaced')} + merged {report.total('merged')} + rejected "
+              f"{len(report.rejected)} + warned {report.total('warned')}; stored "
+              f"{len(writer.records)}, warnings {len(report.warnings)}, inactive {inactive}, "
+              f"outside bounds {outside}")
         print(f"  zones {dict(zones.most_common(4))}")
         print(f"  precision {dict(precision)}" + (f"; attendance {dict(attendance)}"
                                                   if attendance else ""))

@@ -43,7 +43,7 @@ def test_unknown_labels_are_warned_and_counted_never_dropped_silently():
     report, records = load("csv/programs.csv")
     warned = [w for w in report.warnings if "payment:ATR vouchers" in w]
     assert len(warned) == 1 and ":3 " in warned[0]  # spreadsheet row 3
-    assert report.tallies[PROGRAMS]["warned"]["payment:ATR vouchers"] == 1
+    assert report.tallies[PROGRAMS]["warnings"]["payment:ATR vouchers"] == 1
     # The row still loads with the labels that did map.
     assert by_name(records)["Fox River Women's Residence"]["payment"] == [
         "self_pay", "state_funded"]

@@ -116,6 +116,14 @@ def test_documents_carry_filter_fields_and_the_unchanged_record():
     assert unmapped({**night, "open_hours": [{"gte": 1.5}]}, MAPPING) != []
 
 
+def test_aliases_are_an_indexed_keyword_of_the_document():
+    doc = document(site("kept", aliases=["test:merged", "hsds:county:12"]))
+    assert doc["aliases"] == ["test:merged", "hsds:county:12"]
+    assert MAPPING["properties"]["aliases"] == {"type": "keyword"}
+    assert unmapped(doc, MAPPING) == []
+    assert document(site("plain"))["aliases"] == []
+
+
 def test_template_is_strict_and_matches_versioned_indices():
     template = index_template("directory")
     assert template["index_patterns"] == ["directory-*"]

@@ -117,3 +117,11 @@ def test_without_online_attendance_the_radius_alone_decides():
         near = body["query"]["script_score"]["query"]["bool"]["filter"][1]
         assert near == {"geo_distance": {"distance": "40000.0m",
                                          "location": {"lat": 41.7508, "lon": -88.1535}}}
+
+
+def test_alias_lookup_is_a_terms_filter_on_aliases_fetching_only_the_id():
+    from directory_service.search.es_query import build_alias_body
+
+    assert build_alias_body("mg:old-slug") == {
+        "query": {"bool": {"filter": [{"terms": {"aliases": ["mg:old-slug"]}}]}},
+        "size": 1, "_source": ["id"], "track_total_hits": False}

@@ -77,7 +77,7 @@ def test_modified_after_is_incremental_sync(export_client):
     recent = export_client.get("/v1/export?modified_after=2025-06-01T00:00:00Z")
     ids = {json.loads(line)["id"] for line in recent.get_data(as_text=True).splitlines()}
     # The HSDS service says it changed in 2026, the Meeting Guide rows in 2024.
-    assert "hsds:sal-1" in ids and "mg:many-days:1" not in ids
+    assert "hsds:service:sal-1" in ids and "mg:many-days:1" not in ids
     assert 0 < len(ids) < len(everything)
 
 

@@ -54,10 +54,10 @@ def test_tabular_json_is_joined_and_all_week_until_23_59_is_24_7():
 def test_package_schedules_attach_to_the_most_specific_owner_once():
     _report, records = load("hsds/package/datapackage.json")
     # sch-1 names service, location and sal-1: once, for sal-1, not again via svc-1/loc-1.
-    assert records["hsds:sal-1"]["hours"]["intervals"] == [
+    assert records["hsds:package:sal-1"]["hours"]["intervals"] == [
         {"day": 1, "open": "09:00", "close": "17:30"}, {"day": 2, "open": "09:00", "close": "17:30"}]
     # sal-2 has no schedule of its own: its service has none, so the location's hours apply.
-    assert records["hsds:sal-2"]["hours"]["intervals"] == [
+    assert records["hsds:package:sal-2"]["hours"]["intervals"] == [
         {"day": 0, "open": "12:00", "close": "13:00"}]
 
 

@@ -117,7 +117,8 @@ def test_bmlt_weekdays_venues_and_formats():
 
 def test_hsds_json_service_capacity_and_geocoded_second_location():
     report, records = load("hsds/service.json")
-    first, second = records["hsds:sal-1"], records["hsds:sal-2"]
+    # Not UUIDs, so the feed (the file name) scopes them.
+    first, second = records["hsds:service:sal-1"], records["hsds:service:sal-2"]
     assert first["kind"] == "treatment_facility"  # from the "Substance use detox" term
     assert first["levels_of_care"] == ["3.7-WM"] and first["languages"] == ["en", "es"]
     assert first["beds"] == [{"level_of_care": "3.7-WM", "population": "adult_any", "capacity": 12,
@@ -132,10 +133,10 @@ def test_hsds_json_service_capacity_and_geocoded_second_location():
 
 def test_hsds_tabular_package_joins_tables():
     _report, records = load("hsds/package/datapackage.json")
-    site = records["hsds:sal-1"]
+    site = records["hsds:package:sal-1"]
     assert site["kind"] == "naloxone_site" and site["phones"]["main"] == "630-555-0142"
     assert site["address"]["street"] == "2 Elm St"
-    assert records["hsds:sal-2"]["active"] is False
+    assert records["hsds:package:sal-2"]["active"] is False
 
 
 def test_hsds_kind_option_decides_when_taxonomy_is_silent(tmp_path):
@@ -158,7 +159,8 @@ def test_csv_with_mapping_latin1_cr_only():
     by_name = {r["name"]: r for r in records.values()}
     pena = by_name["Farmacia Peña"]
     assert pena["hours"]["open_24_7"] and "training" in pena["description"]
-    assert pena["id"].startswith("test-nalox:") and pena["source"]["name"] == "test-naloxone-list"
+    assert pena["id"].startswith("test-nalox:naloxone:")
+    assert pena["source"]["name"] == "test-naloxone-list"
     county = by_name["County Health"]
     assert county["site_type"] == "health_department" and county["location_precision"] == "zip"
     assert "Hours: Mon-Fri 9-5" in county["description"]
@@ -176,24 +178,9 @@ def test_bad_mapping_is_one_clear_problem(tmp_path):
     assert "kind" in " ".join(failed.value.report.rejected[0].lines())
 
 
-def test_dedupe_merges_the_same_facility_from_two_sources():
+def test_different_names_from_two_sources_are_not_merged():
     writer = Collector()
     report = pipeline.run([os.path.join(FIXTURES, "samhsa", "page.json"),
                            os.path.join(FIXTURES, "hsds", "service.json")], writer,
                           max_rejected_fraction=1.0)
-    # Different names: nothing merged. Same name + street within 100 m is merged below.
-    assert report.merged == []
-    from indexer.dedupe import Deduper
-    from tests.factories import facility
-    deduper = Deduper()
-    a = facility("a", name="Harbor House Inc", address={"street": "100 Main Street"},
-                 source={"name": "samhsa", "id": "1"}, payment=["medicaid"])
-    b = facility("b", name="Harbor House", address={"street": "100 Main St"},
-                 source={"name": "hsds", "id": "x"}, payment=["self_pay"])
-    far = facility("c", km=5, name="Harbor House", address={"street": "100 Main St"},
-                   source={"name": "hsds", "id": "y"})
-    assert deduper.add(a) is a
-    merged = deduper.add(b)
-    assert merged["id"] == "test:a" and merged["payment"] == ["medicaid", "self_pay"]
-    assert [s["name"] for s in merged["sources"]] == ["samhsa", "hsds"]
-    assert deduper.add(far) is far
+    assert report.merged == [] and report.total("merged") == 0

@@ -90,12 +90,18 @@ def test_dry_run_writes_nothing(tmp_path):
     assert not store_path.exists()
 
 
-def test_duplicate_ids_are_warned_and_the_later_row_wins(tmp_path):
+def test_a_repeated_id_is_a_rejected_row_naming_both_and_the_first_stays(tmp_path):
     store_path = str(tmp_path / "s.sqlite")
-    src = write_ndjson(tmp_path / "a.ndjson", [GOOD, {**GOOD, "name": "Renamed"}])
-    report = pipeline.run([src], SqliteIndexWriter(store_path))
-    assert any("t:good" in w for w in report.warnings)
-    assert SqliteStore(store_path).get("t:good")["name"] == "Renamed"
+    first = write_ndjson(tmp_path / "a.ndjson", [GOOD])
+    second = write_ndjson(tmp_path / "b.ndjson", [{**GOOD, "id": "t:other"},
+                                                  {**GOOD, "name": "Renamed"}])
+    for dry_run in (True, False):
+        report = pipeline.run([first, second], SqliteIndexWriter(store_path),
+                              max_rejected_fraction=0.5, dry_run=dry_run)
+        (line,) = [line for r in report.rejected for line in r.lines()]
+        assert line.startswith(f"{second}:2 (t:good) id: t:good was already read at {first}:1")
+        assert report.files[second]["rejected"] == 1 and report.written == 2
+    assert SqliteStore(store_path).get("t:good")["name"] == "Good Pharmacy"
 
 
 def test_seed_bed_times_are_rebased_to_the_load_time(tmp_path):
@@ -123,7 +129,9 @@ def test_cli_exit_codes_and_report(tmp_path):
     store = str(tmp_path / "s.sqlite")
     good = write_ndjson(tmp_path / "good.ndjson", [GOOD])
     ok = run_cli(good, "--store", store)
-    assert ok.returncode == 0 and "1 records loaded" in ok.stdout
+    assert ok.returncode == 0 and "1 records written and swapped in: 1 new" in ok.stdout
+    assert f"{good}: 1 read = 1 loaded + 0 replaced + 0 merged + 0 rejected + 0 warned" \
+        in ok.stdout
     mixed = write_ndjson(tmp_path / "mixed.ndjson",
                          [GOOD, {**GOOD, "id": "t:b", "site_type": "castle"}])
     rejected = run_cli(mixed, "--store", store, "--max-rejected-fraction", "0.9")

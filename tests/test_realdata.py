@@ -48,12 +48,21 @@ def test_invalid_feed_loads_nothing(shared_dir):
 @pytest.mark.parametrize("relative, mapping, loaded", [
     ("naloxone/vancouver-pharmacies.csv", "vancouver-pharmacies.mapping.yaml", 51),
     ("takeback/gmnysmeddropbox.raw.csv", "gmnysmeddropbox.raw.mapping.yaml", 416),
-    ("treatment/OpioidTreatmentProgram_Geocoded.csv",
-     "OpioidTreatmentProgram_Geocoded.mapping.yaml", 1831),
 ])
 def test_csv_samples_with_mappings(shared_dir, relative, mapping, loaded):
     report, _records = run(shared_dir, relative, mapping=os.path.join(MAPPINGS, mapping))
     assert report.loaded == loaded and not report.rejected
+
+
+def test_a_repeated_csv_row_is_rejected_as_a_collision_not_stored_twice(shared_dir):
+    # Rows 1547 and 1548 of the OTP list are identical, so their content hash ids are too.
+    report, records = run(shared_dir, "treatment/OpioidTreatmentProgram_Geocoded.csv",
+                          mapping=os.path.join(MAPPINGS, "OpioidTreatmentProgram_Geocoded"
+                                               ".mapping.yaml"))
+    (rejected,) = report.rejected
+    assert rejected.row == 1548 and "already read at" in " ".join(rejected.lines())
+    assert ":1547;" in " ".join(rejected.lines())
+    assert report.loaded == len(records) == 1830
 
 
 def test_hsds_spec_example_package_is_read(shared_dir):

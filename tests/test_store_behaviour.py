@@ -232,3 +232,15 @@ def test_online_meetings_from_the_zone_match_text_outside_the_radius(make_store)
     found = store.search(query(q="sunrise", attendance=("online",)))
     assert ids(found) == ["test:far-sunrise"]
     assert ids(store.search(query(q="sunrise"))) == []
+
+
+def test_aliases_resolve_to_the_record_that_lists_them(make_store):
+    store = make_store([facility("kept", aliases=["test:merged", "other:old-id"]),
+                        site("plain")])
+    assert store.resolve_alias("test:merged") == "test:kept"
+    assert store.resolve_alias("other:old-id") == "test:kept"
+    assert store.resolve_alias("test:plain") is None and store.resolve_alias("test:x") is None
+    # `get` is by id only: an alias is answered with a redirect, never the record itself.
+    assert store.get("test:merged") is None
+    assert store.get("test:kept")["aliases"] == ["test:merged", "other:old-id"]
+    assert store.exists()

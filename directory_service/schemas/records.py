@@ -99,9 +99,14 @@ class Source(StrictSchema):
     url = fields.String(load_default=None, allow_none=True)
 
 
+ID_PATTERN = validate.Regexp(r"^[a-z0-9_-]+:[A-Za-z0-9_.:/-]+$",
+                             error="must look like 'source:identifier'")
+
+
 class BaseRecord(StrictSchema):
-    id = fields.String(required=True, validate=validate.Regexp(
-        r"^[a-z0-9_-]+:[A-Za-z0-9_.:/-]+$", error="must look like 'source:identifier'"))
+    id = fields.String(required=True, validate=ID_PATTERN)
+    # Ids that merged into this one (published ids never change; they redirect here).
+    aliases = fields.List(fields.String(validate=ID_PATTERN), load_default=list)
     kind = fields.String(required=True, validate=_one_of(vocab.KINDS))
     name = fields.String(required=True, validate=validate.Length(min=1, max=255))
     description = fields.String(load_default=None, allow_none=True)
@@ -127,6 +132,11 @@ class BaseRecord(StrictSchema):
     def _has_zone(self, data, **kwargs):
         if not data.get("timezone"):
             raise ValidationError("no time zone: give one, or a location on land", "timezone")
+
+    @validates_schema
+    def _aliases_are_other_ids(self, data, **kwargs):
+        if data.get("id") in data.get("aliases", ()):
+            raise ValidationError("a record's id cannot be one of its aliases", "aliases")
 
     @validates("timezone")
     def _known_zone(self, value, **kwargs):

@@ -26,6 +26,8 @@ MAPPING = {
     "dynamic": "strict",
     "properties": {
         "id": KEYWORD,
+        # Ids that merged into this record: /v1/resources/<alias> redirects here.
+        "aliases": KEYWORD,
         "kind": KEYWORD,
         "name": ENGLISH_TEXT,
         "description": ENGLISH_TEXT,
@@ -109,7 +111,8 @@ def document(record):
     """The indexed document of one validated record."""
     hours = record.get("hours") or {}
     doc = {
-        "id": record["id"], "kind": record["kind"], "name": record["name"],
+        "id": record["id"], "aliases": list(record.get("aliases") or ()),
+        "kind": record["kind"], "name": record["name"],
         "description": record.get("description") or "", "place": place_text(record),
         "location": {"lat": record["location"]["lat"], "lon": record["location"]["lon"]},
         "active": bool(record.get("active", True)), "updated_at": record.get("updated_at"),

@@ -175,3 +175,10 @@ def build_scan_body(kinds=(), modified_after_iso=None, after=None, size=1000):
     if after is not None:
         body["search_after"] = [after]
     return body
+
+
+def build_alias_body(alias):
+    """The record that lists `alias` among its aliases (at most one: the indexer keeps
+    aliases unique). Only its id is fetched: the API redirects to it."""
+    return {"query": {"bool": {"filter": [_terms("aliases", [alias])]}}, "size": 1,
+            "_source": ["id"], "track_total_hits": False}

@@ -13,7 +13,8 @@ from datetime import timezone
 from elasticsearch import ApiError, ConflictError, Elasticsearch, NotFoundError, TransportError
 
 from directory_service.search.es_mapping import DEFAULT_ZONE, beds_by_level
-from directory_service.search.es_query import build_scan_body, build_search_body
+from directory_service.search.es_query import (
+    build_alias_body, build_scan_body, build_search_body)
 from directory_service.search.es_scoring import components_of
 from directory_service.search.es_writer import ElasticsearchIndexWriter  # noqa: F401 (re-export)
 from directory_service.search.store import Hit, SearchResult, SearchStore, StoreUnavailable
@@ -117,6 +118,18 @@ class ElasticsearchStore(SearchStore):
         except NotFoundError:
             return None
         return found["_source"]["record"]
+
+    def resolve_alias(self, alias):
+        self._ready()
+        with engine_errors("look up an alias"):
+            response = self.client.search(index=self.alias, body=build_alias_body(alias))
+        hits = response["hits"]["hits"]
+        return hits[0]["_source"]["id"] if hits else None
+
+    def exists(self):
+        self._ready()
+        with engine_errors("look for the serving index"):
+            return bool(self.client.indices.exists_alias(name=self.alias))
 
     def health(self):
         try:

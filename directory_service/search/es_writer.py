@@ -1,8 +1,8 @@
 """Builds a new versioned Elasticsearch index and swaps the alias to it in one step.
 
-The same interface as `SqliteIndexWriter`: a context manager, `add`, `commit(meta)`, `abort`
-and `duplicates`. Documents go in through `helpers.streaming_bulk` into `<prefix>-<UTC
-timestamp>` with refresh off; a document Elasticsearch refuses is reported per record in
+The same interface as `SqliteIndexWriter`: a context manager, `add` (an id or alias given
+twice raises `DuplicateId`), `commit(meta)` and `abort`. Documents go in through
+`helpers.streaming_bulk` into `<prefix>-<UTC timestamp>` with refresh off; a document Elasticsearch refuses is reported per record in
 `item_errors` and fails the run. Live bed figures are re-read from the availability
 database just before the swap, because they are not in the source files at all. Any
 failure deletes the new index and leaves the alias, and so the serving index, untouched.
@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from elasticsearch import ApiError, TransportError, helpers
 
 from directory_service.search import es_mapping
-from directory_service.search.store import IndexRejected
+from directory_service.search.store import DuplicateId, IndexRejected
 
 log = logging.getLogger(__name__)
 CHUNK = 500
@@ -74,9 +74,9 @@ class ElasticsearchIndexWriter:
         self.alias = settings.elasticsearch_index_prefix
         stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%dt%H%M%S%f")
         self.index = f"{self.alias}-{stamp}"
-        self.duplicates, self.item_errors = [], []
+        self.item_errors = []
         self.count = 0
-        self._seen, self._zones, self._buffer = set(), set(), []
+        self._ids, self._aliases, self._zones, self._buffer = set(), set(), set(), []
         self._created = False
 
     @classmethod
@@ -103,12 +103,13 @@ class ElasticsearchIndexWriter:
         return False
 
     def add(self, record):
-        """Queue one validated record; a second record with the same id replaces the first."""
-        if record["id"] in self._seen:
-            self.duplicates.append(record["id"])
-        else:
-            self._seen.add(record["id"])
-            self.count += 1
+        """Queue one validated record; an id or alias given twice raises DuplicateId."""
+        aliases = set(record.get("aliases") or ())
+        if record["id"] in self._ids or aliases & self._aliases:
+            raise DuplicateId(f"{record['id']}: id or alias already written in this run")
+        self._ids.add(record["id"])
+        self._aliases |= aliases
+        self.count += 1
         self._zones.add(record.get("timezone") or es_mapping.DEFAULT_ZONE)
         self._buffer.append({"_op_type": "index", "_index": self.index, "_id": record["id"],
                              "_source": es_mapping.document(record)})
@@ -163,7 +164,7 @@ class ElasticsearchIndexWriter:
         figures = live_figures(self.settings) or {}
         updates = [{"_op_type": "update", "_index": self.index, "_id": facility_id,
                     "doc": {"beds_by_level": es_mapping.beds_by_level(rows, complete=True)}}
-                   for facility_id, rows in figures.items() if facility_id in self._seen]
+                   for facility_id, rows in figures.items() if facility_id in self._ids]
         failures = self._flush(updates) if updates else []
         if failures:
             self.item_errors += failures

@@ -15,6 +15,12 @@ CREATE TABLE records (
     doc   TEXT NOT NULL
 );
 
+-- Ids that merged into a record (its `aliases`): /v1/resources/<alias> redirects to `id`.
+CREATE TABLE aliases (
+    alias TEXT PRIMARY KEY,
+    id    TEXT NOT NULL
+);
+
 -- Spatial index over record locations (points stored as degenerate boxes).
 CREATE VIRTUAL TABLE records_rtree USING rtree(rowid, min_lat, max_lat, min_lon, max_lon);
 

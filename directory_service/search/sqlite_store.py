@@ -23,6 +23,7 @@ from directory_service.search.vector_search import VectorIndex, epoch_to_iso
 SELECT_COLUMNS = "SELECT name, header, data FROM columns"
 SELECT_META = "SELECT key, value FROM meta"
 SELECT_BY_ID = "SELECT doc FROM records WHERE id = ?"
+SELECT_ALIAS = "SELECT id FROM aliases WHERE alias = ?"
 SCAN = "SELECT doc FROM records {where} ORDER BY id"
 SELECT_BY_ROWIDS = "SELECT rowid, doc FROM records WHERE rowid IN ({marks})"
 # Text matches inside the search's bounding box, through the R*Tree.
@@ -144,6 +145,13 @@ class SqliteStore(SearchStore):
         snap = self._snapshot()
         row = snap.db.execute(SELECT_BY_ID, (record_id,)).fetchone()
         return merge_into(json.loads(row[0]), self._live(snap)) if row else None
+
+    def resolve_alias(self, alias):
+        row = self._snapshot().db.execute(SELECT_ALIAS, (alias,)).fetchone()
+        return row[0] if row else None
+
+    def exists(self):
+        return os.path.exists(self.path)
 
     def scan(self, kinds=(), modified_after=None):
         clauses, params = [], []

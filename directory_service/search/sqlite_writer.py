@@ -13,14 +13,15 @@ import numpy as np
 
 from directory_service import vocab
 from directory_service.search import columns as cols
+from directory_service.search.store import DuplicateId
 
-SCHEMA_VERSION = "3"  # 3: opening hours as week-minute intervals
+SCHEMA_VERSION = "4"  # 3: opening hours as week-minute intervals; 4: aliases table
 
 # kind_order is the kind's position in vocab.KINDS: rows are stored by kind, then latitude.
 STAGE = ("CREATE TEMP TABLE staging (id TEXT PRIMARY KEY, kind TEXT, kind_order INTEGER, "
          "lat REAL, lon REAL, doc TEXT)")
-STAGE_INSERT = "INSERT OR REPLACE INTO staging VALUES (?, ?, ?, ?, ?, ?)"
-STAGE_EXISTS = "SELECT 1 FROM staging WHERE id = ?"
+STAGE_INSERT = "INSERT INTO staging VALUES (?, ?, ?, ?, ?, ?)"
+ALIAS_INSERT = "INSERT INTO aliases (alias, id) VALUES (?, ?)"
 COPY_SORTED = ("INSERT INTO records (id, kind, doc) "
                "SELECT id, kind, doc FROM staging ORDER BY kind_order, lat, lon, id")
 COUNT_FACILITIES = "SELECT count(*) FROM records WHERE kind = 'treatment_facility'"
@@ -40,7 +41,6 @@ class SqliteIndexWriter:
     def __init__(self, path):
         self.path = os.path.abspath(path)
         self.temp_path = f"{self.path}.building-{os.getpid()}"
-        self.duplicates = []
         self.count = 0
         self._db = None
 
@@ -60,15 +60,18 @@ class SqliteIndexWriter:
         return False
 
     def add(self, record):
-        """Stage one validated record; a second record with the same id replaces the first."""
-        if self._db.execute(STAGE_EXISTS, (record["id"],)).fetchone():
-            self.duplicates.append(record["id"])
-        else:
-            self.count += 1
+        """Stage one validated record; an id or alias given twice raises DuplicateId."""
         loc = record["location"]
-        self._db.execute(STAGE_INSERT, (record["id"], record["kind"],
-                                        vocab.KINDS.index(record["kind"]), loc["lat"],
-                                        loc["lon"], json.dumps(record, separators=(",", ":"))))
+        try:
+            self._db.execute(STAGE_INSERT, (record["id"], record["kind"],
+                                            vocab.KINDS.index(record["kind"]), loc["lat"],
+                                            loc["lon"], json.dumps(record, separators=(",", ":"))))
+            self._db.executemany(ALIAS_INSERT, ((a, record["id"])
+                                                for a in record.get("aliases") or ()))
+        except sqlite3.IntegrityError:
+            raise DuplicateId(f"{record['id']}: id or alias already written in this run") \
+                from None
+        self.count += 1
 
     def commit(self, meta=None):
         """Write the sorted tables and columns, then atomically replace the serving file."""

@@ -22,6 +22,11 @@ class IndexRejected(StoreError):
     """An index run failed; the previous index keeps serving."""
 
 
+class DuplicateId(IndexRejected):
+    """An index writer was given an id or alias twice. The indexer pipeline rejects such
+    rows before they reach a writer, so this is an internal error: the run aborts."""
+
+
 @dataclass(frozen=True)
 class SearchQuery:
     lat: float
@@ -96,6 +101,15 @@ class SearchStore(abc.ABC):
     @abc.abstractmethod
     def get(self, record_id: str) -> dict | None:
         """One record by id, or None."""
+
+    @abc.abstractmethod
+    def resolve_alias(self, alias: str) -> str | None:
+        """The id of the record listing `alias` among its `aliases` (an id that merged
+        into it), or None. `get` never follows aliases: callers redirect instead."""
+
+    @abc.abstractmethod
+    def exists(self) -> bool:
+        """Whether any index is serving (False before the first index run)."""
 
     @abc.abstractmethod
     def health(self) -> dict:

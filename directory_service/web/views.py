@@ -6,7 +6,7 @@ about what is near or open; only the words differ.
 import math
 from datetime import datetime, timezone
 
-from flask import current_app, render_template, request, url_for
+from flask import current_app, redirect, render_template, request, url_for
 from flask_babel import format_date, get_locale
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
@@ -105,8 +105,14 @@ def _detail(record_id, printable):
         args = DetailArgs().load(values)
     except ValidationError:
         return render_template("message.html", message=search_form.MESSAGES["unknown"]), 422
-    record = current_app.extensions["store"].get(record_id)
+    store = current_app.extensions["store"]
+    record = store.get(record_id)
     if record is None:
+        kept = store.resolve_alias(record_id)
+        if kept is not None:  # merged into another record: its page, same view
+            endpoint = "web.print_page" if printable else "web.resource_page"
+            extra = {"print": "1"} if args["print"] and not printable else {}
+            return redirect(page_url(endpoint, record_id=kept, **extra), 301)
         return render_template("message.html", message=None, missing=True), 404
     now = datetime.now(timezone.utc)
     record = beds.annotate_record(record, now, current_app.config["SETTINGS"])

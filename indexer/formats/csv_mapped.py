@@ -72,10 +72,11 @@ def read(path, transform=None, options=None):
     for number, row in enumerate(reader, start=2):
         if mapping["html_cell"]:
             row.update(dict(HTML_PAIR.findall(row.get(mapping["html_cell"]) or "")))
-        yield from ((number, item) for item in map_row(row, mapping))
+        yield from ((number, item) for item in map_row(row, mapping, options.feed
+                                                        if options else None))
 
 
-def map_row(row, mapping):
+def map_row(row, mapping, feed=None):
     record = {"kind": mapping["kind"], "source": dict(mapping["source"])}
     for target, value in mapping["defaults"].items():
         _set(record, target, value)
@@ -116,7 +117,9 @@ def map_row(row, mapping):
         record["description"] = " ".join(filter(None, [record.get("description")] + notes))
     source_id = common.id_part(row.get(mapping["id_column"])) if mapping["id_column"] else None
     source_id = source_id or common.stable_hash(*(row.get(c) for c in mapping["hash_columns"]))
-    record["id"] = f"{mapping['prefix']}:{source_id}"
+    # One mapping may serve many files (--mapping), whose id columns are local to each:
+    # the feed keeps their ids apart (docs/importers.md).
+    record["id"] = ":".join(p for p in (mapping["prefix"], feed, source_id) if p)
     record["source"]["id"] = source_id
     yield record
 

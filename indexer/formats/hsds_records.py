@@ -20,6 +20,7 @@ TAXONOMY = "directory-service"
 ID_TYPE = "directory-service id"
 DAYS = ("SU", "MO", "TU", "WE", "TH", "FR", "SA")
 INACTIVE = ("inactive", "defunct", "temporarily closed")
+UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 KIND_WORDS = (
     (re.compile(r"naloxone|narcan|overdose reversal", re.I), "naloxone_site"),
     (re.compile(r"take.?back|drug disposal|medication disposal|drop.?box", re.I),
@@ -48,7 +49,7 @@ def to_record(service, location, sal, options):
                  if location.get("external_identifier_type") == ID_TYPE else None)
     source_id = sal_id or service.get("id")
     record = {
-        "id": record_id or f"hsds:{common.id_part(source_id)}", "kind": kind,
+        "id": record_id or hsds_id(source_id, options.feed), "kind": kind,
         "name": common.text(service.get("name")),
         "description": common.text(service.get("description")),
         "address": _address(location.get("addresses") or []),
@@ -82,6 +83,15 @@ def to_record(service, location, sal, options):
     for path, value in ours.items():
         _set(record, path, value)
     yield record
+
+
+def hsds_id(source_id, feed):
+    """`hsds:<uuid>` for the UUIDs HSDS 3.0 asks for (unique anywhere), else
+    `hsds:<feed>:<id>`: older packages number their rows 1, 2, 3 in every file."""
+    part = common.id_part(source_id)
+    if part and UUID.match(part):
+        return f"hsds:{part}"
+    return ":".join(p for p in ("hsds", feed, part) if p)
 
 
 def our_attributes(attributes):
