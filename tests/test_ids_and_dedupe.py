@@ -92,6 +92,21 @@ def test_one_mapping_over_two_csv_feeds_keeps_their_local_ids_apart(tmp_path):
     assert records["county-nalox:will:1"]["source"]["id"] == "1"
 
 
+def test_a_csv_line_pasted_twice_loads_once_and_a_real_collision_is_rejected(tmp_path):
+    mapping = tmp_path / "county.mapping.yaml"
+    mapping.write_text(CSV_MAPPING)
+    header = "ID,Name,Street,City,State,Zip,Lat,Lon\n"
+    line = "1,Aurora Pharmacy,1 Oak St,Aurora,IL,60505,41.76,-88.32\n"
+    other = "1,Another Pharmacy,2 Oak St,Aurora,IL,60505,41.77,-88.32\n"
+    (tmp_path / "dupage.csv").write_text(header + line + line + other)
+    report, records = load([tmp_path / "dupage.csv"], options=ImportOptions(mapping=str(mapping)))
+    assert list(records) == ["county-nalox:dupage:1"]
+    counts = report.files[str(tmp_path / "dupage.csv")]
+    assert (counts["loaded"], counts["warned"], counts["rejected"]) == (1, 1, 1)
+    assert any(":3 csv:repeated-row: repeats row 2 exactly" in w for w in report.warnings)
+    assert "was already read at" in " ".join(report.rejected[0].lines())
+
+
 def test_same_meeting_slug_in_two_feeds_is_never_an_overwrite(tmp_path):
     meeting = {"slug": "monday-night", "name": "Monday Night", "day": 1, "time": "19:00",
                "types": ["O"], "latitude": 41.75, "longitude": -88.15,

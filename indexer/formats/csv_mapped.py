@@ -69,7 +69,15 @@ def read(path, transform=None, options=None):
     if missing:
         yield 1, RowProblem({"_header": [f"columns not in the file: {', '.join(missing)}"]})
         return
+    seen = {}  # hash of a whole row -> its spreadsheet row
     for number, row in enumerate(reader, start=2):
+        whole = common.stable_hash(*row.values())
+        if whole in seen:
+            # The same line pasted twice is one place, not two records fighting for an id.
+            yield number, common.Warned("csv:repeated-row", f"repeats row {seen[whole]} "
+                                        "exactly: loaded once")
+            continue
+        seen[whole] = number
         if mapping["html_cell"]:
             row.update(dict(HTML_PAIR.findall(row.get(mapping["html_cell"]) or "")))
         yield from ((number, item) for item in map_row(row, mapping, options.feed
