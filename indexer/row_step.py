@@ -67,7 +67,8 @@ class RowStep:
             self.deduper.add(record, (path, number))
             return
         record["aliases"] = self._claim(report, record["id"], list(record.get("aliases") or ())
-                                        + list(self.serving.aliases.get(record["id"], ())))
+                                        + list(self.serving.aliases.get(record["id"], ()))
+                                        + self._legacy(record["id"]))
         self._write(report, path, record)
 
     def end_file(self, report):
@@ -133,6 +134,17 @@ class RowStep:
             self.alias_owner[alias] = record_id
             out.append(alias)
         return out
+
+    def _legacy(self, record_id):
+        """The id this record was published under before Meeting Guide ids carried the
+        feed (`mg:<slug>` for `mg:<feed>:<slug>`), while that id still serves: it becomes
+        an alias, so links made before the change keep working. When two feeds share the
+        slug, the first claims it and the other is warned (`_claim`)."""
+        parts = record_id.split(":")
+        if parts[0] != "mg" or len(parts) < 3:
+            return []
+        old = ":".join([parts[0]] + parts[2:])
+        return [old] if old in self.serving.aliases and old not in self.first_read else []
 
     def _write(self, report, path, record):
         published = record["id"] in self.serving.aliases

@@ -420,3 +420,25 @@ def test_aliases_survive_an_hsds_export_and_import(tmp_path):
     path.write_text("".join(export.stream(store, "hsds")))
     report, again = load([path], fmt="hsds")
     assert again["test:kept"]["aliases"] == ["hsds:county:12", "test:gone"]
+
+
+def test_meetings_published_before_ids_carried_the_feed_keep_their_old_links(tmp_path):
+    store_path = str(tmp_path / "directory.sqlite")
+    before = [factories.meeting("x", id="mg:tuesday-step", source={"name": "meeting-guide",
+                                                                   "id": "tuesday-step"}),
+              factories.meeting("y", id="mg:gone", source={"name": "meeting-guide",
+                                                          "id": "gone"})]
+    pipeline.run([ndjson(tmp_path / "old.ndjson", before)], SqliteIndexWriter(store_path))
+    feed = tmp_path / "westside.json"
+    feed.write_text(json.dumps([{
+        "slug": "tuesday-step", "name": "Tuesday Step", "day": 2, "time": "19:00",
+        "address": "100 Main Street", "city": "Naperville", "state": "IL",
+        "postal_code": "60540", "latitude": 41.77, "longitude": -88.15, "types": ["O"]}]))
+    pipeline.run([str(feed)], SqliteIndexWriter(store_path),
+                 serving=Serving.read(SqliteStore(store_path)), options=ImportOptions(
+                     fellowship="AA"))
+    store = SqliteStore(store_path)
+    assert store.get("mg:westside:tuesday-step")["aliases"] == ["mg:tuesday-step"]
+    assert store.resolve_alias("mg:tuesday-step") == "mg:westside:tuesday-step"
+    # Only an id whose slug a feed still carries becomes an alias.
+    assert store.resolve_alias("mg:gone") is None
