@@ -147,10 +147,22 @@ class Placer:
         return best.lat, best.lon, "city"
 
     def _why_not(self, address):
-        city = address.get("city")
-        if city and not address.get("state") and gazetteer.cities(city):
+        """What the gazetteer made of the city, for the rejection line."""
+        city, state = address.get("city"), address.get("state")
+        if city and not state and gazetteer.cities(city):
             labels = ", ".join(c.label for c in gazetteer.cities(city)[:4])
             return f" ({city!r} alone could be {labels}: give the state)"
+        region = gazetteer.region(state) if state else None
+        if city and region:
+            try:
+                geo.resolve_near(f"{city}, {region[0]}")
+            except geo.PlaceNotFound as exc:
+                hint = f"; did you mean {', '.join(exc.candidates)}?" if exc.candidates else ""
+                small = ("; the offline gazetteer knows Canadian places of 15,000 people or "
+                         "more") if region[2] == "CA" else ""
+                return f" ({exc}{hint}{small})"
+        if city and state and region is None:
+            return f" (unknown state or province {state!r})"
         return ""
 
     def _by_address(self, address):

@@ -209,3 +209,13 @@ def test_a_point_at_sea_without_a_declared_zone_is_rejected_naming_the_zone(tmp_
     _report, records = run(tmp_path, [site("b", location={"lat": 30.0, "lon": -40.0},
                                            timezone="Atlantic/Azores")], name="b.ndjson")
     assert records["t:b"]["timezone"] == "Atlantic/Azores"
+
+
+def test_a_rejected_city_says_what_the_gazetteer_made_of_it(tmp_path):
+    report, _records = run(tmp_path, [
+        site("typo", address={"city": "Napervile", "state": "IL"}),
+        site("small", address={"city": "Thorsby", "state": "AB"}),
+    ])
+    lines = " ".join(reasons(report))
+    assert "no city called 'Napervile' in Illinois; did you mean Naperville, IL?" in lines
+    assert "no city called 'Thorsby' in Alberta" in lines and "15,000 people" in lines
