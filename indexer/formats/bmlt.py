@@ -175,24 +175,9 @@ def map_rows(path, rows, id_prefix, first_day, options, format_keys):
         items = list(map_meeting(row, id_prefix, first_day, keys, options))
         own = fellowship.named_in(row.get("meeting_name"))
         evidence.row(own, [row.get("root_server_uri")], formats=keys)
-        for item in items:
-            if isinstance(item, dict):
-                item["fellowship"] = own
-                if item.get("location") and item["attendance"] != "online":
-                    points.append(item["location"])
+        meetings.gather(items, own, points)
         mapped.append((number, items))
-    feed_fellowship, warned = evidence.decide(options.fellowship)
-    if warned and any(isinstance(i, dict) for _n, items in mapped for i in items):
-        yield 0, warned
-    region = meetings.Region(points, options.timezone)
-    for number, items in mapped:
-        for item in items:
-            if isinstance(item, dict):
-                if options.fellowship or not item["fellowship"]:
-                    item["fellowship"] = feed_fellowship
-                if item["attendance"] == "online":
-                    region.pin(item)
-            yield number, item
+    yield from meetings.finish(mapped, evidence, points, options)
 
 
 def map_meeting(row, id_prefix, first_day, format_keys, options):

@@ -79,24 +79,9 @@ def read_rows(path, rows, options, numbers=None):
         own = fellowship.named_in(*(row.get(f) for f in NAME_FIELDS))
         types = next((i["types"] for i in items if isinstance(i, dict)), ())
         evidence.row(own, [row.get(f) for f in URL_FIELDS], types)
-        for item in items:
-            if isinstance(item, dict):
-                item["fellowship"] = own
-                if item.get("location") and item.get("attendance") != "online":
-                    points.append(item["location"])
+        meetings.gather(items, own, points)
         mapped.append((number, items))
-    feed_fellowship, warned = evidence.decide(options.fellowship)
-    if warned and any(isinstance(i, dict) for _n, items in mapped for i in items):
-        yield 0, warned
-    region = meetings.Region(points, options.timezone)
-    for number, items in mapped:
-        for item in items:
-            if isinstance(item, dict):
-                if options.fellowship or not item["fellowship"]:
-                    item["fellowship"] = feed_fellowship
-                if item["attendance"] == "online":
-                    region.pin(item)
-            yield number, item
+    yield from meetings.finish(mapped, evidence, points, options)
 
 
 def map_meeting(row, feed, options):

@@ -143,3 +143,30 @@ class Region:
         else:
             return None
         return {"lat": best.lat, "lon": best.lon}
+
+
+def gather(items, own, points):
+    """First pass over one row's items: its own fellowship, in-person points for the region."""
+    for item in items:
+        if isinstance(item, dict):
+            item["fellowship"] = own
+            if item.get("location") and item.get("attendance") != "online":
+                points.append(item["location"])
+
+
+def finish(mapped, evidence, points, options):
+    """Second pass: (row number, item) with the feed's fellowship where a row named none
+    (or the operator's, which wins), and online meetings pinned to the feed's region."""
+    feed_fellowship, warned = evidence.decide(options.fellowship)
+    if warned and any(isinstance(i, dict) for _n, items in mapped for i in items):
+        yield 0, warned
+    region = Region(points, options.timezone)
+    for number, items in mapped:
+        for item in items:
+            if isinstance(item, dict):
+                if options.fellowship or not item["fellowship"]:
+                    item["fellowship"] = feed_fellowship
+                if item["attendance"] == "online":
+                    region.pin(item)
+            yield number, item
+
