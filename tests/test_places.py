@@ -38,6 +38,16 @@ TYPED = {
     "Vancouver, British Columbia, Canada": ("Vancouver, BC", 49.2827, -123.1207,
                                             "America/Vancouver"),
     "Naperville, IL, USA": ("Naperville, IL", 41.7731, -88.1477, "America/Chicago"),
+    "St. Paul, Minn.": ("Saint Paul, MN", 44.9537, -93.0900, "America/Chicago"),
+    "Chicago, Ill.": ("Chicago, IL", 41.8781, -87.6298, "America/Chicago"),
+    "Gary Ind": ("Gary, IN", 41.5934, -87.3464, "America/Chicago"),
+    "Mt. Prospect, IL": ("Mount Prospect, IL", 42.0664, -87.9373, "America/Chicago"),
+    "Mc Kinney TX": ("McKinney, TX", 33.1972, -96.6398, "America/Chicago"),
+    "Washington, D.C.": ("Washington, DC", 38.8951, -77.0364, "America/New_York"),
+    "NYC": ("New York City, NY", 40.7128, -74.0060, "America/New_York"),
+    "Philly": ("Philadelphia, PA", 39.9526, -75.1652, "America/New_York"),
+    "La Cañada Flintridge, CA": ("La Cañada Flintridge, CA", 34.2067, -118.2003,
+                                 "America/Los_Angeles"),
 }
 
 
