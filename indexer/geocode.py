@@ -98,6 +98,10 @@ class Placer:
         if abs(lat) < 1e-6 and abs(lon) < 1e-6:
             return "point (0, 0) is a missing coordinate, not a place"
         state = address.get("state")
+        if not state and address.get("postal_code"):
+            # No state written, but a US ZIP says which state the place is in.
+            found = gazetteer.zip_code(address["postal_code"][:5])
+            state = found.state if found else None
         if state and gazetteer.within_region(lat, lon, state) is False:
             return f"point ({lat:.4f}, {lon:.4f}) lies outside {state}"
         return None

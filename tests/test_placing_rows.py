@@ -137,10 +137,11 @@ def test_a_city_alone_is_placed_only_when_one_place_stands_out_or_the_feed_says(
 @pytest.mark.parametrize("location", [{"lat": 41.7731, "lon": 88.1477},    # sign lost
                                       {"lat": -88.1477, "lon": 41.7731},   # swapped
                                       {"lat": 0, "lon": 0}])                # missing
+@pytest.mark.parametrize("state", ["IL", None])  # without a state, the ZIP names it
 def test_an_impossible_point_is_placed_again_from_the_address_with_a_warning(tmp_path,
-                                                                            location):
+                                                                            location, state):
     report, records = run(tmp_path, [site("a", location=location, address={
-        "city": "Naperville", "state": "IL", "postal_code": "60540"})])
+        "city": "Naperville", "state": state, "postal_code": "60540"})])
     assert km(records["t:a"], 41.7689, -88.1351) < 5
     assert records["t:a"]["location_precision"] == "zip"
     assert any("(t:a) location:outside-region" in w for w in report.warnings)
