@@ -32,6 +32,7 @@ SAMPLES = [
     ("meetings/meeting-guide-feeds/timezones.test.json", {}),
     ("meetings/meeting-guide-feeds/invalid.json", {}),
     ("meetings/bmlt", {}),
+    ("meetings/tsml-import-template.csv", {}),
     ("naloxone/vancouver-pharmacies.csv", {"mapping": "vancouver-pharmacies.mapping.yaml"}),
     ("takeback/ny_dec_medication_dropboxes.flat.csv",
      {"mapping": "ny_dec_medication_dropboxes.flat.mapping.yaml"}),
