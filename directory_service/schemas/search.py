@@ -113,8 +113,10 @@ class SearchArgs(QueryArgs):
     page = fields.Integer(load_default=1, validate=validate.Range(1, 10_000))
     per_page = fields.Integer(validate=validate.Range(1, 100))
     view = fields.String(load_default="full", validate=validate.OneOf(("full", "compact")), metadata={
-        "description": "'compact': only id, kind, name, distance_mi, score, beds_open, phones "
-                       "and address per hit (for phones on a weak signal)."})
+        "description": "'compact': per hit only what a phone list needs to call, go, join "
+                       "or hold (E.164 phones and tel: links, coordinates, hours and open "
+                       "now, meeting time and link, components, beds per population); "
+                       "no full record."})
 
     @validates_schema
     def _origin(self, data, **kwargs):
