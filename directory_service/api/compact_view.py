@@ -33,9 +33,10 @@ class PhoneSchema(Schema):
 
 
 class CompactPhonesSchema(Schema):
-    main = fields.Nested(PhoneSchema, allow_none=True)
-    intake = fields.Nested(PhoneSchema, allow_none=True)
-    hotline = fields.Nested(PhoneSchema, allow_none=True)
+    """Only the roles the record has a number for; call intake first, then hotline, main."""
+    main = fields.Nested(PhoneSchema)
+    intake = fields.Nested(PhoneSchema)
+    hotline = fields.Nested(PhoneSchema)
 
 
 class CompactLocationSchema(Schema):
@@ -78,7 +79,8 @@ class CompactHitSchema(Schema):
     beds_open = fields.Nested(BedFigureSchema, allow_none=True, metadata={
         "description": "Open beds for the requested levels and the person (facilities)."})
     beds = fields.List(fields.Nested(CompactBedSchema), metadata={
-        "description": "Facilities: one row per level of care and population."})
+        "description": "Facilities: one row per level of care and population, for the "
+                       "searched levels (all when none was asked)."})
     phones = fields.Nested(CompactPhonesSchema, required=True)
     address = fields.Nested(Address, required=True)
     location = fields.Nested(CompactLocationSchema, required=True)
@@ -131,11 +133,12 @@ def phone(text):
             "tel": f"tel:{e164}" + (f";ext={ext}" if ext else "")}
 
 
-def _beds(record):
+def _beds(record, levels):
+    """Bed rows of the searched levels (all when none was asked), one per population."""
     return [{"level_of_care": row["level_of_care"], "population": row.get("population") or "adult_any",
              "open": row_open(row), "reported_at": row.get("reported_at"),
              "freshness": row.get("freshness", "unknown")}
-            for row in record.get("beds") or ()]
+            for row in record.get("beds") or () if not levels or row["level_of_care"] in levels]
 
 
 def _meeting(record):
@@ -146,15 +149,17 @@ def _meeting(record):
             "join_notes": record.get("conference_notes")}
 
 
-def compact_hit(hit, now):
-    """One full hit (api/search.hit_body) → its compact form at `now`."""
+def compact_hit(hit, now, levels=()):
+    """One full hit (api/search.hit_body) → its compact form at `now`; `levels` are the
+    query's levels of care (expanded), whose bed rows it keeps."""
     record = hit["record"]
     open_now, changes_at = open_hours.open_state(record, now)
     out = {
         "id": hit["id"], "kind": hit["kind"], "name": hit["name"],
         "distance_mi": hit["distance_mi"], "score": hit["score"],
         "components": hit["components"], "beds_open": hit["beds_open"],
-        "phones": {role: phone(text) for role, text in (record.get("phones") or {}).items()},
+        "phones": {role: phone(text) for role, text in (record.get("phones") or {}).items()
+                   if text},
         "address": record.get("address") or {},
         "location": {**record["location"], "precision": record.get("location_precision", "exact")},
         "timezone": record.get("timezone"), "hours": record.get("hours") or {},
@@ -162,13 +167,13 @@ def compact_hit(hit, now):
         "changes_at": changes_at.isoformat() if changes_at else None,
     }
     if record["kind"] == "treatment_facility":
-        out["beds"] = _beds(record)
+        out["beds"] = _beds(record, levels)
     if record["kind"] == "meeting":
         out["meeting"] = _meeting(record)
     return out
 
 
-def compact(body, now):
+def compact(body, now, levels=()):
     """A full search response body → its compact form (same envelope, small hits)."""
-    hits = [compact_hit(hit, now) for hit in body["results"]]
+    hits = [compact_hit(hit, now, levels) for hit in body["results"]]
     return CompactSearchResponseSchema().dump({**body, "results": hits})

@@ -131,6 +131,6 @@ class Search(MethodView):
             "results": [hit_body(h, query.now, settings) for h in result.hits],
         }
         if args["view"] == "compact":
-            body = compact_view.compact(body, query.now)
+            body = compact_view.compact(body, query.now, query.levels)
         validator.attach(body, query, query.now)
         return jsonify(body) if args["view"] == "compact" else body
