@@ -244,3 +244,11 @@ def test_aliases_resolve_to_the_record_that_lists_them(make_store):
     assert store.get("test:merged") is None
     assert store.get("test:kept")["aliases"] == ["test:merged", "other:old-id"]
     assert store.exists()
+
+
+def test_build_id_is_stable_within_a_run_and_new_for_each_run(make_store):
+    """The search ETag names the index build: the same records indexed again are a new
+    build (a re-index may change anything), and one build keeps one id."""
+    first, again = make_store([facility("a")]), make_store([facility("a")])
+    assert first.build_id() == first.build_id()
+    assert first.build_id() != again.build_id()
