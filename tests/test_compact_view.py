@@ -64,11 +64,13 @@ WEEKDAYS_9_TO_5 = {"open_24_7": False, "intervals": [
      (False, "2026-11-23T09:00:00-06:00")),
     # Saturday 22:00 to Sunday 02:00 is one night across the week's end.
     (_site(hours={"open_24_7": False, "intervals": [
-        {"day": 6, "open": "22:00", "close": "24:00"}, {"day": 0, "open": "00:00", "close": "02:00"}]}),
+        {"day": 6, "open": "22:00", "close": "24:00"},
+        {"day": 0, "open": "00:00", "close": "02:00"}]}),
      datetime(2026, 11, 22, 5, 0, tzinfo=timezone.utc), (True, "2026-11-22T02:00:00-06:00")),
     # Closing at the DST change: Saturday 31 October 2026, open again Sunday 9:00 in CST.
     (_site(hours={"open_24_7": False, "intervals": [
-        {"day": 6, "open": "09:00", "close": "17:00"}, {"day": 0, "open": "09:00", "close": "17:00"}]}),
+        {"day": 6, "open": "09:00", "close": "17:00"},
+        {"day": 0, "open": "09:00", "close": "17:00"}]}),
      datetime(2026, 11, 1, 0, 0, tzinfo=timezone.utc), (False, "2026-11-01T09:00:00-06:00")),
     # A meeting is "open" while in progress; with no end time, for an hour.
     (factories.meeting("m", day=1, time="11:30", end_time=None), MONDAY_NOON,
@@ -88,7 +90,8 @@ def test_open_now_agrees_with_the_search_filter(tmp_path, monkeypatch):
     until_noon = {"open_24_7": False, "intervals": [{"day": 1, "open": "08:00", "close": "12:00"}]}
     from_noon = {"open_24_7": False, "intervals": [{"day": 1, "open": "12:00", "close": "13:00"}]}
     records = [factories.site("a", km=1), factories.site("b", km=1, hours=night),
-               factories.site("c", km=1, hours=until_noon), factories.site("d", km=1, hours=from_noon),
+               factories.site("c", km=1, hours=until_noon),
+               factories.site("d", km=1, hours=from_noon),
                factories.site("e", km=1, hours={"open_24_7": False, "intervals": []}),
                factories.meeting("m1", km=1, day=1, time="11:30", end_time="12:30"),
                factories.meeting("m2", km=1, day=1, time="12:00", end_time="12:00"),

@@ -6,7 +6,8 @@ from directory_service.search.es_store import ElasticsearchStore
 
 class FakeIndices:
     def __init__(self):
-        self.index, self.built_at, self.calls = "dirsvc-20261116t180000000000", "2026-11-16T18:00", []
+        self.index, self.built_at = "dirsvc-20261116t180000000000", "2026-11-16T18:00"
+        self.calls = []
 
     def get_mapping(self, index):
         self.calls.append(index)
@@ -28,7 +29,8 @@ def test_build_id_is_the_index_behind_the_alias_and_follows_a_swap(monkeypatch):
     first = store.build_id()
     assert first == "elasticsearch:dirsvc-20261116t180000000000:2026-11-16T18:00"
     assert client.indices.calls == ["dirsvc"]
-    client.indices.index, client.indices.built_at = "dirsvc-20261117t090000000000", "2026-11-17T09:00"
+    client.indices.index = "dirsvc-20261117t090000000000"
+    client.indices.built_at = "2026-11-17T09:00"
     assert store.build_id() == first  # the mapping is cached, as for the time zones
     clock[0] += es_store.META_TTL_S + 1
     assert store.build_id() == "elasticsearch:dirsvc-20261117t090000000000:2026-11-17T09:00"

@@ -159,9 +159,9 @@ def _read(text, search):
 
 def _beds(record, levels):
     """Bed rows of the searched levels (all when none was asked), one per population."""
-    return [{"level_of_care": row["level_of_care"], "population": row.get("population") or "adult_any",
-             "open": row_open(row), "reported_at": row.get("reported_at"),
-             "freshness": row.get("freshness", "unknown")}
+    return [{"level_of_care": row["level_of_care"],
+             "population": row.get("population") or "adult_any", "open": row_open(row),
+             "reported_at": row.get("reported_at"), "freshness": row.get("freshness", "unknown")}
             for row in record.get("beds") or () if not levels or row["level_of_care"] in levels]
 
 

@@ -15,7 +15,7 @@ import hashlib
 import json
 import math
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from importlib import metadata
 
 from flask import current_app, g, request
