@@ -122,6 +122,23 @@ def test_a_hold_changes_the_etag_and_its_expiry_ends_it(client, app, clock):
     assert revalidate(client, BEDS, held).status_code == 200
 
 
+def test_an_empty_answer_ends_when_a_hold_frees_the_last_bed(tmp_path, clock):
+    app = make_app(tmp_path, [factories.facility("x", km=1, beds=[row(available=1)])])
+    try:
+        client = app.test_client()
+        url = BEDS + "&has_open_beds=true"
+        hold = client.post("/v1/facilities/test:x/holds", headers=bearer(app, "coach"),
+                           json={"level_of_care": "3.7-WM", "expires_in_minutes": 30}).get_json()
+        empty = client.get(url)
+        assert empty.get_json()["total"] == 0
+        expires = datetime.fromisoformat(hold["expires_at"].replace("Z", "+00:00"))
+        assert until_of(empty) == int(expires.timestamp())
+        clock.now = expires
+        assert revalidate(client, url, empty).status_code == 200
+    finally:
+        app.extensions["store"].close()
+
+
 def test_a_reindex_changes_the_etag(client, app, clock):
     first = client.get(BEDS)
     path = app.config["SETTINGS"].store_path

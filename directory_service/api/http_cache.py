@@ -11,9 +11,11 @@ the validated query, and the moment until which the answer's time-dependent part
 (`SearchValidator`, docs/coach-walkthrough.md). So a revalidation is answered before any
 search runs. Records keep an ETag over their body less the ticking `age_seconds`.
 """
+import bisect
 import hashlib
 import json
 import math
+import threading
 import time
 from datetime import datetime, timezone
 from importlib import metadata
@@ -41,7 +43,7 @@ CORS_MAX_AGE_S = 600
 # The availability database (availability/db.py): its global change sequence moves on
 # every report, hold and decision; an active hold stops counting at `expires_at`.
 CURRENT_SEQUENCE = "SELECT COALESCE(MAX(seq), 0) FROM facility_changes"
-NEXT_HOLD_EXPIRY = "SELECT MIN(expires_at) FROM holds WHERE state = 'active' AND expires_at > ?"
+ACTIVE_HOLD_EXPIRIES = "SELECT expires_at FROM holds WHERE state = 'active' AND expires_at > ?"
 
 
 def utcnow():
@@ -81,6 +83,29 @@ class _Settling:
         return max(0.0, settle_s - (now - self.first_seen))
 
 
+class _HoldExpiries:
+    """The expiry times of active holds, read once per live sequence number.
+
+    Every hold created or decided moves the sequence, so between two moves the list only
+    loses holds as they expire; reading it per search would scan the holds table each time.
+    """
+
+    def __init__(self):
+        self.seq, self.times = None, []
+        self._lock = threading.Lock()
+
+    def next_after(self, adb, seq, now):
+        stamp = now.timestamp()
+        with self._lock:
+            if seq != self.seq:
+                since = now.astimezone(timezone.utc).replace(microsecond=0).isoformat()
+                rows = adb.read().execute(ACTIVE_HOLD_EXPIRIES,
+                                          (since.replace("+00:00", "Z"),)).fetchall()
+                self.seq, self.times = seq, sorted(_epoch(r[0]) for r in rows)
+            i = bisect.bisect_right(self.times, stamp)
+            return self.times[i] if i < len(self.times) else None
+
+
 class SearchValidator:
     """The ETag of one search, from its inputs, read before the search runs.
 
@@ -99,7 +124,7 @@ class SearchValidator:
             self.live = adb.read().execute(CURRENT_SEQUENCE).fetchone()[0]
         self.key = "|".join((SEARCH_FORMAT, state["fingerprint"], self.store.build_id(),
                              str(self.live), _normalised(args)))
-        self._settling = state["settling"]
+        self._settling, self._holds = state["settling"], state["holds"]
 
     def tag(self, until):
         """`W/"<digest>.<until>"`: `until` (epoch seconds, 0 = never) is when the answer's
@@ -132,20 +157,19 @@ class SearchValidator:
         if "online" in query.attendance:
             # Online meetings are matched by the zones sharing the searcher's clock this year.
             moments.append(datetime(now.year + 1, 1, 1, tzinfo=timezone.utc).timestamp())
-        if self.facilities and _may_show_facilities(body):
-            moments.append(stamp + DECAY_WINDOW_S)
-            moments.extend(self._hold_expiry(now))
+        if self.facilities:
+            # A hold that expires frees a bed, which can bring a facility onto the page
+            # even when none is on it now (has_open_beds with every bed held).
+            expiry = self._holds.next_after(current_app.extensions["availability"],
+                                            self.live, now)
+            if expiry is not None:
+                moments.append(expiry)
             wait = self._settling.remaining_s(self.live, self.store.live_settle_s)
             if wait:
                 moments.append(stamp + wait)
+            if _may_show_facilities(body):
+                moments.append(stamp + DECAY_WINDOW_S)
         return math.floor(min(moments)) if moments else 0
-
-    @staticmethod
-    def _hold_expiry(now):
-        adb = current_app.extensions["availability"]
-        stamp = now.astimezone(timezone.utc).replace(microsecond=0).isoformat()
-        row = adb.read().execute(NEXT_HOLD_EXPIRY, (stamp.replace("+00:00", "Z"),)).fetchone()
-        return [_epoch(row[0])] if row and row[0] else []
 
     def attach(self, body, query, now):
         """Remember this answer's ETag for `add_validators`, which sets it."""
@@ -246,7 +270,7 @@ def init_app(app, settings):
     app.config.setdefault("COMPRESS_STREAMS", False)
     Compress(app)
     app.extensions["http_cache"] = {"fingerprint": _fingerprint(app, settings),
-                                    "settling": _Settling()}
+                                    "settling": _Settling(), "holds": _HoldExpiries()}
     if settings.cors_origins:
         CORS(app, resources={r"/v1/*": {"origins": list(settings.cors_origins)}},
              expose_headers=["ETag", "Location"], methods=CORS_METHODS,
