@@ -3,7 +3,8 @@
 Cheapest first: the rate limits (Flask-Limiter) and the declared body size (a 413
 without reading a byte of the body) before any view runs; the JSON nesting depth when a
 view first reads its body, so after its key check (a 400 naming the body instead of a
-RecursionError deep in the parser). Werkzeug also stops a chunked body at the size limit.
+RecursionError deep in the parser); a streamed body that reaches the size limit is a 413
+then too.
 
 Rate-limit classes (Settings; README, docs/serving.md):
 - read: every request that is not a keyed write, per client address;
@@ -42,7 +43,7 @@ NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
 def init_app(app, settings):
     """Install the body checks and the rate limiter on `app` (one limiter per app)."""
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
-    app.request_class = DepthCheckedRequest
+    app.request_class = BoundedRequest
     if settings.proxy_hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=0,
                                 x_host=0, x_port=0, x_prefix=0)
@@ -114,20 +115,29 @@ def _check_body():
                          {"body": [f"larger than {limit} bytes"]})
 
 
-class DepthCheckedRequest(Request):
-    """A request whose JSON body is refused, when first read, if nested too deep.
+class BoundedRequest(Request):
+    """A request whose body, when first read, is refused if too large or nested too deep.
 
-    Every reader of a body (webargs, `get_json`, a feed) goes through `get_data`.
+    Every reader of a body (webargs, `get_json`, the CSV feed) goes through `get_data`.
+    A streamed (chunked) body has no length to check up front: werkzeug stops reading it
+    at MAX_CONTENT_LENGTH but hands back the first part as if it were all, so a body that
+    reaches the limit is refused here rather than parsed cut short.
     """
 
     def get_data(self, cache=True, as_text=False, parse_form_data=False):
+        checked = getattr(self, "_body_checked", False)
         data = super().get_data(cache=cache, as_text=False, parse_form_data=parse_form_data)
-        if self.is_json and not getattr(self, "_depth_checked", False):
-            depth = current_app.config["SETTINGS"].max_json_depth
-            if json_too_deep(data, depth):
+        if not checked:
+            settings = current_app.config["SETTINGS"]
+            if self.content_length is None and len(data) >= settings.max_body_bytes:
+                raise ApiProblem(413, f"the streamed body reached the limit of "
+                                 f"{settings.max_body_bytes} bytes",
+                                 {"body": [f"larger than {settings.max_body_bytes} bytes"]})
+            depth = settings.max_json_depth
+            if self.is_json and json_too_deep(data, depth):
                 raise ApiProblem(400, f"the JSON body is nested deeper than {depth} levels",
                                  {"body": [f"nested deeper than {depth} levels"]})
-            self._depth_checked = cache
+            self._body_checked = cache
         return data.decode(errors="replace") if as_text else data
 
 
