@@ -10,14 +10,14 @@ Rate-limit classes (Settings; README, docs/serving.md):
 - read: every request that is not a keyed write, per client address;
 - write: an unsafe method (POST, PUT, PATCH, DELETE) sent with a valid API key, per key;
 - auth failures: requests that present an `Authorization` header count against their
-  client address when they end in 401; once over, such requests get 429 before the key
-  is even looked at.
+  client address when they end in 401; once over, such requests get 429 whatever key
+  they carry.
+Requests no route answers (404, 405) count as reads too: scanning for URLs is not free.
 Client addresses are needed to count, never to log: the limiter only ever sees a keyed
 hash of the address (HMAC-SHA256), so neither its storage nor its log holds one.
 """
 import hashlib
 import hmac
-import logging
 import math
 import re
 import secrets
@@ -29,7 +29,6 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from directory_service.errors import ApiProblem, problem
 
-log = logging.getLogger(__name__)
 SAFE_METHODS = frozenset(("GET", "HEAD", "OPTIONS"))
 # Liveness probes and our own static files are never limited.
 EXEMPT_ENDPOINTS = frozenset(("health.healthz", "health.readyz", "static", "swagger_assets"))
@@ -89,7 +88,9 @@ def _limiter(app, settings, secret):
         client, app=app, enabled=settings.rate_limit_enabled,
         application_limits=[c for c in classes if c.limit_provider],
         storage_uri=settings.rate_limit_storage_uri, strategy="moving-window",
-        headers_enabled=False, key_prefix="directory")
+        headers_enabled=False, key_prefix="directory",
+        # Flask-Limiter skips requests without an endpoint; name them so they count.
+        request_identifier=lambda: request.endpoint or "unrouted")
     limiter.request_filter(lambda: request.endpoint in EXEMPT_ENDPOINTS)
     return limiter
 

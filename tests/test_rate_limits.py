@@ -54,11 +54,21 @@ def test_anonymous_searches_are_limited_per_client_address(make_app):
                             environ_base=_from(ALICE)))
     _assert_429(client.get("/", query_string={"near": "60540"}, environ_base=_from(ALICE)))
     assert client.get("/v1/search?near=60540", environ_base=_from(BOB)).status_code == 200
+    # Scanning for URLs no route answers spends the same budget.
+    _assert_429(client.get("/wp-login.php", environ_base=_from(ALICE)))
+    _assert_429(client.delete("/v1/vocabularies", environ_base=_from(ALICE)))
     # Probes and our own static files are never limited.
     assert client.get("/healthz", environ_base=_from(ALICE)).status_code == 200
     assert client.get("/readyz", environ_base=_from(ALICE)).status_code == 200
     with client.get("/static/site.css", environ_base=_from(ALICE)) as css:
         assert css.status_code == 200
+
+
+def test_unrouted_requests_count_as_reads(make_app):
+    client = make_app(rate_limit_read="2 per minute").test_client()
+    assert [client.get("/no/such/page", environ_base=_from(ALICE)).status_code
+            for _ in range(2)] == [404, 404]
+    _assert_429(client.get("/v1/vocabularies", environ_base=_from(ALICE)))
 
 
 def test_writes_are_limited_per_key_not_per_address(make_app):
