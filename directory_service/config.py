@@ -94,7 +94,7 @@ class Settings:
     # The public page's "today" (meetings today) is a day in this zone.
     site_timezone: str = "America/Chicago"
     log_level: str = "INFO"
-    # Request limits (directory_service/limits.py): the largest body read, and the deepest
+    # Request limits (directory_service/request_limits.py): the largest body read, and the deepest
     # JSON nesting parsed; a bigger body is 413 before it is read.
     max_body_bytes: int = 1_048_576
     max_json_depth: int = 32
