@@ -69,7 +69,7 @@ class BedReportRow(StrictSchema):
 class BedReportBody(StrictSchema):
     rows = fields.List(fields.Nested(BedReportRow), required=True,
                        validate=validate.Length(min=1, max=100))
-    version = fields.Integer(metadata={
+    version = fields.Integer(validate=validate.Range(0, 2**31 - 1), metadata={
         "description": "The version this report was made against (or send If-Match)."})
 
     @validates_schema
@@ -136,7 +136,7 @@ class HoldListSchema(Schema):
 
 
 class MatchBody(StrictSchema):
-    level_of_care = fields.String(required=True, metadata={
+    level_of_care = fields.String(required=True, validate=validate.Length(max=16), metadata={
         "description": "An ASAM code (3rd or 4th edition) or 'detox'."})
     payer = fields.String(validate=validate.OneOf(vocab.PAYMENT + ("uninsured",)))
     gender = fields.String(validate=validate.OneOf(("men", "women")))
@@ -146,7 +146,8 @@ class MatchBody(StrictSchema):
     moud = fields.String(load_default="none", validate=validate.OneOf(
         ("methadone", "buprenorphine", "none")))
     language = fields.String(validate=validate.Regexp(r"^[a-z]{2}$"))
-    max_distance = fields.Float(load_default=40.0, validate=validate.Range(0, min_inclusive=False))
+    max_distance = fields.Float(load_default=40.0, validate=validate.Range(
+        0, max(MAX_RADIUS.values()), min_inclusive=False))
     unit = fields.String(load_default="mi", validate=validate.OneOf(tuple(MAX_RADIUS)))
     lat = fields.Float(validate=validate.Range(-90, 90))
     lon = fields.Float(validate=validate.Range(-180, 180))
