@@ -24,7 +24,7 @@ def test_detox_bed_now_in_naperville_lists_open_beds_with_their_age(client):
     assert response.status_code == 200
     body = text(response)
     assert "places near 60540" in body
-    assert re.search(r"Beds: \d+ open · updated \d+ (min|h|days?) ago", body)
+    assert re.search(r"Beds: \d+ open for (men|women|any adult) · \d+ (min|h|days?) ago", body)
     assert "unknown — call" not in body  # has_open_beds keeps only known open beds
     html = response.get_data(as_text=True)
     assert re.search(r'href="tel:\+1\d{10}"', html)
