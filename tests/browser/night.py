@@ -24,6 +24,7 @@ from directory_service.search.sqlite_writer import SqliteIndexWriter
 CHICAGO = ZoneInfo("America/Chicago")
 NIGHT = datetime(2026, 11, 23, 23, 0, tzinfo=CHICAGO)  # a Monday
 ORIGIN = (41.7689, -88.1351)  # ZIP 60540's centre, as the gazetteer has it
+AURORA_CO = {"lat": 39.72943, "lon": -104.83192}
 WEEKDAYS = range(1, 6)
 
 
@@ -118,6 +119,11 @@ def records():
         meeting("mtg-05", "Last Call Online", 2.5, 1, "23:50", "00:50", attendance="online",
                 conference_url="javascript:alert(1)", conference_phone="(312) 555-0188"),
         meeting("mtg-06", "Early Birds Tuesday", 0.4, 2, "07:00", "08:00"),
+        # An hour behind: at 00:30 on Tuesday in Chicago it is still Monday in Aurora, CO.
+        meeting("mtg-07", "Mountain Time Monday Group", 0, 1, "23:00", "23:59",
+                location=AURORA_CO, timezone="America/Denver",
+                address={"street": "1 Peak St", "city": "Aurora", "state": "CO",
+                         "postal_code": "80012"}),
     ]
     return [RecordSchema().load(row) for row in rows]
 
