@@ -146,3 +146,15 @@ def test_a_misspelt_or_ambiguous_place_offers_choices_in_spanish_too(client):
     html = response.get_data(as_text=True)
     assert "¿Quiso decir:" in html and ">Naperville, IL</a>" in html
     assert "Springfield, IL</a>" in client.get("/?near=Springfield").get_data(as_text=True)
+
+
+def test_readme_shows_the_phone_and_print_screenshots():
+    import os
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with open(os.path.join(root, "README.md"), encoding="utf-8") as handle:
+        readme = handle.read()
+    shown = re.findall(r"\]\((docs/screenshot-[\w-]+\.png)\)", readme)
+    assert {"docs/screenshot-phone-detox.png", "docs/screenshot-print-list.png"} <= set(shown)
+    for path in shown:
+        assert os.path.getsize(os.path.join(root, path)) > 10_000, path

@@ -182,6 +182,7 @@ def test_the_printable_list_is_one_page(new_page, night_url):
     page.emulate_media(media="print")
     phone = page.locator(".paper-list .phone").first
     assert phone.evaluate("e => getComputedStyle(e).color") == "rgb(0, 0, 0)"
+    page.set_viewport_size({"width": 816, "height": 1056})  # US Letter at 96 dpi
     screenshot(page, "print-list.png")
     assert pdf_pages(page.pdf(format="Letter")) == 1
 
