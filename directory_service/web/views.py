@@ -80,7 +80,8 @@ def search_url(form, **changes):
     Built from the form's values, not the raw query, so a quick start in the URL cannot
     undo the change; a typed place wins over a point, which is coarsened (~1 km).
     """
-    args = {name: form[name] for name in FORM_FIELDS if form.get(name) not in (None, "", False)}
+    args = {name: form[name] for name in FORM_FIELDS
+            if form.get(name) is not None and form[name] is not False and form[name] != ""}
     if "near" not in form and "lat" in form and "lon" in form:
         args["lat"], args["lon"] = geo.coarse(form["lat"], form["lon"])
     if request.args.get("lang") in SUPPORTED_LOCALES:
@@ -100,7 +101,7 @@ def page_context():
     else:
         switch = request.path + "?" + urlencode(args)
     return {"labels": labels, "present": present, "locale": locale, "other_locale": other,
-            "switch_url": switch, "here": echoed_args(), "search_url": search_url,
+            "switch_url": switch, "search_url": search_url,
             "language_options": [(code, present.language_name(code, capital=True))
                                  for code in search_form.LANGUAGES]}
 
