@@ -212,6 +212,15 @@ def test_at_night_open_naloxone_sites_come_first(night_client):
     assert "Open now · until tomorrow 2:00 AM" in card_text(page, "Late Pharmacy")
 
 
+def test_a_list_too_long_to_order_says_so(night_client, monkeypatch):
+    from directory_service.web import results
+
+    monkeypatch.setattr(results, "FETCH_LIMIT", 2)
+    page = night_client.get("/?near=60540&start=naloxone")
+    assert len(names(page)) == 2
+    assert "Showing the first 2 of 5 places found." in text(page)
+
+
 def test_naloxone_cards_carry_the_facts(night_client):
     page = night_client.get("/?near=60540&start=naloxone")
     machine = card_text(page, "Transit Center Naloxone Vending Machine")

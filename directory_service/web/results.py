@@ -9,7 +9,7 @@ each place's own zone, so the page applies them here, to the store's hits: it as
 pages them itself. Other searches page through the store directly.
 """
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from flask import current_app
 
@@ -35,7 +35,6 @@ class Listing:
     hidden_stale: int = 0
     truncated_from: int | None = None
     order: str = "rank"
-    extra: dict = field(default_factory=dict)
 
 
 def ordering(form):
@@ -88,7 +87,7 @@ def collect(args, form, now, per_page, fallback_zone):
         return Listing(cards, result.total, query.page,
                        max(1, math.ceil(result.total / per_page)), origin, zone, query)
 
-    hits, step, page, total = [], settings.max_per_page, 1, 0
+    hits, step, page, total = [], min(settings.max_per_page, FETCH_LIMIT), 1, 0
     while len(hits) < FETCH_LIMIT:
         query, origin, result = run_search({**args, "page": page, "per_page": step})
         hits += [hit_body(h, query.now, settings) for h in result.hits]
