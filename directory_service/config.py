@@ -91,7 +91,8 @@ class Settings:
     cors_origins: tuple = field(default_factory=tuple)
     # Shared-cache lifetime of search and record responses; ETags revalidate after it.
     cache_max_age_s: int = 30
-    # The public page's "today" (meetings today) is a day in this zone.
+    # The public page's zone where the searcher's place has none (at sea); otherwise
+    # "today" is a day in the searcher's own zone.
     site_timezone: str = "America/Chicago"
     log_level: str = "INFO"
     # Request limits (directory_service/request_limits.py): the largest body read, and the deepest
