@@ -33,8 +33,10 @@ def server(tmp_path_factory):
     availability = str(tmp / "availability.sqlite")
     adb = AvailabilityDB(availability)
     port = _free_port()
+    # The race retries on 412 as fast as it can: that is a concurrency test, not a flood,
+    # so one key's write limit (60/min by default, per worker) is raised here.
     env = {**os.environ, "STORE_PATH": store.path, "AVAILABILITY_PATH": availability,
-           "LOG_LEVEL": "WARNING"}
+           "LOG_LEVEL": "WARNING", "RATE_LIMIT_WRITE": "100000 per minute"}
     gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
     log = open(tmp / "gunicorn.log", "w")
     proc = subprocess.Popen([gunicorn, "-c", "gunicorn.conf.py", "-w", "4",
