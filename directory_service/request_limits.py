@@ -56,6 +56,11 @@ def init_app(app, settings):
         current = limiter.current_limit
         reset_at = current.reset_at if current else time.time() + 60
         wait = max(1, math.ceil(reset_at - time.time()))
+        from directory_service.web.views import error_page, is_api_path
+
+        if not is_api_path(request.path):
+            # A person on the public page gets a page in their language, not JSON.
+            return error_page(429, {"Retry-After": str(wait)})
         return problem(429, "Too Many Requests",
                        f"rate limit of {exc.description} exceeded; retry in {wait} s",
                        headers={"Retry-After": str(wait)})
