@@ -1,7 +1,7 @@
 """`POST /v1/match`: hard needs filter, preferences explain, stale and fallbacks on request."""
 import pytest
 
-from tests.test_live_support import NAPERVILLE, bearer
+from tests.test_live_support import NAPERVILLE, bearer, report
 
 NEEDS = {"level_of_care": "detox", "payer": "uninsured", "gender": "men", "age": 30,
          **NAPERVILLE}
@@ -71,7 +71,7 @@ def test_open_beds_only_for_the_other_gender_do_not_match(app, client):
                       "available": 0},
                      {"level_of_care": "3.7-WM", "population": "adult_women", "capacity": 10,
                       "available": 4}]}
-    put = client.put("/v1/facilities/test:a/beds", json=beds, headers=bearer(app, "admin"))
+    put = report(client, bearer(app, "admin"), "test:a", beds["rows"])
     assert put.status_code == 200
     assert match(client) == []
     assert "test:a" in [h["id"] for h in match(client, gender="women")]
