@@ -32,7 +32,7 @@ COACH_HOLDS = """
 SELECT *, (state = 'active' AND expires_at > :now) AS live FROM holds
 WHERE coach_key_id = :coach {state_filter}
 ORDER BY live DESC, CASE WHEN live THEN expires_at END, COALESCE(decided_at, expires_at) DESC,
-         id
+         rowid DESC
 LIMIT :limit OFFSET :offset
 """
 COACH_COUNT = "SELECT COUNT(*) FROM holds WHERE coach_key_id = :coach {state_filter}"

@@ -52,7 +52,7 @@ ACTIVE_AT_ROW = """
 SELECT id FROM holds
 WHERE facility_id = ? AND level_of_care = ? AND population = ? AND state = 'active'
   AND expires_at > ?
-ORDER BY created_at DESC, id DESC
+ORDER BY created_at DESC, rowid DESC
 """
 RELEASE = "UPDATE holds SET state = 'released', decided_at = ?, reason = ? WHERE id = ?"
 COUNT_HISTORY = "SELECT COUNT(*) FROM bed_history WHERE facility_id = ?"
