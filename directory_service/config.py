@@ -129,7 +129,8 @@ class Settings:
             raise ConfigError("HOLD_MAX_MINUTES must be at most a week (10080)")
         if self.hold_max_active_per_key < 1:
             raise ConfigError("HOLD_MAX_ACTIVE_PER_KEY must be at least 1")
-        if not 0 < self.report_max_age_days <= 3650 or not 0 <= self.report_max_ahead_minutes <= 1440:
+        if not (0 < self.report_max_age_days <= 3650
+                and 0 <= self.report_max_ahead_minutes <= 1440):
             raise ConfigError("REPORT_MAX_AGE_DAYS must be in (0, 3650] and "
                               "REPORT_MAX_AHEAD_MINUTES in [0, 1440]")
         try:

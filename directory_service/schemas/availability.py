@@ -53,7 +53,8 @@ def _settings():
 
 def Count(**kwargs):
     """A whole number: 2.5, "2" and true are refused, never rounded or coerced."""
-    return fields.Integer(strict=True, **kwargs)
+    return fields.Integer(strict=True, error_messages={
+        "invalid": "must be a whole number (got {input!r}); counts are never rounded"}, **kwargs)
 
 
 def _one_of(values, what):
@@ -73,7 +74,7 @@ class ReportedAt(AwareDateTime):
         try:
             moment = moment.astimezone(timezone.utc)
         except OverflowError:
-            raise ValidationError("date out of range") from None
+            raise ValidationError("date out of range: it cannot be expressed in UTC") from None
         settings, now = _settings(), datetime.now(timezone.utc)
         earliest = now - timedelta(days=settings.report_max_age_days)
         latest = now + timedelta(minutes=settings.report_max_ahead_minutes)

@@ -99,3 +99,14 @@ def test_every_published_population_belongs_to_a_group():
 
     assert all(columns.population_group(p) for p in vocab.BED_POPULATIONS)
     assert columns.population_group("adult_woman") is None
+
+
+def test_the_elasticsearch_document_counts_a_misspelt_population_for_no_one():
+    """Both stores read bed figures through columns.bed_levels; the ES document too."""
+    from directory_service.search.es_mapping import beds_by_level
+    from tests.test_live_support import row
+
+    doc = beds_by_level([row(population="adult_woman", available=5),
+                         row(population="adult_men", available=1)], complete=True)
+    known = {field: figure["open"] for field, figure in doc.items() if figure["open"] is not None}
+    assert known == {"3_7-WM__men": 1}

@@ -113,7 +113,8 @@ def test_window_edges_default_30_days_back_5_minutes_ahead(app, client):
     assert_problem(too_soon, 422, "reported_at")
     # A row never reported before, so no newer report stands in its way.
     youth = {**MEN, "population": "adolescents"}
-    ok = report(client, key, "test:a", [{**youth, "available": 3, "reported_at": hours_ago(29 * 24)}])
+    ok = report(client, key, "test:a",
+                [{**youth, "available": 3, "reported_at": hours_ago(29 * 24)}])
     assert ok.status_code == 200, ok.get_json()
     ahead = report(client, key, "test:a", [{**MEN, "available": 4,
                                             "reported_at": minutes_from_now(3)}])
@@ -125,7 +126,8 @@ def test_the_window_is_configurable(tmp_path, monkeypatch):
     monkeypatch.setenv("REPORT_MAX_AHEAD_MINUTES", "0")
     app = make_app(tmp_path)
     client, key = app.test_client(), bearer(app, "facility", "test:a")
-    two_days = report(client, key, "test:a", [{**MEN, "available": 3, "reported_at": hours_ago(48)}])
+    two_days = report(client, key, "test:a",
+                      [{**MEN, "available": 3, "reported_at": hours_ago(48)}])
     assert_problem(two_days, 422, "reported_at")
     assert "last 1 days" in str(two_days.get_json()["errors"])
     assert report(client, key, "test:a", [{**MEN, "population": "adolescents", "available": 3,
