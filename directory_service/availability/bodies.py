@@ -15,7 +15,9 @@ from flask import request
 from directory_service.errors import ApiProblem
 
 MAX_DEPTH = 8
-_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+"', re.S)
+# A string, or an unterminated one running to the end: every quote starts a match that
+# succeeds, so the scan stays linear however the quotes and backslashes are arranged.
+_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+(?:"|\\?\Z)', re.S)
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 _OPENERS = np.frombuffer(b"[{", dtype=np.uint8)
 

@@ -68,6 +68,16 @@ def test_shallow_nesting_in_a_field_is_an_ordinary_422(app, client, name, method
     (b'["[[[[", "]]]]]"]', 1),             # brackets inside strings do not count
     (b'["\\"[[[["]', 1),                    # nor after an escaped quote
     (b"[" * 50 + b"]" * 50, 50),
+    (b'[["abc', 2),                         # an unterminated string runs to the end
+    (b'["a\\"]]]', 1),
+    (b'"\\', 0),
 ])
 def test_json_depth_ignores_strings(text, depth):
     assert json_depth(text) == depth
+
+
+@pytest.mark.parametrize("text", [b'"\\' * 100_000, b'[\"' * 100_000, b'"' * 100_001])
+def test_json_depth_of_hostile_quoting_finishes(text):
+    # Each quote opens a string that runs to the end; a scanner that retried from every
+    # quote would take hours here, so this finishing at all is the check.
+    assert json_depth(text) <= 100_000
