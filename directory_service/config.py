@@ -78,6 +78,12 @@ class Settings:
     # Bed holds: default and longest life in minutes (a drive across the region, not a day).
     hold_default_minutes: int = 120
     hold_max_minutes: int = 240
+    # Active holds one coach key may have at once, so one key cannot take every bed.
+    hold_max_active_per_key: int = 5
+    # A bed report's reported_at must fall in [now - max age, now + max ahead]: an old
+    # report is history, not news, and a clock a little fast is forgiven.
+    report_max_age_days: float = 30.0
+    report_max_ahead_minutes: float = 5.0
     # Paging.
     default_per_page: int = 10
     max_per_page: int = 100
@@ -129,6 +135,10 @@ class Settings:
                 "AVAILABILITY_BUSY_TIMEOUT_MS", cls.availability_busy_timeout_ms),
             hold_default_minutes=_int("HOLD_DEFAULT_MINUTES", cls.hold_default_minutes),
             hold_max_minutes=_int("HOLD_MAX_MINUTES", cls.hold_max_minutes),
+            hold_max_active_per_key=_int("HOLD_MAX_ACTIVE_PER_KEY", cls.hold_max_active_per_key),
+            report_max_age_days=_float("REPORT_MAX_AGE_DAYS", cls.report_max_age_days),
+            report_max_ahead_minutes=_float(
+                "REPORT_MAX_AHEAD_MINUTES", cls.report_max_ahead_minutes),
             default_per_page=_int("DEFAULT_PER_PAGE", cls.default_per_page),
             max_per_page=_int("MAX_PER_PAGE", cls.max_per_page),
             fresh_hours=_float("FRESH_HOURS", cls.fresh_hours),
@@ -161,6 +171,14 @@ class Settings:
             raise ConfigError("FRESH_HOURS must be positive and below STALE_HOURS")
         if not 1 <= self.hold_default_minutes <= self.hold_max_minutes:
             raise ConfigError("HOLD_DEFAULT_MINUTES must be between 1 and HOLD_MAX_MINUTES")
+        if self.hold_max_minutes > 7 * 24 * 60:
+            raise ConfigError("HOLD_MAX_MINUTES must be at most a week (10080)")
+        if self.hold_max_active_per_key < 1:
+            raise ConfigError("HOLD_MAX_ACTIVE_PER_KEY must be at least 1")
+        if not (0 < self.report_max_age_days <= 3650
+                and 0 <= self.report_max_ahead_minutes <= 1440):
+            raise ConfigError("REPORT_MAX_AGE_DAYS must be in (0, 3650] and "
+                              "REPORT_MAX_AHEAD_MINUTES in [0, 1440]")
         try:
             zoneinfo.ZoneInfo(self.site_timezone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
