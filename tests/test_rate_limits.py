@@ -43,6 +43,14 @@ def _assert_429(response):
     assert body["status"] == 429 and "rate limit" in body["detail"]
 
 
+def _assert_429_page(response):
+    """The public page's URLs: the same limit, told as a page in the visitor's language."""
+    assert response.status_code == 429
+    assert response.content_type.startswith("text/html")
+    assert 1 <= int(response.headers["Retry-After"]) <= 61
+    assert "Too many searches at once" in response.get_data(as_text=True)
+
+
 def test_anonymous_searches_are_limited_per_client_address(make_app):
     client = make_app(rate_limit_read="5 per minute").test_client()
     for _ in range(5):
@@ -52,10 +60,10 @@ def test_anonymous_searches_are_limited_per_client_address(make_app):
     _assert_429(client.get("/v1/vocabularies", environ_base=_from(ALICE)))
     _assert_429(client.post("/v1/match", json={"near": "60540", "level_of_care": "3.7-WM"},
                             environ_base=_from(ALICE)))
-    _assert_429(client.get("/", query_string={"near": "60540"}, environ_base=_from(ALICE)))
+    _assert_429_page(client.get("/", query_string={"near": "60540"}, environ_base=_from(ALICE)))
     assert client.get("/v1/search?near=60540", environ_base=_from(BOB)).status_code == 200
     # Scanning for URLs no route answers spends the same budget.
-    _assert_429(client.get("/wp-login.php", environ_base=_from(ALICE)))
+    _assert_429_page(client.get("/wp-login.php", environ_base=_from(ALICE)))
     _assert_429(client.delete("/v1/vocabularies", environ_base=_from(ALICE)))
     # Probes and our own static files are never limited.
     assert client.get("/healthz", environ_base=_from(ALICE)).status_code == 200

@@ -95,7 +95,9 @@ def test_the_old_body_etag_would_have_changed_a_minute_later(client, app, clock)
 
 def test_a_bed_report_changes_the_etag_and_brings_the_new_figure(client, app, clock):
     first = client.get(BEDS)
-    response = client.put("/v1/facilities/test:b/beds", headers=bearer(app, "facility", "test:b"),
+    version = client.get("/v1/facilities/test:b/beds").headers["ETag"]
+    response = client.put("/v1/facilities/test:b/beds",
+                          headers={**bearer(app, "facility", "test:b"), "If-Match": version},
                           json={"rows": [{"level_of_care": "3.7-WM", "population": "adult_men",
                                           "capacity": 10, "available": 7}]})
     assert response.status_code == 200

@@ -154,7 +154,8 @@ class FacilityBeds(MethodView):
     @blp.alt_response(428, description="No If-Match: a report must name the version it "
                                        "was made against.")
     @blp.doc(security=auth.SECURITY, parameters=[{
-        "in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"},
+        "in": "header", "name": "If-Match", "required": True,
+        "schema": {"type": "string", "maxLength": 200},
         "description": 'The ETag of GET …/beds, e.g. "3".'}])
     def put(self, body, facility_id):
         """Report beds per level of care and population (facility key or admin).
