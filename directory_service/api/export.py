@@ -64,12 +64,21 @@ def decode_cursor(cursor):
 @blp.route("/export")
 class Export(MethodView):
     @blp.arguments(ExportArgs, location="query", unknown=RAISE, as_kwargs=False)
-    @blp.response(200, content_type="application/x-ndjson", description=(
-        "One page: NDJSON; application/geo+json (a FeatureCollection) for format=geojson; "
-        "application/json (an array) for hsds. Follow `Link: rel=\"next\"` until a page "
-        "has none."), headers={"Link": {
+    @blp.doc(responses={"200": {
+        "description": "One page, in the chosen format. Follow `Link: rel=\"next\"` until "
+                       "a page has none.",
+        "headers": {"Link": {
             "description": "`<url>; rel=\"next\"`: the next page, with the same filters; "
-                           "absent on the last page.", "schema": {"type": "string"}}})
+                           "absent on the last page.", "schema": {"type": "string"}}},
+        "content": {
+            "application/x-ndjson": {"schema": {
+                "type": "string", "description": "format=ndjson: one record a line."}},
+            "application/geo+json": {"schema": {
+                "type": "object", "required": ["type", "features"],
+                "description": "format=geojson: a FeatureCollection (RFC 7946)."}},
+            "application/json": {"schema": {
+                "type": "array", "items": {"type": "object"},
+                "description": "format=hsds: HSDS 3.0 service_at_location objects."}}}}})
     def get(self, args):
         """Every record (active or not) of the chosen kinds, in id order, page by page."""
         fmt = args["format"]
