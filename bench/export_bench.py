@@ -7,7 +7,8 @@ Builds N synthetic records (bench/loopback.py; or reuses --store), starts gunico
 gunicorn.conf.py (its worker timeout included) on 127.0.0.1, then follows
 `GET /v1/export` and its `Link: rel="next"` to the end, as a partner's sync would. It
 checks every record arrived once, in id order, and prints the time, the slowest page and
-the client's throughput. A 429 is waited out (Retry-After), as a client should.
+the client's throughput. A 429 (the read rate limit) is waited out for Retry-After
+seconds, as a client should, and counted; `--no-rate-limits` turns the limits off.
 """
 import argparse
 import json
@@ -24,13 +25,17 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from bench.loopback import Gunicorn, build_store, rss_mb  # noqa: E402
 
 
+THROTTLED = []
+
+
 def follow(url, fmt, session):
     """Every page; yields (seconds, bytes, ids) per page."""
     while url:
         started = time.perf_counter()
         response = session.get(url, timeout=120)
         if response.status_code == 429:
-            time.sleep(float(response.headers.get("Retry-After", "1")))
+            THROTTLED.append(float(response.headers.get("Retry-After", "1")))
+            time.sleep(THROTTLED[-1])
             continue
         response.raise_for_status()
         body = response.content
@@ -54,6 +59,7 @@ def main():
     parser.add_argument("--store", default=None, help="reuse this store file")
     parser.add_argument("--keep", default=None, help="keep the built store at this path")
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--no-rate-limits", action="store_true")
     parser.add_argument("--shared", default=os.path.join(os.path.dirname(__file__), "..",
                                                          "..", "shared"))
     args = parser.parse_args()
@@ -69,6 +75,8 @@ def main():
                   f"({os.path.getsize(store) / 1e6:.0f} MB)")
         env = {"STORE_PATH": os.path.abspath(store),
                "AVAILABILITY_PATH": os.path.join(base, "availability.sqlite")}
+        if args.no_rate_limits:
+            env["RATE_LIMIT_ENABLED"] = "false"
         with Gunicorn(env, workers=args.workers) as server:
             url = f"{server.url}/v1/export?format={args.format}"
             if args.limit:
@@ -87,7 +95,8 @@ def main():
         print(f"export {args.format}: {count} records in {pages} pages, "
               f"{total_bytes / 1e6:.0f} MB, {elapsed:.1f} s "
               f"({count / elapsed:,.0f} records/s); slowest page {slowest:.2f} s; "
-              f"worker timeouts {timeouts}; worker RSS after "
+              f"worker timeouts {timeouts}; 429s waited out {len(THROTTLED)} "
+              f"({sum(THROTTLED):.0f} s); worker RSS after "
               f"{', '.join(f'{r:.0f}' for r in rss if r)} MB")
         expected = args.n if args.store is None else None
         if expected is not None and count != expected:

@@ -1,7 +1,7 @@
 """Soak: a real gunicorn with several workers under mixed traffic for a bounded time.
 
     .venv/bin/python bench/soak.py [--seconds 60] [--workers 4] [--clients 8]
-        [--kill-every SECONDS] [--env NAME=VALUE ...]
+        [--kill-every SECONDS] [--rate-limits] [--env NAME=VALUE ...]
 
 Loopback only: it loads the seed directory into a temp store, makes keys in a temp
 availability database, starts `gunicorn -c gunicorn.conf.py` on 127.0.0.1 (a free port)
@@ -12,8 +12,9 @@ record reads (most of it), bed reports (GET the ETag, PUT with If-Match) and hol
 request, and each worker's memory (RSS) at the start, at its peak and at the end.
 
 Expected refusals are not errors: 409 (no bed left, a hold already decided), 412 (another
-writer reported first), 429 (a rate limit; counted apart). `--env` passes settings to the
-server, e.g. rate limits raised for a soak. `--kill-every` injects faults: every so many
+writer reported first), 429 (a rate limit; counted apart). Rate limits are off
+(RATE_LIMIT_ENABLED=false: a soak measures the service, not the limiter) unless
+`--rate-limits`; `--env` passes other settings to the server. `--kill-every` injects faults: every so many
 seconds one worker is killed with SIGKILL (gunicorn starts another); the requests it held
 fail at the connection and are counted apart from errors, and no 5xx may follow. Exit
 status 1 when there was any error.
@@ -158,11 +159,15 @@ def main():
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--kill-every", type=float, default=0,
                         help="SIGKILL one worker every so many seconds (0: never)")
+    parser.add_argument("--rate-limits", action="store_true",
+                        help="keep the configured rate limits (default: off)")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE")
     args = parser.parse_args()
     base = tempfile.mkdtemp(prefix="soak-")
     try:
         env, facilities, record_ids, keys = setup(base)
+        if not args.rate_limits:
+            env["RATE_LIMIT_ENABLED"] = "false"
         env.update(item.split("=", 1) for item in args.env)
         tally, stop = Tally(), threading.Event()
         with Gunicorn(env, workers=args.workers) as server:

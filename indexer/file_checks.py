@@ -42,9 +42,9 @@ def _json_cut(path):
     closing = OPEN_TO_CLOSE.get(first)
     last = tail.rstrip(b" \t\r\n")[-1:]
     if closing is not None and last != closing:
-        return (f"{path}: ends with {last.decode('latin-1')!r} where the JSON document it "
-                f"opened with {first.decode()!r} must end with {closing.decode()!r}: the "
-                "file looks truncated")
+        return (f"{path}: invalid JSON: the document opens with {first.decode()!r} but "
+                f"ends with {last.decode('latin-1')!r}, not {closing.decode()!r}: the file "
+                "looks truncated (or has text after the document)")
     return None
 
 

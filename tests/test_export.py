@@ -225,3 +225,26 @@ def test_bad_cursor_or_limit_is_422(paged_client, query, field):
     response = paged_client.get(f"/v1/export?{query}")
     assert response.status_code == 422 and response.mimetype == "application/problem+json"
     assert field in response.get_json()["errors"]
+
+
+def test_a_store_failing_mid_page_is_a_503_problem_not_a_cut_200(paged_client):
+    """A page is built before it is sent: a failure shows as an error, never as a short
+    file with 200 OK."""
+    from directory_service.search.store import StoreUnavailable
+
+    store = paged_client.application.extensions["store"]
+    real_scan = store.scan
+
+    def failing_scan(*args, **kwargs):
+        for i, record in enumerate(real_scan(*args, **kwargs)):
+            if i == 5:
+                raise StoreUnavailable("the disk went away")
+            yield record
+
+    store.scan = failing_scan
+    try:
+        response = paged_client.get("/v1/export?limit=10")
+    finally:
+        store.scan = real_scan
+    assert response.status_code == 503 and response.mimetype == "application/problem+json"
+    assert "Link" not in response.headers
