@@ -13,7 +13,7 @@ WORKDIR /app
 COPY setup.cfg pyproject.toml README.md ./
 COPY directory_service ./directory_service
 COPY indexer ./indexer
-RUN pip install . \
+RUN pip install ".[redis]" \
     && useradd --system --uid 10001 --home-dir /app app \
     && mkdir -p /app/var && chown app /app/var
 

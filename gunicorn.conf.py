@@ -1,23 +1,47 @@
 """gunicorn settings for directory-service (`gunicorn -c gunicorn.conf.py`).
 
-The access log leaves out the query string and the client address: a search's query
-string holds the searcher's location, and DESIGN §9 forbids logging it.
+Slow clients: each worker is a gevent worker, so a connection that trickles its headers
+holds a cheap greenlet, not the worker; `/healthz` and searches keep answering while
+fifty such clients connect (tests/test_slow_clients.py). A request's headers must all
+arrive within `keepalive` seconds (gunicorn wraps each header read in that timeout) and
+stay within the limits below, or the connection is closed. For the public internet put a
+buffering proxy in front as well (docker-compose.yml, docs/serving.md).
+
+Logs: the access log leaves out the query string and the client address: a search's query
+string holds the searcher's location, and DESIGN §9 forbids logging it. `SafeLogger`
+escapes every field a client wrote (a `%0A` in a path cannot forge a log line) and scrubs
+addresses and query strings from gunicorn's own error messages.
 """
 import multiprocessing
 import os
 
+worker_class = "gevent"
+# Patch before the master imports the application (gazetteer.warm below): ssl and urllib3
+# imported unpatched would be used unpatched by every forked worker. The worker's own
+# patch_all then finds everything patched already.
+from gevent import monkey  # noqa: E402
+
+monkey.patch_all()
+
 wsgi_app = "directory_service:create_app()"
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", max(2, multiprocessing.cpu_count())))
-worker_class = "sync"
+# Concurrent connections per worker (slow ones included); beyond it a worker stops accepting.
+worker_connections = int(os.environ.get("WORKER_CONNECTIONS", 1000))
 timeout = 30
 graceful_timeout = 20
+# Idle keep-alive wait, and also the deadline for a request's headers to arrive.
 keepalive = 5
 max_requests = 5000
 max_requests_jitter = 500
+# Header limits (gunicorn answers 400 / 431 itself, before the application sees them).
+limit_request_line = 4094
+limit_request_fields = 50
+limit_request_field_size = 8190
 accesslog = "-"
 access_log_format = '%(m)s %(U)s %(s)s %(B)s %(M)sms'
 errorlog = "-"
+logger_class = "directory_service.serving.SafeLogger"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 
 

@@ -8,7 +8,7 @@ import logging
 from flask import Flask, send_from_directory
 from flask_smorest import Api
 
-from directory_service import availability, errors, geo, web
+from directory_service import availability, errors, geo, request_limits, web
 from directory_service.api import export, health, http_cache, resources, search
 from directory_service.config import Settings
 from directory_service.openapi_contract import ProblemResponsesPlugin
@@ -34,6 +34,7 @@ def create_app(settings=None, store=None):
         JSON_SORT_KEYS=False,
     )
     logging.basicConfig(level=settings.log_level)
+    request_limits.init_app(app, settings)
     app.extensions["store"] = store or open_store(settings)
     app.extensions["geocoder"] = geo.make_geocoder(settings)
 

@@ -35,6 +35,23 @@ def _str(name, default):
     return default if raw in (None, "") else raw
 
 
+def _str_or_empty(name, default):
+    """Like _str, but a variable set to "" means empty (a rate limit class turned off)."""
+    raw = os.environ.get(name)
+    return default if raw is None else raw.strip()
+
+
+def _bool(name, default):
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return default
+    if raw.strip().lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.strip().lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
 def _list(name, default=()):
     raw = os.environ.get(name)
     if raw in (None, ""):
@@ -61,6 +78,12 @@ class Settings:
     # Bed holds: default and longest life in minutes (a drive across the region, not a day).
     hold_default_minutes: int = 120
     hold_max_minutes: int = 240
+    # Active holds one coach key may have at once, so one key cannot take every bed.
+    hold_max_active_per_key: int = 5
+    # A bed report's reported_at must fall in [now - max age, now + max ahead]: an old
+    # report is history, not news, and a clock a little fast is forgiven.
+    report_max_age_days: float = 30.0
+    report_max_ahead_minutes: float = 5.0
     # Paging.
     default_per_page: int = 10
     max_per_page: int = 100
@@ -74,9 +97,28 @@ class Settings:
     cors_origins: tuple = field(default_factory=tuple)
     # Shared-cache lifetime of search and record responses; ETags revalidate after it.
     cache_max_age_s: int = 30
-    # The public page's "today" (meetings today) is a day in this zone.
+    # The public page's zone where the searcher's place has none (at sea); otherwise
+    # "today" is a day in the searcher's own zone.
     site_timezone: str = "America/Chicago"
     log_level: str = "INFO"
+    # Request limits (directory_service/request_limits.py): the largest body read, and the deepest
+    # JSON nesting parsed; a bigger body is 413 before it is read.
+    max_body_bytes: int = 1_048_576
+    max_json_depth: int = 32
+    # Rate limits per route class, in `limits` notation ("600 per minute; 20 per second").
+    # Anonymous requests count per client address, writes per API key, and requests that
+    # failed authentication (401) per client address. Empty disables one class.
+    rate_limit_enabled: bool = True
+    rate_limit_read: str = "600 per minute"
+    rate_limit_write: str = "60 per minute"
+    rate_limit_auth_failures: str = "10 per minute"
+    # memory:// counts in each worker separately; redis://host:6379 shares the counts.
+    rate_limit_storage_uri: str = "memory://"
+    # Client addresses are counted only as keyed hashes (never stored or logged as is).
+    # Shared storage needs the same secret in every worker; memory:// makes its own.
+    rate_limit_key_secret: str = ""
+    # Proxies in front that append X-Forwarded-For (nginx: 1); 0 trusts no such header.
+    proxy_hops: int = 0
 
     @classmethod
     def from_env(cls, **overrides):
@@ -93,6 +135,10 @@ class Settings:
                 "AVAILABILITY_BUSY_TIMEOUT_MS", cls.availability_busy_timeout_ms),
             hold_default_minutes=_int("HOLD_DEFAULT_MINUTES", cls.hold_default_minutes),
             hold_max_minutes=_int("HOLD_MAX_MINUTES", cls.hold_max_minutes),
+            hold_max_active_per_key=_int("HOLD_MAX_ACTIVE_PER_KEY", cls.hold_max_active_per_key),
+            report_max_age_days=_float("REPORT_MAX_AGE_DAYS", cls.report_max_age_days),
+            report_max_ahead_minutes=_float(
+                "REPORT_MAX_AHEAD_MINUTES", cls.report_max_ahead_minutes),
             default_per_page=_int("DEFAULT_PER_PAGE", cls.default_per_page),
             max_per_page=_int("MAX_PER_PAGE", cls.max_per_page),
             fresh_hours=_float("FRESH_HOURS", cls.fresh_hours),
@@ -103,6 +149,16 @@ class Settings:
             cache_max_age_s=_int("CACHE_MAX_AGE_S", cls.cache_max_age_s),
             site_timezone=_str("SITE_TIMEZONE", cls.site_timezone),
             log_level=_str("LOG_LEVEL", cls.log_level).upper(),
+            max_body_bytes=_int("MAX_BODY_BYTES", cls.max_body_bytes),
+            max_json_depth=_int("MAX_JSON_DEPTH", cls.max_json_depth),
+            rate_limit_enabled=_bool("RATE_LIMIT_ENABLED", cls.rate_limit_enabled),
+            rate_limit_read=_str_or_empty("RATE_LIMIT_READ", cls.rate_limit_read),
+            rate_limit_write=_str_or_empty("RATE_LIMIT_WRITE", cls.rate_limit_write),
+            rate_limit_auth_failures=_str_or_empty(
+                "RATE_LIMIT_AUTH_FAILURES", cls.rate_limit_auth_failures),
+            rate_limit_storage_uri=_str("RATE_LIMIT_STORAGE_URI", cls.rate_limit_storage_uri),
+            rate_limit_key_secret=_str("RATE_LIMIT_KEY_SECRET", ""),
+            proxy_hops=_int("PROXY_HOPS", cls.proxy_hops),
         )
         settings = replace(settings, **overrides)
         settings.check()
@@ -115,6 +171,14 @@ class Settings:
             raise ConfigError("FRESH_HOURS must be positive and below STALE_HOURS")
         if not 1 <= self.hold_default_minutes <= self.hold_max_minutes:
             raise ConfigError("HOLD_DEFAULT_MINUTES must be between 1 and HOLD_MAX_MINUTES")
+        if self.hold_max_minutes > 7 * 24 * 60:
+            raise ConfigError("HOLD_MAX_MINUTES must be at most a week (10080)")
+        if self.hold_max_active_per_key < 1:
+            raise ConfigError("HOLD_MAX_ACTIVE_PER_KEY must be at least 1")
+        if not (0 < self.report_max_age_days <= 3650
+                and 0 <= self.report_max_ahead_minutes <= 1440):
+            raise ConfigError("REPORT_MAX_AGE_DAYS must be in (0, 3650] and "
+                              "REPORT_MAX_AHEAD_MINUTES in [0, 1440]")
         try:
             zoneinfo.ZoneInfo(self.site_timezone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -124,6 +188,29 @@ class Settings:
                               f"got {self.log_level!r}")
         if self.geocoder not in ("", "nominatim"):
             raise ConfigError(f"GEOCODER must be empty or 'nominatim', got {self.geocoder!r}")
+        self._check_limits()
+
+    def _check_limits(self):
+        from limits import parse_many
+
+        if self.max_body_bytes < 1024:
+            raise ConfigError("MAX_BODY_BYTES must be at least 1024")
+        if not 2 <= self.max_json_depth <= 200:
+            raise ConfigError("MAX_JSON_DEPTH must be between 2 and 200")
+        if self.proxy_hops < 0:
+            raise ConfigError("PROXY_HOPS must be 0 or more")
+        for name in ("rate_limit_read", "rate_limit_write", "rate_limit_auth_failures"):
+            value = getattr(self, name)
+            try:
+                if value:
+                    parse_many(value)
+            except ValueError:
+                raise ConfigError(f"{name.upper()} must look like '600 per minute', "
+                                  f"got {value!r}") from None
+        if not self.rate_limit_storage_uri.startswith("memory://") \
+                and not self.rate_limit_key_secret:
+            raise ConfigError("RATE_LIMIT_STORAGE_URI is shared: set RATE_LIMIT_KEY_SECRET "
+                              "(the same in every worker) so client counts match")
 
     @property
     def uses_elasticsearch(self):

@@ -54,8 +54,9 @@ def register(app):
         detail = exc.description
         if errors:
             detail = "invalid " + ", ".join(sorted(str(k) for k in errors))
-        allow = {k: v for k, v in exc.get_headers() if k == "Allow"}
-        return problem(exc.code, exc.name, detail, errors, headers=allow)
+        # Allow (405) and Retry-After (413, 429, 503) tell the client what to do next.
+        kept = {k: v for k, v in exc.get_headers() if k in ("Allow", "Retry-After")}
+        return problem(exc.code, exc.name, detail, errors, headers=kept)
 
     @app.errorhandler(ApiProblem)
     def api_problem(exc):

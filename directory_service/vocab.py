@@ -70,6 +70,14 @@ POPULATION_PROGRAMS = (
     "veterans", "pregnant_postpartum", "lgbtq", "adolescents", "criminal_justice",
 )
 BED_STATUSES = ("open", "full", "closed", "unknown")
+# Who a bed row is for. Reports and holds must use one of these; search counts a row only
+# for people it fits (search/columns.py), so a misspelt population is refused, never "any".
+BED_POPULATIONS = {
+    "adult_any": "Adults of any gender",
+    "adult_men": "Adult men",
+    "adult_women": "Adult women",
+    "adolescents": "Adolescents (under 18)",
+}
 FRESHNESS = ("fresh", "aging", "stale", "unknown")
 
 FELLOWSHIPS = (
@@ -205,6 +213,7 @@ def published():
         "genders": list(GENDERS),
         "population_programs": list(POPULATION_PROGRAMS),
         "bed_statuses": list(BED_STATUSES),
+        "bed_populations": [{"code": c, "name": n} for c, n in BED_POPULATIONS.items()],
         "freshness": list(FRESHNESS),
         "fellowships": list(FELLOWSHIPS),
         "attendance": list(ATTENDANCE),

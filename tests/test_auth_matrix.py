@@ -18,6 +18,7 @@ ENDPOINTS = [
      "facility"),
     ("batch feed", "post", "/v1/availability", FEED, ("facility", "admin"), "facility"),
     ("create hold", "post", "/v1/facilities/test:b/holds", HOLD, ("coach", "admin"), None),
+    ("my holds", "get", "/v1/holds", None, ("coach", "admin"), None),
     ("list holds", "get", "/v1/facilities/test:b/holds", None, ("facility", "admin"), "facility"),
     ("confirm", "post", "/v1/holds/{hold}/confirm", None, ("facility", "admin"), "facility"),
     ("decline", "post", "/v1/holds/{hold}/decline", None, ("facility", "admin"), "facility"),
@@ -73,9 +74,13 @@ def test_only_the_owner_passes(world, case, name, method, path, body, passing, o
     made = holds.create(app.extensions["availability"], "test:b", "3.7-WM", "adult_men",
                         ids["coach"][0], None, 30, record["beds"])
     key = _key_for(case, passing, owner, ids)
+    client = app.test_client()
     headers = {"Authorization": f"Bearer {key}"} if key else {}
-    response = getattr(app.test_client(), method)(path.format(hold=made["id"]), json=body,
-                                                  headers=headers)
+    if method == "put":
+        # A well-formed, current condition: only the key decides the outcome.
+        headers["If-Match"] = client.get("/v1/facilities/test:b/beds").headers["ETag"]
+    response = getattr(client, method)(path.format(hold=made["id"]), json=body,
+                                       headers=headers)
     expected = {"no key": 401, "bad key": 401, "revoked": 401, "wrong role": 403,
                 "other owner": 403}.get(case)
     if expected:
@@ -85,3 +90,20 @@ def test_only_the_owner_passes(world, case, name, method, path, body, passing, o
             assert response.headers["WWW-Authenticate"] == "Bearer"
     else:
         assert 200 <= response.status_code < 300, response.get_json()
+
+
+def test_my_holds_lists_only_the_callers_own(world):
+    app, ids = world
+    adb, record = app.extensions["availability"], app.extensions["store"].get("test:b")
+    mine = holds.create(adb, "test:b", "3.7-WM", "adult_men", ids["coach"][0], None, 30,
+                        record["beds"])
+    theirs = holds.create(adb, "test:b", "3.7-WM", "adult_men", ids["other_coach"][0], None,
+                          30, record["beds"])
+    client = app.test_client()
+    for who, own, other in (("coach", mine, theirs), ("other_coach", theirs, mine)):
+        listed = client.get("/v1/holds", headers={"Authorization": f"Bearer {ids[who][1]}"})
+        assert listed.status_code == 200
+        assert [h["id"] for h in listed.get_json()["holds"]] == [own["id"]]
+        assert other["id"] not in listed.get_data(as_text=True)
+    admin = client.get("/v1/holds", headers={"Authorization": f"Bearer {ids['admin'][1]}"})
+    assert admin.get_json()["holds"] == []

@@ -18,7 +18,7 @@ from indexer.problems import OUTCOMES
 from indexer.serving import Serving, live_facility_ids
 from tests import factories
 from tests.test_import_formats import Collector
-from tests.test_live_support import bearer, make_app, row
+from tests.test_live_support import bearer, etag, make_app, row
 
 MAIN_ST = {"street": "100 Main Street", "city": "Naperville", "state": "IL",
            "postal_code": "60540"}
@@ -209,8 +209,9 @@ def test_reindex_adding_a_second_source_keeps_the_id_with_bed_reports(tmp_path):
     app = make_app(tmp_path, store_path=store_path)
     client, admin = app.test_client(), bearer(app, "admin")
     facility_key = bearer(app, "facility", "test:county-9")
-    put = client.put("/v1/facilities/test:county-9/beds", headers=facility_key, json={"rows": [
-        {"level_of_care": "3.7-WM", "population": "adult_men", "capacity": 10, "available": 6}]})
+    put = client.put("/v1/facilities/test:county-9/beds", json={"rows": [
+        {"level_of_care": "3.7-WM", "population": "adult_men", "capacity": 10, "available": 6}]},
+        headers={**facility_key, "If-Match": etag(client, "test:county-9")})
     assert put.status_code == 200
     assert client.post("/v1/facilities/test:county-9/holds", headers=bearer(app, "coach"),
                        json={"level_of_care": "3.7-WM", "population": "adult_men"}
@@ -232,7 +233,8 @@ def test_reindex_adding_a_second_source_keeps_the_id_with_bed_reports(tmp_path):
     assert moved.headers["Location"].endswith("/v1/resources/test:county-9")
     beds = client.get("/v1/facilities/test:county-9/beds").get_json()
     assert beds["rows"][0]["available"] == 6 and beds["rows"][0]["held"] == 1
-    assert client.put("/v1/facilities/test:county-9/beds", headers=facility_key, json={
+    assert client.put("/v1/facilities/test:county-9/beds", headers={
+        **facility_key, "If-Match": etag(client, "test:county-9")}, json={
         "rows": [{"level_of_care": "3.7-WM", "population": "adult_men", "capacity": 10,
                   "available": 5}]}).status_code == 200
     assert admin  # the admin key outlived the re-index too

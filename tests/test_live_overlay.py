@@ -9,7 +9,9 @@ from directory_service.search import columns as cols
 from directory_service.search.sqlite_writer import SqliteIndexWriter
 from indexer import pipeline
 from tests import factories
-from tests.test_live_support import NAPERVILLE, bearer, directory, make_app, row, search_open
+from tests.test_live_support import (
+    NAPERVILLE, bearer, directory, etag, hours_ago, make_app, row, search_open,
+)
 
 UNKNOWN_TWINS = [factories.facility("p", km=1, beds=[row(available=None)]),
                  factories.facility("q", km=1, beds=[row(available=None)])]
@@ -18,7 +20,8 @@ UNKNOWN_TWINS = [factories.facility("p", km=1, beds=[row(available=None)]),
 def put_row(client, key, facility, **fields):
     body = {"rows": [{"level_of_care": "3.7-WM", "population": "adult_men", "capacity": 10,
                       **fields}]}
-    response = client.put(f"/v1/facilities/{facility}/beds", json=body, headers=key)
+    response = client.put(f"/v1/facilities/{facility}/beds", json=body,
+                          headers={**key, "If-Match": etag(client, facility)})
     assert response.status_code == 200, response.get_json()
     return response
 
@@ -49,12 +52,13 @@ def test_live_report_reorders_ranking_and_stays_honest_about_unknown(tmp_path):
 def test_old_live_report_is_stale_and_discounted(tmp_path):
     app = make_app(tmp_path, UNKNOWN_TWINS)
     client, admin = app.test_client(), bearer(app, "admin")
-    put_row(client, admin, "test:p", available=5)
-    fresh_capacity = dict(ranked_ids(client))["test:p"]
-    put_row(client, admin, "test:p", available=5, reported_at="2000-01-01T00:00:00Z")
+    # A report counted 29 days ago: inside the accepted window, long past stale.
+    put_row(client, admin, "test:p", available=5, reported_at=hours_ago(29 * 24))
+    put_row(client, admin, "test:q", available=5)
     assert search_open(client, "test:p")["freshness"] == "stale"
-    assert dict(ranked_ids(client))["test:p"] < fresh_capacity
-    assert abs(dict(ranked_ids(client))["test:p"] - 0.5) < 0.01
+    capacity = dict(ranked_ids(client))
+    assert capacity["test:p"] < capacity["test:q"]
+    assert abs(capacity["test:p"] - 0.5) < 0.01
 
 
 def test_every_worker_sees_writes_made_through_another(tmp_path):

@@ -67,3 +67,15 @@ def search_open(client, facility_id, level="3.7-WM"):
         if hit["id"] == facility_id:
             return hit["beds_open"]
     return None
+
+
+def etag(client, facility_id):
+    """The facility's current bed version as GET …/beds gives it (for If-Match)."""
+    return client.get(f"/v1/facilities/{facility_id}/beds").headers["ETag"]
+
+
+def report(client, headers, facility_id, rows, **extra):
+    """PUT bed rows made against the current version (If-Match from a fresh GET)."""
+    headers = {"If-Match": etag(client, facility_id), **headers}
+    return client.put(f"/v1/facilities/{facility_id}/beds", json={"rows": rows, **extra},
+                      headers=headers)

@@ -192,6 +192,19 @@ def test_open_beds_count_only_rows_the_person_may_take(make_store):
     assert {h.record["id"]: h.capacity["open"] for h in anyone.hits} == {"test:w": 3, "test:m": 1}
 
 
+def test_beds_of_an_unknown_population_are_open_to_no_one(make_store):
+    """A misspelt population ("adult_woman") once counted for everyone, men included."""
+    typo = [bed(available=5) | {"population": "adult_woman"}]
+    store = make_store([facility("typo", km=1, beds=typo),
+                        facility("men", km=2, beds=[bed(available=1) | {"population": "adult_men"}])])
+    for gender, expected in (("men", ["test:men"]), ("women", []), (None, ["test:men"])):
+        found = store.search(query(levels_primary=("3.7-WM",), gender=gender, has_open_beds=True))
+        assert ids(found) == expected, gender
+    anyone = store.search(query(levels_primary=("3.7-WM",)))
+    assert {h.record["id"]: h.capacity["open"] for h in anyone.hits} == {"test:typo": None,
+                                                                         "test:men": 1}
+
+
 def online(rid, km, zone="America/Chicago", **fields):
     """An online-only meeting pinned `km` north of Naperville, in `zone`."""
     return meeting(rid, km=km, attendance="online", conference_url="https://example.org/j/1",
@@ -264,3 +277,11 @@ def test_scan_pages_by_id_with_after_and_limit(make_store):
     recent = [r["id"] for r in store.scan((), NOW - timedelta(days=6, hours=12),
                                           after="test:f02", limit=10)]
     assert recent == ["test:f03", "test:f04", "test:f05", "test:f06"]
+
+
+def test_build_id_is_stable_within_a_run_and_new_for_each_run(make_store):
+    """The search ETag names the index build: the same records indexed again are a new
+    build (a re-index may change anything), and one build keeps one id."""
+    first, again = make_store([facility("a")]), make_store([facility("a")])
+    assert first.build_id() == first.build_id()
+    assert first.build_id() != again.build_id()

@@ -24,9 +24,11 @@ def test_detox_bed_now_in_naperville_lists_open_beds_with_their_age(client):
     assert response.status_code == 200
     body = text(response)
     assert "places near 60540" in body
-    assert re.search(r"Beds: \d+ open · updated \d+ (min|h|days?) ago", body)
-    assert "unknown — call" not in body  # has_open_beds keeps only known open beds
+    assert re.search(r"Beds: \d+ open for (men|women|any adult) · \d+ (min|h|days?) ago", body)
     html = response.get_data(as_text=True)
+    # has_open_beds keeps only places with a known open bed: every card names one.
+    cards = html.split('<li class="card">')[1:]
+    assert cards and all(re.search(r'class="bed bed-(fresh|aging)">\d+ open', c) for c in cards)
     assert re.search(r'href="tel:\+1\d{10}"', html)
     assert "https://maps.apple.com/?daddr=" in html
     # The quick start shows up as the filters a person would have set by hand.
@@ -41,13 +43,14 @@ def test_unknown_beds_read_as_unknown_never_zero(client):
 
 
 def test_meetings_today_filters_to_todays_meetings(client, app):
-    from directory_service.web.search_form import today
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
 
-    day_name = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
-                "Saturday"][today(app.config["SETTINGS"].site_timezone)]
+    # Wednesday 9 a.m. in Chicago: the seed has meetings left that day.
+    app.config["PAGE_NOW"] = datetime(2026, 11, 25, 9, 0, tzinfo=ZoneInfo("America/Chicago"))
     body = text(client.get("/?near=Chicago, IL&start=meetings_today&radius=50"))
     shown = re.findall(r"(Sunday|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday) · ", body)
-    assert shown and set(shown) == {day_name}
+    assert shown and set(shown) == {"Wednesday"}
 
 
 def test_no_insurance_means_uninsured_payment(client):
@@ -143,3 +146,15 @@ def test_a_misspelt_or_ambiguous_place_offers_choices_in_spanish_too(client):
     html = response.get_data(as_text=True)
     assert "¿Quiso decir:" in html and ">Naperville, IL</a>" in html
     assert "Springfield, IL</a>" in client.get("/?near=Springfield").get_data(as_text=True)
+
+
+def test_readme_shows_the_phone_and_print_screenshots():
+    import os
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with open(os.path.join(root, "README.md"), encoding="utf-8") as handle:
+        readme = handle.read()
+    shown = re.findall(r"\]\((docs/screenshot-[\w-]+\.png)\)", readme)
+    assert {"docs/screenshot-phone-detox.png", "docs/screenshot-print-list.png"} <= set(shown)
+    for path in shown:
+        assert os.path.getsize(os.path.join(root, path)) > 10_000, path

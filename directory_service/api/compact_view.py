@@ -1,12 +1,75 @@
-"""`view=compact` on /v1/search: the few fields a coach's phone shows in a list.
+"""`view=compact` on /v1/search: what a coach's phone shows in a list, and needs to act.
 
-A full hit carries the whole record and the ranking components, several kilobytes each;
-a phone on a weak signal only needs enough to pick a place and call it.
+A full hit carries the whole record, several kilobytes; a phone on a weak signal needs
+enough to pick a place, call it (E.164 and a `tel:` link), go there (coordinates), know
+whether it is open (hours, open now and when that changes), join a meeting (day, time,
+zone, link) and hold a bed (level and population of each bed row) without a second call.
 """
-from marshmallow import Schema, fields
+import re
+from functools import lru_cache
 
-from directory_service.schemas.records import Address
-from directory_service.schemas.search import BedFigureSchema, OriginSchema
+import phonenumbers
+from marshmallow import Schema, fields, validate
+
+from directory_service import vocab
+from directory_service.api import open_hours
+from directory_service.availability.figures import row_open
+from directory_service.schemas.records import Address, Hours, LOCATION_PRECISIONS
+from directory_service.schemas.search import BedFigureSchema, ComponentsSchema, OriginSchema
+
+# Phones in the directory are written for people ("(630) 555-0100 ext. 12"); they are read
+# as US numbers unless they start with + and a country code.
+PHONE_REGION = "US"
+
+
+class PhoneSchema(Schema):
+    text = fields.String(required=True, metadata={"description": "As the source wrote it."})
+    e164 = fields.String(allow_none=True, metadata={
+        "description": "+15555550100; null for a short code (988, 211) or a number that "
+                       "cannot be read."})
+    extension = fields.String(allow_none=True)
+    tel = fields.String(allow_none=True, metadata={
+        "description": "A tel: URI (RFC 3966) to put in a link: tel:+15555550100, with "
+                       ";ext=12 for an extension, tel:988 for a short code; a conference "
+                       "dial-in keeps its pauses and keyed-in meeting id and passcode "
+                       "(tel:+16465550100,,123456789%23)."})
+
+
+class CompactPhonesSchema(Schema):
+    """Only the roles the record has a number for; call intake first, then hotline, main."""
+    main = fields.Nested(PhoneSchema)
+    intake = fields.Nested(PhoneSchema)
+    hotline = fields.Nested(PhoneSchema)
+
+
+class CompactLocationSchema(Schema):
+    lat = fields.Float(required=True)
+    lon = fields.Float(required=True)
+    precision = fields.String(validate=validate.OneOf(LOCATION_PRECISIONS), metadata={
+        "description": "exact, or a zip/city/county centroid or a region's pin (online "
+                       "meetings): do not route to anything but an exact point."})
+
+
+class CompactBedSchema(Schema):
+    level_of_care = fields.String(required=True)
+    population = fields.String(required=True, metadata={
+        "description": "With level_of_care, what POST /v1/facilities/{id}/holds takes."})
+    open = fields.Integer(allow_none=True, metadata={
+        "description": "Open beds net of active holds; null means unknown, never 0."})
+    reported_at = fields.String(allow_none=True)
+    freshness = fields.String(validate=validate.OneOf(vocab.FRESHNESS))
+
+
+class CompactMeetingSchema(Schema):
+    fellowship = fields.String()
+    day = fields.Integer(metadata={"description": "0 = Sunday, in the hit's timezone."})
+    time = fields.String(metadata={"description": "HH:MM local time."})
+    end_time = fields.String(allow_none=True)
+    attendance = fields.String(validate=validate.OneOf(vocab.ATTENDANCE))
+    join_url = fields.String(allow_none=True, metadata={"description": "The meeting's link."})
+    join_phone = fields.Nested(PhoneSchema, allow_none=True)
+    join_notes = fields.String(allow_none=True, metadata={
+        "description": "Meeting id and passcode, as the feed publishes them."})
 
 
 class CompactHitSchema(Schema):
@@ -15,9 +78,24 @@ class CompactHitSchema(Schema):
     name = fields.String(required=True)
     distance_mi = fields.Float(required=True)
     score = fields.Float(required=True)
-    beds_open = fields.Nested(BedFigureSchema, allow_none=True)
-    phones = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True))
-    address = fields.Nested(Address)
+    components = fields.Nested(ComponentsSchema, required=True)
+    beds_open = fields.Nested(BedFigureSchema, allow_none=True, metadata={
+        "description": "Open beds for the requested levels and the person (facilities)."})
+    beds = fields.List(fields.Nested(CompactBedSchema), metadata={
+        "description": "Facilities: one row per level of care and population, for the "
+                       "searched levels (all when none was asked)."})
+    phones = fields.Nested(CompactPhonesSchema, required=True)
+    address = fields.Nested(Address, required=True)
+    location = fields.Nested(CompactLocationSchema, required=True)
+    timezone = fields.String(required=True, metadata={"description": "IANA zone of hours."})
+    hours = fields.Nested(Hours, required=True)
+    open_now = fields.Boolean(allow_none=True, metadata={
+        "description": "Open (a meeting: in progress) at the time of the answer; null when "
+                       "the hours are unknown."})
+    changes_at = fields.String(allow_none=True, metadata={
+        "description": "Local ISO 8601 time at which open_now flips next (opens or closes); "
+                       "null for 24/7 or unknown hours."})
+    meeting = fields.Nested(CompactMeetingSchema, metadata={"description": "Meetings only."})
 
 
 class CompactSearchResponseSchema(Schema):
@@ -29,8 +107,97 @@ class CompactSearchResponseSchema(Schema):
     results = fields.List(fields.Nested(CompactHitSchema), required=True)
 
 
-def compact(body):
+# A one-tap dial-in as conference feeds write it: the number, then pauses (",") and the
+# meeting id and passcode keyed in ("+16465588656,,83153365392#,,#,,123456#").
+DIAL_SEQUENCE = re.compile(r"^(?P<number>[^,]+?)\s*(?P<keys>,[0-9*#,]*[0-9*#])$")
+
+
+@lru_cache(maxsize=8192)
+def phone(text):
+    """A directory phone string → {text, e164, extension, tel}; None for no number.
+
+    The whole string is read first; failing that, the first valid number written in it
+    ("630-555-0100 or 630-555-0101", "Intake: (630) 555-0100, 24/7"). Short codes (988,
+    211) get a tel: link and no E.164 form; a one-tap dial-in keeps its keyed-in meeting
+    id and passcode in the link; anything else unreadable keeps only its text.
+    """
+    if not text or not text.strip():
+        return None
+    out = {"text": text, "e164": None, "extension": None, "tel": None}
+    sequence = DIAL_SEQUENCE.match(text.strip())
+    number = _read(sequence["number"] if sequence else text, search=not sequence)
+    if number is None:
+        return out
+    if phonenumbers.is_valid_short_number_for_region(number, PHONE_REGION):
+        return {**out, "tel": "tel:" + str(number.national_number)}
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    ext = number.extension or None
+    tel = f"tel:{e164}" + (f";ext={ext}" if ext else "")
+    if sequence:
+        tel += sequence["keys"].replace("#", "%23")  # "#" would end the URI
+    return {**out, "e164": e164, "extension": ext, "tel": tel}
+
+
+def _read(text, search):
+    """A valid or short phone number in `text`, or None."""
+    try:
+        number = phonenumbers.parse(text, PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is not None and (phonenumbers.is_valid_number(number) or
+                               phonenumbers.is_valid_short_number_for_region(number, PHONE_REGION)):
+        return number
+    digits = text.strip()
+    if digits.startswith("+") and len(re.sub(r"\D", "", digits)) == 10:
+        # "+3017158592": a US number given a + but no country code, as feeds often write.
+        return _read(digits[1:], search=False)
+    if search:
+        found = next(iter(phonenumbers.PhoneNumberMatcher(text, PHONE_REGION)), None)
+        return found.number if found else None
+    return None
+
+
+def _beds(record, levels):
+    """Bed rows of the searched levels (all when none was asked), one per population."""
+    return [{"level_of_care": row["level_of_care"],
+             "population": row.get("population") or "adult_any", "open": row_open(row),
+             "reported_at": row.get("reported_at"), "freshness": row.get("freshness", "unknown")}
+            for row in record.get("beds") or () if not levels or row["level_of_care"] in levels]
+
+
+def _meeting(record):
+    return {"fellowship": record.get("fellowship"), "day": record.get("day"),
+            "time": record.get("time"), "end_time": record.get("end_time"),
+            "attendance": record.get("attendance"), "join_url": record.get("conference_url"),
+            "join_phone": phone(record.get("conference_phone")),
+            "join_notes": record.get("conference_notes")}
+
+
+def compact_hit(hit, now, levels=()):
+    """One full hit (api/search.hit_body) → its compact form at `now`; `levels` are the
+    query's levels of care (expanded), whose bed rows it keeps."""
+    record = hit["record"]
+    open_now, changes_at = open_hours.open_state(record, now)
+    out = {
+        "id": hit["id"], "kind": hit["kind"], "name": hit["name"],
+        "distance_mi": hit["distance_mi"], "score": hit["score"],
+        "components": hit["components"], "beds_open": hit["beds_open"],
+        "phones": {role: phone(text) for role, text in (record.get("phones") or {}).items()
+                   if text},
+        "address": record.get("address") or {},
+        "location": {**record["location"], "precision": record.get("location_precision", "exact")},
+        "timezone": record.get("timezone"), "hours": record.get("hours") or {},
+        "open_now": open_now,
+        "changes_at": changes_at.isoformat() if changes_at else None,
+    }
+    if record["kind"] == "treatment_facility":
+        out["beds"] = _beds(record, levels)
+    if record["kind"] == "meeting":
+        out["meeting"] = _meeting(record)
+    return out
+
+
+def compact(body, now, levels=()):
     """A full search response body → its compact form (same envelope, small hits)."""
-    hits = [{**hit, "phones": hit["record"].get("phones") or {},
-             "address": hit["record"].get("address") or {}} for hit in body["results"]]
+    hits = [compact_hit(hit, now, levels) for hit in body["results"]]
     return CompactSearchResponseSchema().dump({**body, "results": hits})

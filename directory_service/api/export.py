@@ -33,6 +33,7 @@ class ExportArgs(QueryArgs):
                            metadata={"description": "ndjson, geojson or hsds (a JSON array "
                                      "of HSDS 3.0 service_at_location objects)."})
     kind = DelimitedList(fields.String(validate=validate.OneOf(vocab.KINDS)),
+                         validate=validate.Length(max=len(vocab.KINDS)),
                          metadata={"description": "Only these kinds (comma-separated or repeated)."})
     modified_after = fields.AwareDateTime(
         default_timezone=None, metadata={"description": "ISO 8601 with a zone: only "

@@ -1,21 +1,27 @@
 """Holds: a coach keeps a bed while driving there; the facility confirms or declines.
 
-`POST /v1/facilities/{id}/holds` (coach) → 201 or 409 when no bed is left to hold;
-`POST /v1/holds/{id}/confirm|decline` (that facility, or admin); `DELETE /v1/holds/{id}`
-or `POST .../cancel` (the coach who made it, or admin). Notes carry no personal data.
+`POST /v1/facilities/{id}/holds` (coach) → 201, 409 when no bed is left to hold, 429 when
+the key already has HOLD_MAX_ACTIVE_PER_KEY active holds; `GET /v1/holds` (coach) lists
+the caller's own holds; `POST /v1/holds/{id}/confirm|decline` (that facility, or admin);
+`DELETE /v1/holds/{id}` or `POST .../cancel` (the coach who made it, or admin). Notes carry
+no personal data.
 """
 from flask import current_app, g
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import RAISE
 
 from directory_service.api import auth
 from directory_service.api.beds import indexed_facility, publish, refuse_query_parameters
 from directory_service.availability import holds
-from directory_service.errors import ApiProblem
-from directory_service.schemas.availability import HoldBody, HoldListSchema, HoldSchema
+from directory_service.availability.bodies import bounded_json
+from directory_service.errors import ApiProblem, problem
+from directory_service.schemas.availability import (
+    CoachHoldArgs, CoachHoldsResponse, HoldBody, HoldListSchema, HoldSchema,
+)
 
 blp = Blueprint("holds", __name__, url_prefix="/v1", description="Bed holds")
-refuse_query_parameters(blp)
+refuse_query_parameters(blp, exempt=("holds.CoachHolds",))
 
 
 def _adb():
@@ -50,29 +56,40 @@ def _decide(hold_id, state):
 @blp.route("/facilities/<path:facility_id>/holds")
 class FacilityHolds(MethodView):
     @auth.require_key("coach", "admin")
+    @bounded_json
     @blp.arguments(HoldBody)
     @blp.response(201, HoldSchema)
     @blp.alt_response(409, description="No open bed is left to hold (or it is not reported).")
+    @blp.alt_response(429, description="This coach key already has HOLD_MAX_ACTIVE_PER_KEY "
+                      "active holds; `Retry-After` says when the soonest expires.")
     @blp.doc(security=auth.SECURITY)
     def post(self, body, facility_id):
-        """Hold one open bed (coach key). Expires after `expires_in_minutes` (default 120)."""
+        """Hold one open bed (coach key). Expires after `expires_in_minutes` (default 120).
+
+        A coach key may have at most HOLD_MAX_ACTIVE_PER_KEY (5) active holds (admins are
+        not capped); one more is 429 with `Retry-After`.
+        """
         settings = current_app.config["SETTINGS"]
         minutes = body["expires_in_minutes"] or settings.hold_default_minutes
-        if minutes > settings.hold_max_minutes:
-            raise ApiProblem(422, f"a hold lasts at most {settings.hold_max_minutes} minutes",
-                             {"expires_in_minutes": [f"at most {settings.hold_max_minutes}"]})
         record = indexed_facility(facility_id)
         if body["level_of_care"] not in record.get("levels_of_care", ()):
             raise ApiProblem(422, f"{facility_id} does not offer {body['level_of_care']}",
                              {"level_of_care": ["not offered by this facility"]})
+        cap = settings.hold_max_active_per_key if g.principal.role == "coach" else None
         try:
             hold = holds.create(_adb(), facility_id, body["level_of_care"], body["population"],
-                                g.principal.key_id, body["note"], minutes, record.get("beds"))
+                                g.principal.key_id, body["note"], minutes, record.get("beds"),
+                                max_active=cap)
         except holds.PopulationNeeded as exc:
             raise ApiProblem(422, str(exc), {"population": [
                 "one of: " + (", ".join(exc.choices) or "(no bed rows at this level)")]}) from None
         except holds.HoldRefused as exc:
             raise ApiProblem(409, str(exc), title="No bed to hold") from None
+        except holds.HoldLimit as exc:
+            # Returned, not raised: ApiProblem carries no headers, and 429 needs Retry-After.
+            return problem(429, "Too many active holds", str(exc),
+                           headers={"Retry-After": str(holds.seconds_until(exc.next_expiry))},
+                           extra={"active_holds": exc.active, "limit": exc.limit})
         publish(facility_id)
         return hold
 
@@ -84,6 +101,32 @@ class FacilityHolds(MethodView):
         auth.require_facility(g.principal, facility_id)
         indexed_facility(facility_id)
         return {"holds": holds.active_for(_adb(), facility_id)}
+
+
+@blp.route("/holds")
+class CoachHolds(MethodView):
+    @auth.require_key("coach", "admin")
+    @blp.arguments(CoachHoldArgs, location="query", unknown=RAISE, as_kwargs=False)
+    @blp.response(200, CoachHoldsResponse)
+    @blp.doc(security=auth.SECURITY)
+    def get(self, args):
+        """The calling key's own holds: active first (soonest expiry first), then the rest.
+
+        Each shows its state (active, confirmed, declined, cancelled, expired, released),
+        facility, level, population, expiry, the facility's decision and, for a released
+        hold, the reason. Never another key's holds, not even for an admin.
+        """
+        total, found = holds.for_coach(_adb(), g.principal.key_id, args["page"],
+                                       args["per_page"], args.get("state"))
+        store, names = current_app.extensions["store"], {}
+        for hold in found:
+            fid = hold["facility_id"]
+            if fid not in names:
+                record = store.get(fid)
+                names[fid] = record.get("name") if record else None
+            hold["facility_name"] = names[fid]
+        return {"total": total, "page": args["page"], "per_page": args["per_page"],
+                "holds": found}
 
 
 @blp.route("/holds/<hold_id>")

@@ -1,23 +1,214 @@
 """What the coach's phone app needs from HTTP: validators, caching, CORS and gzip.
 
 A coach re-runs the same search many times on a slow connection while driving; an ETag
-lets the app ask "has anything changed?" and get a bodiless 304 when nothing has. Beds
-change often, so the shared cache lifetime is short (settings.cache_max_age_s) and the
-ETag does the rest. CORS is opened only to the origins an operator configures.
+lets the app ask "has anything changed?" and get a bodiless 304 when nothing has. CORS
+is opened only to the origins an operator configures.
+
+The search ETag is made from what the answer depends on, never from the answer itself
+(whose scores and ages drift every second): the index build, the live bed data (the
+availability database's change sequence, only when facilities can be in the answer),
+the validated query, and the moment until which the answer's time-dependent parts hold
+(`SearchValidator`, docs/coach-walkthrough.md). So a revalidation is answered before any
+search runs. Records keep an ETag over their body less the ticking `age_seconds`.
 """
+import bisect
 import hashlib
 import json
+import math
+import threading
+import time
+from datetime import datetime, timezone
+from importlib import metadata
 
-from flask import request
+from flask import current_app, g, request
 from flask_compress import Compress
 from flask_cors import CORS
 
 # The API endpoints whose answers carry validators (flask-smorest names them
 # "<blueprint>.<MethodView>").
-CACHEABLE_ENDPOINTS = ("search.Search", "resources.Resource")
+SEARCH_ENDPOINT = "search.Search"
+CACHEABLE_ENDPOINTS = (SEARCH_ENDPOINT, "resources.Resource")
 # Only these are worth compressing; images and fonts are not served here.
 COMPRESSED_TYPES = ["application/json", "application/problem+json", "text/html",
                     "text/css", "text/javascript", "application/javascript"]
+# Bumped when the search answer's shape changes, so no app keeps an old shape by a 304.
+SEARCH_FORMAT = "search-2"
+# How long a ranking of facilities is reused: bed reports fade (half-life 12 h,
+# docs/ranking.md), which moves scores by well under 1 % in 10 minutes; the labels a
+# person reads (fresh, aging, stale) have exact deadlines of their own.
+DECAY_WINDOW_S = 600
+CORS_METHODS = ["GET", "HEAD", "OPTIONS", "POST", "PUT", "DELETE"]
+# Preflights are cached by the browser this long: one round trip fewer per write.
+CORS_MAX_AGE_S = 600
+# The availability database (availability/db.py): its global change sequence moves on
+# every report, hold and decision; an active hold stops counting at `expires_at`.
+CURRENT_SEQUENCE = "SELECT COALESCE(MAX(seq), 0) FROM facility_changes"
+ACTIVE_HOLD_EXPIRIES = "SELECT expires_at FROM holds WHERE state = 'active' AND expires_at > ?"
+
+
+def utcnow():
+    """The clock of search answers (tests move it)."""
+    return datetime.now(timezone.utc)
+
+
+def _epoch(iso):
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+
+
+def _normalised(args):
+    """Validated search arguments as canonical JSON: list values are OR-ed, so sorted."""
+    norm = {k: sorted(set(v)) if isinstance(v, (list, tuple)) else v for k, v in args.items()}
+    return json.dumps(norm, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def can_hold_facilities(args):
+    kinds = args.get("kind") or ()
+    return not kinds or "treatment_facility" in kinds
+
+
+class _Settling:
+    """When this worker first saw each live sequence number, for stores that show a
+    live change only after a delay (Elasticsearch's refresh): until it has settled, an
+    ETag naming it must not outlive the delay, or it could stand for the older figures."""
+
+    def __init__(self):
+        self.seq, self.first_seen = None, 0.0
+
+    def remaining_s(self, seq, settle_s):
+        if settle_s <= 0:
+            return 0.0
+        now = time.monotonic()
+        if seq != self.seq:
+            self.seq, self.first_seen = seq, now
+        return max(0.0, settle_s - (now - self.first_seen))
+
+
+class _HoldExpiries:
+    """The expiry times of active holds, read once per live sequence number.
+
+    Every hold created or decided moves the sequence, so between two moves the list only
+    loses holds as they expire; reading it per search would scan the holds table each time.
+    """
+
+    def __init__(self):
+        self.seq, self.times = None, []
+        self._lock = threading.Lock()
+
+    def next_after(self, adb, seq, now):
+        stamp = now.timestamp()
+        with self._lock:
+            if seq != self.seq:
+                since = now.astimezone(timezone.utc).replace(microsecond=0).isoformat()
+                rows = adb.read().execute(ACTIVE_HOLD_EXPIRIES,
+                                          (since.replace("+00:00", "Z"),)).fetchall()
+                self.seq, self.times = seq, sorted(_epoch(r[0]) for r in rows)
+            i = bisect.bisect_right(self.times, stamp)
+            return self.times[i] if i < len(self.times) else None
+
+
+class SearchValidator:
+    """The ETag of one search, from its inputs, read before the search runs.
+
+    Reading the versions first means an ETag never names data newer than its body: a
+    change landing mid-search makes the next request's ETag differ, never a stale 304.
+    """
+
+    def __init__(self, args):
+        state = current_app.extensions["http_cache"]
+        self.store = current_app.extensions["store"]
+        self.settings = current_app.config["SETTINGS"]
+        self.facilities = can_hold_facilities(args)
+        self.live = None
+        if self.facilities:
+            adb = current_app.extensions["availability"]
+            self.live = adb.read().execute(CURRENT_SEQUENCE).fetchone()[0]
+        self.key = "|".join((SEARCH_FORMAT, state["fingerprint"], self.store.build_id(),
+                             str(self.live), _normalised(args)))
+        self._settling, self._holds = state["settling"], state["holds"]
+
+    def tag(self, until):
+        """`W/"<digest>.<until>"`: `until` (epoch seconds, 0 = never) is when the answer's
+        time-dependent parts may change; it is in the digest, so it cannot be edited."""
+        digest = hashlib.sha256(f"{self.key}|{until}".encode()).hexdigest()[:24]
+        return f"{digest}.{until}"
+
+    def not_modified(self, now):
+        """A 304 response when the request names this answer's current ETag, else None."""
+        stamp = now.timestamp()
+        for candidate in request.if_none_match.as_set(include_weak=True):
+            _, _, until = candidate.rpartition(".")
+            if not until.isdigit() or (int(until) and stamp >= int(until)):
+                continue
+            if candidate == self.tag(int(until)):
+                response = current_app.response_class(status=304)
+                response.set_etag(candidate, weak=True)
+                _cache_control(response, self.settings.cache_max_age_s, int(until), stamp)
+                return response
+        return None
+
+    def until(self, body, query, now):
+        """Epoch seconds (0 = never) at which this answer may change with no data change."""
+        stamp = now.timestamp()
+        moments = [m for m in _answer_deadlines(body, self.settings) if m > stamp]
+        if query.open_now or query.starts_within is not None:
+            # Which places are open (meetings starting) changes to the minute, and the
+            # answer may gain places not on this page: only this minute is certain.
+            moments.append((math.floor(stamp / 60) + 1) * 60)
+        if "online" in query.attendance:
+            # Online meetings are matched by the zones sharing the searcher's clock this year.
+            moments.append(datetime(now.year + 1, 1, 1, tzinfo=timezone.utc).timestamp())
+        if self.facilities:
+            # A hold that expires frees a bed, which can bring a facility onto the page
+            # even when none is on it now (has_open_beds with every bed held).
+            expiry = self._holds.next_after(current_app.extensions["availability"],
+                                            self.live, now)
+            if expiry is not None:
+                moments.append(expiry)
+            wait = self._settling.remaining_s(self.live, self.store.live_settle_s)
+            if wait:
+                moments.append(stamp + wait)
+            if _may_show_facilities(body):
+                moments.append(stamp + DECAY_WINDOW_S)
+        return math.floor(min(moments)) if moments else 0
+
+    def attach(self, body, query, now):
+        """Remember this answer's ETag for `add_validators`, which sets it."""
+        until = self.until(body, query, now)
+        g.search_etag = (self.tag(until), until, now.timestamp())
+
+
+def _may_show_facilities(body):
+    """Whether a facility is on this page, or may be moved onto it by a fading report."""
+    results = body["results"]
+    return (any(hit["kind"] == "treatment_facility" for hit in results)
+            or body["total"] > len(results))
+
+
+def _answer_deadlines(value, settings):
+    """Every moment at which something shown in the answer flips: a bed figure's
+    freshness label (fresh → aging → stale) and a place's `changes_at` (opens, closes)."""
+    if isinstance(value, list):
+        for item in value:
+            yield from _answer_deadlines(item, settings)
+        return
+    if not isinstance(value, dict):
+        return
+    if value.get("reported_at") and "freshness" in value:
+        reported = _epoch(value["reported_at"])
+        yield reported + settings.fresh_hours * 3600
+        yield reported + settings.stale_hours * 3600
+    if value.get("changes_at"):
+        yield _epoch(value["changes_at"])
+    for item in value.values():
+        if isinstance(item, (dict, list)):
+            yield from _answer_deadlines(item, settings)
+
+
+def _cache_control(response, max_age_s, until, stamp):
+    """Public, for at most max_age_s and never past the answer's own deadline."""
+    response.cache_control.public = True
+    left = max_age_s if not until else max(0, min(max_age_s, math.floor(until - stamp)))
+    response.cache_control.max_age = left
 
 
 def _without_ages(value):
@@ -47,12 +238,27 @@ def add_validators(response, max_age_s):
     if request.method not in ("GET", "HEAD") or response.status_code != 200:
         return response
     # The ETag is computed on the uncompressed body; flask-compress (registered before
-    # this hook, so it runs after it) suffixes it with the encoding and re-checks
+    # this hook, so it runs after it) leaves a weak ETag as it is and re-checks
     # If-None-Match itself, so both plain and gzip clients get their 304.
-    _add_semantic_etag(response)
-    response.cache_control.public = True
-    response.cache_control.max_age = max_age_s
+    search = g.get("search_etag")
+    if search is not None:
+        etag, until, stamp = search
+        response.set_etag(etag, weak=True)
+        _cache_control(response, max_age_s, until, stamp)
+    else:
+        _add_semantic_etag(response)
+        _cache_control(response, max_age_s, 0, 0)
     return response.make_conditional(request)
+
+
+def _fingerprint(app, settings):
+    """The code and settings an answer was made with: a deploy or a new setting changes it."""
+    try:
+        version = metadata.version("directory-service")
+    except metadata.PackageNotFoundError:
+        version = "source"
+    raw = f"{version}|{app.config.get('API_VERSION')}|{settings!r}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
 def init_app(app, settings):
@@ -63,12 +269,19 @@ def init_app(app, settings):
     # leaves the file it streams from open, and our static files are a few kilobytes.
     app.config.setdefault("COMPRESS_STREAMS", False)
     Compress(app)
+    app.extensions["http_cache"] = {"fingerprint": _fingerprint(app, settings),
+                                    "settling": _Settling(), "holds": _HoldExpiries()}
     if settings.cors_origins:
         CORS(app, resources={r"/v1/*": {"origins": list(settings.cors_origins)}},
-             expose_headers=["ETag"], methods=["GET", "HEAD", "OPTIONS", "POST", "PUT"])
+             expose_headers=["ETag", "Location"], methods=CORS_METHODS,
+             max_age=CORS_MAX_AGE_S)
 
     @app.after_request
     def _validators(response):
+        if settings.cors_origins and request.path.startswith("/v1/"):
+            # Whether CORS headers are sent depends on Origin, for every origin and for
+            # none: a shared cache must not hand one origin's answer to another.
+            response.vary.add("Origin")
         if request.endpoint in CACHEABLE_ENDPOINTS:
             return add_validators(response, settings.cache_max_age_s)
         return response

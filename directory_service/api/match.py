@@ -13,6 +13,7 @@ from directory_service import geo
 from directory_service.api.beds import refuse_query_parameters
 from directory_service.api.search import origin_body, resolve_origin
 from directory_service.availability import match
+from directory_service.availability.bodies import bounded_json
 from directory_service.schemas.availability import MatchBody, MatchResponse
 
 blp = Blueprint("match", __name__, url_prefix="/v1", description="Match needs to open beds")
@@ -22,8 +23,10 @@ log = logging.getLogger(__name__)
 
 @blp.route("/match")
 class Match(MethodView):
+    @bounded_json
     @blp.arguments(MatchBody)
     @blp.response(200, MatchResponse)
+    @blp.alt_response(400, description="Malformed JSON, or a body nested too deep.")
     def post(self, needs):
         """Facilities with open, unheld beds that fit the needs, ranked and explained.
 

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from directory_service import beds, geo, vocab
-from directory_service.api import compact_view
+from directory_service.api import compact_view, http_cache
 from directory_service.errors import ApiProblem
 from directory_service.schemas.search import SearchArgs, SearchResponseSchema
 from directory_service.search.store import SearchQuery
@@ -43,8 +43,8 @@ def origin_body(origin):
     return body
 
 
-def build_query(args, origin, settings):
-    """SearchArgs (validated) → the store's normalised SearchQuery."""
+def build_query(args, origin, settings, now=None):
+    """SearchArgs (validated) → the store's normalised SearchQuery (at `now`, default now)."""
     primary, related = vocab.expand_levels(args.get("level_of_care", ()))
     payment = args.get("payment", ())
     start = args.get("starts_after")
@@ -65,6 +65,7 @@ def build_query(args, origin, settings):
         starts_within=args.get("starts_within"), attendance=tuple(args.get("attendance", ())),
         types=tuple(args.get("types", ())), site_types=tuple(args.get("site_type", ())),
         page=args["page"], per_page=args.get("per_page") or settings.default_per_page,
+        **({"now": now} if now is not None else {}),
     )
 
 
@@ -83,14 +84,14 @@ def hit_body(hit, now, settings):
     }
 
 
-def run_search(args):
+def run_search(args, now=None):
     """Shared by the API and the public page: returns (query, origin, result)."""
     settings = current_app.config["SETTINGS"]
     if args.get("per_page", 0) > settings.max_per_page:
         raise ApiProblem(422, f"per_page is at most {settings.max_per_page}",
                          {"per_page": [f"at most {settings.max_per_page}"]})
     origin = resolve_origin(args)
-    query = build_query(args, origin, settings)
+    query = build_query(args, origin, settings, now)
     result = current_app.extensions["store"].search(query)
     lat, lon = geo.coarse(origin.lat, origin.lon)
     # Only coarse figures reach the log: never the searcher's precise place or text.
@@ -103,6 +104,12 @@ def run_search(args):
 class Search(MethodView):
     @blp.arguments(SearchArgs, location="query", unknown=RAISE, as_kwargs=False)
     @blp.response(200, SearchResponseSchema)
+    # view=compact answers in another shape: the document offers both.
+    @blp.doc(responses={"200": {"description": "Ranked hits; view=compact: compact hits.",
+                                "content": {"application/json": {"schema": {"anyOf": [
+                                    SearchResponseSchema,
+                                    compact_view.CompactSearchResponseSchema]}}}}})
+    @blp.alt_response(304, description="Not modified: If-None-Match names the current ETag.")
     def get(self, args):
         """Search resources near a place, ranked by distance, beds, payment and level of care.
 
@@ -111,7 +118,12 @@ class Search(MethodView):
         kind and lets other kinds through.
         """
         settings = current_app.config["SETTINGS"]
-        query, origin, result = run_search(args)
+        validator = http_cache.SearchValidator(args)
+        now = http_cache.utcnow()
+        unchanged = validator.not_modified(now)
+        if unchanged is not None:
+            return unchanged
+        query, origin, result = run_search(args, now)
         body = {
             "total": result.total, "page": query.page, "per_page": query.per_page,
             "total_pages": math.ceil(result.total / query.per_page),
@@ -119,5 +131,6 @@ class Search(MethodView):
             "results": [hit_body(h, query.now, settings) for h in result.hits],
         }
         if args["view"] == "compact":
-            return jsonify(compact_view.compact(body))
-        return body
+            body = compact_view.compact(body, query.now, query.levels)
+        validator.attach(body, query, query.now)
+        return jsonify(body) if args["view"] == "compact" else body

@@ -19,4 +19,13 @@ def init_app(app, api, settings):
     auth.register_scheme(api)
     for blueprint in (beds.blp, holds.blp, match.blp):
         api.register_blueprint(blueprint)
+    document_hold_limit(api, settings)
     app.cli.add_command(cli.keys)
+
+
+def document_hold_limit(api, settings):
+    """The OpenAPI maximum of `expires_in_minutes` is the configured HOLD_MAX_MINUTES, the
+    very limit the schema enforces, so the contract and the server never disagree."""
+    body = api.spec.components.schemas.get("HoldBody")
+    if body is not None:
+        body["properties"]["expires_in_minutes"]["maximum"] = settings.hold_max_minutes

@@ -58,7 +58,8 @@ CREATE TABLE IF NOT EXISTS holds (
     created_at    TEXT NOT NULL,
     expires_at    TEXT NOT NULL,
     state         TEXT NOT NULL,
-    decided_at    TEXT
+    decided_at    TEXT,
+    reason        TEXT
 );
 CREATE INDEX IF NOT EXISTS holds_active ON holds (facility_id, level_of_care, population, state);
 CREATE TABLE IF NOT EXISTS api_keys (
@@ -77,6 +78,12 @@ CREATE TABLE IF NOT EXISTS facility_changes (
     seq         INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS facility_changes_seq ON facility_changes (seq);
+"""
+# Columns added after the first release: (table, column, type), added when missing.
+ADDED_COLUMNS = (("holds", "reason", "TEXT"),)
+# After ADDED_COLUMNS exist: a coach's holds (their list, the cap on active holds).
+LATE_SCHEMA = """
+CREATE INDEX IF NOT EXISTS holds_coach ON holds (coach_key_id, state, expires_at);
 """
 MARK_CHANGED = """
 INSERT INTO facility_changes (facility_id, seq)
@@ -107,7 +114,10 @@ class AvailabilityDB:
             os.makedirs(directory, exist_ok=True)
         # Each CREATE ... IF NOT EXISTS is its own short transaction, so workers starting
         # together simply wait for one another (busy_timeout).
-        self.connect().executescript(SCHEMA)
+        db = self.connect()
+        db.executescript(SCHEMA)
+        _add_missing_columns(db)
+        db.executescript(LATE_SCHEMA)
 
     def connect(self):
         db = getattr(self._local, "db", None)
@@ -146,6 +156,27 @@ class AvailabilityDB:
         if db is not None:
             db.close()
             self._local.db = None
+
+
+def _add_missing_columns(db):
+    """Bring a database made by an older release up to date (idempotent, race-safe)."""
+    for table, column, kind in ADDED_COLUMNS:
+        have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+        if column in have:
+            continue
+        try:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+        except sqlite3.OperationalError as exc:
+            # Another worker starting at the same moment added it first.
+            if "duplicate column" not in str(exc):
+                raise
+
+
+def parse_iso(text):
+    """An ISO 8601 string as an aware datetime (None stays None)."""
+    if text is None:
+        return None
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def mark_changed(db, facility_id):

@@ -7,6 +7,7 @@ explain: a hit lists them under `unmet` when it lacks them, so the coach can jud
 """
 from directory_service import beds, geo, vocab
 from directory_service.availability import figures
+from directory_service.search import columns as cols
 from directory_service.search.store import SearchQuery
 
 METRES_PER_MILE = 1609.344
@@ -75,7 +76,7 @@ def match(store, needs, origin, settings, now):
         figure = beds.figure(hit.capacity["open"], hit.capacity["reported_at"], now, settings)
         if figure["freshness"] == "stale" and not needs["include_stale"]:
             continue
-        if not open_for_gender(hit.record, query.levels, needs.get("gender")):
+        if not open_for_person(hit.record, query.levels, needs.get("gender"), needs.get("age")):
             continue
         results.append(_body(needs, query, hit, figure, now, settings, fallback=False))
         if len(results) == needs["limit"]:
@@ -86,16 +87,17 @@ def match(store, needs, origin, settings, now):
     return results
 
 
-def open_for_gender(record, levels, gender):
-    """Open beds in rows a person of `gender` may take (a women's row never fits a man).
+def open_for_person(record, levels, gender, age):
+    """Open beds in rows a person of this gender and age may take.
 
-    The store's open count sums every population; a row named for the other gender is
-    left out here. Without a gender every row counts.
+    The same population groups search counts (search/columns.py): a women's row never
+    fits a man, an adults' row never a 15-year-old, and a row whose population is not in
+    the vocabulary fits nobody, so a misspelt population is never offered to everyone.
     """
-    other = {"men": "women", "women": "men"}.get(gender)
+    allowed = set(cols.allowed_groups(gender, age))
     beds = [figures.row_open(r) for r in record.get("beds", ())
             if r["level_of_care"] in levels
-            and other not in (r.get("population") or "").split("_")]
+            and cols.population_group(r.get("population")) in allowed]
     return sum(b for b in beds if b is not None)
 
 

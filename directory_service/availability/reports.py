@@ -4,8 +4,15 @@ optimistic concurrency by a per-facility version.
 The first time a facility is touched live (a report or a hold), its indexed bed rows are
 copied in as a "baseline", so from then on this database alone holds the facility's
 complete figures (what `figures.current_figures` and the hold check rely on).
+
+Three rules keep writes safe: a writer names the version it read (or is refused), a report
+older than the stored one never replaces it, and a report of fewer open beds than active
+holds releases the newest holds beyond it (the coach sees why). Who reported and their
+note are the facility's business: `live_rows` leaves them out unless asked.
 """
-from directory_service.availability.db import iso, mark_changed, utcnow
+from dataclasses import dataclass, field
+
+from directory_service.availability.db import iso, mark_changed, parse_iso, utcnow
 
 ROW_FIELDS = ("level_of_care", "population", "capacity", "available", "status",
               "reported_at", "reported_by", "note")
@@ -33,12 +40,21 @@ VALUES (:facility_id, :event, :level_of_care, :population, :capacity, :available
 """
 SELECT_ROWS = """
 SELECT r.level_of_care, r.population, r.capacity, r.available, r.status, r.reported_at,
-       r.reported_by, r.note,
+       {private}
        (SELECT COUNT(*) FROM holds AS h
          WHERE h.facility_id = r.facility_id AND h.level_of_care = r.level_of_care
            AND h.population = r.population AND h.state = 'active' AND h.expires_at > ?) AS held
 FROM bed_reports AS r WHERE r.facility_id = ? ORDER BY r.level_of_care, r.population
 """
+PRIVATE_COLUMNS = "r.reported_by, r.note,"
+STORED_AT = "SELECT level_of_care, population, reported_at FROM bed_reports WHERE facility_id = ?"
+ACTIVE_AT_ROW = """
+SELECT id FROM holds
+WHERE facility_id = ? AND level_of_care = ? AND population = ? AND state = 'active'
+  AND expires_at > ?
+ORDER BY created_at DESC, rowid DESC
+"""
+RELEASE = "UPDATE holds SET state = 'released', decided_at = ?, reason = ? WHERE id = ?"
 COUNT_HISTORY = "SELECT COUNT(*) FROM bed_history WHERE facility_id = ?"
 PAGE_HISTORY = """
 SELECT seq, event, level_of_care, population, capacity, available, status, reported_at,
@@ -53,6 +69,24 @@ class StaleVersion(Exception):
     def __init__(self, current):
         super().__init__(f"the facility's bed figures are at version {current}")
         self.current = current
+
+
+class RowsRefused(Exception):
+    """Rows of an all-or-nothing report that may not be applied: {row index: {field: [..]}}."""
+
+    def __init__(self, errors):
+        super().__init__("some rows were refused")
+        self.errors = errors
+
+
+@dataclass
+class Applied:
+    """What a report did: the facility's version after it, rows refused (a batch keeps
+    going without them) and the holds it released, both by row index."""
+
+    version: int
+    refused: dict = field(default_factory=dict)
+    released: dict = field(default_factory=dict)
 
 
 def facility_version(db, facility_id):
@@ -84,33 +118,97 @@ def ensure_baseline(db, facility_id, indexed_beds, now):
         append_history(db, facility_id, "baseline", row, version, now)
 
 
-def apply_report(adb, facility_id, rows, reported_by, indexed_beds, expected_version=None,
-                 now=None):
-    """Write validated report rows in one transaction; returns the new version.
+def apply_report(adb, facility_id, rows, reported_by, indexed_beds, expected=None,
+                 now=None, partial=False):
+    """Write validated report rows in one transaction; returns `Applied`.
 
-    Rows not named keep their figures. Raises StaleVersion when `expected_version` is
-    given and is not the current one, so two writers never overwrite each other unseen.
+    `expected` is the set of versions the writer may have read (If-Match); the current one
+    must be among them, or StaleVersion. A row may carry its own `version` (the batch
+    feed). A row older than the stored report for its level and population, a stale row
+    version, or a second row for the same level and population is refused: the whole
+    report (RowsRefused) unless `partial`, when the other rows still apply.
     """
     now = now or utcnow()
     with adb.write() as db:
         current = facility_version(db, facility_id)
-        if expected_version is not None and expected_version != current:
+        if expected is not None and current not in expected:
             raise StaleVersion(current)
         ensure_baseline(db, facility_id, indexed_beds, now)
+        refused = _refusals(db, facility_id, rows, current, now)
+        if refused and not partial:
+            raise RowsRefused(refused)
+        accepted = [(i, row) for i, row in enumerate(rows) if i not in refused]
+        if not accepted:
+            return Applied(current, refused)
         version = bump_version(db, facility_id)
-        for row in rows:
+        released = {}
+        for i, row in accepted:
             row = {**row, "reported_by": reported_by,
                    "reported_at": row.get("reported_at") or iso(now)}
             db.execute(UPSERT_ROW, {**{f: row.get(f) for f in ROW_FIELDS},
                                     "facility_id": facility_id, "version": version})
             append_history(db, facility_id, "report", row, version, now)
+            freed = release_beyond(db, facility_id, row, now)
+            if freed:
+                released[i] = freed
         mark_changed(db, facility_id)
-    return version
+    return Applied(version, refused, released)
 
 
-def live_rows(db, facility_id, now=None):
-    """The facility's current rows, each with `held`: its active, unexpired holds."""
-    rows = db.execute(SELECT_ROWS, (iso(now or utcnow()), facility_id)).fetchall()
+def _refusals(db, facility_id, rows, current, now):
+    """{row index: {field: [message]}} for rows that may not replace what is stored."""
+    stored = {(r["level_of_care"], r["population"]): r["reported_at"]
+              for r in db.execute(STORED_AT, (facility_id,))}
+    refused, seen = {}, {}
+    for i, row in enumerate(rows):
+        key = (row["level_of_care"], row["population"])
+        if key in seen:
+            refused[i] = {"population": [f"row {seen[key] + 1} already reports "
+                                         f"{key[0]} for {key[1]} in this request"]}
+            continue
+        seen[key] = i
+        if row.get("version") is not None and row["version"] != current:
+            refused[i] = {"version": [f"made against version {row['version']}; the facility "
+                                      f"is at version {current}: read it and report again"]}
+            continue
+        before = stored.get(key)
+        at = row.get("reported_at") or iso(now)
+        if before is not None and parse_iso(at) < parse_iso(before):
+            refused[i] = {"reported_at": [f"{at} is older than the report already stored "
+                                          f"({before}); an older report never replaces a "
+                                          f"newer one"]}
+    return refused
+
+
+def release_beyond(db, facility_id, row, now):
+    """Release the newest active holds beyond the open beds a row now reports.
+
+    A row reported full or closed keeps no hold; an unknown row keeps its holds (the
+    facility did not say the bed is gone). Returns the released hold ids.
+    """
+    if row["status"] == "unknown":
+        return []
+    open_beds = (row.get("available") or 0) if row["status"] == "open" else 0
+    active = [r[0] for r in db.execute(ACTIVE_AT_ROW, (facility_id, row["level_of_care"],
+                                                        row["population"], iso(now)))]
+    excess = active[:max(0, len(active) - open_beds)]
+    reason = (f"released: the facility reported {open_beds} open {row['level_of_care']} "
+              f"bed{'s' if open_beds != 1 else ''} for {row['population']} at "
+              f"{row['reported_at']}, fewer than the {len(active)} held; the newest holds "
+              f"were released first. Call intake or hold a bed elsewhere.")
+    for hold_id in excess:
+        db.execute(RELEASE, (iso(now), reason, hold_id))
+    return excess
+
+
+def live_rows(db, facility_id, now=None, private=False):
+    """The facility's current rows, each with `held`: its active, unexpired holds.
+
+    `reported_by` and `note` only when `private` (the facility's own key, admins): every
+    public view (search, records, match, the page, Elasticsearch) is built from these rows.
+    """
+    sql = SELECT_ROWS.format(private=PRIVATE_COLUMNS if private else "")
+    rows = db.execute(sql, (iso(now or utcnow()), facility_id)).fetchall()
     return [dict(row) for row in rows]
 
 

@@ -15,6 +15,9 @@ from directory_service.schemas.records import HHMM
 
 MAX_RADIUS = {"m": 500_000, "km": 500, "mi": 310}
 MAX_TEXT = 200
+# Every parameter is bounded: a code list holds at most as many values as its vocabulary,
+# a free list at most MAX_LIST, a string at most MAX_TEXT characters, a number a range.
+MAX_LIST = 32
 REPEATED = "given more than once; this parameter takes one value"
 
 
@@ -57,6 +60,7 @@ class QueryArgs(Schema):
 
 def _codes(values, description, **kwargs):
     return DelimitedList(fields.String(validate=validate.OneOf(values)),
+                         validate=validate.Length(max=len(values)),
                          metadata={"description": description}, **kwargs)
 
 
@@ -68,13 +72,15 @@ class SearchArgs(QueryArgs):
                        "(the most populous of that name; others in origin.alternatives), or "
                        "'Name County, ST', resolved offline; a full address only when a "
                        "geocoder is configured. Use instead of lat/lon."})
-    radius = fields.Float(load_default=25.0, validate=validate.Range(min=0, min_inclusive=False),
-                          metadata={"description": "Search radius in `unit`."})
+    radius = fields.Float(load_default=25.0, validate=validate.Range(
+        min=0, max=max(MAX_RADIUS.values()), min_inclusive=False), metadata={
+        "description": "Search radius in `unit` (at most 310 mi, 500 km or 500,000 m)."})
     unit = fields.String(load_default="mi", validate=validate.OneOf(tuple(MAX_RADIUS)))
     kind = _codes(vocab.KINDS, "Kinds of resource (any of; comma-separated or repeated).")
     q = fields.String(validate=validate.Length(min=1, max=MAX_TEXT),
                       metadata={"description": "Words in the name, description or place."})
-    level_of_care = DelimitedList(fields.String(validate=validate.Length(max=16)), metadata={
+    level_of_care = DelimitedList(fields.String(validate=validate.Length(max=16)),
+                                  validate=validate.Length(max=MAX_LIST), metadata={
         "description": "ASAM codes (3rd or 4th edition) or 'detox', 'residential', "
                        "'outpatient' (any of)."})
     payment = _codes(vocab.PAYMENT + ("uninsured",),
@@ -88,6 +94,7 @@ class SearchArgs(QueryArgs):
     age = fields.Integer(validate=validate.Range(0, 120),
                          metadata={"description": "The person's age: eligibility filter."})
     language = DelimitedList(fields.String(validate=validate.Regexp(r"^[a-z]{2}$")),
+                             validate=validate.Length(max=MAX_LIST),
                              metadata={"description": "ISO 639-1 languages (any of)."})
     accepts_moud = fields.Boolean(load_default=False, metadata={
         "description": "Only facilities accepting clients on methadone or buprenorphine."})
@@ -101,6 +108,7 @@ class SearchArgs(QueryArgs):
         "description": "Open now (meetings: in progress now)."})
     fellowship = _codes(vocab.FELLOWSHIPS, "Meeting fellowships (any of).")
     day = DelimitedList(fields.Integer(validate=validate.Range(0, 6)),
+                        validate=validate.Length(max=7),
                         metadata={"description": "Meeting days, 0 = Sunday (any of)."})
     starts_after = fields.String(validate=validate.Regexp(HHMM), metadata={
         "description": "Meetings starting at or after HH:MM local time."})
@@ -113,8 +121,10 @@ class SearchArgs(QueryArgs):
     page = fields.Integer(load_default=1, validate=validate.Range(1, 10_000))
     per_page = fields.Integer(validate=validate.Range(1, 100))
     view = fields.String(load_default="full", validate=validate.OneOf(("full", "compact")), metadata={
-        "description": "'compact': only id, kind, name, distance_mi, score, beds_open, phones "
-                       "and address per hit (for phones on a weak signal)."})
+        "description": "'compact': per hit only what a phone list needs to call, go, join "
+                       "or hold (E.164 phones and tel: links, coordinates, hours and open "
+                       "now, meeting time and link, components, beds per population); "
+                       "no full record."})
 
     @validates_schema
     def _origin(self, data, **kwargs):

@@ -92,7 +92,12 @@ BED_INDEX = {key: k for k, key in enumerate(BED_KEYS)}
 
 
 def population_group(population):
-    return POPULATION_GROUP.get(population or "adult_any", "any")
+    """The group a bed row's population belongs to; None for a population we do not know.
+
+    An unknown population (a typo such as "adult_woman") fits nobody for certain, so its
+    beds are counted for no one rather than for everyone.
+    """
+    return POPULATION_GROUP.get(population or "adult_any")
 
 
 def allowed_groups(gender=None, age=None):
@@ -125,7 +130,10 @@ def bed_levels(beds):
     for bed in beds:
         if bed["status"] == "unknown" or bed.get("reported_at") is None:
             continue
-        key = (bed["level_of_care"], population_group(bed.get("population")))
+        group = population_group(bed.get("population"))
+        if group is None:
+            continue
+        key = (bed["level_of_care"], group)
         available = 0
         if bed["status"] not in ("full", "closed"):
             available = max(0, (bed.get("available") or 0) - (bed.get("held") or 0))

@@ -76,12 +76,14 @@ def hits_from_response(response, query):
 
 class ElasticsearchStore(SearchStore):
     name = "elasticsearch"
+    # A live update is searchable after the index's refresh interval (1 s, es_writer).
+    live_settle_s = 2.0
 
     def __init__(self, client, settings):
         self.client, self.settings = client, settings
         self.alias = settings.elasticsearch_index_prefix
         self._version_ok = False
-        self._meta, self._meta_at = None, 0.0
+        self._meta, self._meta_at, self._index = None, 0.0, None
 
     @classmethod
     def from_settings(cls, settings):
@@ -101,7 +103,15 @@ class ElasticsearchStore(SearchStore):
                 mappings = self.client.indices.get_mapping(index=self.alias)
             metas = [m["mappings"].get("_meta") or {} for m in mappings.values()]
             self._meta, self._meta_at = (metas[0] if metas else {}), time.monotonic()
+            self._index = next(iter(mappings), None)
         return self._meta
+
+    def build_id(self):
+        """The concrete index behind the alias (each run writes a new one) and its
+        `built_at`; a swap is seen within META_TTL_S, like the index's time zones."""
+        self._ready()
+        meta = self._index_meta()
+        return f"elasticsearch:{self._index}:{meta.get('built_at')}"
 
     def search(self, query):
         self._ready()

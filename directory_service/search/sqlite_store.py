@@ -150,6 +150,11 @@ class SqliteStore(SearchStore):
         row = self._snapshot().db.execute(SELECT_ALIAS, (alias,)).fetchone()
         return row[0] if row else None
 
+    def build_id(self):
+        # `built_at` (to the microsecond) names the run; every worker reads the same file.
+        snap = self._snapshot()
+        return f"embedded:{snap.meta.get('built_at') or snap.identity}"
+
     def exists(self):
         return os.path.exists(self.path)
 

@@ -93,6 +93,10 @@ class SearchStore(abc.ABC):
     """What the API needs from a search engine."""
 
     name = "store"
+    # Seconds a live bed change may take to show in search after the availability
+    # database commits it: 0 where search reads that database itself (embedded), the
+    # refresh interval and a margin where the change is pushed into the engine.
+    live_settle_s = 0.0
 
     @abc.abstractmethod
     def search(self, query: SearchQuery) -> SearchResult:
@@ -106,6 +110,11 @@ class SearchStore(abc.ABC):
     def resolve_alias(self, alias: str) -> str | None:
         """The id of the record listing `alias` among its `aliases` (an id that merged
         into it), or None. `get` never follows aliases: callers redirect instead."""
+
+    @abc.abstractmethod
+    def build_id(self) -> str:
+        """The identity of the index build now serving: the same between two index runs,
+        different after each run (the search ETag is built from it)."""
 
     @abc.abstractmethod
     def exists(self) -> bool:

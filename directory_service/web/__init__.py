@@ -41,6 +41,8 @@ def _page_headers(response):
 def init_app(app):
     """Register the page, its translations and its view helpers on `app`."""
     Babel(app, locale_selector=select_locale)
-    from directory_service.web import views  # noqa: F401  (routes attach to `blp`)
+    from directory_service.web import views  # routes attach to `blp`
 
     app.register_blueprint(blp)
+    # A mistyped page URL answers a page in the visitor's language; /v1 stays JSON.
+    views.register_error_pages(app)

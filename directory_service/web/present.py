@@ -2,50 +2,121 @@
 
 The API returns facts; a frightened person needs sentences. Everything here is a pure
 function of a record and a moment, so the same words appear on cards, detail and print
-pages, and in both languages.
+pages, and in both languages. Times are read in each record's own zone (a record's
+`hours` and meeting `time` are local to it); dates a person reads are in the zone the
+caller names, never UTC.
 """
 import re
-from datetime import time
-from urllib.parse import quote
-from zoneinfo import ZoneInfo
+from datetime import datetime, time, timedelta
+from urllib.parse import quote, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask_babel import format_time, get_locale, gettext as _, ngettext
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_skeleton, format_time
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l, ngettext
+
+from directory_service.availability.figures import row_open
+from directory_service.search.columns import allowed_groups, population_group
+from directory_service.web import labels
 
 DEFAULT_ZONE = "America/Chicago"
+WEEK = 7 * 1440
+SOON_MINUTES = 60
+# A meeting without an end time is taken to last an hour.
+DEFAULT_MEETING_MINUTES = 60
+# Who a bed row is for, as the bed figure says it ("4 open for men").
+FOR_WHOM = {"men": _l("for men"), "women": _l("for women"), "adults": _l("for any adult"),
+            "youth": _l("for teens"), "any": ""}
+WHOM_TITLE = {"men": _l("Men"), "women": _l("Women"), "adults": _l("Any adult"),
+              "youth": _l("Teens"), "any": _l("Beds")}
+GROUP_ORDER = ("men", "women", "adults", "youth", "any")
+
+
+def zone(name):
+    """ZoneInfo for `name`, falling back to the default zone for a missing or bad one."""
+    try:
+        return ZoneInfo(name or DEFAULT_ZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_ZONE)
+
+
+def _loc():
+    return get_locale() or Locale.parse("en")
+
+
+# --- ages and moments ---------------------------------------------------------------
+
+def age_words(seconds):
+    """"12 min", "2 h", "3 days": how old a figure is."""
+    seconds = max(0, int(seconds or 0))
+    if seconds < 3600:
+        return ngettext("%(num)d min", "%(num)d min", max(1, seconds // 60))
+    if seconds < 48 * 3600:
+        return ngettext("%(num)d h", "%(num)d h", seconds // 3600)
+    return ngettext("%(num)d day", "%(num)d days", seconds // 86400)
 
 
 def ago(seconds):
     """"12 min ago", "2 h ago", "3 days ago"."""
-    if seconds < 3600:
-        return ngettext("%(num)d min ago", "%(num)d min ago", max(1, seconds // 60))
-    if seconds < 48 * 3600:
-        return ngettext("%(num)d h ago", "%(num)d h ago", seconds // 3600)
-    return ngettext("%(num)d day ago", "%(num)d days ago", seconds // 86400)
+    return _("%(age)s ago", age=age_words(seconds))
 
 
-def beds_text(figure):
-    """"3 open · updated 2 h ago", "Full · updated …", or "unknown — call". Never 0 for unknown."""
-    if figure is None or figure.get("open") is None:
-        return _("unknown — call")
-    updated = _("updated %(ago)s", ago=ago(figure["age_seconds"] or 0))
-    if figure["open"] == 0:
-        return _("Full") + " · " + updated
-    return ngettext("%(num)d open", "%(num)d open", figure["open"]) + " · " + updated
+def parse_iso(text):
+    """An ISO timestamp (with Z or an offset) → an aware datetime, or None."""
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone("UTC"))
 
+
+def moment_words(moment, zone_name):
+    """"11:05 PM, Nov 23": an absolute local time for paper, in the page's language."""
+    tz = zone(zone_name)
+    return _("%(time)s, %(date)s",
+             time=format_time(moment, "short", tzinfo=tz, locale=_loc()),
+             date=format_skeleton("MMMd", moment, tzinfo=tz, locale=_loc()))
+
+
+def as_of(moment, zone_name):
+    """"as of 11:05 PM, Nov 23"."""
+    return _("as of %(moment)s", moment=moment_words(moment, zone_name))
+
+
+def long_date(moment, zone_name):
+    """"November 23, 2026" / "23 de noviembre de 2026", on the local calendar of the zone."""
+    local = moment.astimezone(zone(zone_name)) if isinstance(moment, datetime) else moment
+    return format_date(local, "long", locale=_loc())
+
+
+def checked_on(text, zone_name):
+    """A record's `verified_at` as a local long date, or "" when it has none."""
+    moment = parse_iso(text)
+    return long_date(moment, zone_name) if moment else ""
+
+
+# --- clocks and days ----------------------------------------------------------------
 
 def day_name(day):
     """Weekday name in the page's language; `day` counts from 0 = Sunday."""
-    return get_locale().days["format"]["wide"][(day - 1) % 7]
+    return _loc().days["format"]["wide"][(day - 1) % 7]
 
 
 def clock(hhmm):
-    """"19:00" → "7:00 PM" in English, "19:00" in Spanish."""
+    """"19:00" → "7:00 PM" in English, "19:00" in Spanish; "24:00" reads as 00:00."""
     hours, minutes = (int(part) for part in hhmm.split(":"))
-    return format_time(time(hours % 24, minutes), "short")
+    return format_time(time(hours % 24, minutes), "short", locale=_loc())
 
 
-def _local(record, now):
-    return now.astimezone(ZoneInfo(record.get("timezone") or DEFAULT_ZONE))
+def _clock_minute(minute):
+    minute %= 1440
+    return clock(f"{minute // 60:02d}:{minute % 60:02d}")
+
+
+def local_now(record, now):
+    return now.astimezone(zone(record.get("timezone")))
 
 
 def _week_minute(local):
@@ -57,31 +128,159 @@ def _minutes(hhmm):
     return int(hours) * 60 + int(minutes)
 
 
-def open_state(record, now):
-    """(state, words): state is open, closed or unknown, for a badge and its colour."""
-    if record["kind"] == "meeting":
-        return _meeting_state(record, now)
+def _ahead(local, minutes_ahead):
+    """(days ahead on the local calendar, weekday 0 = Sunday, clock words) of a moment."""
+    then = local + timedelta(minutes=minutes_ahead)
+    at = _clock_minute(then.hour * 60 + then.minute)
+    return (then.date() - local.date()).days, then.isoweekday() % 7, at
+
+
+# --- opening hours ------------------------------------------------------------------
+
+def stretches(intervals):
+    """Opening hours as [start, end) week minutes, touching intervals joined.
+
+    An opening past midnight is stored as two intervals (Fri 22:00–24:00, Sat 00:00–02:00);
+    a person reads one stretch, "open until 2:00 AM", Saturday into Sunday too.
+    """
+    spans = sorted((i["day"] * 1440 + _minutes(i["open"]), i["day"] * 1440 + _minutes(i["close"]))
+                   for i in intervals or ())
+    merged = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    if len(merged) > 1 and merged[-1][1] >= WEEK and merged[0][0] == 0:
+        first = merged.pop(0)
+        merged[-1][1] = WEEK + first[1]
+    return merged
+
+
+def hours_state(record, now):
+    """(state, minutes): open and minutes until it closes, or closed and minutes until it
+    opens; None minutes for 24/7 or a place that never opens; state unknown without hours."""
     hours = record.get("hours") or {}
     if hours.get("open_24_7"):
-        return "open", _("Open 24/7")
-    if not hours.get("intervals"):
+        return "open", None
+    spans = stretches(hours.get("intervals"))
+    if not spans:
+        return "unknown", None
+    minute = _week_minute(local_now(record, now))
+    for start, end in spans:
+        for shifted in (minute, minute + WEEK):
+            if start <= shifted < end:
+                if end - start >= WEEK:
+                    return "open", None
+                return "open", end - shifted
+    return "closed", min((start - minute) % WEEK for start, _end in spans)
+
+
+def open_state(record, now):
+    """(state, words): open, soon, closed or unknown, for a badge and its colour."""
+    if record["kind"] == "meeting":
+        return meeting_state(record, now)
+    state, minutes = hours_state(record, now)
+    if state == "unknown":
         return "unknown", _("Hours unknown — call")
-    minute = _week_minute(_local(record, now))
-    for interval in hours["intervals"]:
-        start = interval["day"] * 1440 + _minutes(interval["open"])
-        if start <= minute < interval["day"] * 1440 + _minutes(interval["close"]):
-            return "open", _("Open now · until %(time)s", time=clock(interval["close"]))
-    return "closed", _("Closed now")
+    days, weekday, at = _ahead(local_now(record, now), minutes or 0)
+    if state == "open":
+        if minutes is None:
+            return "open", _("Open 24/7")
+        if days == 0:
+            return "open", _("Open now · until %(time)s", time=at)
+        if days == 1:
+            return "open", _("Open now · until tomorrow %(time)s", time=at)
+        return "open", _("Open now · until %(day)s %(time)s", day=day_name(weekday), time=at)
+    if minutes is None:
+        return "closed", _("Closed now")
+    if days == 0:
+        return "closed", _("Closed now · opens %(time)s", time=at)
+    if days == 1:
+        return "closed", _("Closed now · opens tomorrow %(time)s", time=at)
+    return "closed", _("Closed now · opens %(day)s %(time)s", day=day_name(weekday), time=at)
 
 
-def _meeting_state(record, now):
-    if not record.get("time"):
+def hours_lines(record):
+    """Opening hours, one line per interval, in the page's language."""
+    hours = record.get("hours") or {}
+    if hours.get("open_24_7"):
+        return [_("Open 24 hours, 7 days a week")]
+    return [f"{day_name(i['day'])}: {clock(i['open'])} – {clock(i['close'])}"
+            for i in sorted(hours.get("intervals", ()), key=lambda i: (i["day"], i["open"]))]
+
+
+def today_hours(record, now):
+    """Today's opening hours in one line ("Today 8:00 AM – 9:00 PM"), for cards and paper."""
+    hours = record.get("hours") or {}
+    if hours.get("open_24_7"):
+        return _("Open 24 hours, 7 days a week")
+    today = local_now(record, now).isoweekday() % 7
+    spans = [f"{clock(i['open'])} – {clock(i['close'])}"
+             for i in sorted(hours.get("intervals", ()), key=lambda i: i["open"])
+             if i["day"] == today]
+    if not hours.get("intervals"):
+        return ""
+    if not spans:
+        return _("Closed today")
+    return _("Today %(hours)s", hours=", ".join(spans))
+
+
+# --- meetings -----------------------------------------------------------------------
+
+def meeting_timing(record, now):
+    """When a meeting is, seen from `now`, in the meeting's own zone.
+
+    `starts_in`: minutes to the start of the current or next occurrence, negative while it
+    is in progress (so sorting by it lists meetings in order of start). `ended_today`: it
+    met earlier today and is over. None when the record has no time.
+    """
+    if not record.get("time") or record.get("day") is None:
+        return None
+    local = local_now(record, now)
+    minute = _week_minute(local)
+    begin = _minutes(record["time"])
+    start = record["day"] * 1440 + begin
+    length = DEFAULT_MEETING_MINUTES
+    if record.get("end_time"):
+        length = (_minutes(record["end_time"]) - begin) % 1440 or DEFAULT_MEETING_MINUTES
+    since = (minute - start) % WEEK
+    in_progress = since < length
+    today = local.isoweekday() % 7
+    minute_of_day = local.hour * 60 + local.minute
+    return {
+        "starts_in": -since if in_progress else (start - minute) % WEEK,
+        "in_progress": in_progress,
+        "ends_in": length - since if in_progress else None,
+        "ended_today": (not in_progress and record["day"] == today
+                        and begin + length <= minute_of_day),
+        "online": record.get("attendance") in ("online", "hybrid"),
+    }
+
+
+def meeting_state(record, now):
+    """(state, words): "Online now · until 8:00 PM", "Starting soon · in 20 min", "Today …"."""
+    timing = meeting_timing(record, now)
+    if timing is None:
         return "unknown", _("Time unknown — check the details")
-    minute = _week_minute(_local(record, now))
-    start = record["day"] * 1440 + _minutes(record["time"])
-    length = (_minutes(record.get("end_time") or record["time"]) - _minutes(record["time"])) % 1440
-    if (minute - start) % (7 * 1440) < (length or 60):
-        return "open", _("Meeting now")
+    local = local_now(record, now)
+    until = ""
+    if timing["in_progress"]:
+        if record.get("end_time"):
+            until = " · " + _("until %(time)s", time=clock(record["end_time"]))
+        if record.get("attendance") == "online":
+            return "open", _("Online now") + until
+        if record.get("attendance") == "hybrid":
+            return "open", _("Now · in person and online") + until
+        return "open", _("Meeting now") + until
+    minutes = timing["starts_in"]
+    if minutes <= SOON_MINUTES:
+        return "soon", _("Starting soon · in %(num)d min", num=max(1, minutes))
+    days = ((local + timedelta(minutes=minutes)).date() - local.date()).days
+    if days == 0:
+        return "closed", _("Today %(time)s", time=clock(record["time"]))
+    if days == 1:
+        return "closed", _("Tomorrow %(time)s", time=clock(record["time"]))
     return "closed", _("Next: %(day)s %(time)s", day=day_name(record["day"]),
                        time=clock(record["time"]))
 
@@ -94,14 +293,84 @@ def meeting_when(record):
     return when
 
 
-def hours_lines(record):
-    """Opening hours, one line per interval, in the page's language."""
-    hours = record.get("hours") or {}
-    if hours.get("open_24_7"):
-        return [_("Open 24 hours, 7 days a week")]
-    return [f"{day_name(i['day'])}: {clock(i['open'])} – {clock(i['close'])}"
-            for i in sorted(hours.get("intervals", ()), key=lambda i: (i["day"], i["open"]))]
+def join(record):
+    """How to join an online or hybrid meeting: {"url", "phone", "notes"} or None.
 
+    Only http(s) links become buttons: a feed's `javascript:` or other scheme never does.
+    `notes` carry the meeting id and passcode as the feed publishes them.
+    """
+    if record.get("kind") != "meeting" or record.get("attendance") not in ("online", "hybrid"):
+        return None
+    url, phone = safe_url(record.get("conference_url")), record.get("conference_phone")
+    if not (url or phone):
+        return None
+    return {"url": url, "phone": phone, "notes": record.get("conference_notes")}
+
+
+# --- beds ---------------------------------------------------------------------------
+
+def bed_groups(record, levels=(), gender=None, age=None):
+    """Open beds by who may take them, for `levels` (all when empty).
+
+    One entry per population group the person may take ("men", "women", "adults",
+    "youth"): {"group", "open" (None = unknown), "age_seconds" and "freshness" of the oldest
+    figure summed, "reported_at"}. Rows carry `age_seconds`/`freshness` (beds.annotate_record).
+    """
+    allowed = allowed_groups(gender, age)
+    out = {}
+    for row in record.get("beds") or ():
+        if levels and row["level_of_care"] not in levels:
+            continue
+        group = population_group(row.get("population"))
+        if group not in allowed:
+            continue
+        entry = out.setdefault(group, {"group": group, "open": None, "age_seconds": None,
+                                       "freshness": "unknown", "reported_at": None})
+        beds = row_open(row)
+        if beds is None:
+            continue
+        entry["open"] = (entry["open"] or 0) + beds
+        if entry["age_seconds"] is None or (row.get("age_seconds") or 0) > entry["age_seconds"]:
+            entry.update(age_seconds=row.get("age_seconds") or 0, reported_at=row["reported_at"],
+                         freshness=row.get("freshness") or "unknown")
+    return [out[g] for g in GROUP_ORDER if g in out]
+
+
+def usable_beds(groups, include_stale=False):
+    """Whether any group has open beds a person can count on now (stale ones only if asked)."""
+    return any(g["open"] and (g["freshness"] != "stale" or include_stale) for g in groups)
+
+
+def bed_line(group, zone_name=None):
+    """{"css", "text", "when", "as_of"}: one bed figure as a person reads it.
+
+    Fresh and aging figures say how many and how old ("4 open for men", "1 h ago"); a stale
+    one says it is too old to trust ("Men: 8 days old — call to check"); unknown is never 0.
+    """
+    whom, title = FOR_WHOM[group["group"]], WHOM_TITLE[group["group"]]
+    if group["open"] is None:
+        return {"css": "unknown", "text": _("%(whom)s: unknown — call", whom=title),
+                "when": "", "as_of": ""}
+    moment = parse_iso(group["reported_at"])
+    stamp = as_of(moment, zone_name) if moment else ""
+    if group["freshness"] == "stale":
+        return {"css": "stale", "when": "", "as_of": stamp,
+                "text": _("%(whom)s: %(age)s old — call to check", whom=title,
+                          age=age_words(group["age_seconds"]))}
+    if group["open"] == 0:
+        text = _("Full %(whom)s", whom=whom).strip()
+    else:
+        text = ngettext("%(num)d open %(whom)s", "%(num)d open %(whom)s", group["open"],
+                        whom=whom).strip()
+    return {"css": group["freshness"], "text": text, "when": ago(group["age_seconds"]),
+            "as_of": stamp}
+
+
+def bed_lines(groups, zone_name=None):
+    return [bed_line(group, zone_name) for group in groups]
+
+
+# --- places, links, languages ---------------------------------------------------------
 
 def address_line(record):
     address = record.get("address") or {}
@@ -114,6 +383,17 @@ def directions_url(record):
     target = address_line(record) if (record.get("address") or {}).get("street") else (
         f"{record['location']['lat']},{record['location']['lon']}")
     return "https://maps.apple.com/?daddr=" + quote(target)
+
+
+def safe_url(url):
+    """`url` when it is an http(s) link, else None: feeds are not trusted with schemes."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    return url.strip() if parts.scheme in ("http", "https") and parts.netloc else None
 
 
 def tel_url(phone):
@@ -129,3 +409,34 @@ def call_phone(record):
     phones = record.get("phones") or {}
     return phones.get("intake") or phones.get("hotline") or phones.get("main")
 
+
+def language_name(code, capital=False):
+    """"es" → "Spanish" / "español", in the page's language; the code when unknown.
+
+    `capital` for a name standing alone (a list option): "Español".
+    """
+    try:
+        name = Locale.parse(code).get_display_name(_loc()) or code
+    except (UnknownLocaleError, ValueError, TypeError):
+        return code
+    return name[:1].upper() + name[1:] if capital else name
+
+
+def language_badges(record):
+    """Badges for the languages other than English a place or meeting uses: ["In Spanish"]."""
+    return [_("In %(language)s", language=language_name(code))
+            for code in record.get("languages") or () if code != "en"]
+
+
+def naloxone_facts(record):
+    """What a person needs to know before going for naloxone, in a few words."""
+    facts = []
+    if record.get("cost"):
+        facts.append(labels.label(labels.COST, record["cost"]))
+    if record.get("no_prescription_needed"):
+        facts.append(_("No prescription needed"))
+    if record.get("site_type") == "vending_machine":
+        facts.append(_("Vending machine"))
+    if record.get("fentanyl_test_strips"):
+        facts.append(_("Fentanyl test strips"))
+    return facts

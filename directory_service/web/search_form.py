@@ -5,7 +5,7 @@ speaks codes. This module validates the form with marshmallow, turns it into the
 arguments, validates those with the very same `SearchArgs` schema, and maps any error
 back to the form field a person can fix, in plain words.
 """
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
@@ -19,7 +19,16 @@ NEEDS = ("treatment", "detox", "meetings", "naloxone", "takeback")
 CARE = ("detox", "residential", "outpatient", "OTP")
 PAYMENTS = ("uninsured", "medicaid", "medicare", "private", "military", "va")
 TIMES = ("12:00", "17:00", "19:00")
-# Quick starts set the form as a person would have set it by hand.
+GENDERS = ("men", "women")
+# Languages a person can ask for; their names come from the page's locale (babel).
+LANGUAGES = ("es", "pl", "en", "ar", "zh", "ko", "ru", "vi", "fr")
+# "Meetings today" asks the store for meetings that started at most this long ago, so
+# the evening's list is not crowded out by the morning's; the page drops the ended ones.
+TODAY_LOOKBACK_MINUTES = 180
+# Quick starts set the form as a person would have set it by hand. A quick start first
+# clears what belongs to another need (the open-beds box, a care type, a meeting day),
+# and keeps the person's place, payment, gender, age, language and "older bed counts".
+QUICK_START_CLEARS = ("need", "care", "beds", "day", "open_now")
 QUICK_STARTS = {
     "detox_now": {"need": "detox", "beds": True},
     "treatment": {"need": "treatment"},
@@ -34,13 +43,15 @@ ATTENDANCE = {"in_person": "in_person,hybrid", "online": "online,hybrid"}
 # Which form field a SearchArgs error belongs to.
 FIELD_OF_ARG = {"lat": "near", "lon": "near", "near": "near", "radius": "radius",
                 "kind": "need", "level_of_care": "care", "payment": "payment", "day": "day",
-                "starts_after": "time", "attendance": "attendance", "page": "page"}
+                "starts_after": "time", "attendance": "attendance", "page": "page",
+                "gender": "gender", "age": "age", "language": "language"}
 MESSAGES = {
     "near": _l("Enter a 5-digit ZIP code (like 60540) or a city and state "
                "(like Naperville, IL), or use your location."),
     "not_found": _l("We could not find that place. Try a 5-digit ZIP code or a city "
                     "and state, like Naperville, IL."),
     "choice": _l("Please choose one of the options in the list."),
+    "age": _l("Enter an age in years, like 30, or leave it empty."),
     "unknown": _l("This web address has parts we do not understand. "
                   "Please search again with the form."),
 }
@@ -67,10 +78,17 @@ class SearchForm(Schema):
     day = _choice(("today",) + tuple(str(d) for d in range(7)))
     time = _choice(TIMES)
     attendance = _choice(tuple(ATTENDANCE))
+    gender = _choice(GENDERS)
+    age = fields.Integer(validate=validate.Range(0, 120))
+    language = _choice(LANGUAGES)
     open_now = fields.Boolean(load_default=False)
     beds = fields.Boolean(load_default=False)
+    # Bed counts older than STALE_HOURS are left out of "open beds" unless this is set.
+    stale = fields.Boolean(load_default=False)
     page = fields.Integer(load_default=1, validate=validate.Range(1, 1000))
     lang = _choice(("en", "es"))
+    # The one-page printable list of these results.
+    print = fields.Boolean(load_default=False)
 
 
 def single_values(args):
@@ -99,7 +117,12 @@ def read_form(raw):
         form = SearchForm().load(given)
     except ValidationError as exc:
         return given, _form_errors(exc.messages)
-    form.update(QUICK_STARTS.get(form.pop("start", None), {}))
+    start = form.pop("start", None)
+    if start:
+        for name in QUICK_START_CLEARS:
+            form.pop(name, None)
+        form.update(open_now=False, beds=False)
+        form.update(QUICK_STARTS[start])
     if "lat" in form and "lon" in form:
         # Only a ~1 km point is used, echoed into the page or logged, even if a client
         # sent a precise one.
@@ -114,6 +137,8 @@ def _form_errors(names):
     for name in names:
         if name in ("near", "lat", "lon"):
             errors["near"] = MESSAGES["near"]
+        elif name == "age":
+            errors["age"] = MESSAGES["age"]
         elif name in known:
             errors[name] = MESSAGES["choice"]
         else:
@@ -122,13 +147,29 @@ def _form_errors(names):
 
 
 def today(zone_name, now=None):
-    """Today's weekday in the site's zone, 0 = Sunday (as meetings count days)."""
+    """Today's weekday in `zone_name` (the searcher's), 0 = Sunday (as meetings count days)."""
     now = now or datetime.now(ZoneInfo(zone_name))
     return now.astimezone(ZoneInfo(zone_name)).isoweekday() % 7
 
 
-def search_args(form, site_zone, per_page):
-    """Validated form → (SearchArgs as loaded, errors by form field)."""
+def active_start(form):
+    """The quick start this form amounts to (to mark it as the search on screen), or None."""
+    need = form.get("need")
+    if need == "detox" and form.get("beds"):
+        return "detox_now"
+    if need == "meetings" and form.get("day") == "today":
+        return "meetings_today"
+    if need in ("treatment", "naloxone", "takeback") and not form.get("beds"):
+        return need
+    return None
+
+
+def search_args(form, zone_name, per_page, now=None):
+    """Validated form → (SearchArgs as loaded, errors by form field).
+
+    "Today" is today in `zone_name`, the searcher's own zone; for today's meetings the
+    store is asked only for those that started within TODAY_LOOKBACK_MINUTES.
+    """
     args = {"radius": form["radius"], "unit": "mi", "page": form["page"], "per_page": per_page}
     # A typed place wins over an earlier "use my location", whose point the form keeps.
     if "near" in form:
@@ -148,9 +189,21 @@ def search_args(form, site_zone, per_page):
     if form.get("payment"):
         args["payment"] = form["payment"]
     if form.get("day"):
-        args["day"] = str(today(site_zone) if form["day"] == "today" else form["day"])
+        args["day"] = str(today(zone_name, now) if form["day"] == "today" else form["day"])
     if form.get("time"):
         args["starts_after"] = form["time"]
+    if form.get("day") == "today":
+        local = (now or datetime.now(ZoneInfo(zone_name))).astimezone(ZoneInfo(zone_name))
+        earliest = local - timedelta(minutes=TODAY_LOOKBACK_MINUTES)
+        if earliest.date() == local.date():
+            earliest = f"{earliest.hour:02d}:{earliest.minute:02d}"
+            args["starts_after"] = max(earliest, args.get("starts_after", "00:00"))
+    if form.get("gender"):
+        args["gender"] = form["gender"]
+    if form.get("age") is not None:
+        args["age"] = form["age"]
+    if form.get("language"):
+        args["language"] = form["language"]
     if form.get("attendance"):
         args["attendance"] = ATTENDANCE[form["attendance"]]
     args["open_now"] = form["open_now"]

@@ -1,13 +1,14 @@
 """Bed reports through the API: validation, optimistic concurrency, history, batch feed."""
 import pytest
 
-from tests.test_live_support import bearer, hours_ago, search_open
+from tests.test_live_support import bearer, hours_ago, report, search_open
 
 MEN = {"level_of_care": "3.7-WM", "population": "adult_men", "capacity": 10}
 
 
 def put(client, headers, rows, **extra):
-    return client.put("/v1/facilities/test:a/beds", json={"rows": rows, **extra}, headers=headers)
+    """A report on test:a; If-Match is the current ETag unless `headers` names one."""
+    return report(client, headers, "test:a", rows, **extra)
 
 
 def test_report_changes_search_and_carries_etag(app, client):
@@ -53,7 +54,10 @@ def test_stale_if_match_is_412_and_current_one_wins(app, client):
     stale = put(client, {**key, "If-Match": '"0"'}, [{**MEN, "available": 3}])
     assert stale.status_code == 412
     assert "version 1" in stale.get_json()["detail"]
-    assert put(client, key, [{**MEN, "available": 3}], version=0).status_code == 412
+    assert put(client, {**key, "If-Match": '"0"'}, [{**MEN, "available": 3}],
+               version=0).status_code == 412
+    disagree = put(client, {**key, "If-Match": '"1"'}, [{**MEN, "available": 3}], version=0)
+    assert disagree.status_code == 422 and "version" in disagree.get_json()["errors"]
     fresh = put(client, {**key, "If-Match": '"1"'}, [{**MEN, "available": 4}])
     assert fresh.status_code == 200 and fresh.headers["ETag"] == '"2"'
     assert search_open(client, "test:a")["open"] == 4

@@ -1,7 +1,7 @@
 """`POST /v1/match`: hard needs filter, preferences explain, stale and fallbacks on request."""
 import pytest
 
-from tests.test_live_support import NAPERVILLE, bearer
+from tests.test_live_support import NAPERVILLE, bearer, report
 
 NEEDS = {"level_of_care": "detox", "payer": "uninsured", "gender": "men", "age": 30,
          **NAPERVILLE}
@@ -71,7 +71,42 @@ def test_open_beds_only_for_the_other_gender_do_not_match(app, client):
                       "available": 0},
                      {"level_of_care": "3.7-WM", "population": "adult_women", "capacity": 10,
                       "available": 4}]}
-    put = client.put("/v1/facilities/test:a/beds", json=beds, headers=bearer(app, "admin"))
+    put = report(client, bearer(app, "admin"), "test:a", beds["rows"])
     assert put.status_code == 200
     assert match(client) == []
     assert "test:a" in [h["id"] for h in match(client, gender="women")]
+
+
+def test_a_misspelt_population_in_the_directory_is_offered_to_no_one(tmp_path):
+    """The issue's case: an "adult_woman" row with 5 open beds matched a 30-year-old man."""
+    from tests import factories
+    from tests.test_live_support import make_app, row
+
+    typo = factories.facility("typo", km=1, payment=["sliding_fee"],
+                              beds=[row(population="adult_woman", available=5)])
+    app = make_app(tmp_path, [typo])
+    client = app.test_client()
+    assert match(client) == []
+    assert match(client, gender="women") == []
+    held = client.post("/v1/facilities/test:typo/holds", headers=bearer(app, "coach"),
+                       json={"level_of_care": "3.7-WM", "population": "adult_men"})
+    assert held.status_code == 422
+
+
+def test_every_published_population_belongs_to_a_group():
+    from directory_service import vocab
+    from directory_service.search import columns
+
+    assert all(columns.population_group(p) for p in vocab.BED_POPULATIONS)
+    assert columns.population_group("adult_woman") is None
+
+
+def test_the_elasticsearch_document_counts_a_misspelt_population_for_no_one():
+    """Both stores read bed figures through columns.bed_levels; the ES document too."""
+    from directory_service.search.es_mapping import beds_by_level
+    from tests.test_live_support import row
+
+    doc = beds_by_level([row(population="adult_woman", available=5),
+                         row(population="adult_men", available=1)], complete=True)
+    known = {field: figure["open"] for field, figure in doc.items() if figure["open"] is not None}
+    assert known == {"3_7-WM__men": 1}

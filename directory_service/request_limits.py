@@ -1,0 +1,167 @@
+"""What one client may send and how often: body size, JSON depth and rate limits.
+
+Cheapest first: the rate limits (Flask-Limiter) and the declared body size (a 413
+without reading a byte of the body) before any view runs; the JSON nesting depth when a
+view first reads its body, so after its key check (a 400 naming the body instead of a
+RecursionError deep in the parser); a streamed body that reaches the size limit is a 413
+then too.
+
+Rate-limit classes (Settings; README, docs/serving.md):
+- read: every request that is not a keyed write, per client address;
+- write: an unsafe method (POST, PUT, PATCH, DELETE) sent with a valid API key, per key;
+- auth failures: requests that present an `Authorization` header count against their
+  client address when they end in 401; once over, such requests get 429 whatever key
+  they carry.
+Requests no route answers (404, 405) count as reads too: scanning for URLs is not free.
+Client addresses are needed to count, never to log: the limiter only ever sees a keyed
+hash of the address (HMAC-SHA256), so neither its storage nor its log holds one.
+"""
+import hashlib
+import hmac
+import math
+import re
+import secrets
+import time
+
+from flask import Request, current_app, g, request
+from flask_limiter import ApplicationLimit, Limiter, RateLimitExceeded
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from directory_service.errors import ApiProblem, problem
+
+SAFE_METHODS = frozenset(("GET", "HEAD", "OPTIONS"))
+# Liveness probes and our own static files are never limited.
+EXEMPT_ENDPOINTS = frozenset(("health.healthz", "health.readyz", "static", "swagger_assets"))
+# An escape is a backslash and one character; with escapes gone a string is "[^"]*",
+# which a regex finds in linear time even when a hostile body never closes its quotes.
+JSON_ESCAPE = re.compile(rb"\\.", re.DOTALL)
+JSON_STRING = re.compile(rb'"[^"]*"')
+NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def init_app(app, settings):
+    """Install the body checks and the rate limiter on `app` (one limiter per app)."""
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.request_class = BoundedRequest
+    if settings.proxy_hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=0,
+                                x_host=0, x_port=0, x_prefix=0)
+    secret = (settings.rate_limit_key_secret or secrets.token_hex(32)).encode()
+    limiter = _limiter(app, settings, secret)
+    app.extensions["rate_limiter"] = limiter
+    app.before_request(_check_body)
+
+    @app.errorhandler(RateLimitExceeded)
+    def too_many(exc):
+        current = limiter.current_limit
+        reset_at = current.reset_at if current else time.time() + 60
+        wait = max(1, math.ceil(reset_at - time.time()))
+        from directory_service.web.views import error_page, is_api_path
+
+        if not is_api_path(request.path):
+            # A person on the public page gets a page in their language, not JSON.
+            return error_page(429, {"Retry-After": str(wait)})
+        return problem(429, "Too Many Requests",
+                       f"rate limit of {exc.description} exceeded; retry in {wait} s",
+                       headers={"Retry-After": str(wait)})
+
+
+def _limiter(app, settings, secret):
+    def client():
+        # REMOTE_ADDR is the peer, or with PROXY_HOPS the address the proxy saw.
+        address = (request.remote_addr or "-").encode()
+        return "c:" + hmac.new(secret, address, hashlib.sha256).hexdigest()[:32]
+
+    def failures_key():
+        return "auth-fail:" + client()
+
+    def key_id():
+        principal = _keyed_writer()
+        return "k:" + principal.key_id if principal else "k:-"
+
+    classes = [
+        ApplicationLimit(settings.rate_limit_read, key_function=client, scope="read",
+                         exempt_when=lambda: _keyed_writer() is not None),
+        ApplicationLimit(settings.rate_limit_write, key_function=key_id, scope="write",
+                         exempt_when=lambda: _keyed_writer() is None),
+        ApplicationLimit(settings.rate_limit_auth_failures, key_function=failures_key,
+                         scope="auth-failures",
+                         exempt_when=lambda: "Authorization" not in request.headers,
+                         deduct_when=lambda response: response.status_code == 401),
+    ]
+    limiter = Limiter(
+        client, app=app, enabled=settings.rate_limit_enabled,
+        application_limits=[c for c in classes if c.limit_provider],
+        storage_uri=settings.rate_limit_storage_uri, strategy="moving-window",
+        headers_enabled=False, key_prefix="directory",
+        # Flask-Limiter skips requests without an endpoint; name them so they count.
+        request_identifier=lambda: request.endpoint or "unrouted")
+    limiter.request_filter(lambda: request.endpoint in EXEMPT_ENDPOINTS)
+    return limiter
+
+
+def _keyed_writer():
+    """The Principal of an unsafe request sent with a valid API key, else None (cached)."""
+    if "rate_writer" not in g:
+        g.rate_writer = None
+        scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
+        if request.method not in SAFE_METHODS and scheme.lower() == "bearer" and presented:
+            from directory_service.availability import keys
+
+            g.rate_writer = keys.verify(current_app.extensions["availability"],
+                                        presented.strip())
+    return g.rate_writer
+
+
+def _check_body():
+    limit = current_app.config["SETTINGS"].max_body_bytes
+    length = request.content_length
+    if length is not None and length > limit:
+        raise ApiProblem(413, f"the body is {length} bytes; at most {limit} are accepted",
+                         {"body": [f"larger than {limit} bytes"]})
+
+
+class BoundedRequest(Request):
+    """A request whose body, when first read, is refused if too large or nested too deep.
+
+    Every reader of a body (webargs, `get_json`, the CSV feed) goes through `get_data`.
+    A streamed (chunked) body has no length to check up front: werkzeug stops reading it
+    at MAX_CONTENT_LENGTH but hands back the first part as if it were all, so a body that
+    reaches the limit is refused here rather than parsed cut short.
+    """
+
+    def get_data(self, cache=True, as_text=False, parse_form_data=False):
+        checked = getattr(self, "_body_checked", False)
+        data = super().get_data(cache=cache, as_text=False, parse_form_data=parse_form_data)
+        if not checked:
+            settings = current_app.config["SETTINGS"]
+            if self.content_length is None and len(data) >= settings.max_body_bytes:
+                raise ApiProblem(413, f"the streamed body reached the limit of "
+                                 f"{settings.max_body_bytes} bytes",
+                                 {"body": [f"larger than {settings.max_body_bytes} bytes"]})
+            depth = settings.max_json_depth
+            if self.is_json and json_too_deep(data, depth):
+                raise ApiProblem(400, f"the JSON body is nested deeper than {depth} levels",
+                                 {"body": [f"nested deeper than {depth} levels"]})
+            self._body_checked = cache
+        return data.decode(errors="replace") if as_text else data
+
+
+def json_too_deep(data, limit):
+    """True when the JSON text nests arrays or objects more than `limit` deep.
+
+    Counted on the raw bytes without parsing (the parser is what must be protected), in
+    linear time: strings are cut out first, so brackets inside them do not count. Invalid
+    JSON is left for the parser to refuse.
+    """
+    text = JSON_STRING.sub(b"", JSON_ESCAPE.sub(b"", data))
+    brackets = text.translate(None, NOT_BRACKET)
+    depth = 0
+    for byte in brackets:
+        if byte in b"[{":
+            depth += 1
+            if depth > limit:
+                return True
+        else:
+            depth -= 1
+    return False

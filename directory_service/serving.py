@@ -1,0 +1,78 @@
+"""gunicorn's logger with every client-made field escaped, and no client address logged.
+
+A URL path is the client's text: `/x%0Aforged` reaches the access log as a line break
+unless it is escaped, and a reader (or a log shipper) then sees a line the server never
+wrote. gunicorn also writes `Invalid request from ip=…` and `Error handling request
+/path?query` to the error log; the address and the query string (a searcher's location)
+must not reach any log (README, Privacy). `gunicorn.conf.py` names this class.
+"""
+import re
+
+from gunicorn.glogging import Logger
+
+# C0 and C1 controls, DEL, the Unicode line and paragraph separators, and the backslash
+# itself, so that an escape in the log is never ambiguous with the client's own text.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\\\\]")
+_IP = re.compile(r"\bip=\S+")
+
+
+def _escape_char(match):
+    char = match.group()
+    if char == "\\":
+        return "\\\\"
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def escape(value):
+    """One log field on one line: control characters as `\\xNN`, `\\` as `\\\\`."""
+    return _UNSAFE.sub(_escape_char, value) if isinstance(value, str) else value
+
+
+def wsgi_text(value):
+    """A WSGI string (latin-1 decoded bytes, PEP 3333) as the UTF-8 text the client sent."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return value.encode("latin-1").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:
+        return value
+
+
+def without_query(uri):
+    return uri.split("?", 1)[0] if isinstance(uri, str) else uri
+
+
+class SafeLogger(Logger):
+    """Every access-log atom escaped; error-log messages escaped and scrubbed."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        for name in ("U", "r"):
+            atoms[name] = wsgi_text(atoms.get(name))
+        return {name: escape(value) for name, value in atoms.items()}
+
+    def _scrubbed(self, msg, args):
+        if msg == "Error handling request %s" and args:
+            args = (without_query(args[0]),) + tuple(args[1:])
+        if isinstance(msg, str):
+            msg = _IP.sub("ip=-", msg)
+        return (escape(msg), *(escape(a) for a in args))
+
+    def critical(self, msg, *args, **kwargs):
+        super().critical(*self._scrubbed(msg, args), **kwargs)
+
+    def error(self, msg, *args, **kwargs):
+        super().error(*self._scrubbed(msg, args), **kwargs)
+
+    def warning(self, msg, *args, **kwargs):
+        super().warning(*self._scrubbed(msg, args), **kwargs)
+
+    def info(self, msg, *args, **kwargs):
+        super().info(*self._scrubbed(msg, args), **kwargs)
+
+    def debug(self, msg, *args, **kwargs):
+        super().debug(*self._scrubbed(msg, args), **kwargs)
+
+    def exception(self, msg, *args, **kwargs):
+        super().exception(*self._scrubbed(msg, args), **kwargs)

@@ -1,0 +1,150 @@
+"""The real server's edges: header limits, a huge declared body refused unread, and logs a
+client cannot forge or read a searcher out of (gunicorn.conf.py, directory_service/serving.py).
+"""
+import logging
+import re
+import socket
+
+import pytest
+from gunicorn.config import Config
+
+from directory_service.serving import SafeLogger, escape
+from tests.server import Gunicorn
+
+FORGED = "/v1/resources/x%0AGET%20/forged%20200%200%201ms%0D%1B[2J%E2%80%A8%C2%85end"
+
+
+def _raw(port, data, read_timeout=10):
+    """Send raw bytes on loopback; the status line and the headers that came back."""
+    with socket.create_connection(("127.0.0.1", port), timeout=read_timeout) as sock:
+        try:
+            sock.sendall(data)
+        except OSError:
+            pass                       # the server may answer and close before all is sent
+        received = b""
+        while b"\r\n\r\n" not in received:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            received += chunk
+    return received.decode("latin-1").split("\r\n\r\n")[0]
+
+
+@pytest.fixture(scope="module")
+def served(seed_store_path, tmp_path_factory):
+    """One server; every probe below runs against it, then its whole output is read."""
+    tmp = tmp_path_factory.mktemp("serving")
+    env = {"STORE_PATH": seed_store_path, "AVAILABILITY_PATH": str(tmp / "av.sqlite"),
+           "LOG_LEVEL": "INFO"}
+    answers = {}
+    with Gunicorn(env, workers=1) as server:
+        port = server.port
+        answers["forged"] = _raw(port, f"GET {FORGED} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        answers["query"] = _raw(port, b"GET /v1/search?lat=41.7508&lon=-88.1535 HTTP/1.1\r\n"
+                                      b"Host: x\r\nConnection: close\r\n\r\n")
+        answers["huge_body"] = _raw(
+            port, b"POST /v1/match HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                  b"Content-Length: 314572800\r\n\r\n{\"near\": ")
+        answers["many_headers"] = _raw(port, b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"".join(
+            f"X-H{i}: 1\r\n".encode() for i in range(60)) + b"\r\n")
+        answers["long_header"] = _raw(port, b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: "
+                                      + b"a" * 9000 + b"\r\n\r\n")
+        answers["long_line"] = _raw(port, b"GET /" + b"a" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+        answers["bad_line"] = _raw(port, b"GET /a\x1b[2Jb\x00 HTTP/1.1\r\nHost: x\r\n\r\n")
+        answers["bad_method"] = _raw(port, b"G\x1b[2JT / HTTP/1.1\r\nHost: x\r\n\r\n")
+        answers["fine"] = _raw(port, b"GET /healthz HTTP/1.1\r\nHost: x\r\n"
+                                     + b"X-Ok: 1\r\n" * 40 + b"\r\n")
+    return answers, server.output
+
+
+def test_a_forged_path_writes_exactly_one_access_log_line(served):
+    answers, output = served
+    assert answers["forged"].startswith("HTTP/1.1 404")
+    lines = [line for line in output.splitlines() if "forged" in line]
+    assert len(lines) == 1, output
+    line = lines[0]
+    assert line.startswith("GET /v1/resources/x\\x0aGET /forged 200 0 1ms\\x0d\\x1b[2J")
+    assert "\\u2028\\x85end 404 " in line
+    # Nothing else a client wrote starts a line of its own.
+    assert not any(line.startswith(("GET /forged", "end ")) for line in output.splitlines())
+
+
+def test_a_body_declared_huge_is_refused_before_it_is_sent(served):
+    answers, output = served
+    assert answers["huge_body"].startswith("HTTP/1.1 413")
+    assert "Content-Type: application/problem+json" in answers["huge_body"]
+    assert "POST /v1/match 413 " in output
+
+
+def test_header_limits_are_answered_by_gunicorn(served):
+    answers, _ = served
+    assert answers["many_headers"].startswith("HTTP/1.1 431")
+    assert answers["long_header"].startswith(("HTTP/1.1 400", "HTTP/1.1 431"))
+    assert answers["long_line"].startswith("HTTP/1.1 400")
+    # Control characters in the target: refused or not found, never logged raw (below).
+    assert answers["bad_line"].startswith(("HTTP/1.1 400", "HTTP/1.1 404"))
+    assert answers["bad_method"].startswith("HTTP/1.1 400")
+    assert answers["fine"].startswith("HTTP/1.1 200")
+
+
+def test_no_client_address_or_searcher_location_in_any_log(served):
+    _, output = served
+    assert "Invalid request" in output            # gunicorn did log the refusals...
+    assert "127.0.0.1" not in output.replace("Listening at: http://127.0.0.1", "")
+    assert "41.7508" not in output and "-88.1535" not in output
+    assert "\x1b" not in output and "\x00" not in output
+
+
+# -- the logger on its own -------------------------------------------------------------------
+
+class _Response:
+    status, sent, headers = "200 OK", 12, ()
+
+
+def _logger():
+    config = Config()
+    config.set("accesslog", "-")
+    return SafeLogger(config)
+
+
+def test_every_access_log_atom_is_escaped():
+    environ = {"REQUEST_METHOD": "GET", "RAW_URI": "/a%0Ab", "SERVER_PROTOCOL": "HTTP/1.1",
+               "PATH_INFO": "/a\nb\\n\u00e2\u0080\u0094", "QUERY_STRING": "x=\r",
+               "HTTP_USER_AGENT": "agent\nGET / 200", "REMOTE_ADDR": "127.0.0.1"}
+    from datetime import timedelta
+    atoms = _logger().atoms(_Response(), [("USER-AGENT", "agent\nGET / 200")], environ,
+                            timedelta(milliseconds=3))
+    assert atoms["U"] == "/a\\x0ab\\\\n\u2014"         # UTF-8 path decoded, then escaped
+    assert atoms["q"] == "x=\\x0d"
+    assert atoms["a"] == "agent\\x0aGET / 200"
+    assert atoms["{user-agent}i"] == "agent\\x0aGET / 200"
+    assert not any("\n" in str(value) or "\r" in str(value) for value in atoms.values())
+
+
+def test_error_messages_lose_addresses_and_query_strings(caplog):
+    logger = _logger()
+    logger.error_log.propagate = True
+    with caplog.at_level(logging.DEBUG, logger="gunicorn.error"):
+        logger.warning("Invalid request from ip=192.0.2.7: Invalid HTTP request line: 'a\nb'")
+        try:
+            raise ValueError("boom")
+        except ValueError:
+            logger.exception("Error handling request %s", "/v1/search?near=60540")
+    text = caplog.text
+    assert "192.0.2.7" not in text and "ip=-" in text
+    assert "near=60540" not in text and "/v1/search" in text
+    assert "'a\\x0ab'" in text
+    assert "Traceback" in text                  # a real exception keeps its traceback
+
+
+@pytest.mark.parametrize("raw, shown", [
+    ("plain /path", "plain /path"),
+    ("a\r\nb", "a\\x0d\\x0ab"),
+    ("tab\there", "tab\\x09here"),
+    ("back\\slash", "back\\\\slash"),
+    ("\x7f\x9b", "\\x7f\\x9b"),
+    ("ünïcödé", "ünïcödé"),
+])
+def test_escape(raw, shown):
+    assert escape(raw) == shown
+    assert re.fullmatch(r"[^\x00-\x1f\x7f-\x9f]*", escape(raw))
