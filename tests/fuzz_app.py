@@ -5,10 +5,14 @@ real `flask keys create` command, and a few holds. A generator left alone meets 
 422s and 404s (a random facility id, lat/lon *and* near, a level the facility does not
 offer); `valid_variant` turns some of its cases into requests a real client would send,
 so the fuzzer also reaches the code behind the validation: reports, holds, matches.
+`reset` puts the live data back as it was after `build` before every case and scenario:
+hypothesis replays a scenario to shrink it, and a replay that meets another database
+(a bed already held, a coach at the hold cap) would take another path.
 """
 import atexit
 import random
 import shutil
+import sqlite3
 import tempfile
 
 from directory_service import create_app
@@ -55,9 +59,31 @@ def build():
                                headers={"Authorization": f"Bearer {keys['coach']}"})
         if response.status_code == 201:
             holds.append(response.get_json()["id"])
-    STATE.update(app=app, client=client, facilities=facilities, keys=keys)
+    snapshot = sqlite3.connect(":memory:")
+    sqlite3.connect(f"{base}/availability.sqlite").backup(snapshot)
+    STATE.update(app=app, client=client, facilities=facilities, keys=keys, snapshot=snapshot,
+                 availability=f"{base}/availability.sqlite")
     records = [r["id"] for r in store.scan()][::25]
     return app, keys, {"facility_id": ids, "hold_id": holds, "record_id": records}
+
+
+def reset():
+    """The availability database as `build` left it. Every facility touched since is then
+    marked changed with a sequence above any seen, so the search workers' live overlay
+    (search/live_overlay.py) re-reads it instead of keeping figures the reset undid."""
+    live = sqlite3.connect(STATE["availability"], timeout=10)
+    try:
+        touched = {f for (f,) in live.execute("SELECT facility_id FROM facility_changes")}
+        top = live.execute("SELECT COALESCE(MAX(seq), 0) FROM facility_changes").fetchone()[0]
+        STATE["snapshot"].backup(live)
+        touched |= {f for (f,) in live.execute("SELECT facility_id FROM facility_changes")}
+        live.executemany(
+            "INSERT INTO facility_changes (facility_id, seq) VALUES (?, ?) "
+            "ON CONFLICT (facility_id) DO UPDATE SET seq = excluded.seq",
+            [(f, top + 1 + i) for i, f in enumerate(sorted(touched))])
+        live.commit()
+    finally:
+        live.close()
 
 
 def open_row(record):

@@ -15,7 +15,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from tests.fuzz_app import REQUESTS, build, valid_variant
+from tests.fuzz_app import REQUESTS, build, reset, valid_variant
 
 pytestmark = pytest.mark.slow
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
@@ -113,12 +113,16 @@ def excluded(case, response):
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
           suppress_health_check=list(HealthCheck))
 def test_every_operation_answers_as_documented(case):
+    reset()
     response = case.call()
     count(case, response)
     case.validate_response(response, excluded_checks=excluded(case, response))
 
 
 class Stateful(schema.as_state_machine()):
+    def setup(self):
+        reset()
+
     def after_call(self, response, case):
         count(case, response, stateful=True)
 
