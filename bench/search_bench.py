@@ -22,6 +22,7 @@ from directory_service.schemas.records import RecordSchema  # noqa: E402
 from directory_service.search.sqlite_store import SqliteStore  # noqa: E402
 from directory_service.search.sqlite_writer import SqliteIndexWriter  # noqa: E402
 from directory_service.search.store import SearchQuery  # noqa: E402
+from directory_service.timezones import zone_at  # noqa: E402
 
 EXTRA = {"meeting": {"fellowship": "AA", "day": 1, "time": "19:00"},
          "naloxone_site": {"site_type": "pharmacy"}, "takeback_site": {"site_type": "pharmacy"}}
@@ -29,7 +30,9 @@ EXTRA = {"meeting": {"fellowship": "AA", "day": 1, "time": "19:00"},
 
 def canonical(row, reported_at):
     """One synthetic row as our record (open_beds become a fresh 3.7-WM-or-first-level row)."""
-    record = {"id": row["id"], "kind": row["kind"], "name": row["name"],
+    # Records name their zone (the indexer's placer sets it); a point at sea gets Chicago's.
+    zone = zone_at(row["lat"], row["lon"]) or "America/Chicago"
+    record = {"id": row["id"], "kind": row["kind"], "name": row["name"], "timezone": zone,
               "location": {"lat": row["lat"], "lon": row["lon"]}, **EXTRA.get(row["kind"], {})}
     if row["kind"] == "treatment_facility":
         levels = row["levels_of_care"]

@@ -11,6 +11,7 @@ from flask_smorest import Api
 from directory_service import availability, errors, geo, request_limits, web
 from directory_service.api import export, health, http_cache, resources, search
 from directory_service.config import Settings
+from directory_service.openapi_contract import ProblemResponsesPlugin
 from directory_service.search import open_store
 
 API_VERSION = "1.0.0"
@@ -37,7 +38,8 @@ def create_app(settings=None, store=None):
     app.extensions["store"] = store or open_store(settings)
     app.extensions["geocoder"] = geo.make_geocoder(settings)
 
-    api = Api(app, spec_kwargs={"info": {"description": (
+    api = Api(app, spec_kwargs={"extra_plugins": [ProblemResponsesPlugin()],
+                                "info": {"description": (
         "Find treatment beds, mutual-aid meetings, naloxone and drug take-back sites. "
         "Errors are application/problem+json with per-field `errors`.")}})
     api.register_blueprint(search.blp)

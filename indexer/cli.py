@@ -1,9 +1,13 @@
 """`python -m indexer load PATH...` and `python -m indexer export` (console script too).
 
 Exit status: 0 when every row loaded; 1 when rows were rejected (unless
---allow-rejected); 2 when the run failed and the previous index keeps serving.
+--allow-rejected); 2 when the run failed and the previous index keeps serving. A failure
+of any kind, expected or not (a truncated or non-UTF-8 file, a read-only target, a bug),
+is one line on stderr saying why, never a traceback (`--debug` shows one), and exit 2:
+exit 1 means "rows rejected" and nothing else.
 """
 import sys
+import traceback
 
 import click
 
@@ -50,27 +54,41 @@ def main():
 @click.option("--geocode-cache", type=click.Path(dir_okay=False), default=None,
               help="JSON file caching the configured geocoder's answers between runs.")
 @click.option("--no-dedupe", is_flag=True, help="Keep the same place from two sources twice.")
+@click.option("--max-shrink-fraction", default=0.5, show_default=True,
+              type=click.FloatRange(0, 1),
+              help="Fail (no swap) when the run would drop more than this share of the "
+                   "records serving now.")
+@click.option("--allow-shrink", is_flag=True,
+              help="Swap in even when the run drops more than --max-shrink-fraction.")
+@click.option("--debug", is_flag=True, help="Show the traceback of a crash.")
 def load(paths, dry_run, allow_rejected, max_rejected_fraction, fmt, store_path, quiet,
-         kind, fellowship, mapping, zone, feed, geocode_cache, no_dedupe):
+         kind, fellowship, mapping, zone, feed, geocode_cache, no_dedupe,
+         max_shrink_fraction, allow_shrink, debug):
     """Validate PATHS (files or directories) and swap them in as the new index."""
-    overrides = {"store_path": store_path} if store_path else {}
-    settings = Settings.from_env(**overrides)
-    options = ImportOptions(kind=kind, fellowship=fellowship, mapping=mapping, timezone=zone,
-                            feed=feed)
-    placer = Placer(geo.make_geocoder(settings), geocode_cache, default_timezone=zone)
     try:
+        overrides = {"store_path": store_path} if store_path else {}
+        settings = Settings.from_env(**overrides)
+        options = ImportOptions(kind=kind, fellowship=fellowship, mapping=mapping,
+                                timezone=zone, feed=feed)
+        placer = Placer(geo.make_geocoder(settings), geocode_cache, default_timezone=zone)
         # What serves now decides which id a merged record keeps (a published id stays).
         serving = Serving.from_settings(settings)
         report = pipeline.run(paths, open_writer(settings), dry_run=dry_run, fmt=fmt,
                               max_rejected_fraction=max_rejected_fraction,
                               progress=not quiet and sys.stderr.isatty(),
                               options=options, placer=placer, dedupe=not no_dedupe,
-                              serving=serving)
+                              serving=serving, max_shrink_fraction=max_shrink_fraction,
+                              allow_shrink=allow_shrink)
     except (pipeline.IndexRunFailed, StoreError) as exc:
         if getattr(exc, "report", None) is not None:
             print_report(exc.report)
-        click.echo(f"index run failed: {exc}", err=True)
-        sys.exit(2)
+        fail(str(exc))
+    except KeyboardInterrupt:
+        fail("interrupted; the previous index keeps serving")
+    except Exception as exc:  # noqa: BLE001 — a crash is reported, not shown as a traceback
+        if debug:
+            traceback.print_exc()
+        fail(f"{crash_reason(exc)}; the previous index keeps serving")
     print_report(report)
     verb = "validated (dry run, nothing written)" if dry_run else "written and swapped in"
     click.echo(f"{report.written} records {verb}: {report.loaded} new, "
@@ -80,6 +98,24 @@ def load(paths, dry_run, allow_rejected, max_rejected_fraction, fmt, store_path,
                f"{len(report.warnings)} warnings")
     if report.rejected and not allow_rejected:
         sys.exit(1)
+
+
+def fail(message):
+    """Exit 2 after one line saying why, last on stderr. A message's further lines (the
+    records Elasticsearch refused) are details printed before it."""
+    first, *details = message.strip().splitlines() or ["unknown error"]
+    for line in details:
+        click.echo(line, err=True)
+    click.echo(f"index run failed: {first}", err=True)
+    sys.exit(2)
+
+
+def crash_reason(exc):
+    """An unexpected error in one line: what kind, and its message (no traceback)."""
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"{exc.strerror}{where}"
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
 def print_report(report):

@@ -1,8 +1,9 @@
 """Streaming exports (DESIGN §6): NDJSON, GeoJSON (RFC 7946) and HSDS 3.0 JSON.
 
 Each format is a generator of text chunks over `store.scan(kinds, modified_after)`, which
-is itself a generator: one record is in memory at a time, whatever the directory's size.
-The API wraps these in a streamed response; `python -m indexer export` writes them out.
+is itself a generator: one record is in memory at a time, whatever the directory's size;
+`python -m indexer export` writes them out. The API serves `page`s instead: a bounded
+slice in id order with a cursor to the next one, so no response outlives a worker timeout.
 """
 import json
 from datetime import datetime, timezone
@@ -42,7 +43,26 @@ def _array(items, opening, closing):
 
 def stream(store, fmt, kinds=(), modified_after=None):
     """Text chunks of the export, produced as the store yields records."""
-    records = store.scan(tuple(kinds or ()), aware(modified_after))
+    return _chunks(store.scan(tuple(kinds or ()), aware(modified_after)), fmt)
+
+
+def page(store, fmt, kinds=(), modified_after=None, after=None, limit=1000):
+    """One page of an export: (the page's whole text, the id the next page starts
+    after, or None on the last page).
+
+    One more record than `limit` is read, so the last page says it is the last: a
+    client that follows `next` until there is none has every record, and a page is
+    built whole before it is sent, so it either arrives complete or fails visibly.
+    """
+    records = list(store.scan(tuple(kinds or ()), aware(modified_after), after=after,
+                              limit=limit + 1))
+    more = len(records) > limit
+    records = records[:limit]
+    next_after = records[-1]["id"] if more else None
+    return "".join(_chunks(iter(records), fmt)), next_after
+
+
+def _chunks(records, fmt):
     if fmt == "ndjson":
         return (_dumps(r) + "\n" for r in records)
     if fmt == "geojson":

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from tqdm import tqdm
 
 from directory_service.schemas.records import RecordSchema
-from indexer import formats
+from indexer import file_checks, formats
 from indexer.dedupe import Deduper
 from indexer.formats.common import ImportOptions, feed_name
 from indexer.geocode import Placer
@@ -102,8 +102,41 @@ def _iso(epoch):
     return moment.isoformat().replace("+00:00", "Z")
 
 
+def read_rows(module, path, transform, options):
+    """(row number, row) of one file; a file that cannot be read as text fails the run.
+
+    A wrong encoding or an I/O error is about the whole file, not a row: reporting it
+    as one rejected row would let the run swap in a directory without that file."""
+    number = 0
+    try:
+        for number, row in module.read(path, transform=transform, options=options):
+            yield number, row
+    except UnicodeDecodeError as exc:
+        where = f"after row {number}" if number else "before its first row"
+        raise IndexRunFailed(
+            f"{path}: not UTF-8 text ({exc.encoding} cannot decode byte "
+            f"0x{exc.object[exc.start]:02x} {where}); save it as UTF-8 and run again") from None
+    except OSError as exc:
+        raise IndexRunFailed(f"{path}: cannot be read: {exc.strerror or exc}") from None
+
+
+def shrink_check(report, serving, max_shrink_fraction):
+    """Refuse a run that would drop more than `max_shrink_fraction` of the records
+    serving now (ids neither written again nor kept as aliases): a cut or wrong file
+    must not silently replace the directory. `--allow-shrink` lifts it."""
+    serving_count = len(serving.ids)
+    dropped = len(report.not_kept)
+    if serving_count and dropped > max_shrink_fraction * serving_count:
+        raise IndexRunFailed(
+            f"this run would drop {dropped} of the {serving_count} records serving now "
+            f"({dropped / serving_count:.0%}, more than {max_shrink_fraction:.0%}); if "
+            "that is intended, run again with --allow-shrink; the previous index keeps "
+            "serving", report)
+
+
 def run(paths, writer, *, dry_run=False, max_rejected_fraction=0.25, progress=None,
-        fmt=None, now=None, options=None, placer=None, dedupe=True, serving=None):
+        fmt=None, now=None, options=None, placer=None, dedupe=True, serving=None,
+        max_shrink_fraction=0.5, allow_shrink=False):
     """Load `paths` through `writer` (a store index writer). Returns an ImportReport.
 
     Rows without coordinates are placed by `placer` (offline gazetteer by default); with
@@ -112,8 +145,10 @@ def run(paths, writer, *, dry_run=False, max_rejected_fraction=0.25, progress=No
     published yet). Records without `updated_at` get their source's update time, else the
     run's time, so `modified_after` exports have something to compare.
 
-    Raises IndexRunFailed, without swapping, when nothing valid was read or more than
-    `max_rejected_fraction` of the rows were rejected.
+    Raises IndexRunFailed, without swapping, when a file looks truncated or cannot be
+    read as text, when nothing valid was read, when more than `max_rejected_fraction` of
+    the rows were rejected, or (unless `allow_shrink`) when more than
+    `max_shrink_fraction` of the records serving now would be dropped.
     """
     now = now or datetime.now(timezone.utc)
     options = options or ImportOptions()
@@ -135,11 +170,14 @@ def run(paths, writer, *, dry_run=False, max_rejected_fraction=0.25, progress=No
                 else formats.detect(path))
             if module is None:
                 raise IndexRunFailed(formats.unrecognised(path), report)
+            cut = file_checks.truncated(path)
+            if cut:
+                raise IndexRunFailed(f"{cut}; the previous index keeps serving", report)
             transform = _shifter(bed_time_shift(path, now))
             report.file(path)
             file_options = replace(options, feed=options.feed or feed_name(path))
             bar.set_description(os.path.basename(path))
-            for number, row in module.read(path, transform=transform, options=file_options):
+            for number, row in read_rows(module, path, transform, file_options):
                 step(report, path, number, row)
                 bar.update(1)
             step.end_file(report)
@@ -154,7 +192,11 @@ def run(paths, writer, *, dry_run=False, max_rejected_fraction=0.25, progress=No
             raise IndexRunFailed(
                 f"{len(report.rejected)} of {total} rows rejected (more than "
                 f"{max_rejected_fraction:.0%}); the previous index keeps serving", report)
+        if not allow_shrink:
+            shrink_check(report, serving, max_shrink_fraction)
         if not dry_run:
             writer.commit({"sources": json.dumps(files)})
             report.swapped = True
+    for leftover in getattr(writer, "removed_leftovers", ()):
+        report.warnings.append(f"removed {leftover}, left by an index run that died")
     return report

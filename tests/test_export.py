@@ -1,4 +1,4 @@
-"""Exports: streamed NDJSON, GeoJSON checked against RFC 7946's shape, HSDS round trip,
+"""Exports: paged NDJSON (a `next` link per page), GeoJSON checked against RFC 7946's shape, HSDS round trip,
 and incremental sync with modified_after."""
 import io
 import json
@@ -45,10 +45,12 @@ def export_client(store_path, tmp_path):
     app.extensions["store"].close()
 
 
-def test_ndjson_export_is_streamed_and_filters_kinds(export_client):
+def test_ndjson_export_filters_kinds_and_has_a_length(export_client):
     response = export_client.get("/v1/export?format=ndjson&kind=meeting")
-    assert response.status_code == 200 and response.is_streamed
-    assert response.mimetype == "application/x-ndjson"
+    assert response.status_code == 200 and response.mimetype == "application/x-ndjson"
+    # Built whole, so a cut-off body is visible to the client as a short read.
+    assert int(response.headers["Content-Length"]) == len(response.get_data())
+    assert "Link" not in response.headers
     rows = [json.loads(line) for line in response.get_data(as_text=True).splitlines()]
     assert rows and {r["kind"] for r in rows} == {"meeting"}
     assert [r["id"] for r in rows] == sorted(r["id"] for r in rows)
@@ -151,3 +153,98 @@ def test_cli_export_writes_a_file(store_path, tmp_path):
     assert result.exit_code == 0, result.output
     kinds = {json.loads(line)["kind"] for line in io.StringIO(out.read_text())}
     assert kinds == {"naloxone_site"}
+
+
+@pytest.fixture
+def paged_client(tmp_path):
+    """An app over 23 facilities and 4 meetings, updated on different days."""
+    from tests.factories import ago, facility, meeting
+    from tests.stores import build_embedded
+
+    records = [facility(f"f{i:02d}", updated_at=ago(days=i)) for i in range(23)]
+    records += [meeting(f"m{i}", updated_at=ago(days=i)) for i in range(4)]
+    store = build_embedded(records, tmp_path)
+    app = create_app(Settings.from_env(store_path=store.path,
+                                       availability_path=str(tmp_path / "avail.sqlite")),
+                     store=store)
+    yield app.test_client()
+    store.close()
+
+
+def follow(client, url):
+    """Every page of an export, following Link rel=next; (bodies, urls asked)."""
+    bodies, urls = [], []
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        bodies.append(response.get_data(as_text=True))
+        urls.append(url)
+        link = response.headers.get("Link")
+        url = None
+        if link:
+            target, rel = link.split(";", 1)
+            assert rel.strip() == 'rel="next"'
+            url = target.strip()[1:-1].replace("http://localhost", "")
+    return bodies, urls
+
+
+def test_pages_follow_next_links_to_every_record_once_in_id_order(paged_client):
+    bodies, urls = follow(paged_client, "/v1/export?kind=treatment_facility&limit=10")
+    ids = [json.loads(line)["id"] for body in bodies for line in body.splitlines()]
+    assert [len(b.splitlines()) for b in bodies] == [10, 10, 3]
+    assert ids == sorted(ids) and len(set(ids)) == 23
+    assert all(i.startswith("test:f") for i in ids)
+    # Every next link keeps the filters and the page size.
+    assert all("kind=treatment_facility" in u and "limit=10" in u for u in urls[1:])
+
+
+def test_an_export_that_fills_its_last_page_exactly_has_no_empty_extra_page(paged_client):
+    bodies, _ = follow(paged_client, "/v1/export?kind=meeting&limit=2")
+    assert [len(b.splitlines()) for b in bodies] == [2, 2]
+
+
+def test_modified_after_is_kept_from_page_to_page(paged_client):
+    since = "2026-11-09T12:00:00Z"  # tests.factories.NOW less 7.25 days
+    bodies, urls = follow(paged_client, f"/v1/export?modified_after={since}&limit=3")
+    ids = [json.loads(line)["id"] for body in bodies for line in body.splitlines()]
+    assert sorted(ids) == ids and len(ids) == 8 + 4  # f00-f07, m0-m3
+    assert all("modified_after=" in u for u in urls[1:])
+
+
+def test_geojson_and_hsds_pages_are_each_a_whole_document(paged_client):
+    for fmt, key in (("geojson", "features"), ("hsds", None)):
+        bodies, _ = follow(paged_client, f"/v1/export?format={fmt}&limit=10")
+        docs = [json.loads(b) for b in bodies]
+        sizes = [len(d[key] if key else d) for d in docs]
+        assert sizes == [10, 10, 7], fmt
+
+
+@pytest.mark.parametrize("query, field", [("cursor=%25%25", "cursor"), ("cursor=_w", "cursor"),
+                                          ("limit=0", "limit"), ("limit=5001", "limit")])
+def test_bad_cursor_or_limit_is_422(paged_client, query, field):
+    response = paged_client.get(f"/v1/export?{query}")
+    assert response.status_code == 422 and response.mimetype == "application/problem+json"
+    assert field in response.get_json()["errors"]
+
+
+def test_a_store_failing_mid_page_is_a_503_problem_not_a_cut_200(paged_client):
+    """A page is built before it is sent: a failure shows as an error, never as a short
+    file with 200 OK."""
+    from directory_service.search.store import StoreUnavailable
+
+    store = paged_client.application.extensions["store"]
+    real_scan = store.scan
+
+    def failing_scan(*args, **kwargs):
+        for i, record in enumerate(real_scan(*args, **kwargs)):
+            if i == 5:
+                raise StoreUnavailable("the disk went away")
+            yield record
+
+    store.scan = failing_scan
+    try:
+        response = paged_client.get("/v1/export?limit=10")
+    finally:
+        store.scan = real_scan
+    assert response.status_code == 503 and response.mimetype == "application/problem+json"
+    assert "Link" not in response.headers

@@ -42,7 +42,9 @@ def test_al_anon_and_closures(shared_dir):
 def test_invalid_feed_loads_nothing(shared_dir):
     with pytest.raises(pipeline.IndexRunFailed) as failed:
         run(shared_dir, "meetings/meeting-guide-feeds/invalid.json")
-    assert "invalid JSON" in " ".join(failed.value.report.rejected[0].lines())
+    # Text after the array: the whole file is refused before any row is read.
+    assert "invalid.json: invalid JSON" in str(failed.value)
+    assert failed.value.report.written == 0
 
 
 @pytest.mark.parametrize("relative, mapping, loaded", [

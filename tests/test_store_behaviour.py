@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 
 from directory_service.search.store import SearchQuery
-from tests.factories import NAPERVILLE, NOW, bed, facility, meeting, offset, site
+from tests.factories import NAPERVILLE, NOW, ago, bed, facility, meeting, offset, site
 
 
 def query(**kw):
@@ -257,6 +257,26 @@ def test_aliases_resolve_to_the_record_that_lists_them(make_store):
     assert store.get("test:merged") is None
     assert store.get("test:kept")["aliases"] == ["test:merged", "other:old-id"]
     assert store.exists()
+
+
+def test_scan_pages_by_id_with_after_and_limit(make_store):
+    """An export page starts after the last id of the one before and holds `limit`
+    records; the pages together are the whole scan, in id order, with the filters kept."""
+    records = [facility(f"f{i:02d}", km=1 + i * 0.1, updated_at=ago(days=i)) for i in range(12)]
+    store = make_store(records + [meeting("m1")])
+    whole = [r["id"] for r in store.scan(("treatment_facility",))]
+    pages, after = [], None
+    while True:
+        page = [r["id"] for r in store.scan(("treatment_facility",), after=after, limit=5)]
+        pages.append(page)
+        if len(page) < 5:
+            break
+        after = page[-1]
+    assert [len(p) for p in pages] == [5, 5, 2]
+    assert sum(pages, []) == whole == sorted(whole) and len(whole) == 12
+    recent = [r["id"] for r in store.scan((), NOW - timedelta(days=6, hours=12),
+                                          after="test:f02", limit=10)]
+    assert recent == ["test:f03", "test:f04", "test:f05", "test:f06"]
 
 
 def test_build_id_is_stable_within_a_run_and_new_for_each_run(make_store):

@@ -128,9 +128,11 @@ class AvailabilityDB:
             db.row_factory = sqlite3.Row
             db.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
             db.execute("PRAGMA journal_mode = WAL")
-            # NORMAL in WAL mode: a committed write survives a process crash; only a power
-            # cut can lose the last transactions, never corrupt the file.
-            db.execute("PRAGMA synchronous = NORMAL")
+            # FULL: every commit is fsynced before it is acknowledged, so a power cut
+            # loses no report or hold a client was told is saved (NORMAL, in WAL mode,
+            # could lose the last ones). Its cost is measured in bench/sync_bench.py
+            # and stated in docs/operations.md.
+            db.execute("PRAGMA synchronous = FULL")
             self._local.db = db
         return db
 

@@ -26,6 +26,7 @@ SUPPORTED_MAJOR = 8
 META_TTL_S = 30.0
 CONFLICT_RETRIES = 5
 SCAN_KEEP_ALIVE = "2m"
+SCAN_PAGE = 1000
 
 
 def make_client(url, timeout_s):
@@ -154,17 +155,18 @@ class ElasticsearchStore(SearchStore):
         return {"ok": True, "records": records,
                 "detail": f"Elasticsearch {version}, alias {self.alias}"}
 
-    def scan(self, kinds=(), modified_after=None):
+    def scan(self, kinds=(), modified_after=None, after=None, limit=None):
         self._ready()
         after_iso = None
         if modified_after is not None:
             after_iso = modified_after.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
         with engine_errors("open a point in time"):
             pit = self.client.open_point_in_time(index=self.alias, keep_alive=SCAN_KEEP_ALIVE)["id"]
-        after = None
+        remaining = limit
         try:
-            while True:
-                body = build_scan_body(kinds, after_iso, after)
+            while remaining is None or remaining > 0:
+                size = SCAN_PAGE if remaining is None else min(SCAN_PAGE, remaining)
+                body = build_scan_body(kinds, after_iso, after, size)
                 body["pit"] = {"id": pit, "keep_alive": SCAN_KEEP_ALIVE}
                 with engine_errors("export"):
                     page = self.client.search(body=body)
@@ -172,6 +174,8 @@ class ElasticsearchStore(SearchStore):
                 rows = page["hits"]["hits"]
                 for row in rows:
                     yield row["_source"]["record"]
+                if remaining is not None:
+                    remaining -= len(rows)
                 if len(rows) < body["size"]:
                     return
                 after = rows[-1]["sort"][0]

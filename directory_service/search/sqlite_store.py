@@ -24,7 +24,7 @@ SELECT_COLUMNS = "SELECT name, header, data FROM columns"
 SELECT_META = "SELECT key, value FROM meta"
 SELECT_BY_ID = "SELECT doc FROM records WHERE id = ?"
 SELECT_ALIAS = "SELECT id FROM aliases WHERE alias = ?"
-SCAN = "SELECT doc FROM records {where} ORDER BY id"
+SCAN = "SELECT doc FROM records {where} ORDER BY id{limit}"
 SELECT_BY_ROWIDS = "SELECT rowid, doc FROM records WHERE rowid IN ({marks})"
 # Text matches inside the search's bounding box, through the R*Tree.
 TEXT_IN_BOX = """
@@ -158,8 +158,12 @@ class SqliteStore(SearchStore):
     def exists(self):
         return os.path.exists(self.path)
 
-    def scan(self, kinds=(), modified_after=None):
+    def scan(self, kinds=(), modified_after=None, after=None, limit=None):
         clauses, params = [], []
+        if after is not None:
+            # The UNIQUE index on id: a page starts where the last one ended, at no cost.
+            clauses.append("id > ?")
+            params.append(after)
         if kinds:
             clauses.append(f"kind IN ({','.join('?' * len(kinds))})")
             params += list(kinds)
@@ -169,10 +173,13 @@ class SqliteStore(SearchStore):
             params.append(modified_after.astimezone(timezone.utc).isoformat()
                           .replace("+00:00", "Z"))
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        if limit is not None:
+            params.append(int(limit))
         # A connection of its own, so a long export does not hold up searches.
         db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
         try:
-            for (doc,) in db.execute(SCAN.format(where=where), params):
+            for (doc,) in db.execute(SCAN.format(
+                    where=where, limit="" if limit is None else " LIMIT ?"), params):
                 yield json.loads(doc)
         finally:
             db.close()

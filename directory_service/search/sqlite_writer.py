@@ -1,10 +1,16 @@
 """Builds a new embedded store file beside the serving one and swaps it in atomically.
 
 Readers keep the file they opened until they notice the rename, so a reader never sees a
-half-built index, and a failed or aborted run leaves the old file serving untouched.
+half-built index, and a failed or aborted run leaves the old file serving untouched. The
+new file and its directory are fsynced before the rename (and the directory after it),
+so a power cut leaves either the old store or the whole new one. A run killed outright
+(SIGKILL, OOM) cannot remove its `<store>.building-<pid>` file; the next run removes
+such files when no process with that pid is alive.
 """
 import json
+import logging
 import os
+import re
 import sqlite3
 from datetime import datetime, timezone
 from importlib import resources
@@ -13,7 +19,7 @@ import numpy as np
 
 from directory_service import vocab
 from directory_service.search import columns as cols
-from directory_service.search.store import DuplicateId
+from directory_service.search.store import DuplicateId, IndexRejected
 
 SCHEMA_VERSION = "4"  # 3: opening hours as week-minute intervals; 4: aliases table
 
@@ -35,6 +41,49 @@ COLUMN_INSERT = "INSERT INTO columns VALUES (?, ?, ?)"
 META_INSERT = "INSERT INTO meta VALUES (?, ?)"
 
 
+log = logging.getLogger(__name__)
+
+
+def pid_alive(pid):
+    """Whether a process with this pid exists (on this machine)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive
+    return True
+
+
+def remove_dead_leftovers(path):
+    """Remove `<path>.building-<pid>` files (and their journals) whose run is not alive;
+    returns the paths removed. A live run's file is never touched."""
+    directory, name = os.path.split(path)
+    pattern = re.compile(rf"^{re.escape(name)}\.building-(\d+)(-journal)?$")
+    removed = []
+    for entry in sorted(os.listdir(directory)):
+        match = pattern.match(entry)
+        if not match or pid_alive(int(match.group(1))):
+            continue
+        try:
+            os.remove(os.path.join(directory, entry))
+        except FileNotFoundError:
+            continue
+        log.warning("removed %s, left by index run %s, which is not running",
+                    entry, match.group(1))
+        removed.append(os.path.join(directory, entry))
+    return removed
+
+
+def fsync_path(path):
+    """Flush a file's or a directory's data and metadata to the disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 class SqliteIndexWriter:
     """Use as a context manager: rows go in with `add`, `commit` swaps, errors abort."""
 
@@ -42,16 +91,23 @@ class SqliteIndexWriter:
         self.path = os.path.abspath(path)
         self.temp_path = f"{self.path}.building-{os.getpid()}"
         self.count = 0
+        self.removed_leftovers = []
         self._db = None
 
     def __enter__(self):
-        os.makedirs(os.path.dirname(self.path), exist_ok=True)
-        self._remove_temp()
-        self._db = sqlite3.connect(self.temp_path)
-        self._db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")
-        self._db.executescript(resources.files(__package__).joinpath(
-            "sqlite_schema.sql").read_text())
-        self._db.execute(STAGE)
+        try:
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            self._remove_temp()
+            self.removed_leftovers = remove_dead_leftovers(self.path)
+            self._db = sqlite3.connect(self.temp_path)
+            self._db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")
+            self._db.executescript(resources.files(__package__).joinpath(
+                "sqlite_schema.sql").read_text())
+            self._db.execute(STAGE)
+        except (OSError, sqlite3.Error) as exc:
+            self.abort()
+            raise IndexRejected(f"cannot build a new store beside {self.path}: "
+                                f"{_reason(exc)}") from None
         return self
 
     def __exit__(self, exc_type, exc, tb):
@@ -106,8 +162,20 @@ class SqliteIndexWriter:
         db.execute("PRAGMA journal_mode = DELETE")
         db.close()
         self._db = None
-        os.replace(self.temp_path, self.path)
+        try:
+            self._swap()
+        except OSError as exc:
+            raise IndexRejected(f"cannot put the new store in place at {self.path}: "
+                                f"{_reason(exc)}") from None
         return n
+
+    def _swap(self):
+        """fsync the new file and its directory, rename, fsync the directory again."""
+        directory = os.path.dirname(self.path)
+        fsync_path(self.temp_path)
+        fsync_path(directory)
+        os.replace(self.temp_path, self.path)
+        fsync_path(directory)
 
     def _flush(self, rtree, fts):
         self._db.executemany(RTREE_INSERT, rtree)
@@ -127,6 +195,13 @@ class SqliteIndexWriter:
                 os.remove(self.temp_path + suffix)
             except FileNotFoundError:
                 pass
+
+
+def _reason(exc):
+    """An OSError's or sqlite3 error's message, without a traceback."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror + (f" ({exc.filename})" if exc.filename else "")
+    return str(exc)
 
 
 def _place_text(record):

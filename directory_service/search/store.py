@@ -125,10 +125,12 @@ class SearchStore(abc.ABC):
         """{"ok": bool, "detail": str, "records": int|None}: for /readyz."""
 
     @abc.abstractmethod
-    def scan(self, kinds=(), modified_after=None):
+    def scan(self, kinds=(), modified_after=None, after=None, limit=None):
         """Every record (active or not) of `kinds` (all if empty), in id order, streamed.
 
         `modified_after` (an aware datetime) keeps records whose `updated_at` is later.
+        `after` (an id) starts after that id and `limit` stops after that many records:
+        one page of an export, so no single HTTP response has to outlast a worker timeout.
         """
 
     def live_beds_changed(self, facility_id, rows):
