@@ -23,6 +23,7 @@ run: load
 test: $(STAMP)
 	bash scripts/install_browser.sh
 	bash scripts/test.sh
+	$(BIN)/python scripts/fuzz.py
 
 # schemathesis over every operation, writes and keys included, stateful along the links;
 # fails on any 5xx, any undocumented response or fewer than 1,000 requests (scripts/fuzz.py).
