@@ -70,3 +70,17 @@ def copy_seed(tmp_path):
     target = tmp_path / "seed"
     shutil.copytree(SEED, target)
     return target
+
+
+@pytest.fixture
+def seed_app_factory(seed_store_path, tmp_path):
+    """seed_app_factory(**settings) → an app over the seed store with its own availability DB."""
+    def make(**overrides):
+        settings = Settings.from_env(store_path=seed_store_path,
+                                     availability_path=str(tmp_path / "availability.sqlite"),
+                                     **overrides)
+        app = create_app(settings)
+        app.config["TESTING"] = True
+        return app
+    return make
+

@@ -6,7 +6,6 @@ import logging
 
 import pytest
 
-from directory_service import create_app
 from directory_service.availability import keys
 from directory_service.config import ConfigError, Settings
 
@@ -16,15 +15,8 @@ ROW = {"level_of_care": "3.7-WM", "population": "adult_men", "capacity": 38, "av
 
 
 @pytest.fixture
-def make_app(seed_store_path, tmp_path):
-    def make(**overrides):
-        settings = Settings.from_env(store_path=seed_store_path,
-                                     availability_path=str(tmp_path / "availability.sqlite"),
-                                     **overrides)
-        app = create_app(settings)
-        app.config["TESTING"] = True
-        return app
-    return make
+def make_app(seed_app_factory):
+    return seed_app_factory
 
 
 def _from(address):

@@ -9,7 +9,6 @@ import re
 import pytest
 from marshmallow import fields, validate
 
-from directory_service import create_app
 from directory_service.availability import keys
 from directory_service.config import ConfigError, Settings
 from directory_service.request_limits import json_too_deep
@@ -20,15 +19,8 @@ PROBLEM = "application/problem+json"
 
 
 @pytest.fixture
-def limited_app(seed_store_path, tmp_path):
-    def make(**overrides):
-        settings = Settings.from_env(store_path=seed_store_path,
-                                     availability_path=str(tmp_path / "availability.sqlite"),
-                                     **overrides)
-        app = create_app(settings)
-        app.config["TESTING"] = True
-        return app
-    return make
+def limited_app(seed_app_factory):
+    return seed_app_factory
 
 
 class NeverRead(io.RawIOBase):
