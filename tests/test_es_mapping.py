@@ -129,3 +129,12 @@ def test_template_is_strict_and_matches_versioned_indices():
     assert template["index_patterns"] == ["directory-*"]
     assert template["template"]["mappings"]["dynamic"] == "strict"
     assert template["template"]["mappings"]["properties"]["record"]["enabled"] is False
+
+
+def test_template_defines_the_analyzer_its_text_fields_name():
+    settings = index_template("directory")["template"]["settings"]
+    analyzers = settings["analysis"]["analyzer"]
+    named = {MAPPING["properties"][f]["analyzer"] for f in ("name", "description", "place")}
+    assert named <= set(analyzers)
+    for name in named:
+        assert analyzers[name]["tokenizer"] in settings["analysis"]["tokenizer"]

@@ -26,6 +26,7 @@ SCENARIOS = {
     "naloxone_open_now": dict(kinds=("naloxone_site",), open_now=True,
                               site_types=("pharmacy", "vending_machine")),
     "text_q": dict(q="fox valley detox"),
+    "text_possessive": dict(q="St. Mary's"),
     "page_3": dict(page=3, per_page=10, languages=("es",)),
 }
 
@@ -125,3 +126,23 @@ def test_alias_lookup_is_a_terms_filter_on_aliases_fetching_only_the_id():
     assert build_alias_body("mg:old-slug") == {
         "query": {"bool": {"filter": [{"terms": {"aliases": ["mg:old-slug"]}}]}},
         "size": 1, "_source": ["id"], "track_total_hits": False}
+
+
+def test_text_words_are_uncapped_prefix_queries_over_the_fts_like_analyzer():
+    """Finding 7: phrase_prefix keeps 50 expansions of "s" in "St. Mary's"; bool_prefix
+    ends in a prefix query, which has no cap. Every word must match (operator and)."""
+    from directory_service.search.es_mapping import ANALYSIS, FTS_ANALYZER, MAPPING
+    from directory_service.search.es_query import text_filters
+
+    clauses = text_filters("St. Mary's")
+    assert [c["multi_match"]["query"] for c in clauses] == ["St", "Mary", "s"]
+    for clause in clauses:
+        match = clause["multi_match"]
+        assert match["type"] == "bool_prefix" and match["operator"] == "and"
+        assert "max_expansions" not in match
+    for field in ("name", "description", "place"):
+        assert MAPPING["properties"][field]["analyzer"] == FTS_ANALYZER
+    analyzer = ANALYSIS["analyzer"][FTS_ANALYZER]
+    # FTS5 'porter unicode61 remove_diacritics 2': no stop words, folded, stemmed.
+    assert analyzer["filter"] == ["lowercase", "asciifolding", "porter_stem"]
+    assert ANALYSIS["tokenizer"][analyzer["tokenizer"]]["pattern"] == "[^\\p{L}\\p{N}\\p{M}]+"

@@ -172,6 +172,34 @@ def test_text_search_matches_words_in_name(make_store):
     assert ids(store.search(query(q="harbor house"))) == ["test:b"]
 
 
+def _s_words(n):
+    """`n` distinct words starting with "s", none a prefix of another's stem."""
+    letters = "bcdfghjklmnpqrtvwxyz"
+    return [f"s{letters[i // 20]}{letters[i % 20]}ox" for i in range(n)]
+
+
+def test_text_search_matches_possessives_and_short_prefixes_without_a_cap(make_store):
+    # 120 terms share the prefix "s": a capped prefix expansion (phrase_prefix keeps 50)
+    # would drop some of them, and with them "St. Mary's", whose "s" sorts last.
+    crowd = [facility(f"c{i:03d}", km=1 + i * 0.01, name=f"Facility {word}")
+             for i, word in enumerate(_s_words(120))]
+    store = make_store([*crowd, facility("mary", km=2, name="St. Mary's Recovery House"),
+                        facility("marys", km=3, name="Marysville Outreach"),
+                        facility("cafe", km=4, name="Café Naloxone Point")])
+    assert ids(store.search(query(q="St. Mary's", per_page=50))) == ["test:mary"]
+    assert ids(store.search(query(q="mary's recov", per_page=50))) == ["test:mary"]
+    # Prefixes are matched against stems, as FTS5 does: "mary" is the stem "mari", which
+    # "marysville" does not start with; "marysv" does.
+    assert ids(store.search(query(q="mary", per_page=50))) == ["test:mary"]
+    assert ids(store.search(query(q="marysv", per_page=50))) == ["test:marys"]
+    everyone_s = store.search(query(q="s", per_page=200))
+    assert everyone_s.total == 121  # the crowd and St. Mary's; no word of the others
+    assert sorted(ids(everyone_s))[-1] == "test:mary"
+    assert ids(store.search(query(q="cafe"))) == ["test:cafe"]
+    # Stemmed on both sides, as FTS5's porter tokenizer: a plural finds the singular.
+    assert ids(store.search(query(q="houses"))) == ["test:mary"]
+
+
 def test_health_counts_records(make_store):
     store = make_store([facility("a"), meeting("b")])
     state = store.health()

@@ -19,7 +19,17 @@ WEEK_MINUTES = 7 * 1440
 
 KEYWORD = {"type": "keyword"}
 SHORT = {"type": "short"}
-ENGLISH_TEXT = {"type": "text", "analyzer": "english"}
+# Words as the embedded store's FTS5 tokenizer ('porter unicode61 remove_diacritics 2')
+# cuts them: split at anything that is not a letter, digit or mark (so "Mary's" is
+# "mary" + "s"), lower-cased, diacritics folded, Porter-stemmed, no stop words. The same
+# analyzer runs on the query, so a prefix is matched against stems on both sides.
+FTS_ANALYZER = "fts_words"
+ANALYSIS = {
+    "tokenizer": {FTS_ANALYZER: {"type": "pattern", "pattern": "[^\\p{L}\\p{N}\\p{M}]+"}},
+    "analyzer": {FTS_ANALYZER: {"type": "custom", "tokenizer": FTS_ANALYZER,
+                                "filter": ["lowercase", "asciifolding", "porter_stem"]}},
+}
+WORDS_TEXT = {"type": "text", "analyzer": FTS_ANALYZER}
 BED_FIGURE = {"properties": {"open": {"type": "integer"}, "reported_at": {"type": "date"}}}
 
 MAPPING = {
@@ -29,9 +39,9 @@ MAPPING = {
         # Ids that merged into this record: /v1/resources/<alias> redirects here.
         "aliases": KEYWORD,
         "kind": KEYWORD,
-        "name": ENGLISH_TEXT,
-        "description": ENGLISH_TEXT,
-        "place": ENGLISH_TEXT,
+        "name": WORDS_TEXT,
+        "description": WORDS_TEXT,
+        "place": WORDS_TEXT,
         "location": {"type": "geo_point"},
         "active": {"type": "boolean"},
         "updated_at": {"type": "date"},
@@ -74,7 +84,8 @@ def index_template(prefix, shards=1, replicas=0):
         # Above the built-in templates (priority 100..) so ours wins for our indices.
         "priority": 500,
         "template": {
-            "settings": {"number_of_shards": shards, "number_of_replicas": replicas},
+            "settings": {"number_of_shards": shards, "number_of_replicas": replicas,
+                         "analysis": ANALYSIS},
             "mappings": MAPPING,
         },
     }

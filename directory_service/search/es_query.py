@@ -70,9 +70,15 @@ def _starts_within(within):
 
 
 def text_filters(text):
-    """Every word must match name, description or place, as a prefix (as the FTS5 store)."""
-    return [{"multi_match": {"query": word, "type": "phrase_prefix", "fields": TEXT_FIELDS,
-                             "zero_terms_query": "all"}}
+    """Every word must match name, description or place, as a prefix (as the FTS5 store).
+
+    `bool_prefix` ends in a `prefix` query, which has no expansion cap: `phrase_prefix`
+    kept only 50 of the terms a short prefix expands to (the "s" of "St. Mary's"), so
+    matching documents silently dropped out. Both sides use the FTS-like analyzer
+    (es_mapping.ANALYSIS), so "Mary's" is "mary" AND a prefix "s", as in FTS5.
+    """
+    return [{"multi_match": {"query": word, "type": "bool_prefix", "fields": TEXT_FIELDS,
+                             "operator": "and"}}
             for word in WORD.findall(text)[:MAX_WORDS]]
 
 
