@@ -17,6 +17,7 @@ from directory_service.search.es_query import (
     build_alias_body, build_scan_body, build_search_body)
 from directory_service.search.es_scoring import components_of
 from directory_service.search.es_writer import ElasticsearchIndexWriter  # noqa: F401 (re-export)
+from directory_service.search.live_overlay import merge_live
 from directory_service.search.store import Hit, SearchResult, SearchStore, StoreUnavailable
 from directory_service.search.vector_search import epoch_to_iso
 
@@ -58,11 +59,20 @@ def engine_errors(action):
         raise
 
 
-def hits_from_response(response, query):
-    """A search response (Elasticsearch's format) → SearchResult with explained hits."""
+def hits_from_response(response, query, live=None):
+    """A search response (Elasticsearch's format) → SearchResult with explained hits.
+
+    `live` ({facility_id: live rows}) is merged into each record with the embedded
+    store's own merge, and the shown figures are recomputed from the merged rows, so a hit
+    never shows the figures of the indexed files while a report says otherwise.
+    """
     hits = []
     for raw in response["hits"]["hits"]:
         record, beds = raw["_source"]["record"], raw["_source"].get("beds_by_level") or {}
+        rows = (live or {}).get(record["id"])
+        if rows and record["kind"] == "treatment_facility":
+            record = merge_live(record, rows)
+            beds = beds_by_level(record["beds"])
         distance_m = float(raw["sort"][1])
         components, open_beds, reported = components_of(record, beds, distance_m, query)
         capacity = None
@@ -84,6 +94,14 @@ class ElasticsearchStore(SearchStore):
         self.alias = settings.elasticsearch_index_prefix
         self._version_ok = False
         self._meta, self._meta_at, self._index = None, 0.0, None
+        self._overlay = None
+
+    def set_live_overlay(self, overlay):
+        """Merge live rows (search/live_overlay.py) into every record this store returns."""
+        self._overlay = overlay
+
+    def _live(self):
+        return self._overlay.live_rows() if self._overlay is not None else {}
 
     @classmethod
     def from_settings(cls, settings):
@@ -119,7 +137,7 @@ class ElasticsearchStore(SearchStore):
         body = build_search_body(query, self.settings, zones)
         with engine_errors("search"):
             response = self.client.search(index=self.alias, body=body)
-        return hits_from_response(response, query)
+        return hits_from_response(response, query, self._live())
 
     def get(self, record_id):
         self._ready()
@@ -128,7 +146,8 @@ class ElasticsearchStore(SearchStore):
                 found = self.client.get(index=self.alias, id=record_id, source_includes=["record"])
         except NotFoundError:
             return None
-        return found["_source"]["record"]
+        record = found["_source"]["record"]
+        return merge_live(record, self._live().get(record["id"]))
 
     def resolve_alias(self, alias):
         self._ready()
@@ -162,7 +181,7 @@ class ElasticsearchStore(SearchStore):
             after_iso = modified_after.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
         with engine_errors("open a point in time"):
             pit = self.client.open_point_in_time(index=self.alias, keep_alive=SCAN_KEEP_ALIVE)["id"]
-        remaining = limit
+        remaining, live = limit, self._live()
         try:
             while remaining is None or remaining > 0:
                 size = SCAN_PAGE if remaining is None else min(SCAN_PAGE, remaining)
@@ -173,7 +192,8 @@ class ElasticsearchStore(SearchStore):
                 pit = page.get("pit_id", pit)
                 rows = page["hits"]["hits"]
                 for row in rows:
-                    yield row["_source"]["record"]
+                    record = row["_source"]["record"]
+                    yield merge_live(record, live.get(record["id"]))
                 if remaining is not None:
                     remaining -= len(rows)
                 if len(rows) < body["size"]:

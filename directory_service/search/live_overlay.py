@@ -7,6 +7,10 @@ written into this worker's private copies of the two arrays. A hold passing its 
 counts as a change too, found from the earliest expiry this worker knows, so no
 background job is needed. A newly swapped-in store file gets every live facility applied
 once. Work is proportional to the facilities that changed, never to the directory.
+
+`merge_live` is the one merge of live rows into a record: this overlay uses it for the
+embedded store's arrays and records, and the Elasticsearch store for every record it
+returns (search hits, `get`, exports), so both stores show the same figures.
 """
 import json
 import threading
@@ -48,7 +52,7 @@ class _SnapshotState:
             arrays["beds_reported"][j] = self.indexed_reported[j]
             self.rows.pop(facility_id, None)
             return
-        merged = figures.merge_rows(json.loads(doc).get("beds"), live)
+        merged = merge_live(json.loads(doc), live)["beds"]
         arrays["beds_open"][j] = np.nan
         arrays["beds_reported"][j] = np.nan
         for key, (available, at) in cols.bed_levels(merged).items():
@@ -80,6 +84,13 @@ class LiveOverlay:
                 state.apply(facility_id, self._live.get(facility_id, ()))
             return state.rows
 
+    def live_rows(self, now=None):
+        """{facility_id: live rows} as this worker knows them, for stores without arrays
+        (Elasticsearch): the same change polling and expiry as `prepare`."""
+        with self._lock:
+            self._poll(now or utcnow())
+            return {fid: rows for fid, rows in self._live.items() if rows}
+
     def _poll(self, now):
         db = self.adb.read()
         rows = db.execute(CHANGED_SINCE, (self._seq,)).fetchall()
@@ -92,6 +103,14 @@ class LiveOverlay:
             self._live[facility_id] = reports.live_rows(db, facility_id, now)
             self._expiry[facility_id] = db.execute(NEXT_EXPIRY, (facility_id, stamp)).fetchone()[0]
         return changed
+
+
+def merge_live(doc, live):
+    """A facility record with `live` rows (reports.live_rows) merged over its indexed bed
+    rows by (level of care, population); other records, or no live rows, unchanged."""
+    if not live or doc.get("kind") != "treatment_facility":
+        return doc
+    return {**doc, "beds": figures.merge_rows(doc.get("beds"), live)}
 
 
 def merge_into(doc, live_rows):

@@ -175,12 +175,14 @@ class SqliteStore(SearchStore):
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         if limit is not None:
             params.append(int(limit))
+        # Exports show live beds too, merged as search and records merge them.
+        live = self._live(self._snapshot()) if self._overlay is not None else {}
         # A connection of its own, so a long export does not hold up searches.
         db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
         try:
             for (doc,) in db.execute(SCAN.format(
                     where=where, limit="" if limit is None else " LIMIT ?"), params):
-                yield json.loads(doc)
+                yield merge_into(json.loads(doc), live)
         finally:
             db.close()
 
