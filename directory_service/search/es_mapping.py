@@ -30,7 +30,11 @@ ANALYSIS = {
                                 "filter": ["lowercase", "asciifolding", "porter_stem"]}},
 }
 WORDS_TEXT = {"type": "text", "analyzer": FTS_ANALYZER}
-BED_FIGURE = {"properties": {"open": {"type": "integer"}, "reported_at": {"type": "date"}}}
+# `open` is net of the holds active when it was written; `hold_until` holds the expiry of
+# each of those holds, so a query counts a hold that has expired since as open again
+# (es_scoring) without anything writing at the expiry instant.
+BED_FIGURE = {"properties": {"open": {"type": "integer"}, "reported_at": {"type": "date"},
+                             "hold_until": {"type": "date"}}}
 
 MAPPING = {
     "dynamic": "strict",
@@ -104,17 +108,45 @@ def _iso(epoch):
     return epoch_to_iso(epoch)
 
 
+def held_expiries(beds):
+    """{field key: sorted expiries} of the holds that `open` subtracts, per figure.
+
+    A row subtracts min(held, available) beds (an open row; full and closed rows count 0
+    anyway). When more holds than beds are active, the ones expiring last are those whose
+    expiry frees a bed, so those are kept: open at any later instant is then `open` plus
+    the kept expiries that have passed, exactly. Rows without `hold_until` (no live
+    holds, or not read) add none.
+    """
+    out = {}
+    for bed in beds:
+        if bed.get("status") != "open" or bed.get("reported_at") is None:
+            continue
+        group = cols.population_group(bed.get("population"))
+        taken = min(bed.get("held") or 0, bed.get("available") or 0)
+        if group is None or taken <= 0 or not bed.get("hold_until"):
+            continue
+        field = BED_FIELD_KEYS[(bed["level_of_care"], group)]
+        out.setdefault(field, []).extend(sorted(bed["hold_until"])[-taken:])
+    return {field: sorted(times) for field, times in out.items()}
+
+
 def beds_by_level(beds, complete=False):
-    """{field key: {open, reported_at}} for figures known from `beds` (columns.bed_levels).
+    """{field key: {open, reported_at[, hold_until]}} for figures known from `beds`
+    (columns.bed_levels).
 
     With `complete`, every key is present and unknown ones are null, so a partial update
     also clears figures that are no longer known.
     """
-    known = {BED_FIELD_KEYS[key]: {"open": int(available), "reported_at": _iso(at)}
-             for key, (available, at) in cols.bed_levels(beds).items()}
+    holds = held_expiries(beds)
+    known = {}
+    for key, (available, at) in cols.bed_levels(beds).items():
+        field = BED_FIELD_KEYS[key]
+        known[field] = {"open": int(available), "reported_at": _iso(at)}
+        if complete or holds.get(field):
+            known[field]["hold_until"] = holds.get(field, [])
     if not complete:
         return known
-    empty = {"open": None, "reported_at": None}
+    empty = {"open": None, "reported_at": None, "hold_until": []}
     return {field: known.get(field, empty) for field in BED_FIELD_KEYS.values()}
 
 

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 
 from directory_service.search.es_mapping import DEFAULT_ZONE, WEEK_MINUTES
 from directory_service.search.online import region_zones
-from directory_service.search.es_scoring import SCORE_SCRIPT, level_fields, script_params
+from directory_service.search.es_scoring import (
+    SCORE_SCRIPT, hold_fields, level_fields, script_params)
 
 # Elasticsearch's default index.max_result_window: from + size may not exceed it.
 MAX_RESULT_WINDOW = 10_000
@@ -82,6 +83,17 @@ def text_filters(text):
             for word in WORD.findall(text)[:MAX_WORDS]]
 
 
+def open_beds_clause(q):
+    """Some figure the person may take has a bed open at `q.now`: `open` > 0, or a hold it
+    subtracted has expired by now (expires_at <= now, as the availability database), so an
+    expired hold frees its bed at the instant, with no writer (es_mapping.held_expiries)."""
+    open_fields, _ = level_fields(q)
+    now_ms = int(q.now.timestamp() * 1000)
+    return _any(*({"range": {f: {"gt": 0}}} for f in open_fields),
+                *({"range": {f: {"lte": now_ms, "format": "epoch_millis"}}}
+                  for f in hold_fields(q)))
+
+
 def _facility_filters(q):
     out = [_terms(field, values) for field, values in (
         ("levels_of_care", q.levels), ("payment", q.payment), ("settings", q.settings),
@@ -92,8 +104,7 @@ def _facility_filters(q):
         out += [{"range": {"min_age": {"lte": q.age}}}, {"range": {"max_age": {"gte": q.age}}}]
     out += [{"term": {"flags": flag}} for name, flag in FLAG_FIELDS if getattr(q, name)]
     if q.has_open_beds:
-        open_fields, _ = level_fields(q)
-        out.append(_any(*({"range": {f: {"gt": 0}}} for f in open_fields)))
+        out.append(open_beds_clause(q))
     return out
 
 

@@ -28,6 +28,7 @@ double wDistance = params.w_distance;
 double total = wDistance * Math.exp(-(dist * dist) / (2.0 * sigmaSq));
 double weights = wDistance;
 if (kind == 'treatment_facility') {
+  long cutoffMs = params.now_ms;
   double beds = 0.0;
   long oldest = Long.MAX_VALUE;
   boolean known = false;
@@ -37,6 +38,12 @@ if (kind == 'treatment_facility') {
     if (doc[openField].size() > 0 && doc[atField].size() > 0) {
       known = true;
       beds += doc[openField].value;
+      String holdField = params.hold_fields[i];
+      for (int j = 0; j < doc[holdField].size(); ++j) {
+        if (doc[holdField].get(j).toInstant().toEpochMilli() <= cutoffMs) {
+          beds += 1.0;
+        }
+      }
       long at = doc[atField].value.toInstant().toEpochMilli();
       if (at < oldest) {
         oldest = at;
@@ -105,6 +112,11 @@ def level_fields(query):
             [f"beds_by_level.{k}.reported_at" for k in keys])
 
 
+def hold_fields(query):
+    """The hold-expiry fields matching `level_fields`: a passed expiry is an open bed."""
+    return [f"beds_by_level.{k}.hold_until" for k in bed_field_keys(query)]
+
+
 def script_params(query):
     """The script's parameters for one query: the origin, the clock and ranking's numbers."""
     c = ranking.constants()
@@ -114,7 +126,7 @@ def script_params(query):
         "scale": c["distance_scale_m"], "decay": c["distance_decay"],
         "w_distance": c["weights"]["distance"], "w_capacity": c["weights"]["capacity"],
         "w_payment": c["weights"]["payment"], "w_level": c["weights"]["level_of_care"],
-        "open_fields": open_fields, "at_fields": at_fields,
+        "open_fields": open_fields, "at_fields": at_fields, "hold_fields": hold_fields(query),
         "saturation": c["capacity_saturation_beds"], "half_life_h": c["capacity_half_life_h"],
         "unknown": c["capacity_unknown"],
         "payment": list(query.payment), "uninsured": query.uninsured,
@@ -135,7 +147,10 @@ def capacity_of(beds_by_level, query):
     known = [f for f in known if f.get("open") is not None and f.get("reported_at")]
     if not known:
         return None, None
-    return sum(f["open"] for f in known), min(_epoch(f["reported_at"]) for f in known)
+    now = query.now.timestamp()
+    freed = sum(1 for f in known for t in f.get("hold_until") or () if _epoch(t) <= now)
+    return (sum(f["open"] for f in known) + freed,
+            min(_epoch(f["reported_at"]) for f in known))
 
 
 def components_of(record, beds_by_level, distance_m, query):

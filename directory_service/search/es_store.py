@@ -17,7 +17,7 @@ from directory_service.search.es_query import (
     build_alias_body, build_scan_body, build_search_body)
 from directory_service.search.es_scoring import components_of
 from directory_service.search.es_writer import ElasticsearchIndexWriter  # noqa: F401 (re-export)
-from directory_service.search.live_overlay import merge_live
+from directory_service.search.live_overlay import merge_live, with_hold_expiries
 from directory_service.search.store import Hit, SearchResult, SearchStore, StoreUnavailable
 from directory_service.search.vector_search import epoch_to_iso
 
@@ -204,13 +204,21 @@ class ElasticsearchStore(SearchStore):
                 self.client.close_point_in_time(id=pit)
 
     def live_beds_changed(self, facility_id, rows):
-        """Partial update of one facility's bed figures, retried on a concurrent write."""
-        update = {"beds_by_level": beds_by_level(rows, complete=True)}
+        """Partial update of one facility's bed figures, retried on a concurrent write.
+
+        The figures are those of the live rows merged over the indexed record
+        (`merge_live`, as every output shows them), with each counted hold's expiry.
+        """
+        if self._overlay is not None:
+            rows = with_hold_expiries(self._overlay.adb.read(), facility_id, rows)
         for _attempt in range(CONFLICT_RETRIES):
             try:
                 with engine_errors("update live beds"):
                     current = self.client.get(index=self.alias, id=facility_id,
-                                              source_includes=["id"])
+                                              source_includes=["record"])
+                    merged = merge_live(current["_source"]["record"], rows)
+                    update = {"beds_by_level": beds_by_level(merged.get("beds") or (),
+                                                             complete=True)}
                     self.client.update(index=self.alias, id=facility_id, doc=update,
                                        if_seq_no=current["_seq_no"],
                                        if_primary_term=current["_primary_term"])

@@ -60,12 +60,22 @@ def swap_alias(indices, alias, new_index, keep_versions):
 
 
 def live_figures(settings):
-    """Current bed figures from the availability database, or None where it does not exist yet."""
+    """Current live rows (with each counted hold's expiry) from the availability database,
+    or None where it does not exist yet."""
     try:
+        from directory_service.availability.db import AvailabilityDB, utcnow
         from directory_service.availability.figures import current_figures
+        from directory_service.search.live_overlay import with_hold_expiries
     except ImportError:
         return None
-    return current_figures(settings)
+    now = utcnow()
+    figures = current_figures(settings, now)
+    adb = AvailabilityDB(settings.availability_path, settings.availability_busy_timeout_ms)
+    try:
+        return {fid: with_hold_expiries(adb.read(), fid, rows, now)
+                for fid, rows in figures.items()}
+    finally:
+        adb.close()
 
 
 class ElasticsearchIndexWriter:
@@ -77,6 +87,7 @@ class ElasticsearchIndexWriter:
         self.item_errors = []
         self.count = 0
         self._ids, self._aliases, self._zones, self._buffer = set(), set(), set(), []
+        self._beds = {}
         self._created = False
 
     @classmethod
@@ -108,6 +119,9 @@ class ElasticsearchIndexWriter:
         if record["id"] in self._ids or aliases & self._aliases:
             raise DuplicateId(f"{record['id']}: id or alias already written in this run")
         self._ids.add(record["id"])
+        if record["kind"] == "treatment_facility":
+            # Live rows are merged over these before the swap (live_overlay.merge_live).
+            self._beds[record["id"]] = record.get("beds") or []
         self._aliases |= aliases
         self.count += 1
         self._zones.add(record.get("timezone") or es_mapping.DEFAULT_ZONE)
@@ -161,10 +175,18 @@ class ElasticsearchIndexWriter:
         return self.count
 
     def _apply_live_beds(self):
+        from directory_service.search.live_overlay import merge_live
+
         figures = live_figures(self.settings) or {}
-        updates = [{"_op_type": "update", "_index": self.index, "_id": facility_id,
-                    "doc": {"beds_by_level": es_mapping.beds_by_level(rows, complete=True)}}
-                   for facility_id, rows in figures.items() if facility_id in self._ids]
+        updates = []
+        for facility_id, rows in figures.items():
+            if facility_id not in self._beds:
+                continue
+            merged = merge_live({"kind": "treatment_facility",
+                                 "beds": self._beds[facility_id]}, rows)["beds"]
+            updates.append({"_op_type": "update", "_index": self.index, "_id": facility_id,
+                            "doc": {"beds_by_level": es_mapping.beds_by_level(
+                                merged, complete=True)}})
         failures = self._flush(updates) if updates else []
         if failures:
             self.item_errors += failures

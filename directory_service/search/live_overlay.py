@@ -24,6 +24,8 @@ from directory_service.search import columns as cols
 CHANGED_SINCE = "SELECT facility_id, seq FROM facility_changes WHERE seq > ? ORDER BY seq"
 NEXT_EXPIRY = ("SELECT MIN(expires_at) FROM holds WHERE facility_id = ? AND state = 'active' "
                "AND expires_at > ?")
+ACTIVE_EXPIRIES = ("SELECT level_of_care, population, expires_at FROM holds WHERE facility_id = ? "
+                   "AND state = 'active' AND expires_at > ?")
 FACILITY_ROW = "SELECT rowid, doc FROM records WHERE id = ? AND kind = 'treatment_facility'"
 
 
@@ -103,6 +105,18 @@ class LiveOverlay:
             self._live[facility_id] = reports.live_rows(db, facility_id, now)
             self._expiry[facility_id] = db.execute(NEXT_EXPIRY, (facility_id, stamp)).fetchone()[0]
         return changed
+
+
+def with_hold_expiries(db, facility_id, rows, now=None):
+    """`rows` (reports.live_rows) each with `hold_until`: the expiries of the active holds
+    its `held` counts, so Elasticsearch can free a bed when a hold expires
+    (es_mapping.held_expiries) with nobody writing at that instant."""
+    by_row = {}
+    for level, population, expires in db.execute(ACTIVE_EXPIRIES,
+                                                  (facility_id, iso(now or utcnow()))):
+        by_row.setdefault((level, population), []).append(expires)
+    return [{**r, "hold_until": sorted(by_row.get((r["level_of_care"], r["population"]), ()))}
+            for r in rows]
 
 
 def merge_live(doc, live):
