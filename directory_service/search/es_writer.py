@@ -128,7 +128,12 @@ class ElasticsearchIndexWriter:
         self._buffer.append({"_op_type": "index", "_index": self.index, "_id": record["id"],
                              "_source": es_mapping.document(record)})
         if len(self._buffer) >= CHUNK:
-            self._flush()
+            from directory_service.search.es_store import engine_errors
+
+            # A record refused in a full chunk is named now, like a rejected row; a
+            # transport failure mid-run is a StoreUnavailable (exit 2), not a traceback.
+            with engine_errors("write records"):
+                self.item_errors += self._flush()
 
     def _flush(self, actions=None):
         actions, self._buffer = (actions if actions is not None else self._buffer), []
