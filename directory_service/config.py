@@ -69,8 +69,22 @@ class Settings:
     elasticsearch_url: str = ""
     elasticsearch_index_prefix: str = "directory"
     elasticsearch_keep_versions: int = 2
-    elasticsearch_timeout_s: float = 1.0
+    # Per request: searches wait this long before a 503 (5 s rides out a slow shard or a
+    # GC pause; the old 1 s turned tail latency into 503s); the indexer waits longer.
+    elasticsearch_timeout_s: float = 5.0
     elasticsearch_indexer_timeout_s: float = 30.0
+    # TLS: the cluster's CA certificate (PEM file) or its SHA-256 fingerprint (hex, as
+    # Elasticsearch 8 prints it at first start). Credentials: an API key (the encoded
+    # form) or a user name and password, never both. docs/elasticsearch.md lists roles.
+    elasticsearch_ca_certs: str = ""
+    elasticsearch_ca_fingerprint: str = ""
+    elasticsearch_api_key: str = field(default="", repr=False)
+    elasticsearch_username: str = ""
+    elasticsearch_password: str = field(default="", repr=False)
+    # Shards of each new index, and replicas: a number, or a range ("0-1": none on a
+    # single node, one as soon as there are two).
+    elasticsearch_shards: int = 1
+    elasticsearch_replicas: str = "0-1"
     # Availability database (bed reports, holds, keys): the store of record for live data.
     availability_path: str = "var/availability.sqlite"
     # How long a writer waits for another writer's transaction before giving up (ms).
@@ -130,6 +144,13 @@ class Settings:
             elasticsearch_timeout_s=_float("ELASTICSEARCH_TIMEOUT_S", cls.elasticsearch_timeout_s),
             elasticsearch_indexer_timeout_s=_float(
                 "ELASTICSEARCH_INDEXER_TIMEOUT_S", cls.elasticsearch_indexer_timeout_s),
+            elasticsearch_ca_certs=_str("ELASTICSEARCH_CA_CERTS", ""),
+            elasticsearch_ca_fingerprint=_str("ELASTICSEARCH_CA_FINGERPRINT", ""),
+            elasticsearch_api_key=_str("ELASTICSEARCH_API_KEY", ""),
+            elasticsearch_username=_str("ELASTICSEARCH_USERNAME", ""),
+            elasticsearch_password=_str("ELASTICSEARCH_PASSWORD", ""),
+            elasticsearch_shards=_int("ELASTICSEARCH_SHARDS", cls.elasticsearch_shards),
+            elasticsearch_replicas=_str("ELASTICSEARCH_REPLICAS", cls.elasticsearch_replicas),
             availability_path=_str("AVAILABILITY_PATH", cls.availability_path),
             availability_busy_timeout_ms=_int(
                 "AVAILABILITY_BUSY_TIMEOUT_MS", cls.availability_busy_timeout_ms),
@@ -165,6 +186,7 @@ class Settings:
         return settings
 
     def check(self):
+        self._check_elasticsearch()
         if not 1 <= self.default_per_page <= self.max_per_page:
             raise ConfigError("DEFAULT_PER_PAGE must be between 1 and MAX_PER_PAGE")
         if not 0 < self.fresh_hours < self.stale_hours:
@@ -189,6 +211,11 @@ class Settings:
         if self.geocoder not in ("", "nominatim"):
             raise ConfigError(f"GEOCODER must be empty or 'nominatim', got {self.geocoder!r}")
         self._check_limits()
+
+    def _check_elasticsearch(self):
+        from directory_service.search.es_settings import check
+
+        check(self)
 
     def _check_limits(self):
         from limits import parse_many

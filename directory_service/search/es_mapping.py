@@ -81,15 +81,20 @@ MAPPING = {
 }
 
 
-def index_template(prefix, shards=1, replicas=0):
-    """The composable index template every `<prefix>-<timestamp>` index is created from."""
+def index_template(prefix, shape=None):
+    """The composable index template every `<prefix>-<timestamp>` index is created from.
+
+    `shape` holds shards and replicas (es_settings.index_settings); the priority grows
+    with the prefix (es_settings.template_priority) so deployments on one cluster differ.
+    """
+    from directory_service.search.es_settings import template_priority
+
+    shape = shape or {"number_of_shards": 1, "auto_expand_replicas": "0-1"}
     return {
         "index_patterns": [f"{prefix}-*"],
-        # Above the built-in templates (priority 100..) so ours wins for our indices.
-        "priority": 500,
+        "priority": template_priority(prefix),
         "template": {
-            "settings": {"number_of_shards": shards, "number_of_replicas": replicas,
-                         "analysis": ANALYSIS},
+            "settings": {**shape, "analysis": ANALYSIS},
             "mappings": MAPPING,
         },
     }

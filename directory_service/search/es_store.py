@@ -18,6 +18,7 @@ from directory_service.search.es_mapping import DEFAULT_ZONE, beds_by_level
 from directory_service.search.es_query import (
     build_alias_body, build_scan_body, build_search_body)
 from directory_service.search.es_scoring import components_of
+from directory_service.search.es_settings import client_options
 from directory_service.search.es_writer import ElasticsearchIndexWriter  # noqa: F401 (re-export)
 from directory_service.search.live_overlay import merge_live, with_hold_expiries
 from directory_service.search.store import Hit, SearchResult, SearchStore, StoreUnavailable
@@ -32,9 +33,10 @@ SCAN_KEEP_ALIVE = "2m"
 SCAN_PAGE = 1000
 
 
-def make_client(url, timeout_s):
-    """A client that does not connect until its first request."""
-    return Elasticsearch(url, request_timeout=timeout_s, max_retries=1, retry_on_timeout=False)
+def make_client(settings, timeout_s):
+    """A client that does not connect until its first request (TLS and credentials from
+    es_settings)."""
+    return Elasticsearch(settings.elasticsearch_url, **client_options(settings, timeout_s))
 
 
 def check_version(info):
@@ -131,8 +133,7 @@ class ElasticsearchStore(SearchStore):
 
     @classmethod
     def from_settings(cls, settings):
-        return cls(make_client(settings.elasticsearch_url, settings.elasticsearch_timeout_s),
-                   settings)
+        return cls(make_client(settings, settings.elasticsearch_timeout_s), settings)
 
     def _ready(self):
         if not self._version_ok:

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from elasticsearch import ApiError, TransportError, helpers
 
 from directory_service.search import es_mapping
+from directory_service.search.es_settings import index_settings
 from directory_service.search.store import DuplicateId, IndexRejected
 
 log = logging.getLogger(__name__)
@@ -94,8 +95,7 @@ class ElasticsearchIndexWriter:
     def from_settings(cls, settings):
         from directory_service.search.es_store import make_client
 
-        return cls(make_client(settings.elasticsearch_url,
-                               settings.elasticsearch_indexer_timeout_s), settings)
+        return cls(make_client(settings, settings.elasticsearch_indexer_timeout_s), settings)
 
     def __enter__(self):
         from directory_service.search.es_store import check_version, engine_errors
@@ -103,7 +103,8 @@ class ElasticsearchIndexWriter:
         with engine_errors("create a new index"):
             check_version(self.client.info())
             self.client.indices.put_index_template(
-                name=f"{self.alias}-template", **es_mapping.index_template(self.alias))
+                name=f"{self.alias}-template",
+                **es_mapping.index_template(self.alias, index_settings(self.settings)))
             self.client.indices.create(index=self.index, settings={"refresh_interval": "-1"})
         self._created = True
         return self
