@@ -124,3 +124,40 @@ def test_the_embedded_store_exports_live_rows_too(tmp_path):
                   [row(available=4)]).status_code == 200
     exported = list(app.extensions["store"].scan())
     assert [b["available"] for b in exported[0]["beds"]] == [4]
+
+
+def test_a_conflict_re_reads_the_rows_so_a_stale_body_never_replaces_a_newer_one(es_app):
+    """Finding 4: the rows were read once, before the version check, and a conflict
+    resent the same body. Here a newer report commits while the first push is in flight
+    (its update conflicts): the retry must carry the newer figures, not the old ones."""
+    from datetime import datetime, timezone
+
+    from elasticsearch import ConflictError
+
+    from directory_service.availability import reports
+    from directory_service.search.es_store import push_live_beds, fresh_rows
+
+    double, adb = es_app.extensions["store"].client, es_app.extensions["availability"]
+    stamp = datetime.now(timezone.utc).replace(microsecond=0)
+
+    def report_open(available, seconds):
+        moment = stamp.replace(second=seconds).isoformat().replace("+00:00", "Z")
+        reports.apply_report(adb, "test:full", [{
+            "level_of_care": "3.7-WM", "population": "adult_men", "capacity": 10,
+            "available": available, "status": "open", "reported_at": moment}],
+            "key:test", FULL["beds"], partial=True)
+
+    report_open(2, 1)
+    real_update, conflicts = double.update, []
+
+    def update_racing_a_newer_report(index, id, doc, **kw):
+        if not conflicts:
+            conflicts.append(doc)
+            report_open(7, 2)  # committed and pushed elsewhere meanwhile
+            raise ConflictError("version conflict", _Meta(), {})
+        return real_update(index, id, doc, **kw)
+
+    double.update = update_racing_a_newer_report
+    assert push_live_beds(double, "dir", "test:full", lambda: fresh_rows(adb.read(), "test:full"))
+    assert conflicts[0]["beds_by_level"]["3_7-WM__men"]["open"] == 2
+    assert double.docs["test:full"]["beds_by_level"]["3_7-WM__men"]["open"] == 7

@@ -112,6 +112,42 @@ def hits_from_response(response, query, live=None):
     return SearchResult(response["hits"]["total"]["value"], hits)
 
 
+def fresh_rows(db, facility_id):
+    """The facility's live rows as committed now, with each counted hold's expiry."""
+    from directory_service.availability import reports
+
+    return with_hold_expiries(db, facility_id, reports.live_rows(db, facility_id))
+
+
+def push_live_beds(client, index, facility_id, read_rows):
+    """Partial update of one facility's `beds_by_level`, checked by sequence number.
+
+    `read_rows()` is called after each `get`, inside the retry: rows committed before a
+    concurrent push are then read too, so whichever update wins last carries figures at
+    least as new as every update before it (a conflict re-reads, never resends). The
+    figures are the live rows merged over the indexed record (`merge_live`, as every
+    output shows them) with each counted hold's expiry. False when the facility is not
+    in `index`.
+    """
+    for _attempt in range(CONFLICT_RETRIES):
+        try:
+            with engine_errors("update live beds"):
+                current = client.get(index=index, id=facility_id, source_includes=["record"])
+                merged = merge_live(current["_source"]["record"], read_rows())
+                update = {"beds_by_level": beds_by_level(merged.get("beds") or (),
+                                                         complete=True)}
+                client.update(index=index, id=facility_id, doc=update,
+                              if_seq_no=current["_seq_no"],
+                              if_primary_term=current["_primary_term"])
+            return True
+        except NotFoundError:
+            log.warning("live beds for a facility not in the index were not pushed")
+            return False
+        except ConflictError:
+            continue
+    raise StoreUnavailable(f"live bed update kept conflicting after {CONFLICT_RETRIES} tries")
+
+
 class ElasticsearchStore(SearchStore):
     name = "elasticsearch"
     # A live update is searchable after the index's refresh interval (1 s, es_writer).
@@ -231,31 +267,15 @@ class ElasticsearchStore(SearchStore):
                 self.client.close_point_in_time(id=pit)
 
     def live_beds_changed(self, facility_id, rows):
-        """Partial update of one facility's bed figures, retried on a concurrent write.
+        """Push one facility's current bed figures (see `push_live_beds`).
 
-        The figures are those of the live rows merged over the indexed record
-        (`merge_live`, as every output shows them), with each counted hold's expiry.
+        With the availability database at hand the rows are re-read after each version
+        check, so a stale body never replaces a newer one; `rows` serve only without it.
         """
-        if self._overlay is not None:
-            rows = with_hold_expiries(self._overlay.adb.read(), facility_id, rows)
-        for _attempt in range(CONFLICT_RETRIES):
-            try:
-                with engine_errors("update live beds"):
-                    current = self.client.get(index=self.alias, id=facility_id,
-                                              source_includes=["record"])
-                    merged = merge_live(current["_source"]["record"], rows)
-                    update = {"beds_by_level": beds_by_level(merged.get("beds") or (),
-                                                             complete=True)}
-                    self.client.update(index=self.alias, id=facility_id, doc=update,
-                                       if_seq_no=current["_seq_no"],
-                                       if_primary_term=current["_primary_term"])
-                return True
-            except NotFoundError:
-                log.warning("live beds for a facility not in the index were not pushed")
-                return False
-            except ConflictError:
-                continue
-        raise StoreUnavailable(f"live bed update kept conflicting after {CONFLICT_RETRIES} tries")
+        if self._overlay is None:
+            return push_live_beds(self.client, self.alias, facility_id, lambda: rows)
+        return push_live_beds(self.client, self.alias, facility_id,
+                              lambda: fresh_rows(self._overlay.adb.read(), facility_id))
 
     def close(self):
         self.client.close()
