@@ -4,7 +4,8 @@ The same interface as `SqliteIndexWriter`: a context manager, `add` (an id or al
 twice raises `DuplicateId`), `commit(meta)` and `abort`. Documents go in through
 `helpers.streaming_bulk` into `<prefix>-<UTC timestamp>` with refresh off; a document Elasticsearch refuses is reported per record in
 `item_errors` and fails the run. Live bed figures are re-read from the availability
-database just before the swap, because they are not in the source files at all. Any
+database just before the swap, because they are not in the source files at all, and
+the facilities changed since are pushed again just after it. Any
 failure deletes the new index and leaves the alias, and so the serving index, untouched.
 """
 import logging
@@ -15,7 +16,7 @@ from elasticsearch import ApiError, TransportError, helpers
 
 from directory_service.search import es_mapping
 from directory_service.search.es_settings import index_settings
-from directory_service.search.store import DuplicateId, IndexRejected
+from directory_service.search.store import DuplicateId, IndexRejected, StoreError
 
 log = logging.getLogger(__name__)
 CHUNK = 500
@@ -60,23 +61,31 @@ def swap_alias(indices, alias, new_index, keep_versions):
     return stale
 
 
-def live_figures(settings):
-    """Current live rows (with each counted hold's expiry) from the availability database,
-    or None where it does not exist yet."""
+LAST_CHANGE = "SELECT COALESCE(MAX(seq), 0) FROM facility_changes"
+CHANGED_SINCE = "SELECT facility_id FROM facility_changes WHERE seq > ? ORDER BY seq"
+
+
+def open_availability(settings):
+    """The availability database, or None where this install has none."""
     try:
-        from directory_service.availability.db import AvailabilityDB, utcnow
-        from directory_service.availability.figures import current_figures
-        from directory_service.search.live_overlay import with_hold_expiries
+        from directory_service.availability.db import AvailabilityDB
     except ImportError:
         return None
-    now = utcnow()
-    figures = current_figures(settings, now)
-    adb = AvailabilityDB(settings.availability_path, settings.availability_busy_timeout_ms)
-    try:
-        return {fid: with_hold_expiries(adb.read(), fid, rows, now)
-                for fid, rows in figures.items()}
-    finally:
-        adb.close()
+    return AvailabilityDB(settings.availability_path, settings.availability_busy_timeout_ms)
+
+
+def live_figures(adb):
+    """(change sequence, {facility_id: live rows with each counted hold's expiry}).
+
+    The sequence is read first: a change committed after it may or may not be in the
+    figures, and is pushed again after the swap (`ElasticsearchIndexWriter._catch_up`).
+    """
+    from directory_service.availability.figures import LIVE_FACILITIES
+    from directory_service.search.es_store import fresh_rows
+
+    db = adb.read()
+    seq = db.execute(LAST_CHANGE).fetchone()[0]
+    return seq, {fid: fresh_rows(db, fid) for (fid,) in db.execute(LIVE_FACILITIES)}
 
 
 class ElasticsearchIndexWriter:
@@ -164,7 +173,17 @@ class ElasticsearchIndexWriter:
             raise IndexRejected(f"Elasticsearch refused {len(self.item_errors)} records, "
                                 f"first {self.item_errors[0][0]}: {self.item_errors[0][1]}\n"
                                 + rejected_lines(self.item_errors))
-        self._apply_live_beds()
+        adb = open_availability(self.settings)
+        try:
+            seq = self._apply_live_beds(adb)
+            self._swap(meta)
+            self._catch_up(adb, seq)
+        finally:
+            if adb is not None:
+                adb.close()
+        return self.count
+
+    def _swap(self, meta):
         self.client.indices.put_settings(index=self.index, settings={"refresh_interval": "1s"})
         self.client.indices.refresh(index=self.index)
         indexed = self.client.count(index=self.index)["count"]
@@ -178,12 +197,38 @@ class ElasticsearchIndexWriter:
         self._created = False
         log.info("alias %s now on %s (%d records); deleted %s", self.alias, self.index,
                  self.count, ", ".join(deleted) or "nothing")
-        return self.count
 
-    def _apply_live_beds(self):
+    def _catch_up(self, adb, seq):
+        """Push again every facility changed since the snapshot: a report or hold made
+        between the snapshot and the swap was pushed to the old index only. Pushes after
+        the swap reach the new one through the alias; each re-reads the database
+        (es_store.push_live_beds), so the last to land is the newest."""
+        if adb is None or seq is None:
+            return
+        from directory_service.search.es_store import fresh_rows, push_live_beds
+
+        db = adb.read()
+        changed = [fid for (fid,) in db.execute(CHANGED_SINCE, (seq,)) if fid in self._beds]
+        missed = []
+        for facility_id in changed:
+            try:
+                push_live_beds(self.client, self.alias, facility_id,
+                               lambda fid=facility_id: fresh_rows(db, fid))
+            except (StoreError, ApiError) as exc:
+                missed.append(f"{facility_id} ({exc})")
+        if missed:
+            # The swap is done and serving; say which facilities show older figures
+            # until their next change, rather than fail a run that succeeded.
+            log.warning("live beds changed during the swap were not pushed for %d "
+                        "facilities: %s", len(missed), "; ".join(missed[:20]))
+
+    def _apply_live_beds(self, adb):
+        """Merge the live rows into the new index; returns the change sequence read."""
         from directory_service.search.live_overlay import merge_live
 
-        figures = live_figures(self.settings) or {}
+        if adb is None:
+            return None
+        seq, figures = live_figures(adb)
         updates = []
         for facility_id, rows in figures.items():
             if facility_id not in self._beds:
@@ -198,6 +243,7 @@ class ElasticsearchIndexWriter:
             self.item_errors += failures
             raise IndexRejected(f"live bed figures could not be applied to {len(failures)} "
                                 f"facilities, first {failures[0][0]}: {failures[0][1]}")
+        return seq
 
     def abort(self):
         """Delete the half-built index; the alias was never moved."""
