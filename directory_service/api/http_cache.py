@@ -186,22 +186,26 @@ def _may_show_facilities(body):
 
 def _answer_deadlines(value, settings):
     """Every moment at which something shown in the answer flips: a bed figure's
-    freshness label (fresh → aging → stale) and a place's `changes_at` (opens, closes)."""
-    if isinstance(value, list):
-        for item in value:
-            yield from _answer_deadlines(item, settings)
-        return
-    if not isinstance(value, dict):
-        return
-    if value.get("reported_at") and "freshness" in value:
-        reported = _epoch(value["reported_at"])
-        yield reported + settings.fresh_hours * 3600
-        yield reported + settings.stale_hours * 3600
-    if value.get("changes_at"):
-        yield _epoch(value["changes_at"])
-    for item in value.values():
-        if isinstance(item, (dict, list)):
-            yield from _answer_deadlines(item, settings)
+    freshness label (fresh → aging → stale) and a place's `changes_at` (opens, closes).
+
+    Walked with an explicit stack rather than nested generators: the walk visits every
+    dict and list of the answer, and generator frames made it a sixth of a search."""
+    moments, stack = [], [value]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, list):
+            stack.extend(value)
+            continue
+        if not isinstance(value, dict):
+            continue
+        if value.get("reported_at") and "freshness" in value:
+            reported = _epoch(value["reported_at"])
+            moments.append(reported + settings.fresh_hours * 3600)
+            moments.append(reported + settings.stale_hours * 3600)
+        if value.get("changes_at"):
+            moments.append(_epoch(value["changes_at"]))
+        stack.extend(item for item in value.values() if isinstance(item, (dict, list)))
+    return moments
 
 
 def _cache_control(response, max_age_s, until, stamp):
