@@ -184,27 +184,27 @@ def _may_show_facilities(body):
             or body["total"] > len(results))
 
 
-def _answer_deadlines(value, settings):
+def _answer_deadlines(value, settings, moments=None):
     """Every moment at which something shown in the answer flips: a bed figure's
     freshness label (fresh → aging → stale) and a place's `changes_at` (opens, closes).
 
-    Walked with an explicit stack rather than nested generators: the walk visits every
-    dict and list of the answer, and generator frames made it a sixth of a search."""
-    moments, stack = [], [value]
-    while stack:
-        value = stack.pop()
-        if isinstance(value, list):
-            stack.extend(value)
-            continue
-        if not isinstance(value, dict):
-            continue
+    Collected into one list by plain recursion: nested generators cost a frame per level
+    per value, and the walk visits every dict and list of the answer (issue 15)."""
+    if moments is None:
+        moments = []
+    if isinstance(value, dict):
         if value.get("reported_at") and "freshness" in value:
             reported = _epoch(value["reported_at"])
             moments.append(reported + settings.fresh_hours * 3600)
             moments.append(reported + settings.stale_hours * 3600)
         if value.get("changes_at"):
             moments.append(_epoch(value["changes_at"]))
-        stack.extend(item for item in value.values() if isinstance(item, (dict, list)))
+        value = value.values()
+    elif not isinstance(value, list):
+        return moments
+    for item in value:
+        if isinstance(item, (dict, list)):
+            _answer_deadlines(item, settings, moments)
     return moments
 
 
