@@ -167,9 +167,9 @@ def wrk(url, lua, seconds, connections=WRK):
     out = subprocess.run(["wrk", *connections, f"-d{seconds}s", "--latency", "-s", lua, url],
                          capture_output=True, text=True, timeout=seconds + 60).stdout
     figures = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}
-    figures["p50_ms"] = to_ms(re.search(r"50%\s+(\S+)", out).group(1))
-    figures["p99_ms"] = to_ms(re.search(r"99%\s+(\S+)", out).group(1))
-    figures["max_ms"] = to_ms(re.search(r"Latency\s+\S+\s+\S+\s+(\S+)", out).group(1))
+    figures["p50_ms"] = to_ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
+    figures["p99_ms"] = to_ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
+    figures["max_ms"] = to_ms(re.search(r"^\s+Latency\s+\S+\s+\S+\s+(\S+)", out, re.M).group(1))
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     sock = re.search(r"Socket errors: (.*)", out)
     figures["non_2xx"] = int(bad.group(1)) if bad else 0
