@@ -38,6 +38,7 @@ seed: $(STAMP)
 # Loopback only, bounded; figures in var/bench/. `make bench SIZE=1000000` for 1M records.
 SIZE ?= 100000
 bench: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python bench/run.py --size $(SIZE)
 
 clean:
