@@ -351,9 +351,12 @@ def run(args, shared, base):
     print(f"  HTTP: {fig['http']}")
 
     with Gunicorn(env, workers=WORKERS) as server:
+        fig["reports_alone"] = reports_under_load(server.url, keys, facilities, lua,
+                                                  args.seconds, load=False)
+        print(f"  bed reports alone: {fig['reports_alone']}")
         fig["reports"] = reports_under_load(server.url, keys, facilities, lua, args.seconds)
         print(f"  bed reports under search load: {fig['reports']}")
-        if fig["reports"]["lost"] or fig["reports"]["refused"]:
+        if any(fig[k]["lost"] or fig[k]["refused"] for k in ("reports", "reports_alone")):
             problems.append("bed reports lost or refused")
         fig["reindex"] = reindex_under_load(server.url, paths, n, store_path, shared)
         print(f"  re-index under search load: {fig['reindex']}")
@@ -404,7 +407,9 @@ def serving_env(base, store_path, n, shared):
     return env, key, levels
 
 
-def reports_under_load(url, key, levels, lua, seconds, threads=4):
+def reports_under_load(url, key, levels, lua, seconds, threads=4, load=True):
+    """Bed reports from `threads` clients while wrk loads searches (or, with load=False,
+    alone: what the report path itself sustains)."""
     tally = {"lock": threading.Lock(), "accepted": {}, "ok": 0, "refused": [], "levels": levels}
     ids, stop = sorted(levels), threading.Event()
     workers = [threading.Thread(target=reporter, daemon=True,
@@ -415,7 +420,11 @@ def reports_under_load(url, key, levels, lua, seconds, threads=4):
     time.sleep(1)  # the reporters have read their ETags
     started = time.perf_counter()
     ok_before = tally["ok"]
-    searches = wrk(url, lua, seconds, connections=["-t1", "-c8"])
+    if load:
+        searches = wrk(url, lua, seconds, connections=["-t1", "-c8"])
+    else:
+        time.sleep(seconds)
+        searches = {"rps": 0, "p99_ms": None}
     elapsed = time.perf_counter() - started
     stop.set()
     for worker in workers:
@@ -482,6 +491,7 @@ def print_table(fig):
         ("/v1/search req/s (p99)", f"{http['service']['rps']} ({http['service']['p99_ms']} ms)"),
         ("Flask floor req/s (p99)", f"{http['floor']['rps']} ({http['floor']['p99_ms']} ms)"),
         ("search / floor ratio", f"{http['ratio']}"),
+        ("bed reports/s alone, lost", f"{fig['reports_alone']['per_s']}, {fig['reports_alone']['lost']} lost"),
         ("bed reports/s under search load, lost", f"{rep['per_s']}, {rep['lost']} lost"),
         ("re-index under load: time, slowest search",
          f"{re_['index_s']} s, {re_['slowest_ms']} ms ({re_['over_100ms']} over 100 ms, {re_['errors']} errors)"),
