@@ -33,5 +33,13 @@ fuzz: $(STAMP)
 seed: $(STAMP)
 	$(BIN)/python -m seed_data.generate
 
+# Issue 15's benchmark (bench/run.py): index, in-process queries, gunicorn + wrk against the
+# bare Flask floor, PostGIS peer when present, bed reports and a re-index under load.
+# Loopback only, bounded; figures in var/bench/. `make bench SIZE=1000000` for 1M records.
+SIZE ?= 100000
+bench: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/python bench/run.py --size $(SIZE)
+
 clean:
 	rm -rf $(VENV) var test-artifacts

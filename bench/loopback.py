@@ -27,13 +27,14 @@ def free_port():
 class Gunicorn:
     """`gunicorn -c gunicorn.conf.py` (the served settings) with `env` on a loopback port."""
 
-    def __init__(self, env, workers=None, extra_args=()):
+    def __init__(self, env, workers=None, extra_args=(), health="/healthz"):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, **env, "BIND": f"127.0.0.1:{self.port}"}
         if workers:
             self.env["WEB_CONCURRENCY"] = str(workers)
         self.extra_args = list(extra_args)
+        self.health = health
         self.proc = None
 
     def __enter__(self):
@@ -47,7 +48,7 @@ class Gunicorn:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"gunicorn exited: {self.output()}")
             try:
-                if requests.get(f"{self.url}/healthz", timeout=2).status_code == 200:
+                if requests.get(self.url + self.health, timeout=2).status_code == 200:
                     return self
             except requests.RequestException:
                 time.sleep(0.3)

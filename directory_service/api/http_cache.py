@@ -184,24 +184,28 @@ def _may_show_facilities(body):
             or body["total"] > len(results))
 
 
-def _answer_deadlines(value, settings):
+def _answer_deadlines(value, settings, moments=None):
     """Every moment at which something shown in the answer flips: a bed figure's
-    freshness label (fresh → aging → stale) and a place's `changes_at` (opens, closes)."""
-    if isinstance(value, list):
-        for item in value:
-            yield from _answer_deadlines(item, settings)
-        return
-    if not isinstance(value, dict):
-        return
-    if value.get("reported_at") and "freshness" in value:
-        reported = _epoch(value["reported_at"])
-        yield reported + settings.fresh_hours * 3600
-        yield reported + settings.stale_hours * 3600
-    if value.get("changes_at"):
-        yield _epoch(value["changes_at"])
-    for item in value.values():
+    freshness label (fresh → aging → stale) and a place's `changes_at` (opens, closes).
+
+    Collected into one list by plain recursion: nested generators cost a frame per level
+    per value, and the walk visits every dict and list of the answer (issue 15)."""
+    if moments is None:
+        moments = []
+    if isinstance(value, dict):
+        if value.get("reported_at") and "freshness" in value:
+            reported = _epoch(value["reported_at"])
+            moments.append(reported + settings.fresh_hours * 3600)
+            moments.append(reported + settings.stale_hours * 3600)
+        if value.get("changes_at"):
+            moments.append(_epoch(value["changes_at"]))
+        value = value.values()
+    elif not isinstance(value, list):
+        return moments
+    for item in value:
         if isinstance(item, (dict, list)):
-            yield from _answer_deadlines(item, settings)
+            _answer_deadlines(item, settings, moments)
+    return moments
 
 
 def _cache_control(response, max_age_s, until, stamp):

@@ -1,0 +1,506 @@
+"""`make bench`: the whole benchmark of issue 15 in one bounded, loopback-only run.
+
+    .venv/bin/python bench/run.py [--size 100000] [--seconds 10] [--out var/bench]
+
+1. builds the synthetic directory (../shared/bench/synthetic.py, imported, never copied),
+   indexes it with per-row validation in a child process (time, peak RSS);
+2. answers the 200 fixed queries in process (median, p99) and checks every answer against
+   the peers' reference formula (same filter total; top ids compared);
+3. serves it with gunicorn (gunicorn.conf.py, 2 workers, rate limits off) and loads
+   /v1/search with wrk cycling the 200 queries, alternating with the bare Flask floor
+   (../shared/bench/flask_floor.py) served the same way; prints the ratio;
+4. the PostGIS peer when PostgreSQL with PostGIS and psycopg2 are present (else says so);
+5. bed reports at full speed while wrk loads searches; checks that none was lost;
+6. re-indexes while searches run; prints the slowest search and any error;
+7. one table, figures as JSON (<out>/bench-<size>.json), one PNG of in-process query
+   latency against directory size (<out>/latency.png).
+
+It asserts no speed (time on a shared machine is noise unless compared in one run); exit
+status 1 only when an answer is wrong, a report was lost or a search failed.
+"""
+import argparse
+import json
+import math
+import os
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime, timezone
+
+import requests
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from bench.loopback import ROOT, Gunicorn, build_store  # noqa: E402
+
+SHARED = os.path.join(ROOT, "..", "shared")
+WORKERS = 2
+WRK = ["-t2", "-c16"]
+LUA = """
+local paths, i = {}, 0
+for line in io.lines("%s") do paths[#paths + 1] = line end
+request = function()
+  i = i %% #paths + 1
+  return wrk.format("GET", paths[i])
+end
+"""
+
+
+def now_stamp():
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def synthetic(shared):
+    sys.path.insert(0, os.path.join(os.path.abspath(shared), "bench"))
+    import synthetic as module
+
+    return module
+
+
+def pct(values, q):
+    values = sorted(values)
+    return values[max(0, math.ceil(q * len(values)) - 1)]
+
+
+# -- 1. indexing (child process, so its peak RSS is the indexing alone) -------------------
+
+def index_child(n, path, shared):
+    """Per-row validated indexing, as bench/search_bench.py does it; prints JSON."""
+    from bench.search_bench import canonical
+    from directory_service.schemas.records import RecordSchema
+    from directory_service.search.sqlite_writer import SqliteIndexWriter
+
+    stamp = now_stamp().isoformat().replace("+00:00", "Z")
+    schema = RecordSchema()
+    started = time.perf_counter()
+    with SqliteIndexWriter(path) as writer:
+        for row in synthetic(shared).records(n):
+            writer.add(schema.load(canonical(row, stamp)))
+        writer.commit()
+    print(json.dumps({"index_s": round(time.perf_counter() - started, 2),
+                      "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))
+
+
+def index(n, path, shared, timeout):
+    out = subprocess.run([sys.executable, __file__, "--index-child", str(n), path,
+                          "--shared", shared], cwd=ROOT, capture_output=True, text=True,
+                         timeout=timeout, env={**os.environ, "PYTHONPATH": ROOT})
+    if out.returncode:
+        raise RuntimeError(f"indexing failed: {out.stderr[-2000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# -- 2. in process, against the reference formula ----------------------------------------
+
+def reference(rows, queries):
+    """Per query: (filter total, top ids) by the peers' formula, scanned with NumPy."""
+    import numpy as np
+
+    fac = [r for r in rows if r["kind"] == "treatment_facility"
+           and "3.7-WM" in r["levels_of_care"] and "medicaid" in r["payment"]]
+    ids = np.array([r["id"] for r in fac])
+    lat = np.radians([r["lat"] for r in fac])
+    lon = np.radians([r["lon"] for r in fac])
+    beds = np.array([r["open_beds"] or 0 for r in fac], dtype=float)
+    answers = []
+    for q in queries:
+        qlat, qlon = math.radians(q["lat"]), math.radians(q["lon"])
+        h = (np.sin((lat - qlat) / 2) ** 2
+             + math.cos(qlat) * np.cos(lat) * np.sin((lon - qlon) / 2) ** 2)
+        d_km = 2 * 6371.0088 * np.arcsin(np.sqrt(h))
+        inside = d_km <= q["radius_km"]
+        score = np.exp(-0.5 * (d_km[inside] / q["decay_scale_km"]) ** 2) * (1 + np.log1p(beds[inside]))
+        order = sorted(zip(-score, ids[inside]))[: q["top"]]
+        answers.append((int(inside.sum()), [str(i) for _, i in order]))
+    return answers
+
+
+def in_process(path, queries, now):
+    from directory_service.search.sqlite_store import SqliteStore
+    from directory_service.search.store import SearchQuery
+
+    store = SqliteStore(path)
+    store.health()
+    asked = [SearchQuery(lat=q["lat"], lon=q["lon"], radius_m=q["radius_km"] * 1000,
+                         kinds=(q["kind"],), levels_primary=(q["level_of_care"],),
+                         payment=(q["payment"],), per_page=q["top"], now=now) for q in queries]
+    for query in asked[:10]:
+        store.search(query)
+    times, answers = [], []
+    for query in asked:
+        started = time.perf_counter()
+        result = store.search(query)
+        times.append((time.perf_counter() - started) * 1000)
+        answers.append((result.total, [h.record["id"] for h in result.hits]))
+    store.close()
+    return times, answers
+
+
+def compare(ours, ref):
+    totals = sum(a[0] == b[0] for a, b in zip(ours, ref))
+    top1 = sum(a[1][:1] == b[1][:1] for a, b in zip(ours, ref))
+    top10 = sum(set(a[1]) == set(b[1]) for a, b in zip(ours, ref))
+    return {"queries": len(ref), "same_total": totals, "same_top1": top1, "same_top10_set": top10}
+
+
+# -- 3. HTTP: the service and the floor under wrk, alternating ---------------------------
+
+def search_paths(queries):
+    return [f"/v1/search?lat={q['lat']:.6f}&lon={q['lon']:.6f}&radius={q['radius_km']:g}"
+            f"&unit=km&kind={q['kind']}&level_of_care={q['level_of_care']}"
+            f"&payment={q['payment']}&per_page={q['top']}" for q in queries]
+
+
+def to_ms(text):
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
+
+
+def wrk(url, lua, seconds, connections=WRK):
+    subprocess.run(["wrk", *connections, "-d2s", "-s", lua, url], capture_output=True,
+                   timeout=60)  # warm-up: workers import lazily, caches fill
+    out = subprocess.run(["wrk", *connections, f"-d{seconds}s", "--latency", "-s", lua, url],
+                         capture_output=True, text=True, timeout=seconds + 60).stdout
+    figures = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}
+    figures["p50_ms"] = to_ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
+    figures["p99_ms"] = to_ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
+    figures["max_ms"] = to_ms(re.search(r"^\s+Latency\s+\S+\s+\S+\s+(\S+)", out, re.M).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    sock = re.search(r"Socket errors: (.*)", out)
+    figures["non_2xx"] = int(bad.group(1)) if bad else 0
+    figures["socket_errors"] = sock.group(1) if sock else ""
+    return figures
+
+
+def check_http(url, paths, ours):
+    """The served answers equal the in-process ones (ids in order) for a sample of queries."""
+    wrong = 0
+    for path, (total, top) in list(zip(paths, ours))[::20]:
+        body = requests.get(url + path, timeout=30).json()
+        wrong += body["total"] != total or [h["id"] for h in body["results"]] != top
+    return wrong
+
+
+# -- 5. bed reports under load -----------------------------------------------------------
+
+def reporter(url, key, facility_ids, stop, tally):
+    """PUTs at full speed over its own facilities, keeping each one's ETag; remembers the
+    last figure each facility accepted."""
+    session = requests.Session()
+    auth = {"Authorization": f"Bearer {key}"}
+    etags = {}
+    for fid in facility_ids:
+        etags[fid] = session.get(f"{url}/v1/facilities/{fid}/beds", timeout=30).headers["ETag"]
+    n = 0
+    while not stop.is_set():
+        fid = facility_ids[n % len(facility_ids)]
+        available = n % 7
+        body = {"rows": [{"level_of_care": tally["levels"][fid], "population": "adult_any",
+                          "capacity": 20, "available": available}]}
+        response = session.put(f"{url}/v1/facilities/{fid}/beds", json=body, timeout=30,
+                               headers={**auth, "If-Match": etags[fid]})
+        with tally["lock"]:
+            if response.status_code == 200:
+                etags[fid] = response.headers["ETag"]
+                tally["accepted"][fid] = available
+                tally["ok"] += 1
+            else:
+                tally["refused"].append(f"{response.status_code} {response.text[:120]}")
+        n += 1
+
+
+def lost_reports(url, tally):
+    lost = 0
+    for fid, available in tally["accepted"].items():
+        rows = requests.get(f"{url}/v1/facilities/{fid}/beds", timeout=30).json()["rows"]
+        row = next(r for r in rows if r["level_of_care"] == tally["levels"][fid])
+        lost += row.get("available") != available
+    return lost
+
+
+# -- 6. re-index while searching ---------------------------------------------------------
+
+def searcher(url, paths, stop, slow, errors, lock):
+    session, i = requests.Session(), 0
+    while not stop.is_set():
+        started = time.perf_counter()
+        try:
+            status = session.get(url + paths[i % len(paths)], timeout=60).status_code
+        except requests.RequestException as exc:
+            status = type(exc).__name__
+        elapsed = (time.perf_counter() - started) * 1000
+        with lock:
+            slow.append(elapsed)
+            if status != 200:
+                errors.append(status)
+        i += 1
+
+
+# -- 4. PostGIS peer ---------------------------------------------------------------------
+
+def postgis(shared, jsonl, timeout):
+    try:
+        import psycopg2  # noqa: F401
+    except ImportError:
+        return None, "psycopg2 is not installed"
+    probe = subprocess.run(["psql", "-d", "bench", "-tAc", "select count(*) from "
+                            "pg_available_extensions where name = 'postgis'"],
+                           capture_output=True, text=True)
+    if probe.returncode or probe.stdout.strip() != "1":
+        return None, "PostgreSQL with PostGIS (database `bench`) is not available"
+    subprocess.run(["psql", "-d", "bench", "-c", "create extension if not exists postgis"],
+                   capture_output=True)
+    out = subprocess.run([sys.executable, "postgis_peer.py", jsonl], capture_output=True,
+                         text=True, cwd=os.path.join(shared, "bench"), timeout=timeout).stdout
+    found = re.search(r"median ([\d.]+) ms, p99 ([\d.]+) ms", out)
+    load = re.search(r"load\+index: ([\d.]+) s", out)
+    if not found:
+        return None, f"the peer failed: {out[-300:]}"
+    return {"median_ms": float(found.group(1)), "p99_ms": float(found.group(2)),
+            "load_s": float(load.group(1)) if load else None}, ""
+
+
+# -- the run -----------------------------------------------------------------------------
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--size", type=int, default=100_000)
+    parser.add_argument("--seconds", type=int, default=10, help="each wrk round")
+    parser.add_argument("--rounds", type=int, default=2, help="floor/service alternations")
+    parser.add_argument("--out", default=os.path.join(ROOT, "var", "bench"))
+    parser.add_argument("--shared", default=SHARED)
+    parser.add_argument("--index-child", nargs=2, metavar=("N", "PATH"))
+    args = parser.parse_args()
+    shared = os.path.abspath(args.shared)
+    if args.index_child:
+        return index_child(int(args.index_child[0]), args.index_child[1], shared)
+    if not shutil.which("wrk"):
+        sys.exit("bench: wrk is missing (Debian: apt-get install -y wrk); nothing measured")
+    os.makedirs(args.out, exist_ok=True)
+    base = tempfile.mkdtemp(prefix="bench-")
+    try:
+        return run(args, shared, base)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def run(args, shared, base):
+    syn, n, fig, problems = synthetic(shared), args.size, {"size": args.size}, []
+    fig["machine"] = f"{os.cpu_count()} cores, {platform()}"
+    queries = list(syn.queries())
+    store_path = os.path.join(base, "directory.sqlite")
+    print(f"bench: {n} synthetic records, {len(queries)} fixed queries, loopback only")
+
+    fig["index"] = index(n, store_path, shared, timeout=3600)
+    print(f"  index: {fig['index']['index_s']} s, peak RSS {fig['index']['peak_rss_mb']} MB")
+
+    now = now_stamp()
+    times, ours = in_process(store_path, queries, now)
+    fig["in_process"] = {"median_ms": round(statistics.median(times), 3),
+                         "p99_ms": round(pct(times, 0.99), 3)}
+    fig["reference"] = compare(ours, reference(list(syn.records(n)), queries))
+    if fig["reference"]["same_total"] != len(queries):
+        problems.append("filter totals differ from the reference formula")
+    print(f"  in process: {fig['in_process']}; vs reference formula: {fig['reference']}")
+
+    # Latency against size: smaller directories built fast (validated templates, cloned).
+    fig["curve"] = {n: fig["in_process"]["median_ms"]}
+    for small in sorted({max(1000, n // 100), max(1000, n // 10)} - {n}):
+        path = os.path.join(base, f"curve-{small}.sqlite")
+        build_store(small, path, shared, now.isoformat().replace("+00:00", "Z"))
+        fig["curve"][small] = round(statistics.median(in_process(path, queries, now)[0]), 3)
+
+    jsonl = os.path.join(base, "records.jsonl")
+    with open(jsonl, "w") as fh:
+        for row in syn.records(n):
+            fh.write(json.dumps(row) + "\n")
+    fig["postgis"], why = postgis(shared, jsonl, timeout=3600)
+    print(f"  PostGIS peer: {fig['postgis'] or 'skipped: ' + why}")
+
+    paths = search_paths(queries)
+    lua = os.path.join(base, "cycle.lua")
+    with open(os.path.join(base, "paths.txt"), "w") as fh:
+        fh.write("\n".join(paths) + "\n")
+    with open(lua, "w") as fh:
+        fh.write(LUA % os.path.join(base, "paths.txt"))
+    env, keys, facilities = serving_env(base, store_path, n, shared)
+    floor_env = {"RATE_LIMIT_ENABLED": "false", "LOG_LEVEL": "WARNING",
+                 "PYTHONPATH": f"{os.path.join(shared, 'bench')}:{ROOT}"}
+    rounds = {"service": [], "floor": []}
+    for _ in range(args.rounds):
+        with Gunicorn(floor_env, workers=WORKERS, extra_args=["flask_floor:app"],
+                      health="/v1/search") as floor:
+            rounds["floor"].append(wrk(floor.url, lua, args.seconds))
+        with Gunicorn(env, workers=WORKERS) as server:
+            rounds["service"].append(wrk(server.url, lua, args.seconds))
+            if not rounds["service"][-1]["non_2xx"] and len(rounds["service"]) == 1:
+                wrong = check_http(server.url, paths, ours)
+                if wrong:
+                    problems.append(f"{wrong} served answers differ from the in-process ones")
+    fig["http"] = {k: {"rps": round(statistics.median(r["rps"] for r in v)),
+                       "p99_ms": round(statistics.median(r["p99_ms"] for r in v), 1),
+                       "non_2xx": sum(r["non_2xx"] for r in v)} for k, v in rounds.items()}
+    fig["http"]["ratio"] = round(fig["http"]["service"]["rps"] / fig["http"]["floor"]["rps"], 3)
+    if fig["http"]["service"]["non_2xx"]:
+        problems.append("searches answered non-2xx under wrk")
+    print(f"  HTTP: {fig['http']}")
+
+    with Gunicorn(env, workers=WORKERS) as server:
+        fig["reports_alone"] = reports_under_load(server.url, keys, facilities, lua,
+                                                  args.seconds, load=False)
+        print(f"  bed reports alone: {fig['reports_alone']}")
+        fig["reports"] = reports_under_load(server.url, keys, facilities, lua, args.seconds)
+        print(f"  bed reports under search load: {fig['reports']}")
+        if any(fig[k]["lost"] or fig[k]["refused"] for k in ("reports", "reports_alone")):
+            problems.append("bed reports lost or refused")
+        fig["reindex"] = reindex_under_load(server.url, paths, n, store_path, shared)
+        print(f"  re-index under search load: {fig['reindex']}")
+        if fig["reindex"]["errors"]:
+            problems.append("searches failed during the re-index")
+        if "Traceback" in server.output():
+            problems.append("tracebacks in the server log")
+
+    fig["problems"] = problems
+    out = os.path.join(args.out, f"bench-{n}.json")
+    with open(out, "w") as fh:
+        json.dump(fig, fh, indent=2, default=str)
+    plot(args.out)
+    print_table(fig)
+    print(f"figures: {out}; plot: {os.path.join(args.out, 'latency.png')}")
+    for problem in problems:
+        print(f"PROBLEM: {problem}")
+    return 1 if problems else 0
+
+
+def platform():
+    try:
+        with open("/proc/cpuinfo") as fh:
+            return re.search(r"model name\s*:\s*(.*)", fh.read()).group(1)
+    except (OSError, AttributeError):
+        return "unknown cpu"
+
+
+def serving_env(base, store_path, n, shared):
+    """Availability database with an admin key; facilities with beds to report on."""
+    from bench.search_bench import canonical
+    from directory_service.availability import keys
+    from directory_service.availability.db import AvailabilityDB
+
+    availability = os.path.join(base, "availability.sqlite")
+    adb = AvailabilityDB(availability)
+    key = keys.create(adb, "admin")[1]
+    adb.close()
+    stamp = now_stamp().isoformat().replace("+00:00", "Z")
+    levels = {}
+    for row in synthetic(shared).records(min(n, 20_000)):
+        if row["kind"] == "treatment_facility":
+            levels[row["id"]] = canonical(row, stamp)["beds"][0]["level_of_care"]
+        if len(levels) == 64:
+            break
+    env = {"STORE_PATH": store_path, "AVAILABILITY_PATH": availability,
+           "RATE_LIMIT_ENABLED": "false", "LOG_LEVEL": "WARNING", "PYTHONPATH": ROOT}
+    return env, key, levels
+
+
+def reports_under_load(url, key, levels, lua, seconds, threads=4, load=True):
+    """Bed reports from `threads` clients while wrk loads searches (or, with load=False,
+    alone: what the report path itself sustains)."""
+    tally = {"lock": threading.Lock(), "accepted": {}, "ok": 0, "refused": [], "levels": levels}
+    ids, stop = sorted(levels), threading.Event()
+    workers = [threading.Thread(target=reporter, daemon=True,
+                                args=(url, key, ids[i::threads], stop, tally))
+               for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    time.sleep(1)  # the reporters have read their ETags
+    started = time.perf_counter()
+    ok_before = tally["ok"]
+    if load:
+        searches = wrk(url, lua, seconds, connections=["-t1", "-c8"])
+    else:
+        time.sleep(seconds)
+        searches = {"rps": 0, "p99_ms": None}
+    elapsed = time.perf_counter() - started
+    stop.set()
+    for worker in workers:
+        worker.join(timeout=60)
+    return {"per_s": round((tally["ok"] - ok_before) / elapsed), "accepted": tally["ok"],
+            "refused": len(tally["refused"]), "lost": lost_reports(url, tally),
+            "search_rps": round(searches["rps"]), "search_p99_ms": searches["p99_ms"]}
+
+
+def reindex_under_load(url, paths, n, store_path, shared, threads=4):
+    stop, lock, slow, errors = threading.Event(), threading.Lock(), [], []
+    workers = [threading.Thread(target=searcher, daemon=True,
+                                args=(url, paths[i::threads], stop, slow, errors, lock))
+               for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    figures = index(n, store_path, shared, timeout=3600)
+    time.sleep(3)  # searches after the swap
+    stop.set()
+    for worker in workers:
+        worker.join(timeout=90)
+    return {"index_s": figures["index_s"], "searches": len(slow),
+            "slowest_ms": round(max(slow), 1), "p99_ms": round(pct(slow, 0.99), 1),
+            "over_100ms": sum(s > 100 for s in slow), "errors": len(errors)}
+
+
+def plot(out):
+    """In-process median latency against size, every bench-*.json in `out`, with PostGIS."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ours, peer = {}, {}
+    for name in os.listdir(out):
+        if name.startswith("bench-") and name.endswith(".json"):
+            with open(os.path.join(out, name)) as fh:
+                fig = json.load(fh)
+            ours.update({int(k): v for k, v in fig["curve"].items()})
+            if fig.get("postgis"):
+                peer[fig["size"]] = fig["postgis"]["median_ms"]
+    figure, axes = plt.subplots(figsize=(6, 4))
+    axes.plot(sorted(ours), [ours[k] for k in sorted(ours)], "o-", label="directory-service (in process)")
+    if peer:
+        axes.plot(sorted(peer), [peer[k] for k in sorted(peer)], "s--", label="PostGIS peer")
+    axes.set(xscale="log", yscale="log", xlabel="records", ylabel="median query latency (ms)",
+             title="200 fixed queries (3.7-WM, Medicaid, 50 km)")
+    axes.legend()
+    figure.tight_layout()
+    figure.savefig(os.path.join(out, "latency.png"), dpi=100)
+    plt.close(figure)
+
+
+def print_table(fig):
+    http, rep, re_ = fig["http"], fig["reports"], fig["reindex"]
+    peer = fig["postgis"]
+    rows = [
+        ("records", f"{fig['size']:,}"),
+        ("index time / peak RSS", f"{fig['index']['index_s']} s / {fig['index']['peak_rss_mb']} MB"),
+        ("in-process query median / p99", f"{fig['in_process']['median_ms']} / {fig['in_process']['p99_ms']} ms"),
+        ("same filter total as reference / same top-10 set",
+         f"{fig['reference']['same_total']} / {fig['reference']['same_top10_set']} of {fig['reference']['queries']}"),
+        ("PostGIS peer median / p99", f"{peer['median_ms']} / {peer['p99_ms']} ms" if peer else "not run"),
+        ("/v1/search req/s (p99)", f"{http['service']['rps']} ({http['service']['p99_ms']} ms)"),
+        ("Flask floor req/s (p99)", f"{http['floor']['rps']} ({http['floor']['p99_ms']} ms)"),
+        ("search / floor ratio", f"{http['ratio']}"),
+        ("bed reports/s alone, lost", f"{fig['reports_alone']['per_s']}, {fig['reports_alone']['lost']} lost"),
+        ("bed reports/s under search load, lost", f"{rep['per_s']}, {rep['lost']} lost"),
+        ("re-index under load: time, slowest search",
+         f"{re_['index_s']} s, {re_['slowest_ms']} ms ({re_['over_100ms']} over 100 ms, {re_['errors']} errors)"),
+    ]
+    width = max(len(r[0]) for r in rows)
+    print(f"\n| {'what':<{width}} | figure |\n|{'-' * (width + 2)}|---|")
+    for what, value in rows:
+        print(f"| {what:<{width}} | {value} |")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
