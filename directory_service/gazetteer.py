@@ -25,6 +25,8 @@ CANADA = {"01": ("AB", "Alberta"), "02": ("BC", "British Columbia"), "03": ("MB"
           "09": ("PE", "Prince Edward Island"), "10": ("QC", "Quebec"),
           "11": ("SK", "Saskatchewan"), "12": ("YT", "Yukon"),
           "13": ("NT", "Northwest Territories"), "14": ("NU", "Nunavut")}
+# US territories that geonames lists as countries of their own.
+TERRITORIES = ("PR", "GU", "VI", "AS", "MP")
 CANADA_BOUNDS = (41.6, -141.1, 83.2, -52.5)
 # Older (AP style) state abbreviations people still write: "St. Paul, Minn.", "Chicago, Ill.".
 AP_STATES = {"ala": "AL", "ariz": "AZ", "ark": "AR", "calif": "CA", "colo": "CO",
@@ -134,9 +136,10 @@ def _index():
             continue
         south, west, north, east = boxes.get(z.state, (z.lat, z.lon, z.lat, z.lon))
         boxes[z.state] = (min(south, z.lat), min(west, z.lon), max(north, z.lat), max(east, z.lon))
-        if z.kind != "STANDARD":
-            continue
-        towns.setdefault((key(z.city), z.state), (z.city, []))[1].append((z.lat, z.lon))
+        # Delivery ZIPs where a town has any; a town served only by PO boxes (Nome, Alaska,
+        # and many rural towns) by those, rather than not at all.
+        slot = towns.setdefault((key(z.city), z.state), (z.city, [], []))
+        slot[1 if z.kind == "STANDARD" else 2].append((z.lat, z.lon))
     import zipcodes
 
     for z in zipcodes.list_all():
@@ -148,6 +151,9 @@ def _index():
         country = entry["countrycode"]
         if country == "US":
             abbr = entry["admin1code"]
+        elif country in TERRITORIES:
+            # geonames files Puerto Rico, Guam … as countries; the ZIP file as states.
+            abbr, country = country, "US"
         elif country == "CA" and entry["admin1code"] in CANADA:
             abbr = CANADA[entry["admin1code"]][0]
         else:
@@ -155,10 +161,10 @@ def _index():
         city = City(entry["name"], abbr, country, float(entry["latitude"]),
                     float(entry["longitude"]), int(entry["population"] or 0) or None)
         _add(by_key, names, key(city.name), city)
-    for (name_key, state), (name, points) in towns.items():
+    for (name_key, state), (name, delivery, boxes_only) in towns.items():
         if (name_key, state) in by_key:
             continue  # geonames knows the town's centre
-        lat, lon = _medoid(points)
+        lat, lon = _medoid(delivery or boxes_only)
         _add(by_key, names, name_key, City(name, state, "US", lat, lon, None))
     county_points = {(k, state): _county(name, state, pts)
                      for (k, state), (name, pts) in counties.items()}

@@ -180,3 +180,17 @@ def test_match_resolves_natural_place_names(client):
                                               "level_of_care": "detox"})
     assert response.status_code == 200
     assert response.get_json()["origin"]["label"] == "Naperville, IL"
+
+
+def test_a_town_served_only_by_po_boxes_is_still_a_place():
+    # Nome, Alaska has no delivery ZIP and is too small for geonames.
+    place = geo.resolve_near("Nome, Alaska")
+    assert place.label == "Nome, AK" and place.timezone == "America/Nome"
+    assert km(place.lat, place.lon, 64.5011, -165.4064) < 120
+
+
+def test_territories_are_places_with_their_population():
+    # geonames files Puerto Rico as a country: San Juan, PR still outweighs San Juan, TX.
+    place = geo.resolve_near("San Juan")
+    assert place.label == "San Juan, PR" and "San Juan, TX" in place.alternatives
+    assert geo.resolve_near("Hagatna, GU").timezone == "Pacific/Guam"
