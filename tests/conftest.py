@@ -57,7 +57,7 @@ def client(app):
     return app.test_client()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def shared_dir():
     """../shared/, or a clear skip where this clone has no shared folder beside it."""
     if not os.path.isdir(SHARED):

@@ -22,15 +22,10 @@ EVENING = datetime(2026, 11, 23, 18, 30, tzinfo=ZoneInfo("America/New_York"))  #
 
 
 @pytest.fixture(scope="module")
-def sepia(tmp_path_factory):
-    import os
-
-    shared = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "shared"))
-    if not os.path.isdir(os.path.join(shared, "data")):
-        pytest.skip(f"{shared}/data is absent: this test reads the shared samples")
+def sepia(tmp_path_factory, shared_dir):
     directory = tmp_path_factory.mktemp("sepia")
     path = str(directory / "store.sqlite")
-    pipeline.run([os.path.join(shared, FEED)], SqliteIndexWriter(path))
+    pipeline.run([f"{shared_dir}/{FEED}"], SqliteIndexWriter(path))
     app = create_app(Settings.from_env(store_path=path,
                                        availability_path=str(directory / "avail.sqlite")))
     app.config.update(TESTING=True, PAGE_NOW=EVENING)
