@@ -184,7 +184,7 @@ class ColumnBuilder:
         a["lat"][i], a["lon"][i] = r["location"]["lat"], r["location"]["lon"]
         a["kind"][i] = vocab.KINDS.index(r["kind"])
         a["active"][i] = bool(r.get("active", True))
-        a["zone"][i] = self.zones.setdefault(r.get("timezone") or "America/Chicago",
+        a["zone"][i] = self.zones.setdefault(r["timezone"],
                                              len(self.zones))
         if i != self._next_row:
             raise ValueError(f"rows must be added in store order: got {i}, "

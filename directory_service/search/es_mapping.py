@@ -165,7 +165,7 @@ def document(record):
         "location": {"lat": record["location"]["lat"], "lon": record["location"]["lon"]},
         "active": bool(record.get("active", True)), "updated_at": record.get("updated_at"),
         "languages": list(record.get("languages") or ()),
-        "zone": record.get("timezone") or DEFAULT_ZONE,
+        "zone": record["timezone"],
         "open_hours": [{"gte": opens, "lt": closes}
                        for opens, closes in cols.week_intervals(hours)],
         "record": record,

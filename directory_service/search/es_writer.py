@@ -134,7 +134,7 @@ class ElasticsearchIndexWriter:
             self._beds[record["id"]] = record.get("beds") or []
         self._aliases |= aliases
         self.count += 1
-        self._zones.add(record.get("timezone") or es_mapping.DEFAULT_ZONE)
+        self._zones.add(record["timezone"])
         self._buffer.append({"_op_type": "index", "_index": self.index, "_id": record["id"],
                              "_source": es_mapping.document(record)})
         if len(self._buffer) >= CHUNK:

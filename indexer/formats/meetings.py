@@ -11,6 +11,7 @@ An online-only meeting has no place to go to. Its point only says which region i
 (`location_precision` "region"): the point the row gives, else its city or ZIP, else the
 centre of the feed's other meetings; search finds it by time zone (docs/ranking.md).
 """
+import math
 import statistics
 
 from directory_service import gazetteer, geo, timezones, vocab
@@ -20,6 +21,8 @@ from indexer.formats.common import Warned
 # As the placer (indexer/geocode.py): a city alone is taken only when it has this many
 # times the people of its next namesake.
 CITY_ALONE_DOMINANT = 10
+# How far from the middle of a feed a real city of the name is preferred (degrees, ~500 km).
+NEAR_FEED_DEG = 4.5
 
 OPTIONS = {"in_person": "in_person", "in-person": "in_person", "in person": "in_person",
            "inperson": "in_person", "hybrid": "hybrid", "online": "online",
@@ -136,7 +139,13 @@ class Region:
             return None
         if self.centre:
             lat, lon = self.centre["lat"], self.centre["lon"]
-            best = min(found, key=lambda c: (c.lat - lat) ** 2 + (c.lon - lon) ** 2)
+
+            def far(c):
+                return (c.lat - lat) ** 2 + ((c.lon - lon) * math.cos(math.radians(lat))) ** 2
+            # A real city within reach of the feed before a nearer hamlet of the same name
+            # (Springfield, IL before Springfield, WI for a Chicago feed).
+            cities = [c for c in found if c.population and far(c) <= NEAR_FEED_DEG ** 2]
+            best = min(cities or found, key=far)
         elif found[0].population and (len(found) == 1 or found[0].population >= (
                 CITY_ALONE_DOMINANT * max(found[1].population or 0, 1))):
             best = found[0]
