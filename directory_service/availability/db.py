@@ -78,6 +78,19 @@ CREATE TABLE IF NOT EXISTS facility_changes (
     seq         INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS facility_changes_seq ON facility_changes (seq);
+-- Transactional outbox: one row per committed change of a facility's live figures,
+-- written in the same transaction as the change. A sync step pushes them to an external
+-- search engine in seq order and records how far it got per target in sync_positions.
+CREATE TABLE IF NOT EXISTS outbox (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    facility_id TEXT NOT NULL,
+    created_at  TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sync_positions (
+    target     TEXT PRIMARY KEY,
+    seq        INTEGER NOT NULL,
+    updated_at TEXT NOT NULL
+);
 """
 # Columns added after the first release: (table, column, type), added when missing.
 ADDED_COLUMNS = (("holds", "reason", "TEXT"),)
@@ -90,6 +103,7 @@ INSERT INTO facility_changes (facility_id, seq)
 VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM facility_changes))
 ON CONFLICT (facility_id) DO UPDATE SET seq = excluded.seq
 """
+OUTBOX_ADD = "INSERT INTO outbox (facility_id, created_at) VALUES (?, ?)"
 
 
 def iso(moment):
@@ -180,5 +194,9 @@ def parse_iso(text):
 
 
 def mark_changed(db, facility_id):
-    """Tell every search worker this facility's live figures changed (inside a write)."""
+    """Tell every search worker, and the outbox, that this facility's live figures changed.
+
+    Called inside the write transaction of the change, so the outbox row commits with it
+    or not at all."""
     db.execute(MARK_CHANGED, (facility_id,))
+    db.execute(OUTBOX_ADD, (facility_id, iso(utcnow())))
