@@ -28,8 +28,8 @@ def english(app):
 def test_an_opening_past_midnight_is_one_stretch_even_saturday_into_sunday():
     late = place((5, "22:00", "24:00"), (6, "00:00", "02:00"), (6, "22:00", "24:00"),
                  (0, "00:00", "03:00"))
-    assert present.stretches(late["hours"]["intervals"]) == [[5 * 1440 + 1320, 6 * 1440 + 120],
-                                                             [6 * 1440 + 1320, 7 * 1440 + 180]]
+    assert present.hours_state(late, moment(5, 23, 0)) == ("open", 180)  # one stretch to 2:00
+    assert present.hours_state(late, moment(6, 23, 0)) == ("open", 240)  # into Sunday 3:00
     assert present.hours_state(late, moment(6, 1, 0)) == ("open", 60)
     assert present.hours_state(late, moment(0, 2, 30)) == ("open", 30)  # Sunday 2:30, wrapped
     state, words = present.open_state(late, moment(5, 23, 0))
@@ -125,3 +125,31 @@ def test_bed_lines_read_unknown_stale_full_and_open():
 ])
 def test_only_web_links_are_linked(url, safe):
     assert (present.safe_url(url) is not None) == safe
+
+
+def test_the_page_and_the_compact_view_agree_on_open_now_all_week():
+    """One rule for open now: the page's badge and the phone app's `open_now`/`changes_at`
+    (api/open_hours.py) agree at every moment of a week, meetings and hours alike."""
+    from datetime import timedelta
+
+    from directory_service.api import open_hours
+    records = [
+        place((5, "22:00", "24:00"), (6, "00:00", "02:00"), (6, "22:00", "24:00"), (0, "00:00", "03:00")),
+        place(*((d, "09:00", "17:00") for d in range(1, 6))),
+        place((3, "08:00", "08:00")),
+        meeting(), meeting(day=6, start="23:30", end="00:30"), meeting(end=None),
+        meeting(start="19:00", end="19:00"),
+    ]
+    start = moment(0, 0, 0)
+    for step in range(0, 7 * 1440, 37):
+        now = start + timedelta(minutes=step)
+        for record in records:
+            is_open, changes_at = open_hours.open_state(record, now)
+            if record["kind"] == "meeting":
+                page_open = present.meeting_timing(record, now)["in_progress"]
+            else:
+                state, minutes = present.hours_state(record, now)
+                page_open = state == "open"
+                if changes_at is not None:
+                    assert now + timedelta(minutes=minutes) == changes_at, (record, now)
+            assert page_open == is_open, (record, now)

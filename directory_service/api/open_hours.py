@@ -12,16 +12,26 @@ from zoneinfo import ZoneInfo
 from directory_service.search.columns import WEEK_MINUTES, hhmm_minutes, week_intervals
 
 
+def meeting_span(record):
+    """(start, length) of a meeting in minutes, start from local Sunday 00:00; None
+    without a time. No end time means an hour; an end equal to the start, no time at all
+    (the search filter's rule, search/columns.py)."""
+    if not record.get("time") or record.get("day") is None:
+        return None
+    begin = hhmm_minutes(record["time"])
+    end_time = record.get("end_time")
+    length = ((hhmm_minutes(end_time) if end_time else begin + 60) - begin) % 1440
+    return record["day"] * 1440 + begin, length
+
+
 def _week_spans(record):
     """The record's open stretches as (start, end) minutes from local Sunday 00:00,
     or None when its hours or time are unknown."""
     if record["kind"] == "meeting":
-        if not record.get("time"):
+        span = meeting_span(record)
+        if span is None:
             return None
-        start = record["day"] * 1440 + hhmm_minutes(record["time"])
-        end_time = record.get("end_time")
-        length = ((hhmm_minutes(end_time) if end_time else hhmm_minutes(record["time"]) + 60)
-                  - hhmm_minutes(record["time"])) % 1440
+        start, length = span
         return [(start, start + length)] if length else []
     hours = record.get("hours") or {}
     if not hours.get("open_24_7") and not hours.get("intervals"):

@@ -15,6 +15,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_skeleton, format_time
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l, ngettext
 
+from directory_service.api import open_hours
 from directory_service.availability.figures import row_open
 from directory_service.search.columns import allowed_groups, population_group
 from directory_service.web import labels
@@ -22,8 +23,6 @@ from directory_service.web import labels
 DEFAULT_ZONE = "America/Chicago"
 WEEK = 7 * 1440
 SOON_MINUTES = 60
-# A meeting without an end time is taken to last an hour.
-DEFAULT_MEETING_MINUTES = 60
 # Who a bed row is for, as the bed figure says it ("4 open for men").
 FOR_WHOM = {"men": _l("for men"), "women": _l("for women"), "adults": _l("for any adult"),
             "youth": _l("for teens"), "any": ""}
@@ -110,11 +109,6 @@ def clock(hhmm):
     return format_time(time(hours % 24, minutes), "short", locale=_loc())
 
 
-def _clock_minute(minute):
-    minute %= 1440
-    return clock(f"{minute // 60:02d}:{minute % 60:02d}")
-
-
 def local_now(record, now):
     return now.astimezone(zone(record.get("timezone")))
 
@@ -123,77 +117,40 @@ def _week_minute(local):
     return (local.isoweekday() % 7) * 1440 + local.hour * 60 + local.minute
 
 
-def _minutes(hhmm):
-    hours, minutes = hhmm.split(":")
-    return int(hours) * 60 + int(minutes)
-
-
-def _ahead(local, minutes_ahead):
-    """(days ahead on the local calendar, weekday 0 = Sunday, clock words) of a moment."""
-    then = local + timedelta(minutes=minutes_ahead)
-    at = _clock_minute(then.hour * 60 + then.minute)
-    return (then.date() - local.date()).days, then.isoweekday() % 7, at
-
-
 # --- opening hours ------------------------------------------------------------------
-
-def stretches(intervals):
-    """Opening hours as [start, end) week minutes, touching intervals joined.
-
-    An opening past midnight is stored as two intervals (Fri 22:00–24:00, Sat 00:00–02:00);
-    a person reads one stretch, "open until 2:00 AM", Saturday into Sunday too.
-    """
-    spans = sorted((i["day"] * 1440 + _minutes(i["open"]), i["day"] * 1440 + _minutes(i["close"]))
-                   for i in intervals or ())
-    merged = []
-    for start, end in spans:
-        if merged and start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
-    if len(merged) > 1 and merged[-1][1] >= WEEK and merged[0][0] == 0:
-        first = merged.pop(0)
-        merged[-1][1] = WEEK + first[1]
-    return merged
-
+# Open or closed, and when that changes, come from api/open_hours.py, the rules the search
+# filter and the phone app's compact view use: the page only puts them into words.
 
 def hours_state(record, now):
     """(state, minutes): open and minutes until it closes, or closed and minutes until it
     opens; None minutes for 24/7 or a place that never opens; state unknown without hours."""
-    hours = record.get("hours") or {}
-    if hours.get("open_24_7"):
-        return "open", None
-    spans = stretches(hours.get("intervals"))
-    if not spans:
+    is_open, changes_at = open_hours.open_state(record, now)
+    if is_open is None:
         return "unknown", None
-    minute = _week_minute(local_now(record, now))
-    for start, end in spans:
-        for shifted in (minute, minute + WEEK):
-            if start <= shifted < end:
-                if end - start >= WEEK:
-                    return "open", None
-                return "open", end - shifted
-    return "closed", min((start - minute) % WEEK for start, _end in spans)
+    state = "open" if is_open else "closed"
+    if changes_at is None:
+        return state, None
+    local = local_now(record, now).replace(second=0, microsecond=0)
+    return state, round((changes_at - local).total_seconds() / 60)
 
 
 def open_state(record, now):
     """(state, words): open, soon, closed or unknown, for a badge and its colour."""
     if record["kind"] == "meeting":
         return meeting_state(record, now)
-    state, minutes = hours_state(record, now)
-    if state == "unknown":
+    is_open, changes_at = open_hours.open_state(record, now)
+    if is_open is None:
         return "unknown", _("Hours unknown — call")
-    days, weekday, at = _ahead(local_now(record, now), minutes or 0)
-    if state == "open":
-        if minutes is None:
-            return "open", _("Open 24/7")
+    if changes_at is None:
+        return ("open", _("Open 24/7")) if is_open else ("closed", _("Closed now"))
+    days = (changes_at.date() - local_now(record, now).date()).days
+    weekday, at = changes_at.isoweekday() % 7, clock(f"{changes_at:%H:%M}")
+    if is_open:
         if days == 0:
             return "open", _("Open now · until %(time)s", time=at)
         if days == 1:
             return "open", _("Open now · until tomorrow %(time)s", time=at)
         return "open", _("Open now · until %(day)s %(time)s", day=day_name(weekday), time=at)
-    if minutes is None:
-        return "closed", _("Closed now")
     if days == 0:
         return "closed", _("Closed now · opens %(time)s", time=at)
     if days == 1:
@@ -235,15 +192,13 @@ def meeting_timing(record, now):
     is in progress (so sorting by it lists meetings in order of start). `ended_today`: it
     met earlier today and is over. None when the record has no time.
     """
-    if not record.get("time") or record.get("day") is None:
+    span = open_hours.meeting_span(record)
+    if span is None:
         return None
+    start, length = span
     local = local_now(record, now)
     minute = _week_minute(local)
-    begin = _minutes(record["time"])
-    start = record["day"] * 1440 + begin
-    length = DEFAULT_MEETING_MINUTES
-    if record.get("end_time"):
-        length = (_minutes(record["end_time"]) - begin) % 1440 or DEFAULT_MEETING_MINUTES
+    begin = start - record["day"] * 1440
     since = (minute - start) % WEEK
     in_progress = since < length
     today = local.isoweekday() % 7
