@@ -277,7 +277,7 @@ def init_app(app, settings):
                                     "settling": _Settling(), "holds": _HoldExpiries()}
     if settings.cors_origins:
         CORS(app, resources={r"/v1/*": {"origins": list(settings.cors_origins)}},
-             expose_headers=["ETag", "Location"], methods=CORS_METHODS,
+             expose_headers=["ETag", "Location", "Link", "Retry-After"], methods=CORS_METHODS,
              max_age=CORS_MAX_AGE_S)
 
     @app.after_request
