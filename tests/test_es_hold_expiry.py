@@ -9,9 +9,9 @@ recording test double, not Elasticsearch).
 """
 from datetime import datetime, timedelta, timezone
 
-from directory_service.search.es_mapping import beds_by_level
-from directory_service.search.es_query import build_search_body, open_beds_clause
-from directory_service.search.es_scoring import capacity_of, script_params
+from directory_service.search.elastic.mapping import beds_by_level
+from directory_service.search.elastic.query import build_search_body, open_beds_clause
+from directory_service.search.elastic.scoring import capacity_of, script_params
 from directory_service.config import Settings
 from directory_service.search.store import SearchQuery
 from tests.factories import NAPERVILLE

@@ -10,11 +10,11 @@ run; what a real cluster selects is covered by the golden bodies and the behavio
 import copy
 
 import pytest
-from elasticsearch import NotFoundError
 
 from directory_service import create_app
 from directory_service.config import Settings
-from directory_service.search.es_mapping import document
+from directory_service.search.elastic.client import NotFoundError
+from directory_service.search.elastic.mapping import document
 from tests import factories
 from tests.test_live_support import NAPERVILLE, bearer, report, row
 
@@ -132,10 +132,10 @@ def test_a_conflict_re_reads_the_rows_so_a_stale_body_never_replaces_a_newer_one
     (its update conflicts): the retry must carry the newer figures, not the old ones."""
     from datetime import datetime, timezone
 
-    from elasticsearch import ConflictError
+    from directory_service.search.elastic.client import ConflictError
 
     from directory_service.availability import reports
-    from directory_service.search.es_store import push_live_beds, fresh_rows
+    from directory_service.search.elastic.store import push_live_beds, fresh_rows
 
     double, adb = es_app.extensions["store"].client, es_app.extensions["availability"]
     stamp = datetime.now(timezone.utc).replace(microsecond=0)

@@ -12,8 +12,8 @@ from datetime import datetime, timezone
 from directory_service.availability import reports
 from directory_service.availability.db import AvailabilityDB
 from directory_service.config import Settings
-from directory_service.search import es_writer
-from directory_service.search.es_writer import ElasticsearchIndexWriter
+from directory_service.search.elastic import writer as es_writer
+from directory_service.search.elastic.writer import ElasticsearchIndexWriter
 from tests import factories
 from tests.test_es_writer import NEW, NOW, OLD, RecordingClientDouble, RecordingIndicesDouble
 from tests.test_live_support import row

@@ -12,10 +12,9 @@ import logging
 import re
 from datetime import datetime, timezone
 
-from elasticsearch import ApiError, TransportError, helpers
-
-from directory_service.search import es_mapping
-from directory_service.search.es_settings import index_settings
+from directory_service.search.elastic import mapping as es_mapping
+from directory_service.search.elastic.client import ApiError, TransportError, helpers, make_client
+from directory_service.search.elastic.settings import index_settings
 from directory_service.search.store import DuplicateId, IndexRejected, StoreError
 
 log = logging.getLogger(__name__)
@@ -81,7 +80,7 @@ def live_figures(adb):
     figures, and is pushed again after the swap (`ElasticsearchIndexWriter._catch_up`).
     """
     from directory_service.availability.figures import LIVE_FACILITIES
-    from directory_service.search.es_store import fresh_rows
+    from directory_service.search.elastic.store import fresh_rows
 
     db = adb.read()
     seq = db.execute(LAST_CHANGE).fetchone()[0]
@@ -102,12 +101,10 @@ class ElasticsearchIndexWriter:
 
     @classmethod
     def from_settings(cls, settings):
-        from directory_service.search.es_store import make_client
-
         return cls(make_client(settings, settings.elasticsearch_indexer_timeout_s), settings)
 
     def __enter__(self):
-        from directory_service.search.es_store import check_version, engine_errors
+        from directory_service.search.elastic.store import check_version, engine_errors
 
         with engine_errors("create a new index"):
             check_version(self.client.info())
@@ -138,7 +135,7 @@ class ElasticsearchIndexWriter:
         self._buffer.append({"_op_type": "index", "_index": self.index, "_id": record["id"],
                              "_source": es_mapping.document(record)})
         if len(self._buffer) >= CHUNK:
-            from directory_service.search.es_store import engine_errors
+            from directory_service.search.elastic.store import engine_errors
 
             # A record refused in a full chunk is named now, like a rejected row; a
             # transport failure mid-run is a StoreUnavailable (exit 2), not a traceback.
@@ -158,7 +155,7 @@ class ElasticsearchIndexWriter:
 
         Raises IndexRejected (after deleting the new index) when any record was refused.
         """
-        from directory_service.search.es_store import engine_errors
+        from directory_service.search.elastic.store import engine_errors
 
         try:
             with engine_errors("build the new index"):
@@ -202,10 +199,10 @@ class ElasticsearchIndexWriter:
         """Push again every facility changed since the snapshot: a report or hold made
         between the snapshot and the swap was pushed to the old index only. Pushes after
         the swap reach the new one through the alias; each re-reads the database
-        (es_store.push_live_beds), so the last to land is the newest."""
+        (store.push_live_beds), so the last to land is the newest."""
         if adb is None or seq is None:
             return
-        from directory_service.search.es_store import fresh_rows, push_live_beds
+        from directory_service.search.elastic.store import fresh_rows, push_live_beds
 
         db = adb.read()
         changed = [fid for (fid,) in db.execute(CHANGED_SINCE, (seq,)) if fid in self._beds]

@@ -3,26 +3,24 @@
 Creating the store never connects, so the app starts while the cluster is down; every
 call translates "cannot answer now" (connection refused, timeout, no alias yet, a server
 of an unsupported version) into `StoreUnavailable`, which the API turns into a 503
-problem response. Request bodies come from `es_query`, hits are explained by `es_scoring`.
+problem response. Request bodies come from `query.py`, hits are explained by `scoring.py`.
 """
 import logging
 import time
 from contextlib import contextmanager
 from datetime import timezone
 
-from elasticsearch import (
-    ApiError, AuthenticationException, AuthorizationException, ConflictError, Elasticsearch,
-    NotFoundError, TransportError, UnsupportedProductError)
-
-from directory_service.search.es_mapping import DEFAULT_ZONE, beds_by_level
-from directory_service.search.es_query import (
+from directory_service.search.columns import epoch_to_iso
+from directory_service.search.elastic.client import (
+    ApiError, AuthenticationException, AuthorizationException, ConflictError, NotFoundError,
+    TransportError, UnsupportedProductError, make_client)
+from directory_service.search.elastic.mapping import DEFAULT_ZONE, beds_by_level
+from directory_service.search.elastic.query import (
     build_alias_body, build_scan_body, build_search_body)
-from directory_service.search.es_scoring import components_of
-from directory_service.search.es_settings import client_options
-from directory_service.search.es_writer import ElasticsearchIndexWriter  # noqa: F401 (re-export)
+from directory_service.search.elastic.scoring import components_of
+from directory_service.search.elastic.writer import ElasticsearchIndexWriter  # noqa: F401 (re-export)
 from directory_service.search.live_overlay import merge_live, with_hold_expiries
 from directory_service.search.store import Hit, SearchResult, SearchStore, StoreUnavailable
-from directory_service.search.vector_search import epoch_to_iso
 
 log = logging.getLogger(__name__)
 SUPPORTED_MAJOR = 8
@@ -31,12 +29,6 @@ META_TTL_S = 30.0
 CONFLICT_RETRIES = 5
 SCAN_KEEP_ALIVE = "2m"
 SCAN_PAGE = 1000
-
-
-def make_client(settings, timeout_s):
-    """A client that does not connect until its first request (TLS and credentials from
-    es_settings)."""
-    return Elasticsearch(settings.elasticsearch_url, **client_options(settings, timeout_s))
 
 
 def check_version(info):
@@ -150,7 +142,7 @@ def push_live_beds(client, index, facility_id, read_rows):
 
 class ElasticsearchStore(SearchStore):
     name = "elasticsearch"
-    # A live update is searchable after the index's refresh interval (1 s, es_writer).
+    # A live update is searchable after the index's refresh interval (1 s, writer.py).
     live_settle_s = 2.0
 
     def __init__(self, client, settings):
