@@ -13,9 +13,10 @@ from elasticsearch import (
 from directory_service.search.elastic.settings import client_options
 from directory_service.search.store import StoreUnavailable
 
-__all__ = ["ApiError", "AuthenticationException", "AuthorizationException", "ConflictError",
-           "ConnectionError", "Elasticsearch", "NotFoundError", "TransportError", "UnsupportedProductError",
-           "engine_errors", "helpers", "make_client"]
+__all__ = [
+    "ApiError", "AuthenticationException", "AuthorizationException", "ConflictError",
+    "ConnectionError", "Elasticsearch", "NotFoundError", "TransportError",
+    "UnsupportedProductError", "engine_errors", "helpers", "make_client"]
 
 
 def make_client(settings, timeout_s):

@@ -86,7 +86,7 @@ def text_filters(text):
 def open_beds_clause(q):
     """Some figure the person may take has a bed open at `q.now`: `open` > 0, or a hold it
     subtracted has expired by now (expires_at <= now, as the availability database), so an
-    expired hold frees its bed at the instant, with no writer (elastic/mapping.py, held_expiries)."""
+    expired hold frees its bed at the instant, with no writer (mapping.held_expiries)."""
     open_fields, _ = level_fields(q)
     now_ms = int(q.now.timestamp() * 1000)
     return _any(*({"range": {f: {"gt": 0}}} for f in open_fields),

@@ -16,7 +16,8 @@ from directory_service.search.elastic.mapping import DEFAULT_ZONE, beds_by_level
 from directory_service.search.elastic.query import (
     build_alias_body, build_scan_body, build_search_body)
 from directory_service.search.elastic.scoring import components_of
-from directory_service.search.elastic.writer import ElasticsearchIndexWriter  # noqa: F401 (re-export)
+from directory_service.search.elastic.writer import (  # noqa: F401 (re-export)
+    ElasticsearchIndexWriter)
 from directory_service.search.elastic.sync import (
     PUSH_BATCH, PUSH_TIMEOUT_S, BackgroundSync, OutboxSync)
 from directory_service.search.live_overlay import merge_live
