@@ -8,13 +8,10 @@ answers a search with every document it holds (it evaluates no query). It only l
 API's read path run; what a real cluster selects is covered by the golden bodies and the
 behaviour suite.
 """
-import copy
-
 import pytest
 
 from directory_service import create_app
 from directory_service.config import Settings
-from directory_service.search.elastic.mapping import document
 from tests import factories
 from tests.es_doubles import VersionedIndexDouble
 from tests.test_live_support import NAPERVILLE, bearer, report, row

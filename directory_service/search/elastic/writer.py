@@ -18,7 +18,8 @@ from datetime import datetime, timezone
 from directory_service.availability import outbox
 from directory_service.search.elastic import mapping as es_mapping
 from directory_service.search.elastic import sync
-from directory_service.search.elastic.client import ApiError, TransportError, helpers, make_client
+from directory_service.search.elastic.client import (
+    ApiError, TransportError, engine_errors, helpers, make_client)
 from directory_service.search.elastic.settings import index_settings
 from directory_service.search.store import DuplicateId, IndexRejected, StoreError
 
@@ -109,18 +110,24 @@ class ElasticsearchIndexWriter:
         return cls(make_client(settings, settings.elasticsearch_indexer_timeout_s), settings)
 
     def __enter__(self):
-        from directory_service.search.elastic.store import check_version, engine_errors
+        from directory_service.search.elastic.store import check_version
 
-        with engine_errors("create a new index"):
-            check_version(self.client.info())
-            self.client.indices.put_index_template(
-                name=f"{self.alias}-template",
-                **es_mapping.index_template(self.alias, index_settings(self.settings)))
-            self.client.indices.create(index=self.index, settings={"refresh_interval": "-1"})
+        try:
+            with engine_errors("create a new index"):
+                check_version(self.client.info())
+                self.client.indices.put_index_template(
+                    name=f"{self.alias}-template",
+                    **es_mapping.index_template(self.alias, index_settings(self.settings)))
+                # Read before anything is created: a failure here leaves nothing behind.
+                self._adb = open_availability(self.settings)
+                if self._adb is not None:
+                    self._start_position = outbox.last_seq(self._adb.read())
+                self.client.indices.create(index=self.index,
+                                           settings={"refresh_interval": "-1"})
+        except BaseException:
+            self._close_availability()  # __exit__ is not called when __enter__ raises
+            raise
         self._created = True
-        self._adb = open_availability(self.settings)
-        if self._adb is not None:
-            self._start_position = outbox.last_seq(self._adb.read())
         return self
 
     def __exit__(self, exc_type, exc, tb):
@@ -150,8 +157,6 @@ class ElasticsearchIndexWriter:
                              "_version": self._start_position, "_version_type": "external",
                              "_source": es_mapping.document(record)})
         if len(self._buffer) >= CHUNK:
-            from directory_service.search.elastic.store import engine_errors
-
             # A record refused in a full chunk is named now, like a rejected row; a
             # transport failure mid-run is a StoreUnavailable (exit 2), not a traceback.
             with engine_errors("write records"):
@@ -170,8 +175,6 @@ class ElasticsearchIndexWriter:
 
         Raises IndexRejected (after deleting the new index) when any record was refused.
         """
-        from directory_service.search.elastic.store import engine_errors
-
         try:
             with engine_errors("build the new index"):
                 return self._commit(meta)
