@@ -51,3 +51,11 @@ def on_starting(server):
     from directory_service import gazetteer
 
     gazetteer.warm()
+
+
+def post_worker_init(worker):
+    """Each worker runs its own live-bed catch-up loop (Elasticsearch only; a no-op for
+    the embedded store), started after the fork so no thread crosses it."""
+    store = getattr(worker.wsgi, "extensions", {}).get("store")
+    if store is not None:
+        store.start_background_sync()

@@ -111,7 +111,7 @@ def build_store(n, path, shared, reported_at):
     indexer's own speed is bench/search_bench.py's business, not this one's)."""
     from bench.search_bench import canonical
     from directory_service.schemas.records import RecordSchema
-    from directory_service.search.sqlite_writer import SqliteIndexWriter
+    from directory_service.search.embedded.writer import SqliteIndexWriter
 
     schema, validated = RecordSchema(), {}
     with SqliteIndexWriter(path) as writer:

@@ -73,7 +73,7 @@ def index_child(n, path, shared):
     """Per-row validated indexing, as bench/search_bench.py does it; prints JSON."""
     from bench.search_bench import canonical
     from directory_service.schemas.records import RecordSchema
-    from directory_service.search.sqlite_writer import SqliteIndexWriter
+    from directory_service.search.embedded.writer import SqliteIndexWriter
 
     stamp = now_stamp().isoformat().replace("+00:00", "Z")
     schema = RecordSchema()
@@ -121,7 +121,7 @@ def reference(rows, queries):
 
 
 def in_process(path, queries, now):
-    from directory_service.search.sqlite_store import SqliteStore
+    from directory_service.search.embedded.store import SqliteStore
     from directory_service.search.store import SearchQuery
 
     store = SqliteStore(path)

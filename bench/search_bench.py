@@ -19,8 +19,8 @@ from datetime import datetime, timezone
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from directory_service.schemas.records import RecordSchema  # noqa: E402
-from directory_service.search.sqlite_store import SqliteStore  # noqa: E402
-from directory_service.search.sqlite_writer import SqliteIndexWriter  # noqa: E402
+from directory_service.search.embedded.store import SqliteStore  # noqa: E402
+from directory_service.search.embedded.writer import SqliteIndexWriter  # noqa: E402
 from directory_service.search.store import SearchQuery  # noqa: E402
 from directory_service.timezones import zone_at  # noqa: E402
 

@@ -84,8 +84,8 @@ def setup(base):
     """Seed store, availability DB and keys; (env, facilities, keys)."""
     from directory_service.availability import keys
     from directory_service.availability.db import AvailabilityDB
-    from directory_service.search.sqlite_store import SqliteStore
-    from directory_service.search.sqlite_writer import SqliteIndexWriter
+    from directory_service.search.embedded.store import SqliteStore
+    from directory_service.search.embedded.writer import SqliteIndexWriter
     from indexer import pipeline
 
     store_path = os.path.join(base, "directory.sqlite")

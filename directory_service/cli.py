@@ -1,11 +1,16 @@
 """`flask keys create|revoke|list`: API keys for writers (admin, coach, facility).
+`flask sync`: push live bed changes from the outbox to Elasticsearch.
 
 Run as `flask --app directory_service keys create --role facility --facility seed:fac-001`.
 The key is printed once; only its hash is stored, so a lost key is revoked and replaced.
+`python -m directory_service.cli sync` is the same as `flask --app directory_service sync`.
 """
+import json
+import sys
+
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from directory_service.availability import keys as api_keys
 from directory_service.search.store import StoreUnavailable
@@ -55,3 +60,48 @@ def list_():
                    f"created {row['created_at']}\t"
                    f"{'revoked ' + row['revoked_at'] if row['revoked_at'] else 'active'}\t"
                    f"{row['label'] or ''}")
+
+
+@click.command("sync")
+@click.option("--follow", is_flag=True,
+              help="Keep running: catch up, then poll, backing off while the cluster "
+                   "refuses (what each API worker does in the background).")
+@click.option("--attempts", default=5, show_default=True, type=click.IntRange(1, 20),
+              help="Tries before giving up (exponential backoff between them).")
+@with_appcontext
+def sync(follow, attempts):
+    """Push pending live bed changes (the outbox) to Elasticsearch, oldest first.
+
+    Prints the totals and the lag left as JSON; exits 2 when the cluster cannot take
+    them (they stay pending, nothing is lost)."""
+    store = current_app.extensions["store"]
+    outbox_sync = getattr(store, "outbox_sync", lambda: None)()
+    if outbox_sync is None:
+        click.echo("nothing to sync: the embedded store reads the availability database "
+                   "itself", err=True)
+        return
+    if follow:
+        from directory_service.search.elastic.sync import BackgroundSync
+
+        BackgroundSync(store.outbox_sync).run()
+        return
+    try:
+        done = outbox_sync.catch_up_with_retries(attempts=attempts)
+        lag = outbox_sync.lag()
+    except StoreUnavailable as exc:
+        click.echo(f"sync failed, changes stay pending: {exc}", err=True)
+        sys.exit(2)
+    click.echo(json.dumps({"synced": done, "lag": lag}))
+
+
+def main():
+    """`python -m directory_service.cli sync`: the flask commands with this app."""
+    from flask.cli import FlaskGroup
+
+    from directory_service import create_app
+
+    FlaskGroup(create_app=create_app)(prog_name="python -m directory_service.cli")
+
+
+if __name__ == "__main__":
+    main()

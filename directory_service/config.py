@@ -213,7 +213,7 @@ class Settings:
         self._check_limits()
 
     def _check_elasticsearch(self):
-        from directory_service.search.es_settings import check
+        from directory_service.search.elastic.settings import check
 
         check(self)
 

@@ -7,7 +7,7 @@ import pytest
 from directory_service import create_app
 from directory_service.config import Settings
 from indexer import pipeline
-from directory_service.search.sqlite_writer import SqliteIndexWriter
+from directory_service.search.embedded.writer import SqliteIndexWriter
 from tests.stores import BUILDERS, STORE_KINDS
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

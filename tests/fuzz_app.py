@@ -17,7 +17,7 @@ import tempfile
 
 from directory_service import create_app
 from directory_service.config import Settings
-from directory_service.search.sqlite_writer import SqliteIndexWriter
+from directory_service.search.embedded.writer import SqliteIndexWriter
 from indexer import pipeline
 from tests.conftest import SEED
 

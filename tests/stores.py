@@ -9,8 +9,8 @@ import uuid
 import pytest
 
 from directory_service.config import Settings
-from directory_service.search.sqlite_store import SqliteStore
-from directory_service.search.sqlite_writer import SqliteIndexWriter
+from directory_service.search.embedded.store import SqliteStore
+from directory_service.search.embedded.writer import SqliteIndexWriter
 
 ES_URL = os.environ.get("ELASTICSEARCH_URL", "")
 ES_SKIP = "set ELASTICSEARCH_URL to a real Elasticsearch 8 cluster to run the suite on it"
@@ -32,7 +32,7 @@ def build_embedded(records, tmp_path):
 
 
 def build_elasticsearch(records, tmp_path):
-    from directory_service.search.es_store import ElasticsearchIndexWriter, ElasticsearchStore
+    from directory_service.search.elastic.store import ElasticsearchIndexWriter, ElasticsearchStore
 
     settings = Settings.from_env(elasticsearch_url=ES_URL,
                                  elasticsearch_index_prefix=f"test-{uuid.uuid4().hex[:8]}")

@@ -1,7 +1,7 @@
 """The Elasticsearch store's build identity, read from the mapping it already fetches."""
 from directory_service.config import Settings
-from directory_service.search import es_store
-from directory_service.search.es_store import ElasticsearchStore
+from directory_service.search.elastic import store as es_store
+from directory_service.search.elastic.store import ElasticsearchStore
 
 
 class FakeIndices:

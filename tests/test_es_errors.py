@@ -8,14 +8,14 @@ the client's own exception types, built as the client builds them.
 import pytest
 from click.testing import CliRunner
 from elastic_transport import ApiResponseMeta, HttpHeaders, NodeConfig
-from elasticsearch import (
-    AuthenticationException, AuthorizationException, ConnectionError, UnsupportedProductError)
 
 from directory_service import create_app
 from directory_service.config import Settings
-from directory_service.search import es_writer
-from directory_service.search.es_store import engine_errors
-from directory_service.search.es_writer import CHUNK, ElasticsearchIndexWriter
+from directory_service.search.elastic.client import (
+    AuthenticationException, AuthorizationException, ConnectionError, UnsupportedProductError)
+from directory_service.search.elastic import writer as es_writer
+from directory_service.search.elastic.store import engine_errors
+from directory_service.search.elastic.writer import CHUNK, ElasticsearchIndexWriter
 from directory_service.search.store import IndexRejected, StoreUnavailable
 from tests.factories import facility
 from tests.test_es_writer import NOW, OLD, RecordingClientDouble, RecordingIndicesDouble

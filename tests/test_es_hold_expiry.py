@@ -9,9 +9,9 @@ recording test double, not Elasticsearch).
 """
 from datetime import datetime, timedelta, timezone
 
-from directory_service.search.es_mapping import beds_by_level
-from directory_service.search.es_query import build_search_body, open_beds_clause
-from directory_service.search.es_scoring import capacity_of, script_params
+from directory_service.search.elastic.mapping import beds_by_level
+from directory_service.search.elastic.query import build_search_body, open_beds_clause
+from directory_service.search.elastic.scoring import capacity_of, script_params
 from directory_service.config import Settings
 from directory_service.search.store import SearchQuery
 from tests.factories import NAPERVILLE
@@ -122,6 +122,6 @@ def test_a_hold_pushes_its_expiry_merged_over_the_indexed_rows(es_app):  # noqa:
         "level_of_care": "3.7-WM", "population": "adult_men", "expires_in_minutes": 30})
     assert hold.status_code in (200, 201), hold.get_json()
     expires = hold.get_json()["expires_at"]
-    update = [c for c in double.calls if c[0] == "update"][-1][2]
+    update = [c for c in double.calls if c[0] == "bulk"][-1][1]["operations"][1]
     assert update["beds_by_level"]["3_7-WM__men"]["open"] == 1
     assert update["beds_by_level"]["3_7-WM__men"]["hold_until"] == [expires]

@@ -6,7 +6,7 @@ with a value of the mapped type.
 """
 import pytest
 
-from directory_service.search.es_mapping import MAPPING, document, index_template
+from directory_service.search.elastic.mapping import MAPPING, document, index_template
 from indexer import pipeline
 from tests.conftest import SEED
 from tests.factories import bed, facility, meeting, site

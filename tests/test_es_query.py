@@ -3,8 +3,8 @@ import pytest
 
 from directory_service import ranking, vocab
 from directory_service.config import Settings
-from directory_service.search.es_query import build_search_body
-from directory_service.search.es_scoring import SCORE_SCRIPT, script_params
+from directory_service.search.elastic.query import build_search_body
+from directory_service.search.elastic.scoring import SCORE_SCRIPT, script_params
 from directory_service.search.store import SearchQuery
 from tests.es_golden import matches_golden
 from tests.factories import NAPERVILLE, NOW
@@ -121,7 +121,7 @@ def test_without_online_attendance_the_radius_alone_decides():
 
 
 def test_alias_lookup_is_a_terms_filter_on_aliases_fetching_only_the_id():
-    from directory_service.search.es_query import build_alias_body
+    from directory_service.search.elastic.query import build_alias_body
 
     assert build_alias_body("mg:old-slug") == {
         "query": {"bool": {"filter": [{"terms": {"aliases": ["mg:old-slug"]}}]}},
@@ -131,8 +131,8 @@ def test_alias_lookup_is_a_terms_filter_on_aliases_fetching_only_the_id():
 def test_text_words_are_uncapped_prefix_queries_over_the_fts_like_analyzer():
     """Finding 7: phrase_prefix keeps 50 expansions of "s" in "St. Mary's"; bool_prefix
     ends in a prefix query, which has no cap. Every word must match (operator and)."""
-    from directory_service.search.es_mapping import ANALYSIS, FTS_ANALYZER, MAPPING
-    from directory_service.search.es_query import text_filters
+    from directory_service.search.elastic.mapping import ANALYSIS, FTS_ANALYZER, MAPPING
+    from directory_service.search.elastic.query import text_filters
 
     clauses = text_filters("St. Mary's")
     assert [c["multi_match"]["query"] for c in clauses] == ["St", "Mary", "s"]

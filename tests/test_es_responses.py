@@ -7,8 +7,8 @@ the explanation a coach sees is the formula of docs/ranking.md and nothing else.
 import pytest
 
 from directory_service import ranking
-from directory_service.search.es_store import check_version, hits_from_response
-from directory_service.search.es_writer import bulk_failures
+from directory_service.search.elastic.store import check_version, hits_from_response
+from directory_service.search.elastic.writer import bulk_failures
 from directory_service.search.store import SearchQuery, StoreUnavailable
 from tests.es_golden import load
 from tests.factories import NAPERVILLE, NOW, ago

@@ -3,8 +3,8 @@ order, for a page that starts after an id and stops at a limit (no server needed
 from datetime import datetime, timezone
 
 from directory_service.config import Settings
-from directory_service.search.es_query import build_scan_body
-from directory_service.search.es_store import SCAN_PAGE, ElasticsearchStore
+from directory_service.search.elastic.query import build_scan_body
+from directory_service.search.elastic.store import SCAN_PAGE, ElasticsearchStore
 
 
 class FakeClient:

@@ -5,10 +5,10 @@ Nothing here connects: the client is built and inspected, as it is before any re
 import pytest
 
 from directory_service.config import ConfigError, Settings
-from directory_service.search.es_mapping import index_template
-from directory_service.search.es_settings import client_options, index_settings
-from directory_service.search.es_store import make_client
-from directory_service.search.es_writer import ElasticsearchIndexWriter
+from directory_service.search.elastic.mapping import index_template
+from directory_service.search.elastic.settings import client_options, index_settings
+from directory_service.search.elastic.client import make_client
+from directory_service.search.elastic.writer import ElasticsearchIndexWriter
 from tests.test_es_writer import NOW, RecordingClientDouble, RecordingIndicesDouble
 
 FINGERPRINT = ":".join(["A3"] * 32)

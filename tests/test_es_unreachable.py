@@ -7,7 +7,7 @@ import pytest
 
 from directory_service import create_app
 from directory_service.config import Settings
-from directory_service.search.es_store import ElasticsearchStore
+from directory_service.search.elastic.store import ElasticsearchStore
 from directory_service.search.store import SearchQuery, StoreUnavailable
 
 DOWN = "http://127.0.0.1:9"

@@ -10,7 +10,8 @@ from datetime import datetime, timezone
 import pytest
 
 from directory_service.config import Settings
-from directory_service.search.es_writer import ElasticsearchIndexWriter, bulk_failures, swap_alias
+from directory_service.search.elastic.writer import (
+    ElasticsearchIndexWriter, bulk_failures, swap_alias)
 from directory_service.search.store import IndexRejected
 from tests.es_golden import load
 

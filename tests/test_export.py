@@ -9,7 +9,7 @@ import pytest
 
 from directory_service import create_app
 from directory_service.config import Settings
-from directory_service.search.sqlite_writer import SqliteIndexWriter
+from directory_service.search.embedded.writer import SqliteIndexWriter
 from indexer import export, pipeline
 from tests.test_import_formats import FIXTURES, Collector
 

@@ -10,9 +10,9 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from directory_service.search import sqlite_writer
-from directory_service.search.sqlite_store import SqliteStore
-from directory_service.search.sqlite_writer import SqliteIndexWriter
+from directory_service.search.embedded import writer as sqlite_writer
+from directory_service.search.embedded.store import SqliteStore
+from directory_service.search.embedded.writer import SqliteIndexWriter
 from indexer import cli, file_checks, pipeline
 from tests.conftest import ROOT, SEED
 

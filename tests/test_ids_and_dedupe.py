@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from directory_service.search.sqlite_store import SqliteStore
-from directory_service.search.sqlite_writer import SqliteIndexWriter
+from directory_service.search.embedded.store import SqliteStore
+from directory_service.search.embedded.writer import SqliteIndexWriter
 from directory_service.search.store import DuplicateId
 from indexer import pipeline
 from indexer.dedupe import Deduper, merge
@@ -373,8 +373,8 @@ class AliasSearchDouble:
 
 def test_elasticsearch_store_resolves_an_alias_with_one_terms_query():
     from directory_service.config import Settings
-    from directory_service.search.es_query import build_alias_body
-    from directory_service.search.es_store import ElasticsearchStore
+    from directory_service.search.elastic.query import build_alias_body
+    from directory_service.search.elastic.store import ElasticsearchStore
 
     client = AliasSearchDouble(["test:kept"])
     store = ElasticsearchStore(client, Settings(elasticsearch_url="http://unused"))
@@ -386,7 +386,7 @@ def test_elasticsearch_store_resolves_an_alias_with_one_terms_query():
 
 def test_elasticsearch_writer_refuses_a_repeated_id_or_alias():
     from directory_service.config import Settings
-    from directory_service.search.es_writer import ElasticsearchIndexWriter
+    from directory_service.search.elastic.writer import ElasticsearchIndexWriter
     from tests.test_es_writer import OLD, NOW, RecordingClientDouble, RecordingIndicesDouble
 
     indices = RecordingIndicesDouble(OLD, alias_on=[OLD[1]])

@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from directory_service.search.sqlite_store import SqliteStore
-from directory_service.search.sqlite_writer import SqliteIndexWriter
+from directory_service.search.embedded.store import SqliteStore
+from directory_service.search.embedded.writer import SqliteIndexWriter
 from indexer import pipeline
 from tests.conftest import ROOT, SEED
 

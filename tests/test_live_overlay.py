@@ -6,7 +6,7 @@ import pytest
 
 from directory_service.availability import figures
 from directory_service.search import columns as cols
-from directory_service.search.sqlite_writer import SqliteIndexWriter
+from directory_service.search.embedded.writer import SqliteIndexWriter
 from indexer import pipeline
 from tests import factories
 from tests.test_live_support import (

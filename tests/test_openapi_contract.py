@@ -9,7 +9,7 @@ from directory_service import create_app
 from directory_service.api import auth
 from directory_service.config import Settings
 from directory_service.openapi_contract import LINKS, PROBLEM, applicable, operation_id
-from directory_service.search.sqlite_writer import SqliteIndexWriter
+from directory_service.search.embedded.writer import SqliteIndexWriter
 from indexer import pipeline
 from tests.conftest import SEED
 

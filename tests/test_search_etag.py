@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from directory_service.api import http_cache
-from directory_service.search.sqlite_writer import SqliteIndexWriter
+from directory_service.search.embedded.writer import SqliteIndexWriter
 from tests import factories
 from tests.test_live_support import NAPERVILLE, bearer, directory, make_app, row
 

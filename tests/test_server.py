@@ -2,7 +2,7 @@
 import pytest
 import requests
 
-from directory_service.search.sqlite_writer import SqliteIndexWriter
+from directory_service.search.embedded.writer import SqliteIndexWriter
 from indexer import pipeline
 from tests.conftest import SEED
 from tests.server import Gunicorn

@@ -12,7 +12,7 @@ import pytest
 
 from directory_service import create_app
 from directory_service.config import Settings
-from directory_service.search.sqlite_writer import SqliteIndexWriter
+from directory_service.search.embedded.writer import SqliteIndexWriter
 from directory_service.web import present
 from indexer import pipeline
 

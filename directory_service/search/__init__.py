@@ -4,9 +4,9 @@
 def open_store(settings):
     """The store the settings select: Elasticsearch when ELASTICSEARCH_URL is set."""
     if settings.uses_elasticsearch:
-        from directory_service.search.es_store import ElasticsearchStore
+        from directory_service.search.elastic.store import ElasticsearchStore
 
         return ElasticsearchStore.from_settings(settings)
-    from directory_service.search.sqlite_store import SqliteStore
+    from directory_service.search.embedded.store import SqliteStore
 
     return SqliteStore(settings.store_path)

@@ -8,7 +8,7 @@ arrays, so a search is a handful of vectorised operations instead of a loop over
 """
 import json
 from array import array
-from datetime import datetime
+from datetime import datetime, timezone
 
 import numpy as np
 
@@ -265,3 +265,10 @@ def to_blob(array):
 def from_blob(header, data):
     spec = json.loads(header)
     return np.frombuffer(data, dtype=spec["dtype"]).reshape(spec["shape"])
+
+
+def epoch_to_iso(value):
+    """An epoch-seconds figure (NaN when unknown) as ISO 8601 UTC, or None."""
+    if not np.isfinite(value):
+        return None
+    return datetime.fromtimestamp(float(value), timezone.utc).isoformat().replace("+00:00", "Z")

@@ -110,7 +110,7 @@ class LiveOverlay:
 def with_hold_expiries(db, facility_id, rows, now=None):
     """`rows` (reports.live_rows) each with `hold_until`: the expiries of the active holds
     its `held` counts, so Elasticsearch can free a bed when a hold expires
-    (es_mapping.held_expiries) with nobody writing at that instant."""
+    (elastic/mapping.py, held_expiries) with nobody writing at that instant."""
     by_row = {}
     for level, population, expires in db.execute(ACTIVE_EXPIRIES,
                                                   (facility_id, iso(now or utcnow()))):

@@ -142,5 +142,14 @@ class SearchStore(abc.ABC):
         implementation does nothing; Elasticsearch writes a partial update.
         """
 
+    def start_background_sync(self):
+        """Start pushing live changes in the background (a server worker calls it once it
+        runs); the default has nothing to push."""
+
+    def sync_lag(self):
+        """How far the engine's copy of live figures lags the availability database
+        ({"pending", "oldest_s", …}), or None where search reads that database itself."""
+        return None
+
     def close(self):
         """Release connections; the default has none."""

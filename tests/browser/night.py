@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from directory_service.schemas.records import RecordSchema
-from directory_service.search.sqlite_writer import SqliteIndexWriter
+from directory_service.search.embedded.writer import SqliteIndexWriter
 
 CHICAGO = ZoneInfo("America/Chicago")
 NIGHT = datetime(2026, 11, 23, 23, 0, tzinfo=CHICAGO)  # a Monday

@@ -103,7 +103,7 @@ def test_every_published_population_belongs_to_a_group():
 
 def test_the_elasticsearch_document_counts_a_misspelt_population_for_no_one():
     """Both stores read bed figures through columns.bed_levels; the ES document too."""
-    from directory_service.search.es_mapping import beds_by_level
+    from directory_service.search.elastic.mapping import beds_by_level
     from tests.test_live_support import row
 
     doc = beds_by_level([row(population="adult_woman", available=5),

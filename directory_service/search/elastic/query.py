@@ -8,9 +8,9 @@ per time zone present in the index, because the documents hold local week minute
 import re
 from zoneinfo import ZoneInfo
 
-from directory_service.search.es_mapping import DEFAULT_ZONE, WEEK_MINUTES
+from directory_service.search.elastic.mapping import DEFAULT_ZONE, WEEK_MINUTES
 from directory_service.search.online import region_zones
-from directory_service.search.es_scoring import (
+from directory_service.search.elastic.scoring import (
     SCORE_SCRIPT, hold_fields, level_fields, script_params)
 
 # Elasticsearch's default index.max_result_window: from + size may not exceed it.
@@ -76,7 +76,7 @@ def text_filters(text):
     `bool_prefix` ends in a `prefix` query, which has no expansion cap: `phrase_prefix`
     kept only 50 of the terms a short prefix expands to (the "s" of "St. Mary's"), so
     matching documents silently dropped out. Both sides use the FTS-like analyzer
-    (es_mapping.ANALYSIS), so "Mary's" is "mary" AND a prefix "s", as in FTS5.
+    (elastic/mapping.py, ANALYSIS), so "Mary's" is "mary" AND a prefix "s", as in FTS5.
     """
     return [{"multi_match": {"query": word, "type": "bool_prefix", "fields": TEXT_FIELDS,
                              "operator": "and"}}
@@ -86,7 +86,7 @@ def text_filters(text):
 def open_beds_clause(q):
     """Some figure the person may take has a bed open at `q.now`: `open` > 0, or a hold it
     subtracted has expired by now (expires_at <= now, as the availability database), so an
-    expired hold frees its bed at the instant, with no writer (es_mapping.held_expiries)."""
+    expired hold frees its bed at the instant, with no writer (mapping.held_expiries)."""
     open_fields, _ = level_fields(q)
     now_ms = int(q.now.timestamp() * 1000)
     return _any(*({"range": {f: {"gt": 0}}} for f in open_fields),

@@ -3,40 +3,33 @@
 Creating the store never connects, so the app starts while the cluster is down; every
 call translates "cannot answer now" (connection refused, timeout, no alias yet, a server
 of an unsupported version) into `StoreUnavailable`, which the API turns into a 503
-problem response. Request bodies come from `es_query`, hits are explained by `es_scoring`.
+problem response. Request bodies come from `query.py`, hits are explained by `scoring.py`.
 """
 import logging
 import time
-from contextlib import contextmanager
 from datetime import timezone
 
-from elasticsearch import (
-    ApiError, AuthenticationException, AuthorizationException, ConflictError, Elasticsearch,
-    NotFoundError, TransportError, UnsupportedProductError)
-
-from directory_service.search.es_mapping import DEFAULT_ZONE, beds_by_level
-from directory_service.search.es_query import (
+from directory_service.search.columns import epoch_to_iso
+from directory_service.search.elastic.client import (
+    ApiError, NotFoundError, TransportError, engine_errors, make_client)
+from directory_service.search.elastic.mapping import DEFAULT_ZONE, beds_by_level
+from directory_service.search.elastic.query import (
     build_alias_body, build_scan_body, build_search_body)
-from directory_service.search.es_scoring import components_of
-from directory_service.search.es_settings import client_options
-from directory_service.search.es_writer import ElasticsearchIndexWriter  # noqa: F401 (re-export)
-from directory_service.search.live_overlay import merge_live, with_hold_expiries
-from directory_service.search.store import Hit, SearchResult, SearchStore, StoreUnavailable
-from directory_service.search.vector_search import epoch_to_iso
+from directory_service.search.elastic.scoring import components_of
+from directory_service.search.elastic.writer import (  # noqa: F401 (re-export)
+    ElasticsearchIndexWriter)
+from directory_service.search.elastic.sync import (
+    PUSH_BATCH, PUSH_TIMEOUT_S, BackgroundSync, OutboxSync)
+from directory_service.search.live_overlay import merge_live
+from directory_service.search.store import (
+    Hit, SearchResult, SearchStore, StoreError, StoreUnavailable)
 
 log = logging.getLogger(__name__)
 SUPPORTED_MAJOR = 8
 # Index meta (time zones, record count) is re-read this often, so a swap is noticed.
 META_TTL_S = 30.0
-CONFLICT_RETRIES = 5
 SCAN_KEEP_ALIVE = "2m"
 SCAN_PAGE = 1000
-
-
-def make_client(settings, timeout_s):
-    """A client that does not connect until its first request (TLS and credentials from
-    es_settings)."""
-    return Elasticsearch(settings.elasticsearch_url, **client_options(settings, timeout_s))
 
 
 def check_version(info):
@@ -46,45 +39,6 @@ def check_version(info):
         raise StoreUnavailable(f"Elasticsearch {number} is not supported; "
                                f"this service needs {SUPPORTED_MAJOR}.x")
     return number
-
-
-@contextmanager
-def engine_errors(action):
-    """Turn the cluster's "cannot answer now" into StoreUnavailable; other errors pass.
-
-    A server that is not Elasticsearch, refused credentials (401) and a missing privilege
-    (403) are configuration faults the caller cannot fix by retrying: they are named so
-    an operator can, and answered 503 (the indexer exits 2), never 500.
-    """
-    try:
-        yield
-    except TransportError as exc:
-        raise StoreUnavailable(f"Elasticsearch unreachable during {action}: "
-                               f"{type(exc).__name__}") from None
-    except UnsupportedProductError:
-        raise StoreUnavailable(
-            f"the server at ELASTICSEARCH_URL is not Elasticsearch, or a proxy removed its "
-            f"X-Elastic-Product header (during {action})") from None
-    except AuthenticationException:
-        raise StoreUnavailable(
-            f"Elasticsearch refused the credentials (401) during {action}: check "
-            f"ELASTICSEARCH_API_KEY or ELASTICSEARCH_USERNAME/PASSWORD") from None
-    except AuthorizationException as exc:
-        raise StoreUnavailable(
-            f"the Elasticsearch user lacks a privilege (403) to {action}: "
-            f"{_reason(exc)}; see the roles in docs/elasticsearch.md") from None
-    except ApiError as exc:
-        if exc.meta.status >= 500 or exc.meta.status == 429 or exc.error in (
-                "index_not_found_exception", "product_check_exception"):
-            raise StoreUnavailable(f"Elasticsearch cannot {action}: {exc.error}") from None
-        raise
-
-
-def _reason(exc):
-    """The server's reason for a refusal, without the request or credentials."""
-    body = exc.body if isinstance(exc.body, dict) else {}
-    error = body.get("error") if isinstance(body.get("error"), dict) else {}
-    return error.get("reason") or str(exc.error)
 
 
 def hits_from_response(response, query, live=None):
@@ -112,45 +66,9 @@ def hits_from_response(response, query, live=None):
     return SearchResult(response["hits"]["total"]["value"], hits)
 
 
-def fresh_rows(db, facility_id):
-    """The facility's live rows as committed now, with each counted hold's expiry."""
-    from directory_service.availability import reports
-
-    return with_hold_expiries(db, facility_id, reports.live_rows(db, facility_id))
-
-
-def push_live_beds(client, index, facility_id, read_rows):
-    """Partial update of one facility's `beds_by_level`, checked by sequence number.
-
-    `read_rows()` is called after each `get`, inside the retry: rows committed before a
-    concurrent push are then read too, so whichever update wins last carries figures at
-    least as new as every update before it (a conflict re-reads, never resends). The
-    figures are the live rows merged over the indexed record (`merge_live`, as every
-    output shows them) with each counted hold's expiry. False when the facility is not
-    in `index`.
-    """
-    for _attempt in range(CONFLICT_RETRIES):
-        try:
-            with engine_errors("update live beds"):
-                current = client.get(index=index, id=facility_id, source_includes=["record"])
-                merged = merge_live(current["_source"]["record"], read_rows())
-                update = {"beds_by_level": beds_by_level(merged.get("beds") or (),
-                                                         complete=True)}
-                client.update(index=index, id=facility_id, doc=update,
-                              if_seq_no=current["_seq_no"],
-                              if_primary_term=current["_primary_term"])
-            return True
-        except NotFoundError:
-            log.warning("live beds for a facility not in the index were not pushed")
-            return False
-        except ConflictError:
-            continue
-    raise StoreUnavailable(f"live bed update kept conflicting after {CONFLICT_RETRIES} tries")
-
-
 class ElasticsearchStore(SearchStore):
     name = "elasticsearch"
-    # A live update is searchable after the index's refresh interval (1 s, es_writer).
+    # A live update is searchable after the index's refresh interval (1 s, writer.py).
     live_settle_s = 2.0
 
     def __init__(self, client, settings):
@@ -159,6 +77,7 @@ class ElasticsearchStore(SearchStore):
         self._version_ok = False
         self._meta, self._meta_at, self._index = None, 0.0, None
         self._overlay = None
+        self._background = None
 
     def set_live_overlay(self, overlay):
         """Merge live rows (search/live_overlay.py) into every record this store returns."""
@@ -266,16 +185,47 @@ class ElasticsearchStore(SearchStore):
             with engine_errors("close a point in time"):
                 self.client.close_point_in_time(id=pit)
 
-    def live_beds_changed(self, facility_id, rows):
-        """Push one facility's current bed figures (see `push_live_beds`).
-
-        With the availability database at hand the rows are re-read after each version
-        check, so a stale body never replaces a newer one; `rows` serve only without it.
-        """
+    def outbox_sync(self, client=None):
+        """The outbox sync of this store's alias (elastic/sync.py), or None without an
+        availability database."""
         if self._overlay is None:
-            return push_live_beds(self.client, self.alias, facility_id, lambda: rows)
-        return push_live_beds(self.client, self.alias, facility_id,
-                              lambda: fresh_rows(self._overlay.adb.read(), facility_id))
+            return None
+        return OutboxSync(client or self.client, self.alias, self._overlay.adb)
+
+    def live_beds_changed(self, facility_id, rows):
+        """Push pending live changes now, once committed: one small batch with a short
+        timeout and no client retries (`sync.PUSH_*`).
+
+        Never raises: the change is committed and in the outbox, so a cluster that cannot
+        take it now is caught up by the worker's background loop or `flask sync`, and
+        the write is answered with what was committed (never 503 after a commit). `rows`
+        is not needed: the sync re-reads the committed rows itself. True when pushed.
+        """
+        sync = self.outbox_sync(self.client.options(
+            request_timeout=PUSH_TIMEOUT_S, max_retries=0))
+        if sync is None:
+            return False
+        try:
+            sync.run_once(limit=PUSH_BATCH)
+        except (StoreError, ApiError, TransportError) as exc:
+            log.warning("live beds not pushed after the write (the sync catches up): %s",
+                        str(exc) or type(exc).__name__)
+            return False
+        return True
+
+    def start_background_sync(self):
+        """Start this worker's catch-up loop (gunicorn's post_worker_init calls it)."""
+        if self._overlay is None:
+            return
+        if self._background is None:
+            self._background = BackgroundSync(self.outbox_sync)
+        self._background.start()
+
+    def sync_lag(self):
+        """The outbox lag of the serving index ({"index", "position", "pending",
+        "oldest_s"}), None without an availability database or an index."""
+        sync = self.outbox_sync()
+        return None if sync is None else sync.lag()
 
     def close(self):
         self.client.close()

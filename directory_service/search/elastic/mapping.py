@@ -32,7 +32,7 @@ ANALYSIS = {
 WORDS_TEXT = {"type": "text", "analyzer": FTS_ANALYZER}
 # `open` is net of the holds active when it was written; `hold_until` holds the expiry of
 # each of those holds, so a query counts a hold that has expired since as open again
-# (es_scoring) without anything writing at the expiry instant.
+# (elastic/scoring.py) without anything writing at the expiry instant.
 BED_FIGURE = {"properties": {"open": {"type": "integer"}, "reported_at": {"type": "date"},
                              "hold_until": {"type": "date"}}}
 
@@ -84,10 +84,10 @@ MAPPING = {
 def index_template(prefix, shape=None):
     """The composable index template every `<prefix>-<timestamp>` index is created from.
 
-    `shape` holds shards and replicas (es_settings.index_settings); the priority grows
-    with the prefix (es_settings.template_priority) so deployments on one cluster differ.
+    `shape` holds shards and replicas (settings.index_settings); the priority grows
+    with the prefix (settings.template_priority) so deployments on one cluster differ.
     """
-    from directory_service.search.es_settings import template_priority
+    from directory_service.search.elastic.settings import template_priority
 
     shape = shape or {"number_of_shards": 1, "auto_expand_replicas": "0-1"}
     return {
@@ -108,7 +108,7 @@ def place_text(record):
 
 
 def _iso(epoch):
-    from directory_service.search.vector_search import epoch_to_iso
+    from directory_service.search.columns import epoch_to_iso
 
     return epoch_to_iso(epoch)
 

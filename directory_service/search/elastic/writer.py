@@ -2,24 +2,30 @@
 
 The same interface as `SqliteIndexWriter`: a context manager, `add` (an id or alias given
 twice raises `DuplicateId`), `commit(meta)` and `abort`. Documents go in through
-`helpers.streaming_bulk` into `<prefix>-<UTC timestamp>` with refresh off; a document Elasticsearch refuses is reported per record in
-`item_errors` and fails the run. Live bed figures are re-read from the availability
-database just before the swap, because they are not in the source files at all, and
-the facilities changed since are pushed again just after it. Any
-failure deletes the new index and leaves the alias, and so the serving index, untouched.
+`helpers.streaming_bulk` into `<prefix>-<UTC timestamp>` with refresh off, each with the
+outbox position at the start of the run as its external version; a document
+Elasticsearch refuses is reported per record in `item_errors` and fails the run. Live bed
+figures are not in the source files at all: they are read from the availability database
+just before the swap (the snapshot) and written at the snapshot's outbox position, which
+becomes the new index's sync position; every change after it is replayed onto the new
+index just after the swap (sync.py). Any failure deletes the new index and leaves the
+alias, and so the serving index, untouched.
 """
 import logging
 import re
 from datetime import datetime, timezone
 
-from elasticsearch import ApiError, TransportError, helpers
-
-from directory_service.search import es_mapping
-from directory_service.search.es_settings import index_settings
+from directory_service.availability import outbox
+from directory_service.search.elastic import mapping as es_mapping
+from directory_service.search.elastic import sync
+from directory_service.search.elastic.client import (
+    ApiError, TransportError, engine_errors, helpers, make_client)
+from directory_service.search.elastic.settings import index_settings
 from directory_service.search.store import DuplicateId, IndexRejected, StoreError
 
 log = logging.getLogger(__name__)
 CHUNK = 500
+REPLAY_ATTEMPTS = 3
 
 
 def bulk_failures(results):
@@ -61,10 +67,6 @@ def swap_alias(indices, alias, new_index, keep_versions):
     return stale
 
 
-LAST_CHANGE = "SELECT COALESCE(MAX(seq), 0) FROM facility_changes"
-CHANGED_SINCE = "SELECT facility_id FROM facility_changes WHERE seq > ? ORDER BY seq"
-
-
 def open_availability(settings):
     """The availability database, or None where this install has none."""
     try:
@@ -75,17 +77,16 @@ def open_availability(settings):
 
 
 def live_figures(adb):
-    """(change sequence, {facility_id: live rows with each counted hold's expiry}).
+    """(snapshot position, {facility_id: live rows with each counted hold's expiry}).
 
-    The sequence is read first: a change committed after it may or may not be in the
-    figures, and is pushed again after the swap (`ElasticsearchIndexWriter._catch_up`).
+    The outbox position is read first, so the figures hold every change up to it (and
+    perhaps later ones); the sync replays every row after it once the alias has moved.
     """
     from directory_service.availability.figures import LIVE_FACILITIES
-    from directory_service.search.es_store import fresh_rows
 
     db = adb.read()
-    seq = db.execute(LAST_CHANGE).fetchone()[0]
-    return seq, {fid: fresh_rows(db, fid) for (fid,) in db.execute(LIVE_FACILITIES)}
+    position = outbox.last_seq(db)
+    return position, {fid: sync.fresh_rows(db, fid) for (fid,) in db.execute(LIVE_FACILITIES)}
 
 
 class ElasticsearchIndexWriter:
@@ -97,31 +98,48 @@ class ElasticsearchIndexWriter:
         self.item_errors = []
         self.count = 0
         self._ids, self._aliases, self._zones, self._buffer = set(), set(), set(), []
-        self._beds = {}
+        self._facilities = set()
         self._created = False
+        # Every document is written with this external version: the outbox position when
+        # the run started. Live figures applied at commit carry the snapshot's (later)
+        # position, and every change after that is pushed with its own seq (sync.py).
+        self._adb, self._start_position = None, 0
 
     @classmethod
     def from_settings(cls, settings):
-        from directory_service.search.es_store import make_client
-
         return cls(make_client(settings, settings.elasticsearch_indexer_timeout_s), settings)
 
     def __enter__(self):
-        from directory_service.search.es_store import check_version, engine_errors
+        from directory_service.search.elastic.store import check_version
 
-        with engine_errors("create a new index"):
-            check_version(self.client.info())
-            self.client.indices.put_index_template(
-                name=f"{self.alias}-template",
-                **es_mapping.index_template(self.alias, index_settings(self.settings)))
-            self.client.indices.create(index=self.index, settings={"refresh_interval": "-1"})
+        try:
+            with engine_errors("create a new index"):
+                check_version(self.client.info())
+                self.client.indices.put_index_template(
+                    name=f"{self.alias}-template",
+                    **es_mapping.index_template(self.alias, index_settings(self.settings)))
+                # Read before anything is created: a failure here leaves nothing behind.
+                self._adb = open_availability(self.settings)
+                if self._adb is not None:
+                    self._start_position = outbox.last_seq(self._adb.read())
+                self.client.indices.create(index=self.index,
+                                           settings={"refresh_interval": "-1"})
+        except BaseException:
+            self._close_availability()  # __exit__ is not called when __enter__ raises
+            raise
         self._created = True
         return self
 
     def __exit__(self, exc_type, exc, tb):
         if self._created:
             self.abort()
+        self._close_availability()
         return False
+
+    def _close_availability(self):
+        if self._adb is not None:
+            self._adb.close()
+            self._adb = None
 
     def add(self, record):
         """Queue one validated record; an id or alias given twice raises DuplicateId."""
@@ -130,16 +148,15 @@ class ElasticsearchIndexWriter:
             raise DuplicateId(f"{record['id']}: id or alias already written in this run")
         self._ids.add(record["id"])
         if record["kind"] == "treatment_facility":
-            # Live rows are merged over these before the swap (live_overlay.merge_live).
-            self._beds[record["id"]] = record.get("beds") or []
+            # Live rows are merged over its own rows before the swap (sync.push).
+            self._facilities.add(record["id"])
         self._aliases |= aliases
         self.count += 1
         self._zones.add(record["timezone"])
         self._buffer.append({"_op_type": "index", "_index": self.index, "_id": record["id"],
+                             "_version": self._start_position, "_version_type": "external",
                              "_source": es_mapping.document(record)})
         if len(self._buffer) >= CHUNK:
-            from directory_service.search.es_store import engine_errors
-
             # A record refused in a full chunk is named now, like a rejected row; a
             # transport failure mid-run is a StoreUnavailable (exit 2), not a traceback.
             with engine_errors("write records"):
@@ -158,8 +175,6 @@ class ElasticsearchIndexWriter:
 
         Raises IndexRejected (after deleting the new index) when any record was refused.
         """
-        from directory_service.search.es_store import engine_errors
-
         try:
             with engine_errors("build the new index"):
                 return self._commit(meta)
@@ -173,14 +188,9 @@ class ElasticsearchIndexWriter:
             raise IndexRejected(f"Elasticsearch refused {len(self.item_errors)} records, "
                                 f"first {self.item_errors[0][0]}: {self.item_errors[0][1]}\n"
                                 + rejected_lines(self.item_errors))
-        adb = open_availability(self.settings)
-        try:
-            seq = self._apply_live_beds(adb)
-            self._swap(meta)
-            self._catch_up(adb, seq)
-        finally:
-            if adb is not None:
-                adb.close()
+        position = self._apply_live_beds()
+        self._swap(meta)
+        self._replay(position)
         return self.count
 
     def _swap(self, meta):
@@ -198,52 +208,49 @@ class ElasticsearchIndexWriter:
         log.info("alias %s now on %s (%d records); deleted %s", self.alias, self.index,
                  self.count, ", ".join(deleted) or "nothing")
 
-    def _catch_up(self, adb, seq):
-        """Push again every facility changed since the snapshot: a report or hold made
-        between the snapshot and the swap was pushed to the old index only. Pushes after
-        the swap reach the new one through the alias; each re-reads the database
-        (es_store.push_live_beds), so the last to land is the newest."""
-        if adb is None or seq is None:
+    def _replay(self, position):
+        """Push every outbox row after the snapshot onto the new index, now serving: a
+        report or hold made between the snapshot and the swap reached the old index only.
+
+        The new index's sync position is the snapshot's, so if the cluster refuses here
+        the API workers' loop (or `flask sync`) replays the same rows later; the run,
+        already swapped and serving, does not fail for it.
+        """
+        if self._adb is None or position is None:
             return
-        from directory_service.search.es_store import fresh_rows, push_live_beds
+        replay = sync.OutboxSync(self.client, self.alias, self._adb)
+        try:
+            done = replay.catch_up_with_retries(index=self.index, attempts=REPLAY_ATTEMPTS)
+        except (StoreError, ApiError, TransportError) as exc:
+            log.warning("changes after the snapshot (outbox position %d) are not on %s yet; "
+                        "the sync pushes them from that position: %s", position, self.index,
+                        str(exc) or type(exc).__name__)
+            return
+        if done["rows"]:
+            log.info("replayed %d outbox rows onto %s (%d pushed, %d already newer)",
+                     done["rows"], self.index, done["pushed"], done["stale"])
 
-        db = adb.read()
-        changed = [fid for (fid,) in db.execute(CHANGED_SINCE, (seq,)) if fid in self._beds]
-        missed = []
-        for facility_id in changed:
-            try:
-                push_live_beds(self.client, self.alias, facility_id,
-                               lambda fid=facility_id: fresh_rows(db, fid))
-            except (StoreError, ApiError) as exc:
-                missed.append(f"{facility_id} ({exc})")
-        if missed:
-            # The swap is done and serving; say which facilities show older figures
-            # until their next change, rather than fail a run that succeeded.
-            log.warning("live beds changed during the swap were not pushed for %d "
-                        "facilities: %s", len(missed), "; ".join(missed[:20]))
+    def _apply_live_beds(self):
+        """Merge the live rows into the new index at the snapshot's position; returns it.
 
-    def _apply_live_beds(self, adb):
-        """Merge the live rows into the new index; returns the change sequence read."""
-        from directory_service.search.live_overlay import merge_live
-
-        if adb is None:
+        The documents were written at the run's start position (never later than the
+        snapshot), so `external_gte` lets the snapshot's figures replace them even when
+        nothing changed in between. The new index's sync position becomes the snapshot's.
+        """
+        if self._adb is None:
             return None
-        seq, figures = live_figures(adb)
-        updates = []
-        for facility_id, rows in figures.items():
-            if facility_id not in self._beds:
-                continue
-            merged = merge_live({"kind": "treatment_facility",
-                                 "beds": self._beds[facility_id]}, rows)["beds"]
-            updates.append({"_op_type": "update", "_index": self.index, "_id": facility_id,
-                            "doc": {"beds_by_level": es_mapping.beds_by_level(
-                                merged, complete=True)}})
-        failures = self._flush(updates) if updates else []
+        position, figures = live_figures(self._adb)
+        versions = {fid: position for fid in figures if fid in self._facilities}
+        result = sync.push(self.client, self.index, versions, figures.get,
+                           version_type="external_gte")
+        failures = result.refused + [(fid, "not found in the new index")
+                                     for fid in result.missing]
         if failures:
             self.item_errors += failures
             raise IndexRejected(f"live bed figures could not be applied to {len(failures)} "
                                 f"facilities, first {failures[0][0]}: {failures[0][1]}")
-        return seq
+        outbox.advance(self._adb, sync.target(self.index), position)
+        return position
 
     def abort(self):
         """Delete the half-built index; the alias was never moved."""

@@ -102,7 +102,7 @@ class SqliteIndexWriter:
             self._db = sqlite3.connect(self.temp_path)
             self._db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")
             self._db.executescript(resources.files(__package__).joinpath(
-                "sqlite_schema.sql").read_text())
+                "schema.sql").read_text())
             self._db.execute(STAGE)
         except (OSError, sqlite3.Error) as exc:
             self.abort()

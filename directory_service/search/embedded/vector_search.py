@@ -5,13 +5,13 @@ kind found by binary search; every other filter and the score run over that slic
 one kind (payment, meeting day, ...) apply to that kind and let other kinds through.
 """
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
 from directory_service import ranking, vocab
 from directory_service.search import columns as cols
+from directory_service.search.columns import epoch_to_iso  # noqa: F401 (re-export)
 from directory_service.search.online import region_zones
 
 EARTH_RADIUS_M = 6_371_008.8
@@ -234,9 +234,3 @@ class VectorIndex:
             cand = np.arange(len(score))
         order = np.lexsort((id_rank[cand], dist[cand], -score[cand]))
         return cand[order]
-
-
-def epoch_to_iso(value):
-    if not np.isfinite(value):
-        return None
-    return datetime.fromtimestamp(float(value), timezone.utc).isoformat().replace("+00:00", "Z")

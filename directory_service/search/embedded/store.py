@@ -16,9 +16,9 @@ import numpy as np
 from directory_service.search import columns as cols
 from directory_service.search.live_overlay import merge_into
 from directory_service.search.online import region_zones
-from directory_service.search.sqlite_writer import SCHEMA_VERSION
+from directory_service.search.embedded.writer import SCHEMA_VERSION
 from directory_service.search.store import SearchResult, SearchStore, StoreUnavailable, Hit
-from directory_service.search.vector_search import VectorIndex, epoch_to_iso
+from directory_service.search.embedded.vector_search import VectorIndex, epoch_to_iso
 
 SELECT_COLUMNS = "SELECT name, header, data FROM columns"
 SELECT_META = "SELECT key, value FROM meta"

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from directory_service import ranking
 from directory_service.search import columns as cols
-from directory_service.search.es_mapping import BED_FIELD_KEYS
+from directory_service.search.elastic.mapping import BED_FIELD_KEYS
 
 # Mirrors ranking.distance_component, capacity_component, payment_value and combine.
 # Painless whitelists only the double overloads of Math.min/max, hence the typed locals

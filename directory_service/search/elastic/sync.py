@@ -1,0 +1,267 @@
+"""Live beds into Elasticsearch from the transactional outbox (issue 12, item 3).
+
+Every report or hold change commits one outbox row (availability/outbox.py) with it. This
+module pushes those changes to the index and records how far it got, per concrete index:
+
+- A batch reads the pending outbox rows first, then each facility's CURRENT document
+  (mget from the concrete index behind the alias) and live rows, and writes the document
+  back in one bulk request with **external versioning**: the version is the outbox seq
+  of the facility's newest change seen. The figures are read after that row committed,
+  so they are at least that new; Elasticsearch refuses a version not above the stored
+  one (409), so an older push never replaces a newer one, whoever sends it. A 409 means
+  "already newer": success.
+- Positions are kept per concrete index (`elasticsearch:<index>`). The index writer
+  gives a new index its snapshot's position before the alias swap, so after the swap the
+  sync replays every row after that position onto the new index, with no special case;
+  a batch that resolved the alias just before a swap only updates the old index.
+- Nothing is lost when the cluster is down: the rows stay pending, `/readyz` shows the
+  lag, and the next batch (the API's push after a write, the worker's background loop or
+  `flask sync`) catches up in seq order. Several processes pushing the same rows is safe.
+
+Only outbox.py reads or writes the outbox; this module never holds SQL of its own.
+"""
+import logging
+import os
+import random
+import threading
+
+from directory_service.availability import outbox, reports
+from directory_service.search.elastic.client import ApiError, TransportError, engine_errors
+from directory_service.search.elastic.mapping import beds_by_level
+from directory_service.search.live_overlay import merge_live, with_hold_expiries
+from directory_service.search.store import StoreError, StoreUnavailable
+
+log = logging.getLogger(__name__)
+BATCH = 500
+# The push the API makes right after a committed write: a small batch, a short timeout,
+# no client retries. If it fails the write is still answered; the loop catches up.
+PUSH_BATCH = 50
+PUSH_TIMEOUT_S = 2.0
+# Background loop: poll while caught up, back off exponentially (with jitter) while the
+# cluster refuses, never waiting longer than BACKOFF_CAP_S.
+POLL_S = 2.0
+BACKOFF_BASE_S = 0.5
+BACKOFF_CAP_S = 60.0
+# Item statuses worth retrying (the whole batch is retried; versions make that safe).
+RETRY_STATUSES = {429, 500, 502, 503, 504}
+# A change normally reaches the index within a second (pushed right after the write) and
+# at worst one poll later. Pending rows older than this mean the cluster has refused or
+# missed writes for longer than the longest backoff: searches filter and rank by old
+# figures (shown figures are merged live and stay right). /readyz marks it `alarming`.
+LAG_ALARM_S = 60.0
+
+
+def target(index):
+    """The sync position's name for one concrete index."""
+    return f"elasticsearch:{index}"
+
+
+def fresh_rows(db, facility_id):
+    """The facility's live rows as committed now, with each counted hold's expiry."""
+    return with_hold_expiries(db, facility_id, reports.live_rows(db, facility_id))
+
+
+def newest_versions(rows):
+    """{facility_id: seq of its newest row} from outbox rows, in order of that seq."""
+    newest = {}
+    for row in rows:
+        newest.pop(row["facility_id"], None)
+        newest[row["facility_id"]] = row["seq"]
+    return newest
+
+
+def backoff_s(failures, rand=random.random):
+    """Seconds to wait after `failures` consecutive failures: 0.5, 1, 2 … capped, with up
+    to 50 % jitter so workers that failed together do not retry together."""
+    delay = min(BACKOFF_CAP_S, BACKOFF_BASE_S * (2 ** max(0, failures - 1)))
+    return delay * (0.5 + rand() / 2)
+
+
+class PushResult:
+    """What one bulk push did, per facility id."""
+
+    def __init__(self):
+        self.pushed, self.stale, self.missing, self.refused = [], [], [], []
+
+    def as_dict(self):
+        return {"pushed": len(self.pushed), "stale": len(self.stale),
+                "missing": len(self.missing), "refused": len(self.refused)}
+
+
+def push(client, index, versions, read_rows, version_type="external"):
+    """Write the current documents of `versions` ({facility_id: version}) to `index`.
+
+    One mget, one bulk. A facility not in `index` is skipped (`missing`); a 409 is
+    `stale` (the index holds a newer version); a retryable item status raises
+    StoreUnavailable so the caller retries the batch; any other refusal is named in
+    `refused` and logged (it would fail the same way on every retry).
+    """
+    result = PushResult()
+    if not versions:
+        return result
+    with engine_errors("read documents for live beds"):
+        found = client.mget(index=index, ids=list(versions))["docs"]
+    operations = []
+    for doc in found:
+        facility_id = doc["_id"]
+        if not doc.get("found"):
+            result.missing.append(facility_id)
+            continue
+        source = doc["_source"]
+        merged = merge_live(source["record"], read_rows(facility_id))
+        source["beds_by_level"] = beds_by_level(merged.get("beds") or (), complete=True)
+        operations.append({"index": {"_index": index, "_id": facility_id,
+                                     "version": versions[facility_id],
+                                     "version_type": version_type}})
+        operations.append(source)
+    if not operations:
+        return result
+    with engine_errors("write live beds"):
+        response = client.bulk(operations=operations)
+    retry = []
+    for item in response["items"]:
+        (op,) = item.values()
+        status = op.get("status", 500)
+        if 200 <= status < 300:
+            result.pushed.append(op["_id"])
+        elif status == 409:
+            result.stale.append(op["_id"])
+        elif status in RETRY_STATUSES:
+            retry.append(op["_id"])
+        else:
+            error = op.get("error") or {}
+            reason = error.get("reason", str(error)) if isinstance(error, dict) else str(error)
+            result.refused.append((op["_id"], f"{status}: {reason}"))
+    if retry:
+        raise StoreUnavailable(f"Elasticsearch deferred live beds of {len(retry)} facilities "
+                               f"(first {retry[0]}); the batch is retried")
+    if result.refused:
+        log.error("Elasticsearch refused live beds of %d facilities: %s", len(result.refused),
+                  "; ".join(f"{fid} ({why})" for fid, why in result.refused[:20]))
+    return result
+
+
+class OutboxSync:
+    """Pushes outbox rows to the index behind `alias` and advances its position."""
+
+    def __init__(self, client, alias, adb, batch=BATCH):
+        self.client, self.alias, self.adb, self.batch = client, alias, adb, batch
+
+    def serving_index(self):
+        """The concrete index behind the alias, or None before the first index run."""
+        with engine_errors("resolve the serving index"):
+            if not self.client.indices.exists_alias(name=self.alias):
+                return None
+            return sorted(self.client.indices.get_alias(name=self.alias))[0]
+
+    def run_once(self, index=None, limit=None):
+        """Push one batch of pending rows; returns {"index", "rows", "position", …counts}.
+
+        Positions are per concrete index, so a swap between resolving the alias and the
+        bulk only sends this batch to the old index: the new one has its own position
+        (the writer's snapshot) and gets the same rows on the next batch.
+        """
+        index = index or self.serving_index()
+        if index is None:
+            return {"index": None, "rows": 0, "position": None}
+        db = self.adb.read()
+        after = outbox.position(db, target(index))
+        rows = outbox.pending(db, after, limit or self.batch)
+        if not rows:
+            return {"index": index, "rows": 0, "position": after}
+        result = push(self.client, index, newest_versions(rows),
+                      lambda fid: fresh_rows(self.adb.read(), fid))
+        outbox.advance(self.adb, target(index), rows[-1]["seq"])
+        return {"index": index, "rows": len(rows), "position": rows[-1]["seq"],
+                **result.as_dict()}
+
+    def catch_up(self, index=None, max_batches=None):
+        """Batches until nothing is pending (or `max_batches`); totals of the batches."""
+        total = {"index": index, "rows": 0, "pushed": 0, "stale": 0, "missing": 0,
+                 "refused": 0, "position": None}
+        batches = 0
+        while max_batches is None or batches < max_batches:
+            step = self.run_once(index=index)
+            batches += 1
+            total["index"], total["position"] = step["index"], step["position"]
+            for key in ("rows", "pushed", "stale", "missing", "refused"):
+                total[key] += step.get(key, 0)
+            if step["rows"] < self.batch:
+                break
+        return total
+
+    def catch_up_with_retries(self, index=None, attempts=5, sleep=None, rand=random.random):
+        """`catch_up`, retried with exponential backoff; the last failure is raised."""
+        sleep = sleep or threading.Event().wait
+        for attempt in range(1, attempts + 1):
+            try:
+                return self.catch_up(index=index)
+            except (StoreError, ApiError, TransportError) as exc:
+                if attempt == attempts:
+                    if isinstance(exc, StoreError):
+                        raise
+                    raise StoreUnavailable(f"Elasticsearch refused the live-bed sync: "
+                                           f"{exc}") from exc
+                sleep(backoff_s(attempt, rand))
+
+    def lag(self, now=None):
+        """The outbox lag of the serving index (outbox.lag), or None without an index."""
+        index = self.serving_index()
+        if index is None:
+            return None
+        state = outbox.lag(self.adb.read(), target(index), now)
+        return {"index": index, **state, "alarming": state["oldest_s"] > LAG_ALARM_S}
+
+
+class BackgroundSync:
+    """The catch-up loop of one API worker: a daemon thread (a greenlet under gevent's
+    patched threading) that runs `catch_up`, waits POLL_S when caught up and backs off
+    after failures. `step` is one turn, so tests drive it without threads or clocks."""
+
+    def __init__(self, make_sync, poll_s=POLL_S, rand=random.random):
+        self.make_sync, self.poll_s, self.rand = make_sync, poll_s, rand
+        self.failures = 0
+        self.last_error = None
+        self._stop = threading.Event()
+        self._thread, self._pid = None, None
+
+    def step(self):
+        """One catch-up; returns the seconds to wait before the next."""
+        try:
+            self.make_sync().catch_up()
+        except (StoreError, ApiError, TransportError) as exc:
+            self.failures += 1
+            self.last_error = str(exc) or type(exc).__name__
+            delay = backoff_s(self.failures, self.rand)
+            log.warning("live-bed sync failed (%d in a row), retrying in %.1f s: %s",
+                        self.failures, delay, self.last_error)
+            return delay
+        if self.failures:
+            log.info("live-bed sync caught up after %d failures", self.failures)
+        self.failures, self.last_error = 0, None
+        return self.poll_s
+
+    def start(self):
+        """Start the loop once per process (a forked worker starts its own)."""
+        if self._thread is not None and self._pid == os.getpid() and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._pid = os.getpid()
+        self._thread = threading.Thread(target=self._run, name="es-live-sync", daemon=True)
+        self._thread.start()
+
+    def stop(self):
+        self._stop.set()
+
+    def run(self):
+        """The loop in the calling thread, until `stop` (`flask sync --follow`)."""
+        self._run()
+
+    def _run(self):
+        while not self._stop.is_set():
+            try:
+                delay = self.step()
+            except Exception:  # never let the loop die: log and go on
+                log.exception("live-bed sync loop error")
+                delay = BACKOFF_CAP_S
+            self._stop.wait(delay)
