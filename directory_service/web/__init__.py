@@ -47,7 +47,7 @@ def init_app(app):
     Babel(app, locale_selector=select_locale)
     from directory_service.web import staff, views  # routes attach to `blp`
 
-    staff.init_app(app, blp)
+    staff.init_app(app)
     app.register_blueprint(blp)
     # A mistyped page URL answers a page in the visitor's language; /v1 stays JSON.
     views.register_error_pages(app)

@@ -71,8 +71,8 @@ def session_secret(settings):
         return handle.read().strip()
 
 
-def init_app(app, blueprint):
-    """Session and CSRF settings, and the staff routes on the page's blueprint."""
+def init_app(app):
+    """Session and CSRF settings; the staff routes attach to the page's blueprint."""
     settings = app.config["SETTINGS"]
     app.config.update(
         SECRET_KEY=session_secret(settings),
@@ -91,17 +91,6 @@ def init_app(app, blueprint):
     )
     app.session_interface = StaffSessionInterface()
     csrf.init_app(app)
-
-    @blueprint.before_request
-    def _csrf_on_staff_forms():
-        if request.method == "POST" and request.path.startswith("/staff/"):
-            csrf.protect()
-
-    @blueprint.app_context_processor
-    def _staff_words():
-        from directory_service.web.staff import words
-
-        return {"staff_words": words, "principal": g.get("staff_principal")}
 
     from directory_service.web.staff import admin, coach, facility, views  # noqa: F401
 

@@ -1,5 +1,5 @@
 """Sign in, sign out, each role's home, hold decisions, and the staff problem pages."""
-from flask import current_app, flash, redirect, render_template, request
+from flask import current_app, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
@@ -8,7 +8,8 @@ from directory_service.availability import keys
 from directory_service.errors import ApiProblem
 from directory_service.web import blp
 from directory_service.web.staff import (
-    HOMES, SignInNeeded, StaffProblem, current_principal, signed_in, sign_in, sign_out,
+    HOMES, SignInNeeded, StaffProblem, csrf, current_principal, signed_in, sign_in, sign_out,
+    words,
 )
 from directory_service.web.views import page_url
 
@@ -38,6 +39,18 @@ def render_sign_in(status=200, reason=None, error=None):
                            next=safe_next(request.values.get("next"))
                            or (request.full_path.rstrip("?") if request.method == "GET"
                                and request.path != "/staff/sign-in" else None)), status
+
+
+@blp.before_request
+def _csrf_on_staff_forms():
+    """Only staff POSTs are checked: the API's writes carry keys, not cookies."""
+    if request.method == "POST" and request.path.startswith("/staff/"):
+        csrf.protect()
+
+
+@blp.app_context_processor
+def _staff_context():
+    return {"staff_words": words, "principal": g.get("staff_principal")}
 
 
 @blp.errorhandler(SignInNeeded)
