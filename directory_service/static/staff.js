@@ -36,7 +36,8 @@
     var data = new FormData(form, submitter);
     var section = form.closest("[id]");
     form.classList.add("busy");
-    fetch(form.action, { method: "POST", body: data, credentials: "same-origin",
+    // form.action would be the button named "action": read the attribute itself.
+    fetch(form.getAttribute("action"), { method: "POST", body: data, credentials: "same-origin",
                          headers: { "X-Requested-With": "fetch" } })
       .then(function (response) { return response.text(); })
       .then(function (html) { if (!swap(html, section && section.id)) { form.submit(); } })
