@@ -19,6 +19,7 @@ from directory_service.availability import keys
 from directory_service.config import Settings
 from tests.browser.conftest import ROOT, screenshot, serve
 from tests.browser.test_accessibility import serious_violations
+from tests.browser.test_night_page import SMALL_TARGETS
 
 pytestmark = pytest.mark.browser
 FAC = "/staff/facilities/seed:fac-001"
@@ -83,6 +84,40 @@ def test_facility_reports_and_public_search_shows_it_at_once(new_page, staff_ser
     public.goto(url + "/?near=60540&start=detox_now&gender=men")
     card = public.locator("ol.cards > li", has_text="Crossroads Recovery Center")
     assert "6 open for men" in card.inner_text()
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_enter_in_a_figure_saves_it_and_never_presses_a_stepper(new_page, staff_server,
+                                                                 javascript):
+    url, app = staff_server
+    page = new_page(java_script_enabled=javascript)
+    page.goto(url + "/staff/sign-in")
+    page.get_by_label("Your key").fill(key_for(app, "facility", "seed:fac-001"))
+    page.get_by_label("Your key").press("Enter")
+    page.wait_for_load_state()
+    field = page.locator(ROW).get_by_label("Open beds")
+    field.fill("7")
+    field.press("Enter")
+    page.locator(ROW + " .notice-done").wait_for()
+    assert page.locator(ROW).get_by_label("Open beds").input_value() == "7"
+    rows = app.test_client().get("/v1/facilities/seed:fac-001/beds").get_json()["rows"]
+    assert [r["available"] for r in rows if r["level_of_care"] == "3.7-WM"
+            and r["population"] == "adult_men"] == [7]
+
+
+def test_steppers_without_javascript_save_each_tap(new_page, staff_server):
+    url, app = staff_server
+    page = new_page(java_script_enabled=False)
+    page.goto(url + "/staff/sign-in")
+    page.get_by_label("Your key").fill(key_for(app, "facility", "seed:fac-001"))
+    page.get_by_role("button", name="Sign in").click()
+    page.locator(ROW).get_by_role("button", name="One fewer open bed").click()
+    page.locator(ROW + " .notice-done").wait_for()
+    assert page.locator(ROW).get_by_label("Open beds").input_value() == "3"
+    page.locator(ROW).get_by_role("button", name="One fewer open bed").click()
+    page.wait_for_load_state()
+    assert page.locator(ROW).get_by_label("Open beds").input_value() == "2"
+    assert app.test_client().get("/v1/facilities/seed:fac-001/beds").get_json()["version"] == 2
 
 
 def test_coach_holds_facility_confirms_coach_sees_confirmed(new_page, staff_server):
@@ -267,3 +302,5 @@ def test_axe_on_the_staff_pages(new_page, staff_server, axe_path, name):
         assert page.locator("html").get_attribute("lang") == "es"
     bad = serious_violations(page, axe_path)
     assert bad == [], json.dumps(bad, indent=1)
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    assert page.evaluate(SMALL_TARGETS) == []

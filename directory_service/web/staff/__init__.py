@@ -11,7 +11,7 @@ import os
 import secrets
 import time
 
-from flask import current_app, g, request, session
+from flask import current_app, g, get_flashed_messages, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 
@@ -137,3 +137,15 @@ def signed_in(*roles):
     if principal.role not in roles:
         raise StaffProblem(403)
     return principal
+
+
+def flashed_notices():
+    """This page's messages by the row or hold they belong to: {key: (kind, text)}.
+
+    A message is flashed as ("text", "kind|key"); the key is "page" when none is named.
+    """
+    notices = {}
+    for category, text in get_flashed_messages(with_categories=True):
+        kind, _sep, key = category.partition("|")
+        notices[key or "page"] = (kind, text)
+    return notices

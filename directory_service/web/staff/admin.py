@@ -8,14 +8,14 @@ as its hash.
 """
 from datetime import datetime, timezone
 
-from flask import current_app, flash, get_flashed_messages, redirect, render_template, request
+from flask import current_app, flash, redirect, render_template, request
 from flask_babel import gettext as _
 
 from directory_service import ranking
 from directory_service.availability import keys
 from directory_service.availability.db import parse_iso
 from directory_service.web import blp
-from directory_service.web.staff import signed_in
+from directory_service.web.staff import flashed_notices, signed_in
 from directory_service.web.views import page_url
 from indexer import run_log
 
@@ -58,11 +58,11 @@ def _page(principal, new_key=None, key_error=None, status=200):
     board = sort_board(freshness_board(current_app.extensions["store"], settings,
                                        datetime.now(timezone.utc)), order)
     counts = {c: sum(f["freshness"] == c for f in board) for c in CLASSES}
-    notices = dict((c, t) for c, t in get_flashed_messages(with_categories=True))
     body = render_template(
         "staff/admin.html", principal=principal, board=board, counts=counts, order=order,
         run=run_log.load(settings), keys=keys.list_keys(current_app.extensions["availability"]),
-        roles=keys.ROLES, new_key=new_key, key_error=key_error, notices=notices)
+        roles=keys.ROLES, new_key=new_key, key_error=key_error,
+        notices=flashed_notices())
     return body, status
 
 
@@ -94,7 +94,7 @@ def staff_create_key():
 
 @blp.post("/staff/admin/keys/<key_id>/revoke")
 def staff_revoke_key(key_id):
-    principal = signed_in("admin")
+    signed_in("admin")
     if keys.revoke(current_app.extensions["availability"], key_id):
         flash(_("Key %(id)s is revoked; its sessions end now.", id=key_id), "done")
     else:

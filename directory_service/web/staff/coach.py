@@ -11,7 +11,7 @@ import json
 import re
 from datetime import datetime, timezone
 
-from flask import current_app, flash, get_flashed_messages, redirect, render_template, request, session
+from flask import current_app, flash, redirect, render_template, request, session
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
@@ -24,7 +24,7 @@ from directory_service.errors import ApiProblem
 from directory_service.schemas.availability import HoldBody, MatchBody
 from directory_service.search import columns as cols
 from directory_service.web import blp, search_form
-from directory_service.web.staff import signed_in
+from directory_service.web.staff import flashed_notices, signed_in
 from directory_service.web.views import page_url
 
 LOOK_KEY = "coach_look"
@@ -85,9 +85,9 @@ def holdable_rows(result, needs):
 
 
 def _minutes_choices(settings):
-    choices = sorted({m for m in (30, 60, 90, 120, 180, 240) if m <= settings.hold_max_minutes}
-                     | {settings.hold_default_minutes})
-    return choices
+    """Hold lengths to offer: never beyond HOLD_MAX_MINUTES, the default always among them."""
+    return sorted({m for m in (30, 60, 90, 120, 180, 240) if m <= settings.hold_max_minutes}
+                  | {settings.hold_default_minutes})
 
 
 def _page(principal, needs=None, answer=None, errors=None, status=200):
@@ -97,14 +97,10 @@ def _page(principal, needs=None, answer=None, errors=None, status=200):
     for hold in mine:
         ends = parse_iso(hold["expires_at"])
         hold["minutes_left"] = max(0, int((ends - now).total_seconds() // 60)) if ends else 0
-    notices = {}
-    for category, text in get_flashed_messages(with_categories=True):
-        kind, _sep, key = category.partition("|")
-        notices[key or "page"] = (kind, text)
     form = request.form if request.method == "POST" else {}
     return render_template(
         "staff/coach.html", principal=principal, form=form, needs=needs, answer=answer,
-        errors=errors or {}, holds=mine, notices=notices, distances=DISTANCES,
+        errors=errors or {}, holds=mine, notices=flashed_notices(), distances=DISTANCES,
         minutes=_minutes_choices(settings), default_minutes=settings.hold_default_minutes,
         levels=vocab.LEVELS_OF_CARE, payers=vocab.PAYMENT,
         languages=search_form.LANGUAGES, holdable=holdable_rows), status

@@ -16,7 +16,7 @@ from directory_service.availability import holds, reports
 from directory_service.errors import ApiProblem
 from directory_service.schemas.availability import BedReportRow
 from directory_service.web import blp
-from directory_service.web.staff import StaffProblem, signed_in
+from directory_service.web.staff import StaffProblem, flashed_notices, signed_in
 from directory_service.web.views import page_url
 
 WHOLE = re.compile(r"^\s*\d{1,6}\s*$")
@@ -56,18 +56,7 @@ def staff_facility(facility_id):
     return render_template("staff/facility.html", principal=principal, record=record,
                            rows=rows, version=body["version"],
                            holds=holds.active_for(adb, facility_id), history=history,
-                           history_total=total, notices=_notices())
-
-
-def _notices():
-    """Flashed messages by the row or hold they belong to: {key: (kind, text)}."""
-    from flask import get_flashed_messages
-
-    out = {}
-    for category, text in get_flashed_messages(with_categories=True):
-        kind, _sep, key = category.partition("|")
-        out[key or "page"] = (kind, text)
-    return out
+                           history_total=total, notices=flashed_notices())
 
 
 def _count(value):
