@@ -21,9 +21,10 @@ def path_for(settings):
 
 def summary(report, failure=None, dry_run=False, now=None):
     """The report as plain data: counts per file, top reasons, the first rejected rows."""
-    reasons = Counter()
+    reasons, warned = Counter(), Counter()
     for tally in getattr(report, "tallies", {}).values():
         reasons.update(tally.get("rejected", {}))
+        warned.update(tally.get("warnings", {}))
     lines = [line for rejected in report.rejected for line in rejected.lines()]
     return {
         "finished_at": (now or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
@@ -35,7 +36,9 @@ def summary(report, failure=None, dry_run=False, now=None):
         "merged": report.total("merged"),
         "rejected": len(report.rejected),
         "warnings": len(report.warnings),
+        "warned": report.total("warned"),
         "top_reasons": reasons.most_common(10),
+        "top_warnings": warned.most_common(10),
         "rejected_rows": lines[:MAX_REJECTED_LINES],
         "rejected_rows_left_out": max(0, len(lines) - MAX_REJECTED_LINES),
     }
@@ -50,6 +53,7 @@ def save(settings, report, failure=None, dry_run=False):
         handle, temporary = tempfile.mkstemp(dir=os.path.dirname(target), suffix=".tmp")
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             json.dump(summary(report, failure, dry_run), out, indent=1, default=str)
+        os.chmod(temporary, 0o644)  # mkstemp makes it 0600; the web server must read it
         os.replace(temporary, target)
     except OSError as exc:
         return f"could not keep the run's report in {target}: {exc.strerror}"

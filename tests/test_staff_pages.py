@@ -247,7 +247,9 @@ def test_admin_page_shows_the_last_index_run(admin, app):
     report.count("feeds/a.csv", "loaded", 40)
     report.count("feeds/a.csv", "merged", 2)
     report.count("feeds/a.csv", "rejected", 1)
+    report.count("feeds/a.csv", "warned", 3)
     report.file("feeds/a.csv")["rejected"]["available: must be a whole number"] += 1
+    report.file("feeds/a.csv")["warnings"]["no_location"] += 3
     report.rejected.append(Rejected("feeds/a.csv", 7, "x:1",
                                     {"beds": {"0": {"available": ["must be a whole number"]}}}))
     assert run_log.save(app.config["SETTINGS"], report) is None
@@ -255,6 +257,7 @@ def test_admin_page_shows_the_last_index_run(admin, app):
     assert "Loaded: 40 new" in html and "Merged: 2" in html and "Rejected: 1" in html
     assert "feeds/a.csv:7 (x:1) beds.0.available: must be a whole number" in html
     assert "1 × available: must be a whole number" in html
+    assert "Skipped with a warning: 3" in html and "3 × no_location" in html
 
 
 def test_the_indexer_command_keeps_its_report(tmp_path, monkeypatch):
