@@ -65,8 +65,12 @@ def session_secret(settings):
             os.link(temporary, target)
         except FileExistsError:
             pass
+        except OSError:  # a filesystem without hard links: rename, unless one appeared
+            if not os.path.exists(target):
+                os.replace(temporary, target)
         finally:
-            os.unlink(temporary)
+            if os.path.exists(temporary):
+                os.unlink(temporary)
     with open(target, encoding="ascii") as handle:
         return handle.read().strip()
 
