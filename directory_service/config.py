@@ -133,6 +133,14 @@ class Settings:
     rate_limit_key_secret: str = ""
     # Proxies in front that append X-Forwarded-For (nginx: 1); 0 trusts no such header.
     proxy_hops: int = 0
+    # Staff pages (docs/live-beds.md): the secret that signs session cookies (empty: one
+    # is made and kept in staff-session.secret beside AVAILABILITY_PATH, shared by all
+    # workers), the idle and absolute session lifetimes, and Secure on plain HTTP too
+    # (it is always set when the request came over HTTPS).
+    session_secret: str = field(default="", repr=False)
+    staff_idle_minutes: float = 30.0
+    staff_session_max_hours: float = 12.0
+    session_cookie_secure: bool = False
 
     @classmethod
     def from_env(cls, **overrides):
@@ -180,6 +188,11 @@ class Settings:
             rate_limit_storage_uri=_str("RATE_LIMIT_STORAGE_URI", cls.rate_limit_storage_uri),
             rate_limit_key_secret=_str("RATE_LIMIT_KEY_SECRET", ""),
             proxy_hops=_int("PROXY_HOPS", cls.proxy_hops),
+            session_secret=_str("SESSION_SECRET", ""),
+            staff_idle_minutes=_float("STAFF_IDLE_MINUTES", cls.staff_idle_minutes),
+            staff_session_max_hours=_float(
+                "STAFF_SESSION_MAX_HOURS", cls.staff_session_max_hours),
+            session_cookie_secure=_bool("SESSION_COOKIE_SECURE", cls.session_cookie_secure),
         )
         settings = replace(settings, **overrides)
         settings.check()
@@ -211,6 +224,9 @@ class Settings:
         if self.geocoder not in ("", "nominatim"):
             raise ConfigError(f"GEOCODER must be empty or 'nominatim', got {self.geocoder!r}")
         self._check_limits()
+        if not 0 < self.staff_idle_minutes <= self.staff_session_max_hours * 60:
+            raise ConfigError("STAFF_IDLE_MINUTES must be positive and at most "
+                              "STAFF_SESSION_MAX_HOURS")
 
     def _check_elasticsearch(self):
         from directory_service.search.elastic.settings import check

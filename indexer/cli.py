@@ -14,7 +14,7 @@ import click
 from directory_service.config import Settings
 from directory_service.search.store import StoreError
 from directory_service import geo, vocab
-from indexer import export as exporter, pipeline
+from indexer import export as exporter, pipeline, run_log
 from indexer.formats import FORMATS
 from indexer.formats.common import ImportOptions
 from indexer.geocode import Placer
@@ -82,6 +82,7 @@ def load(paths, dry_run, allow_rejected, max_rejected_fraction, fmt, store_path,
     except (pipeline.IndexRunFailed, StoreError) as exc:
         if getattr(exc, "report", None) is not None:
             print_report(exc.report)
+            _keep_report(settings, exc.report, failure=str(exc))
         fail(str(exc))
     except KeyboardInterrupt:
         fail("interrupted; the previous index keeps serving")
@@ -90,6 +91,7 @@ def load(paths, dry_run, allow_rejected, max_rejected_fraction, fmt, store_path,
             traceback.print_exc()
         fail(f"{crash_reason(exc)}; the previous index keeps serving")
     print_report(report)
+    _keep_report(settings, report, dry_run=dry_run)
     verb = "validated (dry run, nothing written)" if dry_run else "written and swapped in"
     click.echo(f"{report.written} records {verb}: {report.loaded} new, "
                f"{report.total('replaced')} replacing serving ones; "
@@ -98,6 +100,16 @@ def load(paths, dry_run, allow_rejected, max_rejected_fraction, fmt, store_path,
                f"{len(report.warnings)} warnings")
     if report.rejected and not allow_rejected:
         sys.exit(1)
+
+
+def _keep_report(settings, report, failure=None, dry_run=False):
+    """For the administrator's page (indexer/run_log.py); a warning if it cannot be kept.
+    A dry run changes nothing that serves, so it leaves the last real run's report."""
+    if dry_run:
+        return
+    problem = run_log.save(settings, report, failure=failure, dry_run=dry_run)
+    if problem:
+        click.echo(f"warning: {problem}", err=True)
 
 
 def fail(message):

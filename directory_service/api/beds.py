@@ -177,27 +177,38 @@ class FacilityBeds(MethodView):
         fewer open beds than active holds, the newest holds beyond it are released
         (`released_holds`). Every accepted report is kept in history.
         """
-        record = g.record
-        errors = level_errors(record, body["rows"])
-        if errors:
-            raise ApiProblem(422, "invalid rows", {"rows": errors})
-        expected = expected_versions(body.get("version"))
-        try:
-            applied = reports.apply_report(current_app.extensions["availability"], facility_id,
-                                           body["rows"], f"key:{g.principal.key_id}",
-                                           record.get("beds"), expected)
-        except reports.StaleVersion as exc:
-            raise ApiProblem(412, f"the bed figures changed since version "
-                             f"{_shown(expected)}; they are at version {exc.current}: GET "
-                             f"them and report again",
-                             {"version": [f"current version is {exc.current}"]}) from None
-        except reports.RowsRefused as exc:
-            raise ApiProblem(409, "a row is older than the report already stored; nothing "
-                             "was written", {"rows": exc.errors}) from None
-        publish(facility_id)
+        applied = save_report(g.record, body["rows"], g.principal,
+                              expected_versions(body.get("version")))
         body, headers = beds_body(facility_id, private=True)
         body["released_holds"] = [h for ids in applied.released.values() for h in ids]
         return body, headers
+
+
+def save_report(record, rows, principal, expected, event="report"):
+    """Apply validated report rows for `principal` (the PUT and the facility page).
+
+    Raises 422 (a level the facility does not offer), 412 (a stale version) or 409 (a row
+    older than the stored report); publishes the new figures. Returns reports.Applied.
+    `event` is "confirmation" when staff only say the figures are still accurate.
+    """
+    facility_id = record["id"]
+    errors = level_errors(record, rows)
+    if errors:
+        raise ApiProblem(422, "invalid rows", {"rows": errors})
+    try:
+        applied = reports.apply_report(current_app.extensions["availability"], facility_id,
+                                       rows, f"key:{principal.key_id}", record.get("beds"),
+                                       expected, event=event)
+    except reports.StaleVersion as exc:
+        raise ApiProblem(412, f"the bed figures changed since version "
+                         f"{_shown(expected)}; they are at version {exc.current}: GET "
+                         f"them and report again",
+                         {"version": [f"current version is {exc.current}"]}) from None
+    except reports.RowsRefused as exc:
+        raise ApiProblem(409, "a row is older than the report already stored; nothing "
+                         "was written", {"rows": exc.errors}) from None
+    publish(facility_id)
+    return applied
 
 
 def _shown(versions):

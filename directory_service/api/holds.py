@@ -43,14 +43,59 @@ def _may_see(principal, hold):
 
 
 def _decide(hold_id, state):
+    return decide_hold(g.principal, hold_id, state)
+
+
+def decide_hold(principal, hold_id, state):
+    """Confirm, decline or cancel a hold for `principal` (the API and the staff pages):
+    404 unknown, 403 not theirs, 409 no longer active; publishes the new figures."""
     hold = _hold_or_404(hold_id)
-    _may_see(g.principal, hold)
+    _may_see(principal, hold)
     try:
-        decided = holds.decide(_adb(), hold_id, state, f"key:{g.principal.key_id}")
+        decided = holds.decide(_adb(), hold_id, state, f"key:{principal.key_id}")
     except holds.HoldConflict as exc:
         raise ApiProblem(409, str(exc)) from None
     publish(decided["facility_id"])
     return decided
+
+
+def place_hold(principal, facility_id, body):
+    """Hold one bed for `principal` from a loaded HoldBody (the API and the coach page).
+
+    Raises 404/422/409 as ApiProblem, and holds.HoldLimit when a coach key is at its cap
+    (the caller answers it: the API with 429 and Retry-After, the page with a message).
+    """
+    settings = current_app.config["SETTINGS"]
+    minutes = body["expires_in_minutes"] or settings.hold_default_minutes
+    record = indexed_facility(facility_id)
+    if body["level_of_care"] not in record.get("levels_of_care", ()):
+        raise ApiProblem(422, f"{facility_id} does not offer {body['level_of_care']}",
+                         {"level_of_care": ["not offered by this facility"]})
+    cap = settings.hold_max_active_per_key if principal.role == "coach" else None
+    try:
+        hold = holds.create(_adb(), facility_id, body["level_of_care"], body["population"],
+                            principal.key_id, body["note"], minutes, record.get("beds"),
+                            max_active=cap)
+    except holds.PopulationNeeded as exc:
+        raise ApiProblem(422, str(exc), {"population": [
+            "one of: " + (", ".join(exc.choices) or "(no bed rows at this level)")]}) from None
+    except holds.HoldRefused as exc:
+        raise ApiProblem(409, str(exc), title="No bed to hold") from None
+    publish(facility_id)
+    return hold
+
+
+def coach_holds(principal, page, per_page, state=None):
+    """(total, holds) the key made, each with its facility's name (API and coach page)."""
+    total, found = holds.for_coach(_adb(), principal.key_id, page, per_page, state)
+    store, names = current_app.extensions["store"], {}
+    for hold in found:
+        fid = hold["facility_id"]
+        if fid not in names:
+            record = store.get(fid)
+            names[fid] = record.get("name") if record else None
+        hold["facility_name"] = names[fid]
+    return total, found
 
 
 @blp.route("/facilities/<path:facility_id>/holds")
@@ -69,29 +114,13 @@ class FacilityHolds(MethodView):
         A coach key may have at most HOLD_MAX_ACTIVE_PER_KEY (5) active holds (admins are
         not capped); one more is 429 with `Retry-After`.
         """
-        settings = current_app.config["SETTINGS"]
-        minutes = body["expires_in_minutes"] or settings.hold_default_minutes
-        record = indexed_facility(facility_id)
-        if body["level_of_care"] not in record.get("levels_of_care", ()):
-            raise ApiProblem(422, f"{facility_id} does not offer {body['level_of_care']}",
-                             {"level_of_care": ["not offered by this facility"]})
-        cap = settings.hold_max_active_per_key if g.principal.role == "coach" else None
         try:
-            hold = holds.create(_adb(), facility_id, body["level_of_care"], body["population"],
-                                g.principal.key_id, body["note"], minutes, record.get("beds"),
-                                max_active=cap)
-        except holds.PopulationNeeded as exc:
-            raise ApiProblem(422, str(exc), {"population": [
-                "one of: " + (", ".join(exc.choices) or "(no bed rows at this level)")]}) from None
-        except holds.HoldRefused as exc:
-            raise ApiProblem(409, str(exc), title="No bed to hold") from None
+            return place_hold(g.principal, facility_id, body)
         except holds.HoldLimit as exc:
             # Returned, not raised: ApiProblem carries no headers, and 429 needs Retry-After.
             return problem(429, "Too many active holds", str(exc),
                            headers={"Retry-After": str(holds.seconds_until(exc.next_expiry))},
                            extra={"active_holds": exc.active, "limit": exc.limit})
-        publish(facility_id)
-        return hold
 
     @auth.require_key("facility", "admin")
     @blp.response(200, HoldListSchema)
@@ -116,15 +145,8 @@ class CoachHolds(MethodView):
         facility, level, population, expiry, the facility's decision and, for a released
         hold, the reason. Never another key's holds, not even for an admin.
         """
-        total, found = holds.for_coach(_adb(), g.principal.key_id, args["page"],
-                                       args["per_page"], args.get("state"))
-        store, names = current_app.extensions["store"], {}
-        for hold in found:
-            fid = hold["facility_id"]
-            if fid not in names:
-                record = store.get(fid)
-                names[fid] = record.get("name") if record else None
-            hold["facility_name"] = names[fid]
+        total, found = coach_holds(g.principal, args["page"], args["per_page"],
+                                   args.get("state"))
         return {"total": total, "page": args["page"], "per_page": args["per_page"],
                 "holds": found}
 

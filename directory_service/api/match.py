@@ -34,12 +34,17 @@ class Match(MethodView):
         figures are left out unless `include_stale`; `include_fallbacks` adds facilities
         with 24/7 phone intake but no open bed known, flagged `fallback: true`.
         """
-        settings = current_app.config["SETTINGS"]
-        origin = resolve_origin(needs)
-        results = match.match(current_app.extensions["store"], needs, origin, settings,
-                              datetime.now(timezone.utc))
-        lat, lon = geo.coarse(origin.lat, origin.lon)
-        log.info("match origin~%.2f,%.2f results=%d fallbacks=%d", lat, lon, len(results),
-                 sum(r["fallback"] for r in results))
-        return {"origin": origin_body(origin),
-                "total": sum(not r["fallback"] for r in results), "results": results}
+        return run_match(needs)
+
+
+def run_match(needs):
+    """The match answer for loaded MatchBody `needs` (the API and the coach page)."""
+    settings = current_app.config["SETTINGS"]
+    origin = resolve_origin(needs)
+    results = match.match(current_app.extensions["store"], needs, origin, settings,
+                          datetime.now(timezone.utc))
+    lat, lon = geo.coarse(origin.lat, origin.lon)
+    log.info("match origin~%.2f,%.2f results=%d fallbacks=%d", lat, lon, len(results),
+             sum(r["fallback"] for r in results))
+    return {"origin": origin_body(origin),
+            "total": sum(not r["fallback"] for r in results), "results": results}

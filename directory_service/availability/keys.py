@@ -64,6 +64,15 @@ def verify(adb, presented):
     return Principal(row["id"], row["role"], row["facility_id"])
 
 
+def principal_for(adb, key_id):
+    """The Principal of an active key by its id (a staff session, which never holds the
+    key itself, re-checks with this on every request), or None once it is revoked."""
+    row = adb.read().execute(SELECT_KEY, (key_id,)).fetchone()
+    if row is None or row["revoked_at"] is not None:
+        return None
+    return Principal(row["id"], row["role"], row["facility_id"])
+
+
 def revoke(adb, key_id):
     """Revoke a key; True if it was active."""
     with adb.write() as db:

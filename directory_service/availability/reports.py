@@ -119,14 +119,15 @@ def ensure_baseline(db, facility_id, indexed_beds, now):
 
 
 def apply_report(adb, facility_id, rows, reported_by, indexed_beds, expected=None,
-                 now=None, partial=False):
+                 now=None, partial=False, event="report"):
     """Write validated report rows in one transaction; returns `Applied`.
 
     `expected` is the set of versions the writer may have read (If-Match); the current one
     must be among them, or StaleVersion. A row may carry its own `version` (the batch
     feed). A row older than the stored report for its level and population, a stale row
     version, or a second row for the same level and population is refused: the whole
-    report (RowsRefused) unless `partial`, when the other rows still apply.
+    report (RowsRefused) unless `partial`, when the other rows still apply. `event` names
+    the history entries: "report", or "confirmation" when staff say the figures still hold.
     """
     now = now or utcnow()
     with adb.write() as db:
@@ -147,7 +148,7 @@ def apply_report(adb, facility_id, rows, reported_by, indexed_beds, expected=Non
                    "reported_at": row.get("reported_at") or iso(now)}
             db.execute(UPSERT_ROW, {**{f: row.get(f) for f in ROW_FIELDS},
                                     "facility_id": facility_id, "version": version})
-            append_history(db, facility_id, "report", row, version, now)
+            append_history(db, facility_id, event, row, version, now)
             freed = release_beyond(db, facility_id, row, now)
             if freed:
                 released[i] = freed

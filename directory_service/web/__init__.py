@@ -3,7 +3,8 @@
 Everything the page loads comes from our own origin; the Content-Security-Policy set here
 makes the browser refuse anything else, so no font, script, map tile or image from a third
 party can learn that a person is looking for help. No cookie is set: the language travels
-in the URL (`?lang=es`).
+in the URL (`?lang=es`). Staff pages (web/staff/) live under /staff, where alone a
+session cookie exists.
 """
 from flask import Blueprint, request
 from flask_babel import Babel
@@ -29,11 +30,14 @@ def select_locale():
 def _page_headers(response):
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     # A tapped directions or website link must not tell the other site what was searched.
-    response.headers["Referrer-Policy"] = "no-referrer"
+    # Staff forms send it to our own origin only: Flask-WTF checks it over HTTPS.
+    staff = request.path.startswith("/staff")
+    response.headers["Referrer-Policy"] = "same-origin" if staff else "no-referrer"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Permissions-Policy"] = "geolocation=(self), camera=(), microphone=()"
-    # Pages may hold a searcher's place: keep them out of shared caches.
-    response.headers["Cache-Control"] = "private, no-cache"
+    # Pages may hold a searcher's place: keep them out of shared caches. Staff pages hold
+    # private figures, notes and once-shown keys: stored nowhere.
+    response.headers["Cache-Control"] = "no-store" if staff else "private, no-cache"
     response.vary.add("Accept-Language")
     return response
 
@@ -41,8 +45,9 @@ def _page_headers(response):
 def init_app(app):
     """Register the page, its translations and its view helpers on `app`."""
     Babel(app, locale_selector=select_locale)
-    from directory_service.web import views  # routes attach to `blp`
+    from directory_service.web import staff, views  # routes attach to `blp`
 
+    staff.init_app(app)
     app.register_blueprint(blp)
     # A mistyped page URL answers a page in the visitor's language; /v1 stays JSON.
     views.register_error_pages(app)

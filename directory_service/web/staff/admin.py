@@ -1,0 +1,102 @@
+"""The administrator's page: a freshness board, the last index run's report, and keys.
+
+The board reads every treatment facility with bed rows through the search store (live
+figures merged, as search shows them) and sorts them by the age of their newest report,
+so the facilities to call are on top. Keys are created and revoked with the same
+functions as `flask keys`; a new key is shown once in the answer and kept nowhere but
+as its hash.
+"""
+from datetime import datetime, timezone
+
+from flask import current_app, flash, redirect, render_template, request
+from flask_babel import gettext as _
+
+from directory_service import ranking
+from directory_service.availability import keys
+from directory_service.availability.db import parse_iso
+from directory_service.web import blp
+from directory_service.web.staff import flashed_notices, signed_in
+from directory_service.web.views import page_url
+from indexer import run_log
+
+CLASSES = ("never", "stale", "aging", "fresh")
+SORTS = ("age", "name")
+
+
+def freshness_board(store, settings, now):
+    """[{id, name, phone, last_report, age_seconds, freshness, rows}] for every treatment
+    facility with bed rows; freshness is "never" when no row was ever reported."""
+    board = []
+    for record in store.scan(kinds=("treatment_facility",)):
+        rows = record.get("beds") or ()
+        if not rows:
+            continue
+        times = [r["reported_at"] for r in rows if r.get("reported_at")]
+        last = max(times, key=parse_iso) if times else None
+        age = max(0, int((now - parse_iso(last)).total_seconds())) if last else None
+        state = ranking.freshness(age, settings.fresh_hours, settings.stale_hours)
+        phones = record.get("phones") or {}
+        board.append({"id": record["id"], "name": record.get("name") or record["id"],
+                      "phone": phones.get("intake") or phones.get("main"),
+                      "last_report": last, "age_seconds": age,
+                      "freshness": "never" if state == "unknown" else state,
+                      "rows": len(rows)})
+    return board
+
+
+def sort_board(board, order):
+    """Oldest first (never reported on top), or by name."""
+    if order == "name":
+        return sorted(board, key=lambda f: (f["name"].casefold(), f["id"]))
+    return sorted(board, key=lambda f: (f["age_seconds"] is not None,
+                                        -(f["age_seconds"] or 0), f["name"].casefold()))
+
+
+def _page(principal, new_key=None, key_error=None, status=200):
+    settings = current_app.config["SETTINGS"]
+    order = request.args.get("sort") if request.args.get("sort") in SORTS else "age"
+    board = sort_board(freshness_board(current_app.extensions["store"], settings,
+                                       datetime.now(timezone.utc)), order)
+    counts = {c: sum(f["freshness"] == c for f in board) for c in CLASSES}
+    body = render_template(
+        "staff/admin.html", principal=principal, board=board, counts=counts, order=order,
+        run=run_log.load(settings), keys=keys.list_keys(current_app.extensions["availability"]),
+        roles=keys.ROLES, new_key=new_key, key_error=key_error,
+        notices=flashed_notices())
+    return body, status
+
+
+@blp.get("/staff/admin")
+def staff_admin():
+    return _page(signed_in("admin"))
+
+
+@blp.post("/staff/admin/keys")
+def staff_create_key():
+    """Create a key and show it once, in this answer only (never flashed into the cookie)."""
+    principal = signed_in("admin")
+    role = request.form.get("role", "")
+    facility_id = (request.form.get("facility_id") or "").strip() or None
+    label = (request.form.get("label") or "").strip()[:200] or None
+    if role == "facility":
+        record = current_app.extensions["store"].get(facility_id) if facility_id else None
+        if record is None or record.get("kind") != "treatment_facility":
+            return _page(principal, key_error=_("A facility key needs the id of a treatment "
+                                                "facility in the directory."), status=422)
+    try:
+        key_id, key = keys.create(current_app.extensions["availability"], role,
+                                  facility_id if role == "facility" else None, label)
+    except keys.InvalidKeyRequest:
+        return _page(principal, key_error=_("Choose a role; only a facility key takes a "
+                                            "facility id."), status=422)
+    return _page(principal, new_key={"id": key_id, "key": key, "role": role})
+
+
+@blp.post("/staff/admin/keys/<key_id>/revoke")
+def staff_revoke_key(key_id):
+    signed_in("admin")
+    if keys.revoke(current_app.extensions["availability"], key_id):
+        flash(_("Key %(id)s is revoked; its sessions end now.", id=key_id), "done")
+    else:
+        flash(_("Key %(id)s was already revoked or does not exist.", id=key_id), "error")
+    return redirect(page_url("web.staff_admin") + "#keys", 303)
