@@ -61,17 +61,13 @@ def swap_alias(indices, alias, new_index, keep_versions):
     return stale
 
 
-LAST_CHANGE = "SELECT COALESCE(MAX(seq), 0) FROM facility_changes"
-CHANGED_SINCE = "SELECT facility_id FROM facility_changes WHERE seq > ? ORDER BY seq"
-
-
 def open_availability(settings):
     """The availability database, or None where this install has none."""
     try:
         from directory_service.availability.db import AvailabilityDB
     except ImportError:
         return None
-    return AvailabilityDB(settings.availability_path, settings.availability_busy_timeout_ms)
+    return AvailabilityDB.from_settings(settings)
 
 
 def live_figures(adb):
@@ -80,12 +76,13 @@ def live_figures(adb):
     The sequence is read first: a change committed after it may or may not be in the
     figures, and is pushed again after the swap (`ElasticsearchIndexWriter._catch_up`).
     """
+    from directory_service.availability.changes import current_seq
     from directory_service.availability.figures import LIVE_FACILITIES
     from directory_service.search.es_store import fresh_rows
 
-    db = adb.read()
-    seq = db.execute(LAST_CHANGE).fetchone()[0]
-    return seq, {fid: fresh_rows(db, fid) for (fid,) in db.execute(LIVE_FACILITIES)}
+    with adb.read() as db:
+        seq = current_seq(db)
+        return seq, {fid: fresh_rows(db, fid) for (fid,) in db.execute(LIVE_FACILITIES)}
 
 
 class ElasticsearchIndexWriter:
@@ -207,8 +204,10 @@ class ElasticsearchIndexWriter:
             return
         from directory_service.search.es_store import fresh_rows, push_live_beds
 
+        from directory_service.availability.changes import changed_since
+
         db = adb.read()
-        changed = [fid for (fid,) in db.execute(CHANGED_SINCE, (seq,)) if fid in self._beds]
+        changed = [fid for fid, _ in changed_since(db, seq) if fid in self._beds]
         missed = []
         for facility_id in changed:
             try:
