@@ -114,7 +114,9 @@ class Server:
             self.sql(f"CREATE DATABASE {TEMPLATE}")
             AvailabilityDB(url=self.url(TEMPLATE)).close()
             self.template = True
-        self.sql(f"CREATE DATABASE {name}" + (f" TEMPLATE {TEMPLATE}" if migrated else ""))
+        # FILE_COPY: twice as fast as the default WAL_LOG for a small template.
+        self.sql(f"CREATE DATABASE {name}" + (
+            f" TEMPLATE {TEMPLATE} STRATEGY FILE_COPY" if migrated else ""))
         return self.url(name)
 
     def drop(self, url):
