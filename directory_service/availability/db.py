@@ -17,15 +17,18 @@ SQLAlchemy Core queries:
 Each worker process has its own connection pool (`pool_pre_ping`, so a restarted server
 is reconnected to without restarting the API).
 """
+import logging
 import os
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
 from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
 
 from directory_service.availability.schema import facility_changes, outbox
 
+log = logging.getLogger(__name__)
 GLOBAL_CHANGE_LOCK = "availability:changes"
 PG_LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 0))")
 
@@ -88,10 +91,14 @@ class AvailabilityDB:
             os.makedirs(os.path.dirname(self.path), exist_ok=True)
         self._pid = None
         self._engine = None
+        self._schema_ok = not migrate
         if migrate:
-            from directory_service.availability import migrate as migrations
-
-            migrations.upgrade(self)
+            try:
+                self._ensure_schema()
+            except OperationalError:
+                # The server is down at start: the API still starts (readiness says why),
+                # and the first request that reaches the database migrates it.
+                log.warning("availability database unreachable at start; will retry")
 
     @classmethod
     def from_settings(cls, settings, migrate=True):
@@ -130,6 +137,13 @@ class AvailabilityDB:
                                                 "application_name": "directory-service"},
                              max_overflow=self._options["pool_size"], **self._options)
 
+    def _ensure_schema(self):
+        if not self._schema_ok:
+            from directory_service.availability import migrate as migrations
+
+            migrations.upgrade(self)
+            self._schema_ok = True
+
     def _sqlite_connect(self, dbapi_connection, _record):
         # The driver's own transaction handling is off: `_sqlite_begin` opens them.
         dbapi_connection.isolation_level = None
@@ -146,16 +160,19 @@ class AvailabilityDB:
     def write(self):
         """One write transaction: on SQLite it holds the write lock from its first
         statement; on PostgreSQL callers `lock` what they check before writing."""
+        self._ensure_schema()
         with self.engine.connect() as conn:
             conn.execution_options(availability_write=True)
             with conn.begin():
                 yield conn
 
     def read(self):
+        self._ensure_schema()
         return Reader(self)
 
     def ping(self):
         """Raises when the database cannot answer (readiness)."""
+        self._ensure_schema()
         with self.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
 

@@ -41,13 +41,15 @@ def current(conn):
 
 def upgrade(adb):
     """Bring the database to the newest revision (a no-op when it is there already)."""
-    with adb.read() as conn:
+    with adb.engine.connect() as conn:
         if _has_version_table(conn) and current(conn) == head():
             return
-    with adb.write() as conn:
-        lock(conn, MIGRATION_LOCK)
-        if current(conn) != head():
-            command.upgrade(_config(conn), "head")
+    with adb.engine.connect() as conn:
+        conn.execution_options(availability_write=True)
+        with conn.begin():
+            lock(conn, MIGRATION_LOCK)
+            if current(conn) != head():
+                command.upgrade(_config(conn), "head")
 
 
 def _has_version_table(conn):
