@@ -42,7 +42,8 @@ def _pg_bin():
 class Cluster:
     """initdb + pg_ctl in a temporary directory; `url` is its superuser's URL."""
 
-    def __init__(self):
+    def __init__(self, durable=False):
+        self.durable = durable
         self.bin = _pg_bin()
         if self.bin is None:
             raise RuntimeError("no PostgreSQL server binaries (pg_ctl): run "
@@ -68,10 +69,12 @@ class Cluster:
     def start(self):
         self._run("initdb", "-D", self.data, "-U", "postgres", "--auth=trust",
                   "-E", "UTF8", "--no-sync")
-        # Throwaway: no fsync; enough connections for two nodes of gunicorn workers.
+        # Enough connections for two nodes of gunicorn workers. Tests need no fsync; a
+        # benchmark (`durable`) keeps PostgreSQL's defaults, as SQLite keeps FULL.
         options = (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 "
-                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
                    "-c max_connections=300")
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run("pg_ctl", "-D", self.data, "-o", options, "-l",
                   os.path.join(self.dir, "log"), "-w", "-t", "60", "start")
         return self
