@@ -84,8 +84,7 @@ class AvailabilityDB:
         self.url = url or sqlite_url(path)
         self.path = None if url else os.path.abspath(path)
         self.busy_timeout_ms = busy_timeout_ms
-        self._options = dict(pool_size=pool_size, pool_timeout=pool_timeout_s,
-                             pool_pre_ping=True)
+        self._options = dict(pool_size=pool_size, pool_timeout=pool_timeout_s)
         self.connect_timeout_s = connect_timeout_s
         if self.path and os.path.dirname(self.path):
             os.makedirs(os.path.dirname(self.path), exist_ok=True)
@@ -133,9 +132,12 @@ class AvailabilityDB:
             event.listen(engine, "begin", _sqlite_begin)
             return engine
         url = self.url.replace("postgresql://", "postgresql+psycopg://", 1)
+        # pool_pre_ping: a connection the server dropped (restart, fail-over) is replaced
+        # before use, so the API recovers without a restart.
         return create_engine(url, connect_args={"connect_timeout": self.connect_timeout_s,
                                                 "application_name": "directory-service"},
-                             max_overflow=self._options["pool_size"], **self._options)
+                             max_overflow=self._options["pool_size"], pool_pre_ping=True,
+                             **self._options)
 
     def _ensure_schema(self):
         if not self._schema_ok:
@@ -183,8 +185,9 @@ class AvailabilityDB:
 
 
 def _sqlite_begin(conn):
-    write = conn.get_execution_options().get("availability_write")
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+    # Reads stay in autocommit, as they always were: each sees the last commit.
+    if conn.get_execution_options().get("availability_write"):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def lock(db, *names):
