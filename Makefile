@@ -22,6 +22,7 @@ run: load
 
 test: $(STAMP)
 	bash scripts/install_browser.sh
+	bash scripts/install_postgres.sh
 	bash scripts/test.sh
 	$(BIN)/python scripts/fuzz.py
 

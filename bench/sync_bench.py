@@ -18,6 +18,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from sqlalchemy import event  # noqa: E402
+
 from directory_service.availability import reports  # noqa: E402
 from directory_service.availability.db import AvailabilityDB  # noqa: E402
 
@@ -27,8 +29,12 @@ LEVELS = ("3.7-WM", "3.5", "3.1")
 def run(mode, count, directory):
     path = os.path.join(directory, f"availability-{mode.lower()}.sqlite")
     adb = AvailabilityDB(path)
-    adb.connect().execute(f"PRAGMA synchronous = {mode}")
-    assert adb.read().execute("PRAGMA synchronous").fetchone()[0] == {"NORMAL": 1, "FULL": 2}[mode]
+    # Every pooled connection gets the mode under test (after the FULL of db.py).
+    event.listen(adb.engine, "connect",
+                 lambda conn, _: conn.execute(f"PRAGMA synchronous = {mode}"))
+    adb.engine.dispose()
+    with adb.read() as db:
+        assert db.exec_driver_sql("PRAGMA synchronous").scalar() == {"NORMAL": 1, "FULL": 2}[mode]
     latencies = []
     started = time.perf_counter()
     for i in range(count):

@@ -62,6 +62,47 @@ def list_():
                    f"{row['label'] or ''}")
 
 
+# Availability database commands that need no app (python -m directory_service.cli …).
+@click.command("migrate-availability")
+@click.option("--from", "source", required=True,
+              help="The deployment's SQLite file (AVAILABILITY_PATH) or a database URL.")
+@click.option("--to", "target", required=True,
+              help="postgresql://user:password@host/db, an empty database.")
+def migrate_availability(source, target):
+    """Copy every key, report, history entry, hold and outbox row into an empty database."""
+    import os
+
+    from directory_service.availability import migrate
+
+    if "://" not in source and not os.path.isfile(source):
+        raise click.UsageError(f"no availability file at {source}")
+    try:
+        copied = migrate.copy(migrate.to_url(source), migrate.to_url(target))
+    except migrate.TargetNotEmpty as exc:
+        raise click.UsageError(f"{exc}; nothing was copied") from None
+    for table, rows in copied.items():
+        click.echo(f"{table}\t{rows}")
+    click.echo("copied; set AVAILABILITY_URL to the target and restart the API", err=True)
+
+
+@click.command("upgrade-availability")
+@click.option("--url", default=None, help="Database URL (default: AVAILABILITY_URL, "
+              "else the file at AVAILABILITY_PATH).")
+def upgrade_availability(url):
+    """Bring the availability database's schema to the newest revision."""
+    from directory_service.availability import migrate
+    from directory_service.availability.db import AvailabilityDB
+    from directory_service.config import Settings
+
+    adb = (AvailabilityDB(url=migrate.to_url(url)) if url
+           else AvailabilityDB.from_settings(Settings.from_env()))
+    try:
+        with adb.read() as conn:
+            click.echo(f"availability schema at revision {migrate.current(conn)}")
+    finally:
+        adb.close()
+
+
 @click.command("sync")
 @click.option("--follow", is_flag=True,
               help="Keep running: catch up, then poll, backing off while the cluster "
@@ -100,7 +141,12 @@ def main():
 
     from directory_service import create_app
 
-    FlaskGroup(create_app=create_app)(prog_name="python -m directory_service.cli")
+    group = FlaskGroup(create_app=create_app,
+                       help="Flask commands of the app and the availability database "
+                            "commands that need no app (docs/operations.md).")
+    group.add_command(migrate_availability)
+    group.add_command(upgrade_availability)
+    group(prog_name="python -m directory_service.cli")
 
 
 if __name__ == "__main__":

@@ -89,6 +89,14 @@ class Settings:
     availability_path: str = "var/availability.sqlite"
     # How long a writer waits for another writer's transaction before giving up (ms).
     availability_busy_timeout_ms: int = 10_000
+    # postgresql://user:password@host/db selects PostgreSQL (several API nodes share it);
+    # empty: the SQLite file at availability_path. Per worker process: a pool of
+    # pool_size connections (as many again in bursts), a request waits at most
+    # pool_timeout_s for one, and a new connection at most connect_timeout_s.
+    availability_url: str = field(default="", repr=False)
+    availability_pool_size: int = 5
+    availability_pool_timeout_s: float = 10.0
+    availability_connect_timeout_s: int = 5
     # Bed holds: default and longest life in minutes (a drive across the region, not a day).
     hold_default_minutes: int = 120
     hold_max_minutes: int = 240
@@ -162,6 +170,12 @@ class Settings:
             availability_path=_str("AVAILABILITY_PATH", cls.availability_path),
             availability_busy_timeout_ms=_int(
                 "AVAILABILITY_BUSY_TIMEOUT_MS", cls.availability_busy_timeout_ms),
+            availability_url=_str("AVAILABILITY_URL", ""),
+            availability_pool_size=_int("AVAILABILITY_POOL_SIZE", cls.availability_pool_size),
+            availability_pool_timeout_s=_float(
+                "AVAILABILITY_POOL_TIMEOUT_S", cls.availability_pool_timeout_s),
+            availability_connect_timeout_s=_int(
+                "AVAILABILITY_CONNECT_TIMEOUT_S", cls.availability_connect_timeout_s),
             hold_default_minutes=_int("HOLD_DEFAULT_MINUTES", cls.hold_default_minutes),
             hold_max_minutes=_int("HOLD_MAX_MINUTES", cls.hold_max_minutes),
             hold_max_active_per_key=_int("HOLD_MAX_ACTIVE_PER_KEY", cls.hold_max_active_per_key),

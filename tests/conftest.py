@@ -9,6 +9,7 @@ from directory_service.config import Settings
 from indexer import pipeline
 from directory_service.search.embedded.writer import SqliteIndexWriter
 from tests.stores import BUILDERS, STORE_KINDS
+from tests.availability_backends import availability_backend, pg_server  # noqa: F401
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SEED = os.path.join(ROOT, "seed_data")

@@ -29,7 +29,7 @@ CASES = ("no key", "bad key", "revoked", "wrong role", "other owner", "right key
 
 
 @pytest.fixture
-def world(tmp_path):
+def world(tmp_path, availability_backend):
     app = make_app(tmp_path)
     adb = app.extensions["availability"]
     ids = {}

@@ -222,6 +222,7 @@ def test_the_availability_database_fsyncs_every_commit(tmp_path):
 
     adb = AvailabilityDB(str(tmp_path / "availability.sqlite"))
     # 2 is FULL (0 OFF, 1 NORMAL, 3 EXTRA): an acknowledged write survives a power cut.
-    assert adb.read().execute("PRAGMA synchronous").fetchone()[0] == 2
-    assert adb.read().execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    with adb.read() as db:
+        assert db.exec_driver_sql("PRAGMA synchronous").scalar() == 2
+        assert db.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     adb.close()

@@ -1,4 +1,5 @@
-"""Concurrency against a real gunicorn with four workers (DESIGN §9): fifty coaches racing
+"""Concurrency against a real gunicorn with four workers (DESIGN §9), on SQLite and on
+PostgreSQL: fifty coaches racing
 for the last bed get exactly one hold; concurrent reports with If-Match lose no update."""
 import os
 import socket
@@ -7,6 +8,7 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import pytest
 
@@ -26,17 +28,19 @@ def _free_port():
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("gunicorn")
+@contextmanager
+def live_server(tmp, url=None):
+    """gunicorn with four workers over the test directory; (base URL, AvailabilityDB).
+    `url`: a PostgreSQL availability database, else a SQLite file in `tmp`."""
     store = build_embedded(directory(), tmp)
     availability = str(tmp / "availability.sqlite")
-    adb = AvailabilityDB(availability)
+    adb = AvailabilityDB(availability, url=url)
     port = _free_port()
     # The race retries on 412 as fast as it can: that is a concurrency test, not a flood,
     # so one key's write limit (60/min by default, per worker) is raised here.
     env = {**os.environ, "STORE_PATH": store.path, "AVAILABILITY_PATH": availability,
-           "LOG_LEVEL": "WARNING", "RATE_LIMIT_WRITE": "100000 per minute"}
+           "AVAILABILITY_URL": url or "", "LOG_LEVEL": "WARNING",
+           "RATE_LIMIT_WRITE": "100000 per minute"}
     gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
     log = open(tmp / "gunicorn.log", "w")
     proc = subprocess.Popen([gunicorn, "-c", "gunicorn.conf.py", "-w", "4",
@@ -62,6 +66,20 @@ def server(tmp_path_factory):
         proc.wait(timeout=30)
         log.close()
         store.close()
+        adb.close()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def server(request, tmp_path_factory):
+    """One gunicorn per backend (tests/availability_backends.py)."""
+    url = None
+    if request.param == "postgresql":
+        pg = request.getfixturevalue("pg_server")
+        url = pg.create()
+    with live_server(tmp_path_factory.mktemp("gunicorn"), url) as running:
+        yield running
+    if url:
+        pg.drop(url)
 
 
 def _bearer(adb, role, facility_id=None):

@@ -13,6 +13,8 @@ from tests.test_live_support import (
     NAPERVILLE, bearer, directory, etag, hours_ago, make_app, row, search_open,
 )
 
+# On SQLite and on PostgreSQL (tests/availability_backends.py).
+both_backends = pytest.mark.usefixtures("availability_backend")
 UNKNOWN_TWINS = [factories.facility("p", km=1, beds=[row(available=None)]),
                  factories.facility("q", km=1, beds=[row(available=None)])]
 
@@ -34,6 +36,7 @@ def ranked_ids(client, **params):
             client.get(f"/v1/search?{query}").get_json()["results"]]
 
 
+@both_backends
 def test_live_report_reorders_ranking_and_stays_honest_about_unknown(tmp_path):
     app = make_app(tmp_path, UNKNOWN_TWINS)
     client, admin = app.test_client(), bearer(app, "admin")
@@ -49,6 +52,7 @@ def test_live_report_reorders_ranking_and_stays_honest_about_unknown(tmp_path):
     assert [i for i, _ in ranked_ids(client, has_open_beds="true")] == ["test:q"]
 
 
+@both_backends
 def test_old_live_report_is_stale_and_discounted(tmp_path):
     app = make_app(tmp_path, UNKNOWN_TWINS)
     client, admin = app.test_client(), bearer(app, "admin")
@@ -61,6 +65,7 @@ def test_old_live_report_is_stale_and_discounted(tmp_path):
     assert abs(capacity["test:p"] - 0.5) < 0.01
 
 
+@both_backends
 def test_every_worker_sees_writes_made_through_another(tmp_path):
     first = make_app(tmp_path)
     second = make_app(tmp_path, store_path=first.extensions["store"].path)
@@ -75,6 +80,7 @@ def test_every_worker_sees_writes_made_through_another(tmp_path):
     assert one.get("/v1/resources/test:b").get_json()["beds"][0]["held"] == 1
 
 
+@both_backends
 def test_reindex_keeps_reports_and_holds(tmp_path):
     source = tmp_path / "facilities.ndjson"
     source.write_text("".join(json.dumps(r) + "\n" for r in directory()))
@@ -92,6 +98,7 @@ def test_reindex_keeps_reports_and_holds(tmp_path):
     assert client.get("/v1/resources/test:b").get_json()["beds"][0]["available"] == 8
 
 
+@both_backends
 def test_current_figures_nets_holds_for_the_elasticsearch_store(tmp_path):
     app = make_app(tmp_path)
     client = app.test_client()

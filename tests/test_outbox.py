@@ -4,12 +4,14 @@ from datetime import timedelta
 import pytest
 
 from directory_service.availability import outbox
-from directory_service.availability.db import AvailabilityDB, mark_changed, utcnow
+from directory_service.availability.db import mark_changed, utcnow
+from tests.availability_backends import open_adb
 
 
 @pytest.fixture
-def adb(tmp_path):
-    return AvailabilityDB(str(tmp_path / "availability.sqlite3"))
+def adb(tmp_path, availability_backend):
+    """On SQLite and on PostgreSQL."""
+    return open_adb(tmp_path / "availability.sqlite3")
 
 
 def test_a_change_adds_one_outbox_row_in_its_transaction(adb):

@@ -1,4 +1,5 @@
-"""Liveness and readiness: `/healthz` says the process runs, `/readyz` that it can search."""
+"""Liveness and readiness: `/healthz` says the process runs, `/readyz` that it can search
+and reach the availability database (each part says whether it is ok)."""
 from flask import Blueprint, current_app, jsonify
 
 from directory_service.search.store import StoreError
@@ -15,12 +16,18 @@ def healthz():
 def readyz():
     store = current_app.extensions["store"]
     state = store.health()
-    body = {"status": "ready" if state["ok"] else "not ready", "store": store.name, **state}
+    body = {"store": store.name, **state}
+    ok = state["ok"]
+    adb = current_app.extensions.get("availability")
+    if adb is not None:
+        body["availability"] = availability_health(adb)
+        ok = ok and body["availability"]["ok"]
     if state["ok"]:
         lag = sync_lag(store)
         if lag is not None:
             body["sync"] = lag
-    return jsonify(body), 200 if state["ok"] else 503
+    body["status"] = "ready" if ok else "not ready"
+    return jsonify(body), 200 if ok else 503
 
 
 def sync_lag(store):
@@ -33,3 +40,14 @@ def sync_lag(store):
         return store.sync_lag()
     except StoreError as exc:
         return {"error": str(exc)}
+
+
+def availability_health(adb):
+    """{"ok", "backend"} and, when down, the error's class (never its text: it may name
+    hosts and users)."""
+    try:
+        adb.ping()
+    except Exception as exc:  # noqa: BLE001 - any failure means not ready
+        return {"ok": False, "backend": adb.backend_name,
+                "error": type(getattr(exc, "orig", None) or exc).__name__}
+    return {"ok": True, "backend": adb.backend_name}

@@ -24,6 +24,8 @@ from flask import current_app, g, request
 from flask_compress import Compress
 from flask_cors import CORS
 
+from directory_service.availability import changes
+
 # The API endpoints whose answers carry validators (flask-smorest names them
 # "<blueprint>.<MethodView>").
 SEARCH_ENDPOINT = "search.Search"
@@ -42,8 +44,6 @@ CORS_METHODS = ["GET", "HEAD", "OPTIONS", "POST", "PUT", "DELETE"]
 CORS_MAX_AGE_S = 600
 # The availability database (availability/db.py): its global change sequence moves on
 # every report, hold and decision; an active hold stops counting at `expires_at`.
-CURRENT_SEQUENCE = "SELECT COALESCE(MAX(seq), 0) FROM facility_changes"
-ACTIVE_HOLD_EXPIRIES = "SELECT expires_at FROM holds WHERE state = 'active' AND expires_at > ?"
 
 
 def utcnow():
@@ -99,9 +99,8 @@ class _HoldExpiries:
         with self._lock:
             if seq != self.seq:
                 since = now.astimezone(timezone.utc).replace(microsecond=0).isoformat()
-                rows = adb.read().execute(ACTIVE_HOLD_EXPIRIES,
-                                          (since.replace("+00:00", "Z"),)).fetchall()
-                self.seq, self.times = seq, sorted(_epoch(r[0]) for r in rows)
+                rows = changes.all_active_expiries(adb.read(), since.replace("+00:00", "Z"))
+                self.seq, self.times = seq, sorted(_epoch(at) for at in rows)
             i = bisect.bisect_right(self.times, stamp)
             return self.times[i] if i < len(self.times) else None
 
@@ -121,7 +120,7 @@ class SearchValidator:
         self.live = None
         if self.facilities:
             adb = current_app.extensions["availability"]
-            self.live = adb.read().execute(CURRENT_SEQUENCE).fetchone()[0]
+            self.live = changes.current_seq(adb.read())
         self.key = "|".join((SEARCH_FORMAT, state["fingerprint"], self.store.build_id(),
                              str(self.live), _normalised(args)))
         self._settling, self._holds = state["settling"], state["holds"]

@@ -3,7 +3,17 @@
 `init_app` wires it into the app: the availability database, the embedded store's live
 overlay, the API blueprints and the `flask keys` commands.
 """
+import logging
+
+from sqlalchemy import exc as sa_exc
+
 from directory_service.availability.db import AvailabilityDB
+
+log = logging.getLogger(__name__)
+# The database cannot be reached (refused, dropped, restarting) or every pooled
+# connection is busy past AVAILABILITY_POOL_TIMEOUT_S: 503, and the next request tries
+# again on a fresh connection (pool_pre_ping), so recovery needs no restart.
+OUTAGES = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)
 
 
 def init_app(app, api, settings):
@@ -11,8 +21,9 @@ def init_app(app, api, settings):
     from directory_service.api import auth, beds, holds, match
     from directory_service.search.live_overlay import LiveOverlay
 
-    adb = AvailabilityDB(settings.availability_path, settings.availability_busy_timeout_ms)
+    adb = AvailabilityDB.from_settings(settings)
     app.extensions["availability"] = adb
+    register_outage(app)
     store = app.extensions["store"]
     if hasattr(store, "set_live_overlay"):
         store.set_live_overlay(LiveOverlay(adb))
@@ -29,3 +40,18 @@ def document_hold_limit(api, settings):
     body = api.spec.components.schemas.get("HoldBody")
     if body is not None:
         body["properties"]["expires_in_minutes"]["maximum"] = settings.hold_max_minutes
+
+
+def register_outage(app):
+    from directory_service.errors import problem
+
+    def availability_down(exc):
+        # The class only: a driver message may name hosts and users.
+        log.warning("availability database unavailable: %s", type(exc.orig if hasattr(
+            exc, "orig") else exc).__name__)
+        return problem(503, "Service Unavailable", "the availability database (bed "
+                       "reports, holds, keys) is not available; try again shortly",
+                       headers={"Retry-After": "5"})
+
+    for outage in OUTAGES:
+        app.register_error_handler(outage, availability_down)

@@ -1,109 +1,36 @@
 """The availability database: bed reports, their history, holds and API keys (DESIGN §2, §6).
 
-It is the store of record for live data and lives apart from the indexed directory file,
-so a re-index never touches it. SQLite in WAL mode lets searches read while one writer
-writes; every write runs inside `BEGIN IMMEDIATE`, which takes the write lock before the
-first read, so a check-then-write (the last bed, a version check) cannot interleave with
-another process's.
+It is the store of record for live data and lives apart from the indexed directory, so a
+re-index never touches it. Two backends behind one schema (schema.py) and one set of
+SQLAlchemy Core queries:
+
+- SQLite (`AVAILABILITY_PATH`, the zero-setup default) in WAL mode: searches read while one
+  writer writes; every write runs inside `BEGIN IMMEDIATE`, which takes the write lock
+  before the first read, so a check-then-write (the last bed, a version check) cannot
+  interleave with another process's.
+- PostgreSQL (`AVAILABILITY_URL=postgresql://…`) for more than one API node: writes run at
+  READ COMMITTED and each check-then-write first takes a transaction-scoped advisory lock
+  (`lock`): per facility (the last bed, If-Match), per coach key (the cap on active holds)
+  and, for the change sequence and the outbox, one global lock held from `mark_changed` to
+  the commit, so sequence numbers become visible in order and no reader skips one.
+
+Each worker process has its own connection pool (`pool_pre_ping`, so a restarted server
+is reconnected to without restarting the API).
 """
+import logging
 import os
-import sqlite3
-import threading
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS bed_reports (
-    facility_id   TEXT NOT NULL,
-    level_of_care TEXT NOT NULL,
-    population    TEXT NOT NULL,
-    capacity      INTEGER,
-    available     INTEGER,
-    status        TEXT NOT NULL,
-    reported_at   TEXT,
-    reported_by   TEXT,
-    note          TEXT,
-    version       INTEGER NOT NULL,
-    PRIMARY KEY (facility_id, level_of_care, population)
-);
--- One row per facility: the version an If-Match must name.
-CREATE TABLE IF NOT EXISTS facility_versions (
-    facility_id TEXT PRIMARY KEY,
-    version     INTEGER NOT NULL
-);
--- Append-only: rows are inserted, never updated or deleted.
-CREATE TABLE IF NOT EXISTS bed_history (
-    seq           INTEGER PRIMARY KEY AUTOINCREMENT,
-    facility_id   TEXT NOT NULL,
-    event         TEXT NOT NULL,
-    level_of_care TEXT NOT NULL,
-    population    TEXT NOT NULL,
-    capacity      INTEGER,
-    available     INTEGER,
-    status        TEXT NOT NULL,
-    reported_at   TEXT,
-    reported_by   TEXT,
-    note          TEXT,
-    version       INTEGER NOT NULL,
-    recorded_at   TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS bed_history_facility ON bed_history (facility_id, seq);
-CREATE TABLE IF NOT EXISTS holds (
-    id            TEXT PRIMARY KEY,
-    facility_id   TEXT NOT NULL,
-    level_of_care TEXT NOT NULL,
-    population    TEXT NOT NULL,
-    coach_key_id  TEXT NOT NULL,
-    note          TEXT,
-    created_at    TEXT NOT NULL,
-    expires_at    TEXT NOT NULL,
-    state         TEXT NOT NULL,
-    decided_at    TEXT,
-    reason        TEXT
-);
-CREATE INDEX IF NOT EXISTS holds_active ON holds (facility_id, level_of_care, population, state);
-CREATE TABLE IF NOT EXISTS api_keys (
-    id          TEXT PRIMARY KEY,
-    hash        TEXT NOT NULL,
-    role        TEXT NOT NULL,
-    facility_id TEXT,
-    label       TEXT,
-    created_at  TEXT NOT NULL,
-    revoked_at  TEXT
-);
--- The last change per facility, by a global sequence: search workers read what changed
--- since their last look with one indexed query.
-CREATE TABLE IF NOT EXISTS facility_changes (
-    facility_id TEXT PRIMARY KEY,
-    seq         INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS facility_changes_seq ON facility_changes (seq);
--- Transactional outbox: one row per committed change of a facility's live figures,
--- written in the same transaction as the change. A sync step pushes them to an external
--- search engine in seq order and records how far it got per target in sync_positions.
-CREATE TABLE IF NOT EXISTS outbox (
-    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
-    facility_id TEXT NOT NULL,
-    created_at  TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS sync_positions (
-    target     TEXT PRIMARY KEY,
-    seq        INTEGER NOT NULL,
-    updated_at TEXT NOT NULL
-);
-"""
-# Columns added after the first release: (table, column, type), added when missing.
-ADDED_COLUMNS = (("holds", "reason", "TEXT"),)
-# After ADDED_COLUMNS exist: a coach's holds (their list, the cap on active holds).
-LATE_SCHEMA = """
-CREATE INDEX IF NOT EXISTS holds_coach ON holds (coach_key_id, state, expires_at);
-"""
-MARK_CHANGED = """
-INSERT INTO facility_changes (facility_id, seq)
-VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM facility_changes))
-ON CONFLICT (facility_id) DO UPDATE SET seq = excluded.seq
-"""
-OUTBOX_ADD = "INSERT INTO outbox (facility_id, created_at) VALUES (?, ?)"
+from sqlalchemy import create_engine, event, func, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
+
+from directory_service.availability.schema import facility_changes, outbox
+
+log = logging.getLogger(__name__)
+GLOBAL_CHANGE_LOCK = "availability:changes"
+PG_LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 0))")
 
 
 def iso(moment):
@@ -116,87 +43,178 @@ def utcnow():
     return datetime.now(timezone.utc)
 
 
+def parse_iso(text_value):
+    """An ISO 8601 string as an aware datetime (None stays None)."""
+    if text_value is None:
+        return None
+    return datetime.fromisoformat(text_value.replace("Z", "+00:00"))
+
+
+def sqlite_url(path):
+    return "sqlite:///" + os.path.abspath(path)
+
+
+class Reader:
+    """`adb.read()`: `execute` runs one query on a pooled connection and returns its
+    rows buffered; `with adb.read() as db:` keeps one connection for several queries."""
+
+    def __init__(self, adb):
+        self.adb = adb
+        self.dialect = adb.engine.dialect
+        self._conn = None
+
+    def execute(self, statement, params=None):
+        with self.adb.engine.connect() as conn:
+            return conn.execute(statement, params or {}).freeze()()
+
+    def __enter__(self):
+        self._conn = self.adb.engine.connect()
+        return self._conn
+
+    def __exit__(self, *exc):
+        self._conn.close()
+        self._conn = None
+
+
 class AvailabilityDB:
-    """Connections to the availability file: one per thread, opened on first use."""
+    """One engine (a connection pool per worker process) on the availability database."""
 
-    def __init__(self, path, busy_timeout_ms=10_000):
-        self.path = os.path.abspath(path)
+    def __init__(self, path=None, busy_timeout_ms=10_000, url=None, pool_size=5,
+                 pool_timeout_s=10.0, connect_timeout_s=5, migrate=True):
+        self.url = url or sqlite_url(path)
+        self.path = None if url else os.path.abspath(path)
         self.busy_timeout_ms = busy_timeout_ms
-        self._local = threading.local()
-        directory = os.path.dirname(self.path)
-        if directory:
-            os.makedirs(directory, exist_ok=True)
-        # Each CREATE ... IF NOT EXISTS is its own short transaction, so workers starting
-        # together simply wait for one another (busy_timeout).
-        db = self.connect()
-        db.executescript(SCHEMA)
-        _add_missing_columns(db)
-        db.executescript(LATE_SCHEMA)
+        self._options = dict(pool_size=pool_size, pool_timeout=pool_timeout_s)
+        self.connect_timeout_s = connect_timeout_s
+        if self.path and os.path.dirname(self.path):
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+        self._pid = None
+        self._engine = None
+        self._schema_ok = not migrate
+        if migrate:
+            try:
+                self._ensure_schema()
+            except OperationalError:
+                # The server is down at start: the API still starts (readiness says why),
+                # and the first request that reaches the database migrates it.
+                log.warning("availability database unreachable at start; will retry")
 
-    def connect(self):
-        db = getattr(self._local, "db", None)
-        if db is None:
-            # Autocommit mode: transactions are opened explicitly by `write`.
-            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
-                                 timeout=self.busy_timeout_ms / 1000)
-            db.row_factory = sqlite3.Row
-            db.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
-            db.execute("PRAGMA journal_mode = WAL")
-            # FULL: every commit is fsynced before it is acknowledged, so a power cut
-            # loses no report or hold a client was told is saved (NORMAL, in WAL mode,
-            # could lose the last ones). Its cost is measured in bench/sync_bench.py
-            # and stated in docs/operations.md.
-            db.execute("PRAGMA synchronous = FULL")
-            self._local.db = db
-        return db
+    @classmethod
+    def from_settings(cls, settings, migrate=True):
+        return cls(settings.availability_path, settings.availability_busy_timeout_ms,
+                   url=settings.availability_url or None,
+                   pool_size=settings.availability_pool_size,
+                   pool_timeout_s=settings.availability_pool_timeout_s,
+                   connect_timeout_s=settings.availability_connect_timeout_s, migrate=migrate)
+
+    @property
+    def backend_name(self):
+        """"sqlite" or "postgresql", read from the URL (no connection needed)."""
+        return "sqlite" if self.url.startswith("sqlite") else "postgresql"
+
+    @property
+    def engine(self):
+        # A forked worker (gunicorn) must not share the parent's pooled sockets.
+        if self._engine is not None and self._pid != os.getpid():
+            self._engine.dispose(close=False)
+            self._pid = os.getpid()
+        if self._engine is None:
+            self._engine = self._create_engine()
+            self._pid = os.getpid()
+        return self._engine
+
+    def _create_engine(self):
+        if self.url.startswith("sqlite"):
+            engine = create_engine(self.url, connect_args={
+                "check_same_thread": False, "timeout": self.busy_timeout_ms / 1000},
+                **self._options)
+            event.listen(engine, "connect", self._sqlite_connect)
+            event.listen(engine, "begin", _sqlite_begin)
+            return engine
+        url = self.url.replace("postgresql://", "postgresql+psycopg://", 1)
+        # pool_pre_ping: a connection the server dropped (restart, fail-over) is replaced
+        # before use, so the API recovers without a restart.
+        return create_engine(url, connect_args={"connect_timeout": self.connect_timeout_s,
+                                                "application_name": "directory-service"},
+                             max_overflow=self._options["pool_size"], pool_pre_ping=True,
+                             **self._options)
+
+    def _ensure_schema(self):
+        if not self._schema_ok:
+            from directory_service.availability import migrate as migrations
+
+            migrations.upgrade(self)
+            self._schema_ok = True
+
+    def _sqlite_connect(self, dbapi_connection, _record):
+        # The driver's own transaction handling is off: `_sqlite_begin` opens them.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        # FULL: every commit is fsynced before it is acknowledged, so a power cut loses no
+        # report or hold a client was told is saved (NORMAL, in WAL mode, could lose the
+        # last ones). Its cost is measured in bench/sync_bench.py, docs/operations.md.
+        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.close()
 
     @contextmanager
     def write(self):
-        """One write transaction holding the write lock from its first statement."""
-        db = self.connect()
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
+        """One write transaction: on SQLite it holds the write lock from its first
+        statement; on PostgreSQL callers `lock` what they check before writing."""
+        self._ensure_schema()
+        with self.engine.connect() as conn:
+            conn.execution_options(availability_write=True)
+            with conn.begin():
+                yield conn
 
     def read(self):
-        return self.connect()
+        self._ensure_schema()
+        return Reader(self)
+
+    def ping(self):
+        """Raises when the database cannot answer (readiness)."""
+        self._ensure_schema()
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
 
     def close(self):
-        db = getattr(self._local, "db", None)
-        if db is not None:
-            db.close()
-            self._local.db = None
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
 
 
-def _add_missing_columns(db):
-    """Bring a database made by an older release up to date (idempotent, race-safe)."""
-    for table, column, kind in ADDED_COLUMNS:
-        have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
-        if column in have:
-            continue
-        try:
-            db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
-        except sqlite3.OperationalError as exc:
-            # Another worker starting at the same moment added it first.
-            if "duplicate column" not in str(exc):
-                raise
+def _sqlite_begin(conn):
+    # Reads stay in autocommit, as they always were: each sees the last commit.
+    if conn.get_execution_options().get("availability_write"):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def parse_iso(text):
-    """An ISO 8601 string as an aware datetime (None stays None)."""
-    if text is None:
-        return None
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+def lock(db, *names):
+    """Serialise check-then-write on PostgreSQL: transaction-scoped advisory locks, taken
+    in the order given (callers keep one order: coach, facility, changes). On SQLite the
+    `BEGIN IMMEDIATE` of `write` already serialises every writer, so nothing to do."""
+    if db.dialect.name == "postgresql":
+        for name in names:
+            db.execute(PG_LOCK, {"name": name})
+
+
+def upsert(db, table, values, keys, update=None):
+    """INSERT … ON CONFLICT (keys) DO UPDATE, in the connection's dialect."""
+    insert = postgresql.insert if db.dialect.name == "postgresql" else sqlite.insert
+    statement = insert(table).values(**values)
+    update = update if update is not None else {
+        c: statement.excluded[c] for c in values if c not in keys}
+    return db.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=update))
 
 
 def mark_changed(db, facility_id):
     """Tell every search worker, and the outbox, that this facility's live figures changed.
 
     Called inside the write transaction of the change, so the outbox row commits with it
-    or not at all."""
-    db.execute(MARK_CHANGED, (facility_id,))
-    db.execute(OUTBOX_ADD, (facility_id, iso(utcnow())))
+    or not at all. On PostgreSQL the global change lock is held from here to the commit:
+    sequence numbers are then taken and made visible in one order."""
+    lock(db, GLOBAL_CHANGE_LOCK)
+    next_seq = select(func.coalesce(func.max(facility_changes.c.seq), 0) + 1).scalar_subquery()
+    upsert(db, facility_changes, {"facility_id": facility_id, "seq": next_seq}, ["facility_id"])
+    db.execute(outbox.insert().values(facility_id=facility_id, created_at=iso(utcnow())))

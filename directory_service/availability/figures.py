@@ -4,10 +4,13 @@ Shared by the embedded store's overlay, the API and the Elasticsearch store (whi
 `current_figures` before an alias swap). Unknown stays unknown: a level whose rows are all
 unknown is `open: None`, never 0.
 """
+from sqlalchemy import select
+
 from directory_service.availability import reports
 from directory_service.availability.db import AvailabilityDB, utcnow
+from directory_service.availability.schema import bed_reports
 
-LIVE_FACILITIES = "SELECT DISTINCT facility_id FROM bed_reports"
+LIVE_FACILITIES = select(bed_reports.c.facility_id).distinct()
 
 
 def row_open(row):
@@ -54,11 +57,11 @@ def current_figures(settings, now=None):
     The Elasticsearch writer applies these before an alias swap; rows rather than sums, so
     the index keeps beds apart by population as the embedded store does.
     """
-    adb = AvailabilityDB(settings.availability_path, settings.availability_busy_timeout_ms)
+    adb = AvailabilityDB.from_settings(settings)
     try:
         now = now or utcnow()
-        db = adb.read()
-        ids = [r[0] for r in db.execute(LIVE_FACILITIES)]
-        return {fid: reports.live_rows(db, fid, now) for fid in ids}
+        with adb.read() as db:
+            ids = [r[0] for r in db.execute(LIVE_FACILITIES)]
+            return {fid: reports.live_rows(db, fid, now) for fid in ids}
     finally:
         adb.close()

@@ -2,8 +2,10 @@
 
 An active hold counts against open beds until it expires; expiry needs no worker, because
 every count only includes holds whose `expires_at` is still ahead, and a hold found past
-its time is marked expired when next touched. Check and insert run in one `BEGIN
-IMMEDIATE` transaction, so the last bed can be held once however many coaches race for it.
+its time is marked expired when next touched. Check and insert run in one write
+transaction (SQLite: `BEGIN IMMEDIATE`; PostgreSQL: under the facility's and the key's
+advisory locks, db.lock), so the last bed can be held once however many coaches, on
+however many API nodes, race for it.
 
 A coach key may have at most `hold_max_active_per_key` active holds, so one key cannot
 take every bed. When the facility reports fewer open beds than there are active holds, the
@@ -13,44 +15,52 @@ a released hold cannot be confirmed, because the bed it promised is gone.
 import secrets
 from datetime import timedelta
 
+from sqlalchemy import and_, case, func, or_, select
+
 from directory_service.availability import figures, reports
-from directory_service.availability.db import iso, mark_changed, parse_iso, utcnow
+from directory_service.availability.db import iso, lock, mark_changed, parse_iso, utcnow
+from directory_service.availability.schema import bed_reports, holds
 
 STATES = ("active", "confirmed", "declined", "cancelled", "expired", "released")
-INSERT_HOLD = """
-INSERT INTO holds (id, facility_id, level_of_care, population, coach_key_id, note,
-                   created_at, expires_at, state)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active')
-"""
-SELECT_HOLD = "SELECT * FROM holds WHERE id = ?"
-LIST_ACTIVE = ("SELECT * FROM holds WHERE facility_id = ? AND state = 'active' "
-               "AND expires_at > ? ORDER BY expires_at, id")
-COACH_ACTIVE = ("SELECT COUNT(*), MIN(expires_at) FROM holds WHERE coach_key_id = ? "
-                "AND state = 'active' AND expires_at > ?")
-# A coach's holds: the active ones first (soonest expiry first), then the rest newest first.
-COACH_HOLDS = """
-SELECT *, (state = 'active' AND expires_at > :now) AS live FROM holds
-WHERE coach_key_id = :coach {state_filter}
-ORDER BY live DESC, CASE WHEN live THEN expires_at END, COALESCE(decided_at, expires_at) DESC,
-         rowid DESC
-LIMIT :limit OFFSET :offset
-"""
-COACH_COUNT = "SELECT COUNT(*) FROM holds WHERE coach_key_id = :coach {state_filter}"
-STATE_FILTERS = {
-    None: "",
-    "active": "AND state = 'active' AND expires_at > :now",
-    "expired": "AND ((state = 'active' AND expires_at <= :now) OR state = 'expired')",
-}
-SET_STATE = "UPDATE holds SET state = ?, decided_at = ?, reason = ? WHERE id = ?"
-ADMIT = """
-UPDATE bed_reports
-SET available = available - 1,
-    status = CASE WHEN available - 1 <= 0 THEN 'full' ELSE status END,
-    reported_at = :now, reported_by = :by, version = :version
-WHERE facility_id = :facility_id AND level_of_care = :level AND population = :population
-"""
-SELECT_ROW = ("SELECT * FROM bed_reports WHERE facility_id = ? AND level_of_care = ? "
-              "AND population = ?")
+H = holds.c
+# Internal ordering only, never shown.
+HIDDEN = ("live", "created_seq")
+
+
+def coach_lock(coach_key_id):
+    """The advisory lock name that serialises one key's hold cap check (db.lock)."""
+    return f"coach:{coach_key_id}"
+
+
+def _live(now):
+    return and_(H.state == "active", H.expires_at > iso(now))
+
+
+def _state_filter(state, now):
+    """The WHERE clause of `?state=`: active and expired are read from the clock too."""
+    if state is None:
+        return None
+    if state == "active":
+        return _live(now)
+    if state == "expired":
+        return or_(and_(H.state == "active", H.expires_at <= iso(now)), H.state == "expired")
+    return H.state == state
+
+
+def _select_hold(db, hold_id):
+    return db.execute(select(holds).where(H.id == hold_id)).mappings().first()
+
+
+def _set_state(db, hold_id, state, decided_at, reason):
+    db.execute(holds.update().where(H.id == hold_id).values(
+        state=state, decided_at=decided_at, reason=reason))
+
+
+def _bed_row(db, facility_id, level, population):
+    r = bed_reports.c
+    return db.execute(select(bed_reports).where(
+        r.facility_id == facility_id, r.level_of_care == level,
+        r.population == population)).mappings().first()
 
 
 class HoldRefused(Exception):
@@ -79,32 +89,39 @@ class HoldConflict(Exception):
 
 
 def _public(row, now):
-    hold = {k: row[k] for k in row.keys() if k != "live"}
+    hold = {k: row[k] for k in row.keys() if k not in HIDDEN}
     if hold["state"] == "active" and hold["expires_at"] <= iso(now):
         hold["state"] = "expired"
     return hold
 
 
 def get(adb, hold_id, now=None):
-    row = adb.read().execute(SELECT_HOLD, (hold_id,)).fetchone()
+    row = _select_hold(adb.read(), hold_id)
     return _public(row, now or utcnow()) if row else None
 
 
 def active_for(adb, facility_id, now=None):
     now = now or utcnow()
-    return [_public(r, now) for r in adb.read().execute(LIST_ACTIVE, (facility_id, iso(now)))]
+    query = (select(holds).where(H.facility_id == facility_id, _live(now))
+             .order_by(H.expires_at, H.id))
+    return [_public(r, now) for r in adb.read().execute(query).mappings()]
 
 
 def for_coach(adb, coach_key_id, page, per_page, state=None, now=None):
     """(total, holds) made with one key: active first, then the rest, newest first."""
     now = now or utcnow()
-    args = {"coach": coach_key_id, "now": iso(now), "limit": per_page,
-            "offset": (page - 1) * per_page, "state": state}
-    state_filter = STATE_FILTERS.get(state, "AND state = :state")
-    db = adb.read()
-    total = db.execute(COACH_COUNT.format(state_filter=state_filter), args).fetchone()[0]
-    rows = db.execute(COACH_HOLDS.format(state_filter=state_filter), args)
-    return total, [_public(r, now) for r in rows]
+    where = [H.coach_key_id == coach_key_id]
+    if (chosen := _state_filter(state, now)) is not None:
+        where.append(chosen)
+    live = case((_live(now), 1), else_=0)
+    # The active ones first (soonest expiry first), then the rest newest first.
+    query = (select(holds, live.label("live")).where(*where)
+             .order_by(live.desc(), case((_live(now), H.expires_at)),
+                       func.coalesce(H.decided_at, H.expires_at).desc(), H.created_seq.desc())
+             .limit(per_page).offset((page - 1) * per_page))
+    with adb.read() as db:
+        total = db.execute(select(func.count()).select_from(holds).where(*where)).scalar()
+        return total, [_public(r, now) for r in db.execute(query).mappings()]
 
 
 def _population(rows, level, population):
@@ -126,8 +143,11 @@ def create(adb, facility_id, level, population, coach_key_id, note, minutes, ind
     when the key already has `max_active` active holds (None: no cap, e.g. admins)."""
     now = now or utcnow()
     with adb.write() as db:
+        lock(db, coach_lock(coach_key_id), reports.facility_lock(facility_id))
         if max_active is not None:
-            active, next_expiry = db.execute(COACH_ACTIVE, (coach_key_id, iso(now))).fetchone()
+            active, next_expiry = db.execute(
+                select(func.count(), func.min(H.expires_at))
+                .where(H.coach_key_id == coach_key_id, _live(now))).one()
             if active >= max_active:
                 raise HoldLimit(active, max_active, next_expiry)
         reports.ensure_baseline(db, facility_id, indexed_beds, now)
@@ -142,10 +162,15 @@ def create(adb, facility_id, level, population, coach_key_id, note, minutes, ind
                 f"no open {level} bed for {population} is left to hold ({row['available'] or 0} "
                 f"available, {row['held']} already held); try another facility")
         hold_id = "h_" + secrets.token_hex(8)
-        db.execute(INSERT_HOLD, (hold_id, facility_id, level, population, coach_key_id, note,
-                                 iso(now), iso(now + timedelta(minutes=minutes))))
+        # Under the facility and key locks, so increasing wherever the order is read.
+        created_seq = select(func.coalesce(func.max(H.created_seq), 0) + 1).scalar_subquery()
+        db.execute(holds.insert().values(
+            id=hold_id, facility_id=facility_id, level_of_care=level, population=population,
+            coach_key_id=coach_key_id, note=note, created_at=iso(now),
+            expires_at=iso(now + timedelta(minutes=minutes)), state="active",
+            created_seq=created_seq))
         mark_changed(db, facility_id)
-        return _public(db.execute(SELECT_HOLD, (hold_id,)).fetchone(), now)
+        return _public(_select_hold(db, hold_id), now)
 
 
 def decide(adb, hold_id, state, decided_by, now=None):
@@ -158,34 +183,36 @@ def decide(adb, hold_id, state, decided_by, now=None):
     now = now or utcnow()
     refusal = None
     with adb.write() as db:
-        row = db.execute(SELECT_HOLD, (hold_id,)).fetchone()
+        row = _select_hold(db, hold_id)
         if row is None:
             return None
+        # Lock the facility, then read the hold again: a decision made meanwhile shows.
+        lock(db, reports.facility_lock(row["facility_id"]))
+        row = _select_hold(db, hold_id)
         hold = _public(row, now)
         if hold["state"] == "expired" and row["state"] == "active":
-            db.execute(SET_STATE, ("expired", hold["expires_at"], None, hold_id))
+            _set_state(db, hold_id, "expired", hold["expires_at"], None)
             mark_changed(db, hold["facility_id"])
             refusal = f"hold {hold_id} expired at {hold['expires_at']}"
         elif hold["state"] != "active":
             refusal = f"hold {hold_id} is already {hold['state']}" + (
                 f" ({hold['reason']})" if hold.get("reason") else "")
         elif state == "confirmed" and (gone := _bed_gone(db, hold)):
-            db.execute(SET_STATE, ("released", iso(now), gone, hold_id))
+            _set_state(db, hold_id, "released", iso(now), gone)
             mark_changed(db, hold["facility_id"])
             refusal = f"hold {hold_id} cannot be confirmed: {gone}"
         else:
-            db.execute(SET_STATE, (state, iso(now), None, hold_id))
+            _set_state(db, hold_id, state, iso(now), None)
             if state == "confirmed":
                 _admit(db, hold, decided_by, now)
             mark_changed(db, hold["facility_id"])
-            return _public(db.execute(SELECT_HOLD, (hold_id,)).fetchone(), now)
+            return _public(_select_hold(db, hold_id), now)
     raise HoldConflict(refusal)
 
 
 def _bed_gone(db, hold):
     """Why the bed a hold promised no longer exists, or None while it does."""
-    row = db.execute(SELECT_ROW, (hold["facility_id"], hold["level_of_care"],
-                                  hold["population"])).fetchone()
+    row = _bed_row(db, hold["facility_id"], hold["level_of_care"], hold["population"])
     if row is None or row["status"] == "unknown":
         return None  # nothing known says the bed is gone; the facility admits as it sees fit
     if row["status"] in ("full", "closed") or (row["available"] or 0) <= 0:
@@ -199,12 +226,16 @@ def _admit(db, hold, decided_by, now):
     """Record the admission; the count drops only on a row known to be open."""
     fid = hold["facility_id"]
     version = reports.bump_version(db, fid)
-    row = db.execute(SELECT_ROW, (fid, hold["level_of_care"], hold["population"])).fetchone()
+    level, population = hold["level_of_care"], hold["population"]
+    row = _bed_row(db, fid, level, population)
     if row is not None and row["status"] == "open":
-        db.execute(ADMIT, {"now": iso(now), "by": decided_by, "version": version,
-                           "facility_id": fid, "level": hold["level_of_care"],
-                           "population": hold["population"]})
-        row = db.execute(SELECT_ROW, (fid, hold["level_of_care"], hold["population"])).fetchone()
+        r = bed_reports.c
+        db.execute(bed_reports.update().where(
+            r.facility_id == fid, r.level_of_care == level, r.population == population
+        ).values(available=r.available - 1,
+                 status=case((r.available - 1 <= 0, "full"), else_=r.status),
+                 reported_at=iso(now), reported_by=decided_by, version=version))
+        row = _bed_row(db, fid, level, population)
     entry = dict(row) if row is not None else {
         "level_of_care": hold["level_of_care"], "population": hold["population"],
         "status": "unknown"}

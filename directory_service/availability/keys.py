@@ -9,15 +9,13 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
+from sqlalchemy import select
+
 from directory_service.availability.db import iso, utcnow
+from directory_service.availability.schema import api_keys
 
 ROLES = ("admin", "coach", "facility")
-INSERT_KEY = ("INSERT INTO api_keys (id, hash, role, facility_id, label, created_at) "
-              "VALUES (?, ?, ?, ?, ?, ?)")
-SELECT_KEY = "SELECT id, hash, role, facility_id, revoked_at FROM api_keys WHERE id = ?"
-REVOKE_KEY = "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL"
-LIST_KEYS = ("SELECT id, role, facility_id, label, created_at, revoked_at FROM api_keys "
-             "ORDER BY created_at, id")
+K = api_keys.c
 
 
 class InvalidKeyRequest(ValueError):
@@ -47,7 +45,9 @@ def create(adb, role, facility_id=None, label=None):
     key_id = "k_" + secrets.token_hex(6)
     key = f"{key_id}.{secrets.token_urlsafe(32)}"
     with adb.write() as db:
-        db.execute(INSERT_KEY, (key_id, _digest(key), role, facility_id, label, iso(utcnow())))
+        db.execute(api_keys.insert().values(id=key_id, hash=_digest(key), role=role,
+                                            facility_id=facility_id, label=label,
+                                            created_at=iso(utcnow())))
     return key_id, key
 
 
@@ -56,7 +56,8 @@ def verify(adb, presented):
     key_id, _, secret = (presented or "").partition(".")
     if not key_id or not secret:
         return None
-    row = adb.read().execute(SELECT_KEY, (key_id,)).fetchone()
+    row = adb.read().execute(select(K.id, K.hash, K.role, K.facility_id, K.revoked_at)
+                             .where(K.id == key_id)).mappings().first()
     if row is None or row["revoked_at"] is not None:
         return None
     if not hmac.compare_digest(row["hash"], _digest(presented)):
@@ -76,8 +77,12 @@ def principal_for(adb, key_id):
 def revoke(adb, key_id):
     """Revoke a key; True if it was active."""
     with adb.write() as db:
-        return db.execute(REVOKE_KEY, (iso(utcnow()), key_id)).rowcount == 1
+        revoke_it = (api_keys.update().where(K.id == key_id, K.revoked_at.is_(None))
+                     .values(revoked_at=iso(utcnow())))
+        return db.execute(revoke_it).rowcount == 1
 
 
 def list_keys(adb):
-    return [dict(row) for row in adb.read().execute(LIST_KEYS)]
+    query = (select(K.id, K.role, K.facility_id, K.label, K.created_at, K.revoked_at)
+             .order_by(K.created_at, K.id))
+    return [dict(row) for row in adb.read().execute(query).mappings()]

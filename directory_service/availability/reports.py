@@ -12,55 +12,27 @@ note are the facility's business: `live_rows` leaves them out unless asked.
 """
 from dataclasses import dataclass, field
 
-from directory_service.availability.db import iso, mark_changed, parse_iso, utcnow
+from sqlalchemy import and_, func, select
+
+from directory_service.availability.db import iso, lock, mark_changed, parse_iso, upsert, utcnow
+from directory_service.availability.schema import bed_history, bed_reports, facility_versions
+from directory_service.availability.schema import holds as holds_table
 
 ROW_FIELDS = ("level_of_care", "population", "capacity", "available", "status",
               "reported_at", "reported_by", "note")
-SELECT_VERSION = "SELECT version FROM facility_versions WHERE facility_id = ?"
-SET_VERSION = """
-INSERT INTO facility_versions (facility_id, version) VALUES (?, ?)
-ON CONFLICT (facility_id) DO UPDATE SET version = excluded.version
-"""
-HAS_ROWS = "SELECT 1 FROM bed_reports WHERE facility_id = ? LIMIT 1"
-UPSERT_ROW = """
-INSERT INTO bed_reports (facility_id, level_of_care, population, capacity, available, status,
-                         reported_at, reported_by, note, version)
-VALUES (:facility_id, :level_of_care, :population, :capacity, :available, :status,
-        :reported_at, :reported_by, :note, :version)
-ON CONFLICT (facility_id, level_of_care, population) DO UPDATE SET
-    capacity = excluded.capacity, available = excluded.available, status = excluded.status,
-    reported_at = excluded.reported_at, reported_by = excluded.reported_by,
-    note = excluded.note, version = excluded.version
-"""
-INSERT_HISTORY = """
-INSERT INTO bed_history (facility_id, event, level_of_care, population, capacity, available,
-                         status, reported_at, reported_by, note, version, recorded_at)
-VALUES (:facility_id, :event, :level_of_care, :population, :capacity, :available, :status,
-        :reported_at, :reported_by, :note, :version, :recorded_at)
-"""
-SELECT_ROWS = """
-SELECT r.level_of_care, r.population, r.capacity, r.available, r.status, r.reported_at,
-       {private}
-       (SELECT COUNT(*) FROM holds AS h
-         WHERE h.facility_id = r.facility_id AND h.level_of_care = r.level_of_care
-           AND h.population = r.population AND h.state = 'active' AND h.expires_at > ?) AS held
-FROM bed_reports AS r WHERE r.facility_id = ? ORDER BY r.level_of_care, r.population
-"""
-PRIVATE_COLUMNS = "r.reported_by, r.note,"
-STORED_AT = "SELECT level_of_care, population, reported_at FROM bed_reports WHERE facility_id = ?"
-ACTIVE_AT_ROW = """
-SELECT id FROM holds
-WHERE facility_id = ? AND level_of_care = ? AND population = ? AND state = 'active'
-  AND expires_at > ?
-ORDER BY created_at DESC, rowid DESC
-"""
-RELEASE = "UPDATE holds SET state = 'released', decided_at = ?, reason = ? WHERE id = ?"
-COUNT_HISTORY = "SELECT COUNT(*) FROM bed_history WHERE facility_id = ?"
-PAGE_HISTORY = """
-SELECT seq, event, level_of_care, population, capacity, available, status, reported_at,
-       reported_by, note, version, recorded_at
-FROM bed_history WHERE facility_id = ? ORDER BY seq DESC LIMIT ? OFFSET ?
-"""
+PUBLIC_COLUMNS = ("level_of_care", "population", "capacity", "available", "status",
+                  "reported_at")
+PRIVATE_COLUMNS = ("reported_by", "note")
+
+
+def facility_lock(facility_id):
+    """The advisory lock name that serialises one facility's writes (db.lock)."""
+    return f"facility:{facility_id}"
+
+
+def _active_holds(now, *where):
+    h = holds_table.c
+    return and_(h.state == "active", h.expires_at > iso(now), *where)
 
 
 class StaleVersion(Exception):
@@ -90,31 +62,41 @@ class Applied:
 
 
 def facility_version(db, facility_id):
-    row = db.execute(SELECT_VERSION, (facility_id,)).fetchone()
-    return row[0] if row else 0
+    version = db.execute(select(facility_versions.c.version).where(
+        facility_versions.c.facility_id == facility_id)).scalar()
+    return version or 0
 
 
 def bump_version(db, facility_id):
     version = facility_version(db, facility_id) + 1
-    db.execute(SET_VERSION, (facility_id, version))
+    upsert(db, facility_versions, {"facility_id": facility_id, "version": version},
+           ["facility_id"])
     return version
 
 
+def _put_row(db, facility_id, row, version):
+    upsert(db, bed_reports, {**{f: row.get(f) for f in ROW_FIELDS},
+                             "facility_id": facility_id, "version": version},
+           ["facility_id", "level_of_care", "population"])
+
+
 def append_history(db, facility_id, event, row, version, now):
-    db.execute(INSERT_HISTORY, {**{f: row.get(f) for f in ROW_FIELDS},
-                                "facility_id": facility_id, "event": event,
-                                "version": version, "recorded_at": iso(now)})
+    db.execute(bed_history.insert().values(
+        **{f: row.get(f) for f in ROW_FIELDS}, facility_id=facility_id, event=event,
+        version=version, recorded_at=iso(now)))
 
 
 def ensure_baseline(db, facility_id, indexed_beds, now):
     """Copy the indexed rows in, once, before the facility's first live change."""
-    if db.execute(HAS_ROWS, (facility_id,)).fetchone():
+    has_rows = select(bed_reports.c.facility_id).where(
+        bed_reports.c.facility_id == facility_id).limit(1)
+    if db.execute(has_rows).first():
         return
     version = facility_version(db, facility_id)
     for bed in indexed_beds or ():
         row = {f: bed.get(f) for f in ROW_FIELDS}
         row["population"] = row["population"] or "adult_any"
-        db.execute(UPSERT_ROW, {**row, "facility_id": facility_id, "version": version})
+        _put_row(db, facility_id, row, version)
         append_history(db, facility_id, "baseline", row, version, now)
 
 
@@ -131,6 +113,7 @@ def apply_report(adb, facility_id, rows, reported_by, indexed_beds, expected=Non
     """
     now = now or utcnow()
     with adb.write() as db:
+        lock(db, facility_lock(facility_id))
         current = facility_version(db, facility_id)
         if expected is not None and current not in expected:
             raise StaleVersion(current)
@@ -146,8 +129,7 @@ def apply_report(adb, facility_id, rows, reported_by, indexed_beds, expected=Non
         for i, row in accepted:
             row = {**row, "reported_by": reported_by,
                    "reported_at": row.get("reported_at") or iso(now)}
-            db.execute(UPSERT_ROW, {**{f: row.get(f) for f in ROW_FIELDS},
-                                    "facility_id": facility_id, "version": version})
+            _put_row(db, facility_id, row, version)
             append_history(db, facility_id, event, row, version, now)
             freed = release_beyond(db, facility_id, row, now)
             if freed:
@@ -158,8 +140,9 @@ def apply_report(adb, facility_id, rows, reported_by, indexed_beds, expected=Non
 
 def _refusals(db, facility_id, rows, current, now):
     """{row index: {field: [message]}} for rows that may not replace what is stored."""
-    stored = {(r["level_of_care"], r["population"]): r["reported_at"]
-              for r in db.execute(STORED_AT, (facility_id,))}
+    r = bed_reports.c
+    stored = {(level, population): at for level, population, at in db.execute(
+        select(r.level_of_care, r.population, r.reported_at).where(r.facility_id == facility_id))}
     refused, seen = {}, {}
     for i, row in enumerate(rows):
         key = (row["level_of_care"], row["population"])
@@ -190,15 +173,20 @@ def release_beyond(db, facility_id, row, now):
     if row["status"] == "unknown":
         return []
     open_beds = (row.get("available") or 0) if row["status"] == "open" else 0
-    active = [r[0] for r in db.execute(ACTIVE_AT_ROW, (facility_id, row["level_of_care"],
-                                                        row["population"], iso(now)))]
+    h = holds_table.c
+    active = list(db.execute(
+        select(h.id).where(_active_holds(now, h.facility_id == facility_id,
+                                         h.level_of_care == row["level_of_care"],
+                                         h.population == row["population"]))
+        .order_by(h.created_at.desc(), h.created_seq.desc())).scalars())
     excess = active[:max(0, len(active) - open_beds)]
     reason = (f"released: the facility reported {open_beds} open {row['level_of_care']} "
               f"bed{'s' if open_beds != 1 else ''} for {row['population']} at "
               f"{row['reported_at']}, fewer than the {len(active)} held; the newest holds "
               f"were released first. Call intake or hold a bed elsewhere.")
     for hold_id in excess:
-        db.execute(RELEASE, (iso(now), reason, hold_id))
+        db.execute(holds_table.update().where(h.id == hold_id).values(
+            state="released", decided_at=iso(now), reason=reason))
     return excess
 
 
@@ -208,14 +196,24 @@ def live_rows(db, facility_id, now=None, private=False):
     `reported_by` and `note` only when `private` (the facility's own key, admins): every
     public view (search, records, match, the page, Elasticsearch) is built from these rows.
     """
-    sql = SELECT_ROWS.format(private=PRIVATE_COLUMNS if private else "")
-    rows = db.execute(sql, (iso(now or utcnow()), facility_id)).fetchall()
-    return [dict(row) for row in rows]
+    r, h = bed_reports.c, holds_table.c
+    held = (select(func.count()).select_from(holds_table)
+            .where(_active_holds(now or utcnow(), h.facility_id == r.facility_id,
+                                 h.level_of_care == r.level_of_care,
+                                 h.population == r.population))
+            .scalar_subquery().label("held"))
+    names = PUBLIC_COLUMNS + (PRIVATE_COLUMNS if private else ())
+    query = (select(*(r[n] for n in names), held).where(r.facility_id == facility_id)
+             .order_by(r.level_of_care, r.population))
+    return [dict(row) for row in db.execute(query).mappings()]
 
 
 def history(adb, facility_id, page, per_page):
     """(total, entries newest first) of the facility's append-only history."""
-    db = adb.read()
-    total = db.execute(COUNT_HISTORY, (facility_id,)).fetchone()[0]
-    rows = db.execute(PAGE_HISTORY, (facility_id, per_page, (page - 1) * per_page))
-    return total, [dict(row) for row in rows]
+    mine = bed_history.c.facility_id == facility_id
+    columns = [c for c in bed_history.c if c.name != "facility_id"]
+    with adb.read() as db:
+        total = db.execute(select(func.count()).select_from(bed_history).where(mine)).scalar()
+        rows = db.execute(select(*columns).where(mine).order_by(bed_history.c.seq.desc())
+                          .limit(per_page).offset((page - 1) * per_page)).mappings()
+        return total, [dict(row) for row in rows]

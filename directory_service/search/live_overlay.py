@@ -17,15 +17,10 @@ import threading
 
 import numpy as np
 
-from directory_service.availability import figures, reports
+from directory_service.availability import changes, figures, reports
 from directory_service.availability.db import iso, utcnow
 from directory_service.search import columns as cols
 
-CHANGED_SINCE = "SELECT facility_id, seq FROM facility_changes WHERE seq > ? ORDER BY seq"
-NEXT_EXPIRY = ("SELECT MIN(expires_at) FROM holds WHERE facility_id = ? AND state = 'active' "
-               "AND expires_at > ?")
-ACTIVE_EXPIRIES = ("SELECT level_of_care, population, expires_at FROM holds WHERE facility_id = ? "
-                   "AND state = 'active' AND expires_at > ?")
 FACILITY_ROW = "SELECT rowid, doc FROM records WHERE id = ? AND kind = 'treatment_facility'"
 
 
@@ -94,16 +89,16 @@ class LiveOverlay:
             return {fid: rows for fid, rows in self._live.items() if rows}
 
     def _poll(self, now):
-        db = self.adb.read()
-        rows = db.execute(CHANGED_SINCE, (self._seq,)).fetchall()
-        changed = {fid for fid, _ in rows}
-        if rows:
-            self._seq = rows[-1][1]
-        stamp = iso(now)
-        changed |= {fid for fid, at in self._expiry.items() if at is not None and at <= stamp}
-        for facility_id in changed:
-            self._live[facility_id] = reports.live_rows(db, facility_id, now)
-            self._expiry[facility_id] = db.execute(NEXT_EXPIRY, (facility_id, stamp)).fetchone()[0]
+        with self.adb.read() as db:
+            rows = changes.changed_since(db, self._seq)
+            changed = {fid for fid, _ in rows}
+            if rows:
+                self._seq = rows[-1][1]
+            stamp = iso(now)
+            changed |= {fid for fid, at in self._expiry.items() if at is not None and at <= stamp}
+            for facility_id in changed:
+                self._live[facility_id] = reports.live_rows(db, facility_id, now)
+                self._expiry[facility_id] = changes.next_expiry(db, facility_id, stamp)
         return changed
 
 
@@ -112,8 +107,8 @@ def with_hold_expiries(db, facility_id, rows, now=None):
     its `held` counts, so Elasticsearch can free a bed when a hold expires
     (elastic/mapping.py, held_expiries) with nobody writing at that instant."""
     by_row = {}
-    for level, population, expires in db.execute(ACTIVE_EXPIRIES,
-                                                  (facility_id, iso(now or utcnow()))):
+    for level, population, expires in changes.active_expiries(db, facility_id,
+                                                              iso(now or utcnow())):
         by_row.setdefault((level, population), []).append(expires)
     return [{**r, "hold_until": sorted(by_row.get((r["level_of_care"], r["population"]), ()))}
             for r in rows]

@@ -2,14 +2,23 @@
 workers: one key firing twelve holds at once gets exactly HOLD_MAX_ACTIVE_PER_KEY."""
 import pytest
 
+import os
+
 from directory_service.config import Settings
-from tests.test_live_gunicorn import _all_at_once, _bearer, server  # noqa: F401 (fixture)
+from tests.test_live_gunicorn import _all_at_once, _bearer, live_server
 
 requests = pytest.importorskip("requests")
 pytestmark = pytest.mark.slow
 
 
-def test_one_key_racing_for_many_beds_gets_the_cap(server):  # noqa: F811
+@pytest.fixture
+def server(tmp_path, availability_backend):
+    """gunicorn on this test's backend (AVAILABILITY_URL set by availability_backend)."""
+    with live_server(tmp_path, os.environ.get("AVAILABILITY_URL") or None) as running:
+        yield running
+
+
+def test_one_key_racing_for_many_beds_gets_the_cap(server):
     base, adb = server
     facility = _bearer(adb, "facility", "test:d")
     seen = requests.get(f"{base}/v1/facilities/test:d/beds", timeout=10)

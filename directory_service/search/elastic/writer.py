@@ -73,7 +73,7 @@ def open_availability(settings):
         from directory_service.availability.db import AvailabilityDB
     except ImportError:
         return None
-    return AvailabilityDB(settings.availability_path, settings.availability_busy_timeout_ms)
+    return AvailabilityDB.from_settings(settings)
 
 
 def live_figures(adb):
@@ -84,9 +84,10 @@ def live_figures(adb):
     """
     from directory_service.availability.figures import LIVE_FACILITIES
 
-    db = adb.read()
-    position = outbox.last_seq(db)
-    return position, {fid: sync.fresh_rows(db, fid) for (fid,) in db.execute(LIVE_FACILITIES)}
+    with adb.read() as db:
+        position = outbox.last_seq(db)
+        return position, {fid: sync.fresh_rows(db, fid)
+                          for (fid,) in db.execute(LIVE_FACILITIES)}
 
 
 class ElasticsearchIndexWriter:

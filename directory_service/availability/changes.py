@@ -1,0 +1,45 @@
+"""What the search side asks the availability database: which facilities changed since a
+sequence number, and when active holds expire (they stop counting with nobody writing).
+
+The live overlay (search/live_overlay.py), the HTTP validators (api/http_cache.py) and the
+Elasticsearch writer use these, so every query on the availability database is built from
+schema.py and runs on SQLite and PostgreSQL alike.
+"""
+from sqlalchemy import func, select
+
+from directory_service.availability.schema import facility_changes, holds
+
+C, H = facility_changes.c, holds.c
+
+
+def current_seq(db):
+    """The newest change sequence number (0 before any change)."""
+    return db.execute(select(func.coalesce(func.max(C.seq), 0))).scalar()
+
+
+def changed_since(db, seq):
+    """[(facility_id, seq)] changed after `seq`, oldest first."""
+    return [tuple(r) for r in db.execute(
+        select(C.facility_id, C.seq).where(C.seq > seq).order_by(C.seq))]
+
+
+def _active(stamp, *where):
+    return (H.state == "active", H.expires_at > stamp, *where)
+
+
+def next_expiry(db, facility_id, stamp):
+    """The earliest expiry after `stamp` of the facility's active holds, or None."""
+    return db.execute(select(func.min(H.expires_at))
+                      .where(*_active(stamp, H.facility_id == facility_id))).scalar()
+
+
+def active_expiries(db, facility_id, stamp):
+    """[(level_of_care, population, expires_at)] of the facility's active holds."""
+    return [tuple(r) for r in db.execute(
+        select(H.level_of_care, H.population, H.expires_at)
+        .where(*_active(stamp, H.facility_id == facility_id)))]
+
+
+def all_active_expiries(db, stamp):
+    """[expires_at] of every active hold after `stamp`."""
+    return list(db.execute(select(H.expires_at).where(*_active(stamp))).scalars())

@@ -1,0 +1,108 @@
+"""The availability database's tables, one definition for SQLite and PostgreSQL.
+
+SQLAlchemy Core tables: every query in availability/ is built from these, and the Alembic
+migrations (availability/migrations/) create them. Times are ISO 8601 UTC strings with a
+"Z" (db.iso), as the SQLite file always held them, so they compare in time order as text
+on both backends and an existing file is adopted without rewriting a row.
+"""
+from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, Table, Text
+
+metadata = MetaData()
+# SQLite needs exactly INTEGER for a rowid alias (AUTOINCREMENT); PostgreSQL gets bigint.
+SEQ = BigInteger().with_variant(Integer(), "sqlite")
+
+bed_reports = Table(
+    "bed_reports", metadata,
+    Column("facility_id", Text, primary_key=True),
+    Column("level_of_care", Text, primary_key=True),
+    Column("population", Text, primary_key=True),
+    Column("capacity", Integer),
+    Column("available", Integer),
+    Column("status", Text, nullable=False),
+    Column("reported_at", Text),
+    Column("reported_by", Text),
+    Column("note", Text),
+    Column("version", Integer, nullable=False),
+)
+# One row per facility: the version an If-Match must name.
+facility_versions = Table(
+    "facility_versions", metadata,
+    Column("facility_id", Text, primary_key=True),
+    Column("version", Integer, nullable=False),
+)
+# Append-only: a trigger refuses UPDATE and DELETE (migrations/versions/0002).
+bed_history = Table(
+    "bed_history", metadata,
+    Column("seq", SEQ, primary_key=True, autoincrement=True),
+    Column("facility_id", Text, nullable=False),
+    Column("event", Text, nullable=False),
+    Column("level_of_care", Text, nullable=False),
+    Column("population", Text, nullable=False),
+    Column("capacity", Integer),
+    Column("available", Integer),
+    Column("status", Text, nullable=False),
+    Column("reported_at", Text),
+    Column("reported_by", Text),
+    Column("note", Text),
+    Column("version", Integer, nullable=False),
+    Column("recorded_at", Text, nullable=False),
+    Index("bed_history_facility", "facility_id", "seq"),
+    sqlite_autoincrement=True,
+)
+holds = Table(
+    "holds", metadata,
+    Column("id", Text, primary_key=True),
+    Column("facility_id", Text, nullable=False),
+    Column("level_of_care", Text, nullable=False),
+    Column("population", Text, nullable=False),
+    Column("coach_key_id", Text, nullable=False),
+    Column("note", Text),
+    Column("created_at", Text, nullable=False),
+    Column("expires_at", Text, nullable=False),
+    Column("state", Text, nullable=False),
+    Column("decided_at", Text),
+    Column("reason", Text),
+    # Creation order within a second (created_at has whole seconds): SQLite's rowid did
+    # this before; PostgreSQL has no rowid. Filled from rowid when an old file is adopted.
+    Column("created_seq", SEQ),
+    Index("holds_active", "facility_id", "level_of_care", "population", "state"),
+    Index("holds_coach", "coach_key_id", "state", "expires_at"),
+    Index("holds_created_seq", "created_seq"),
+)
+api_keys = Table(
+    "api_keys", metadata,
+    Column("id", Text, primary_key=True),
+    Column("hash", Text, nullable=False),
+    Column("role", Text, nullable=False),
+    Column("facility_id", Text),
+    Column("label", Text),
+    Column("created_at", Text, nullable=False),
+    Column("revoked_at", Text),
+)
+# The last change per facility, by a global sequence: search workers read what changed
+# since their last look with one indexed query.
+facility_changes = Table(
+    "facility_changes", metadata,
+    Column("facility_id", Text, primary_key=True),
+    Column("seq", SEQ, nullable=False),
+    Index("facility_changes_seq", "seq"),
+)
+# Transactional outbox: one row per committed change of a facility's live figures, written
+# in the same transaction as the change; sync_positions records how far each target got.
+outbox = Table(
+    "outbox", metadata,
+    Column("seq", SEQ, primary_key=True, autoincrement=True),
+    Column("facility_id", Text, nullable=False),
+    Column("created_at", Text, nullable=False),
+    sqlite_autoincrement=True,
+)
+sync_positions = Table(
+    "sync_positions", metadata,
+    Column("target", Text, primary_key=True),
+    Column("seq", SEQ, nullable=False),
+    Column("updated_at", Text, nullable=False),
+)
+
+# Copy order for `migrate-availability` (no foreign keys, so any order would do).
+TABLES = (api_keys, facility_versions, bed_reports, bed_history, holds, facility_changes,
+          outbox, sync_positions)
