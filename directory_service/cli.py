@@ -10,7 +10,7 @@ import sys
 
 import click
 from flask import current_app
-from flask.cli import AppGroup, with_appcontext
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from directory_service.availability import keys as api_keys
 from directory_service.search.store import StoreUnavailable
@@ -135,19 +135,20 @@ def sync(follow, attempts):
     click.echo(json.dumps({"synced": done, "lag": lag}))
 
 
-def main():
-    """`python -m directory_service.cli sync`: the flask commands with this app."""
-    from flask.cli import FlaskGroup
-
+def _create_app():
     from directory_service import create_app
 
-    group = FlaskGroup(create_app=create_app,
-                       help="Flask commands of the app and the availability database "
-                            "commands that need no app (docs/operations.md).")
-    group.add_command(migrate_availability)
-    group.add_command(upgrade_availability)
-    group(prog_name="python -m directory_service.cli")
+    return create_app()
+
+
+# `python -m directory_service.cli …`: the app's flask commands (keys, sync) and the
+# availability database commands that need no app.
+main = FlaskGroup(create_app=_create_app,
+                  help="Flask commands of the app and the availability database commands "
+                       "that need no app (docs/operations.md).")
+main.add_command(migrate_availability)
+main.add_command(upgrade_availability)
 
 
 if __name__ == "__main__":
-    main()
+    main(prog_name="python -m directory_service.cli")

@@ -9,19 +9,7 @@ from the availability database, the facility ids with live data. Reading is the 
 dry run, so a dry run reports the ids a real run would keep.
 """
 import os
-import sqlite3
 from dataclasses import dataclass, field, replace
-
-# Every table of the availability database that ties data to a facility id.
-LIVE_TABLES = {
-    "bed_reports": "SELECT DISTINCT facility_id FROM bed_reports",
-    "bed_history": "SELECT DISTINCT facility_id FROM bed_history",
-    "facility_versions": "SELECT facility_id FROM facility_versions",
-    "holds": "SELECT DISTINCT facility_id FROM holds",
-    "api_keys": "SELECT DISTINCT facility_id FROM api_keys "
-                "WHERE facility_id IS NOT NULL AND revoked_at IS NULL",
-}
-
 
 @dataclass
 class Published:
@@ -49,11 +37,11 @@ class Serving:
         return self.aliases.keys()
 
     @classmethod
-    def read(cls, store=None, availability_path=None):
+    def read(cls, store=None, availability=None):
         """From a search store (None or an empty one: nothing published) and the
-        availability database file (absent: no live data). Store errors propagate, so a
+        availability database, a file path (absent: no live data) or a database URL. Store errors propagate, so a
         run that cannot see what is published stops before it could rename anything."""
-        state = cls(live=live_facility_ids(availability_path))
+        state = cls(live=live_facility_ids(availability))
         if store is None or not store.exists():
             return state
         for record in store.scan():
@@ -73,20 +61,32 @@ class Serving:
         store = open_store(replace(settings, elasticsearch_timeout_s=(
             settings.elasticsearch_indexer_timeout_s)))
         try:
-            return cls.read(store, settings.availability_path)
+            return cls.read(store, settings.availability_url or settings.availability_path)
         finally:
             store.close()
 
 
-def live_facility_ids(path):
-    """Facility ids with bed reports, history, a version, holds or an unrevoked key."""
-    if not path or not os.path.exists(path):
+def live_facility_ids(where):
+    """Facility ids the availability database ties data to (availability/changes.py).
+
+    `where` is the SQLite file (read only, never created or migrated: a dry run writes
+    nothing) or a database URL (AVAILABILITY_URL). An unreachable database stops the run:
+    without it, a merge could rename a facility that has live beds."""
+    from sqlalchemy import create_engine
+
+    from directory_service.availability.changes import live_facility_ids as query
+
+    if not where:
         return set()
-    db = sqlite3.connect(f"file:{os.path.abspath(path)}?mode=ro", uri=True)
+    if "://" in where:
+        url = where.replace("postgresql://", "postgresql+psycopg://", 1)
+    elif os.path.exists(where):
+        url = f"sqlite:///file:{os.path.abspath(where)}?mode=ro&uri=true"
+    else:
+        return set()
+    engine = create_engine(url, connect_args={"connect_timeout": 10} if "://" in where else {})
     try:
-        tables = {name for (name,) in db.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table'")}
-        return {facility_id for table, sql in LIVE_TABLES.items() if table in tables
-                for (facility_id,) in db.execute(sql)}
+        with engine.connect() as conn:
+            return query(conn)
     finally:
-        db.close()
+        engine.dispose()

@@ -307,14 +307,20 @@ def test_live_data_beats_published_which_beats_first_seen(live, kept):
     assert group.primary.id == kept and len(group.merged) == 2
 
 
-def test_live_ids_come_from_reports_holds_and_unrevoked_keys(tmp_path):
+def test_live_ids_come_from_reports_holds_and_unrevoked_keys(tmp_path, availability_backend):
+    """On either backend: the indexer reads AVAILABILITY_URL when set, not a file that a
+    PostgreSQL deployment does not have (a merge would then rename a live facility)."""
     app = make_app(tmp_path, [factories.facility("a"), factories.facility("b"),
                               factories.facility("c")])
     bearer(app, "facility", "test:b")
     from directory_service.availability import keys
     key_id, _ = keys.create(app.extensions["availability"], "facility", "test:c")
     keys.revoke(app.extensions["availability"], key_id)
-    assert live_facility_ids(app.config["SETTINGS"].availability_path) == {"test:b"}
+    settings = app.config["SETTINGS"]
+    where = settings.availability_url or settings.availability_path
+    assert (availability_backend == "postgresql") == where.startswith("postgresql://")
+    assert live_facility_ids(where) == {"test:b"}
+    assert Serving.from_settings(settings).live == {"test:b"}
     assert live_facility_ids(str(tmp_path / "missing.sqlite")) == set()
 
 

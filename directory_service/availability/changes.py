@@ -5,9 +5,10 @@ The live overlay (search/live_overlay.py), the HTTP validators (api/http_cache.p
 Elasticsearch writer use these, so every query on the availability database is built from
 schema.py and runs on SQLite and PostgreSQL alike.
 """
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select, union
 
-from directory_service.availability.schema import facility_changes, holds
+from directory_service.availability.schema import (
+    api_keys, bed_history, bed_reports, facility_changes, facility_versions, holds)
 
 C, H = facility_changes.c, holds.c
 
@@ -43,3 +44,18 @@ def active_expiries(db, facility_id, stamp):
 def all_active_expiries(db, stamp):
     """[expires_at] of every active hold after `stamp`."""
     return list(db.execute(select(H.expires_at).where(*_active(stamp))).scalars())
+
+
+def live_facility_ids(conn):
+    """Facility ids with bed reports, history, a version, holds or an unrevoked key: the
+    ids a re-index must keep (indexer/serving.py). Tables an older database lacks are
+    skipped, so reading never needs to migrate it."""
+    have = set(inspect(conn).get_table_names())
+    queries = [select(table.c.facility_id) for table in
+               (bed_reports, bed_history, facility_versions, holds) if table.name in have]
+    if api_keys.name in have:
+        queries.append(select(api_keys.c.facility_id).where(
+            api_keys.c.facility_id.is_not(None), api_keys.c.revoked_at.is_(None)))
+    if not queries:
+        return set()
+    return set(conn.execute(union(*queries)).scalars())

@@ -56,8 +56,7 @@ def verify(adb, presented):
     key_id, _, secret = (presented or "").partition(".")
     if not key_id or not secret:
         return None
-    row = adb.read().execute(select(K.id, K.hash, K.role, K.facility_id, K.revoked_at)
-                             .where(K.id == key_id)).mappings().first()
+    row = _key_row(adb, key_id)
     if row is None or row["revoked_at"] is not None:
         return None
     if not hmac.compare_digest(row["hash"], _digest(presented)):
@@ -68,10 +67,15 @@ def verify(adb, presented):
 def principal_for(adb, key_id):
     """The Principal of an active key by its id (a staff session, which never holds the
     key itself, re-checks with this on every request), or None once it is revoked."""
-    row = adb.read().execute(SELECT_KEY, (key_id,)).fetchone()
+    row = _key_row(adb, key_id)
     if row is None or row["revoked_at"] is not None:
         return None
     return Principal(row["id"], row["role"], row["facility_id"])
+
+
+def _key_row(adb, key_id):
+    return adb.read().execute(select(K.id, K.hash, K.role, K.facility_id, K.revoked_at)
+                              .where(K.id == key_id)).mappings().first()
 
 
 def revoke(adb, key_id):
