@@ -104,17 +104,20 @@ class SqliteStore(SearchStore):
         text_rows = self._text_rows(snap, query) if query.q else None
         ranked = snap.index.rank(query, text_rows)
         docs = self._docs(snap, ranked.rows)
+        # Plain floats once per array, not a NumPy scalar per hit (same values).
+        components = {k: v.tolist() for k, v in ranked.components.items()}
+        open_beds, reported_at = ranked.open_beds.tolist(), ranked.reported_at.tolist()
+        distances, scores = ranked.distance_m.tolist(), ranked.score.tolist()
         hits = []
-        for i, row in enumerate(ranked.rows):
-            components = {k: (None if np.isnan(v[i]) else round(float(v[i]), 4))
-                          for k, v in ranked.components.items()}
+        for i, row in enumerate(ranked.rows.tolist()):
             capacity = None
             if docs[row]["kind"] == "treatment_facility":
-                beds = ranked.open_beds[i]
-                capacity = {"open": None if np.isnan(beds) else int(beds),
-                            "reported_at": epoch_to_iso(ranked.reported_at[i])}
-            hits.append(Hit(merge_into(docs[row], live), float(ranked.distance_m[i]),
-                            float(ranked.score[i]), components, capacity))
+                beds = open_beds[i]
+                capacity = {"open": None if beds != beds else int(beds),
+                            "reported_at": epoch_to_iso(reported_at[i])}
+            hits.append(Hit(merge_into(docs[row], live), distances[i], scores[i],
+                            {k: (None if v[i] != v[i] else round(v[i], 4))
+                             for k, v in components.items()}, capacity))
         return SearchResult(ranked.total, hits)
 
     def _text_rows(self, snap, query):
