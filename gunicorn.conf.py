@@ -19,6 +19,7 @@ worker_class = "gevent"
 # Patch before the master imports the application (gazetteer.warm below): ssl and urllib3
 # imported unpatched would be used unpatched by every forked worker. The worker's own
 # patch_all then finds everything patched already.
+import gevent  # noqa: E402
 from gevent import monkey  # noqa: E402
 
 monkey.patch_all()
@@ -51,3 +52,12 @@ def on_starting(server):
     from directory_service import gazetteer
 
     gazetteer.warm()
+
+
+def post_request(worker, req, environ, resp):
+    """Let the worker's other connections go first before reading this one's next request.
+
+    A keep-alive client that sends its next request at once would otherwise find it
+    already readable, and gevent never switches: one busy connection keeps the worker
+    while the others (a bed report among them) wait for seconds (issue 15)."""
+    gevent.sleep(0)

@@ -188,40 +188,33 @@ def check_http(url, paths, ours):
 
 # -- 5. bed reports under load -----------------------------------------------------------
 
-def reporter(url, key, facility_ids, stop, tally):
-    """PUTs at full speed over its own facilities, keeping each one's ETag; remembers the
-    last figure each facility accepted."""
-    session = requests.Session()
-    auth = {"Authorization": f"Bearer {key}"}
-    etags = {}
-    for fid in facility_ids:
-        etags[fid] = session.get(f"{url}/v1/facilities/{fid}/beds", timeout=30).headers["ETag"]
-    n = 0
-    while not stop.is_set():
-        fid = facility_ids[n % len(facility_ids)]
-        available = n % 7
-        body = {"rows": [{"level_of_care": tally["levels"][fid], "population": "adult_any",
-                          "capacity": 20, "available": available}]}
-        response = session.put(f"{url}/v1/facilities/{fid}/beds", json=body, timeout=30,
-                               headers={**auth, "If-Match": etags[fid]})
-        with tally["lock"]:
-            if response.status_code == 200:
-                etags[fid] = response.headers["ETag"]
-                tally["accepted"][fid] = available
-                tally["ok"] += 1
+REPORTS_LUA = os.path.join(ROOT, "bench", "reports.lua")
+
+
+def parse_wrk(out):
+    figures = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}
+    found = re.search(r"^\s+99%\s+(\S+)", out, re.M)
+    figures["p99_ms"] = to_ms(found.group(1)) if found else None
+    return figures
+
+
+def lost_reports(url, levels, accepted_path):
+    """Facilities whose served figure is not the last one a PUT was told was saved (or,
+    for the report in flight when the run stopped, that one)."""
+    accepted, inflight = {}, {}
+    with open(accepted_path) as fh:
+        for line in fh:
+            parts = line.split()
+            if parts[0] == "inflight":
+                inflight[parts[1]] = int(parts[2])
             else:
-                tally["refused"].append(f"{response.status_code} {response.text[:120]}")
-        n += 1
-
-
-def lost_reports(url, tally):
+                accepted[parts[0]] = int(parts[1])
     lost = 0
-    for fid, available in tally["accepted"].items():
+    for fid, available in accepted.items():
         rows = requests.get(f"{url}/v1/facilities/{fid}/beds", timeout=30).json()["rows"]
-        row = next(r for r in rows if r["level_of_care"] == tally["levels"][fid])
-        lost += row.get("available") != available
-    return lost
-
+        row = next(r for r in rows if r["level_of_care"] == levels[fid])
+        lost += row.get("available") not in (available, inflight.get(fid))
+    return lost, len(accepted)
 
 # -- 6. re-index while searching ---------------------------------------------------------
 
@@ -408,30 +401,37 @@ def serving_env(base, store_path, n, shared):
 
 
 def reports_under_load(url, key, levels, lua, seconds, threads=4, load=True):
-    """Bed reports from `threads` clients while wrk loads searches (or, with load=False,
-    alone: what the report path itself sustains)."""
-    tally = {"lock": threading.Lock(), "accepted": {}, "ok": 0, "refused": [], "levels": levels}
-    ids, stop = sorted(levels), threading.Event()
-    workers = [threading.Thread(target=reporter, daemon=True,
-                                args=(url, key, ids[i::threads], stop, tally))
-               for i in range(threads)]
-    for worker in workers:
-        worker.start()
-    time.sleep(1)  # the reporters have read their ETags
-    started = time.perf_counter()
-    ok_before = tally["ok"]
+    """Bed reports from `threads` connections (wrk, bench/reports.lua) while wrk loads
+    searches on 8 more (or, with load=False, alone: what the report path sustains)."""
+    work = tempfile.mkdtemp(prefix="reports-")
+    ids, session = sorted(levels), requests.Session()
+    for i in range(threads):
+        with open(os.path.join(work, f"reporter-{i + 1}.txt"), "w") as fh:
+            for fid in ids[i::threads]:
+                etag = session.get(f"{url}/v1/facilities/{fid}/beds", timeout=30).headers["ETag"]
+                fh.write(f"{fid} {levels[fid]} {etag}\n")
+    searches = None
     if load:
-        searches = wrk(url, lua, seconds, connections=["-t1", "-c8"])
-    else:
-        time.sleep(seconds)
-        searches = {"rps": 0, "p99_ms": None}
-    elapsed = time.perf_counter() - started
-    stop.set()
-    for worker in workers:
-        worker.join(timeout=60)
-    return {"per_s": round((tally["ok"] - ok_before) / elapsed), "accepted": tally["ok"],
-            "refused": len(tally["refused"]), "lost": lost_reports(url, tally),
-            "search_rps": round(searches["rps"]), "search_p99_ms": searches["p99_ms"]}
+        searches = subprocess.Popen(["wrk", "-t1", "-c8", f"-d{seconds}s", "--latency", "-s",
+                                     lua, url], stdout=subprocess.PIPE, text=True)
+    try:
+        out = subprocess.run(["wrk", f"-t{threads}", f"-c{threads}", f"-d{seconds}s",
+                              "--latency", "-s", REPORTS_LUA, url, "--", work, key],
+                             capture_output=True, text=True, timeout=seconds + 60)
+    finally:
+        search_out = searches.communicate(timeout=seconds + 60)[0] if searches else None
+    counted = re.search(r"reports: ok (\d+) refused (\d+)", out.stdout)
+    if counted is None:
+        raise RuntimeError(f"the report client failed: {out.stdout[-500:]} {out.stderr[-500:]}")
+    figures = parse_wrk(out.stdout)
+    lost, facilities = lost_reports(url, levels, os.path.join(work, "accepted.txt"))
+    shutil.rmtree(work, ignore_errors=True)
+    search = parse_wrk(search_out) if search_out else {"rps": 0, "p99_ms": None}
+    ok, refused = int(counted.group(1)), int(counted.group(2))
+    return {"per_s": round(figures["rps"] * ok / max(1, ok + refused)),
+            "p99_ms": figures["p99_ms"], "accepted": ok, "refused": refused,
+            "lost": lost, "facilities": facilities,
+            "search_rps": round(search["rps"]), "search_p99_ms": search["p99_ms"]}
 
 
 def reindex_under_load(url, paths, n, store_path, shared, threads=4):

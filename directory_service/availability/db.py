@@ -9,6 +9,7 @@ another process's.
 import os
 import sqlite3
 import threading
+import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
@@ -116,6 +117,10 @@ def utcnow():
     return datetime.now(timezone.utc)
 
 
+# How often a writer looks again for the write lock another process holds.
+LOCK_POLL_S = 0.0002
+
+
 class AvailabilityDB:
     """Connections to the availability file: one per thread, opened on first use."""
 
@@ -154,7 +159,7 @@ class AvailabilityDB:
     def write(self):
         """One write transaction holding the write lock from its first statement."""
         db = self.connect()
-        db.execute("BEGIN IMMEDIATE")
+        _begin_immediate(db, self.busy_timeout_ms)
         try:
             yield db
         except BaseException:
@@ -170,6 +175,26 @@ class AvailabilityDB:
         if db is not None:
             db.close()
             self._local.db = None
+
+
+def _begin_immediate(db, timeout_ms):
+    """BEGIN IMMEDIATE, waiting for another process's write lock in short sleeps of our
+    own. SQLite's busy handler sleeps inside the C call (1, 2, 5, 10 ms, ...): under
+    gevent that stalls every request of the worker and overshoots a lock freed sooner;
+    time.sleep (gevent's, in gunicorn) lets the worker serve meanwhile (issue 15)."""
+    db.execute("PRAGMA busy_timeout = 0")
+    deadline = time.monotonic() + timeout_ms / 1000
+    try:
+        while True:
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() >= deadline:
+                    raise
+                time.sleep(LOCK_POLL_S)
+    finally:
+        db.execute(f"PRAGMA busy_timeout = {int(timeout_ms)}")
 
 
 def _add_missing_columns(db):
