@@ -100,7 +100,10 @@ class SqliteIndexWriter:
             self._remove_temp()
             self.removed_leftovers = remove_dead_leftovers(self.path)
             self._db = sqlite3.connect(self.temp_path)
-            self._db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")
+            # Large pages: a column blob is a short chain of pages, so a worker opening the
+            # file reads its columns several times faster (issue 15).
+            self._db.executescript("PRAGMA page_size = 65536; PRAGMA journal_mode = OFF; "
+                                   "PRAGMA synchronous = OFF;")
             self._db.executescript(resources.files(__package__).joinpath(
                 "sqlite_schema.sql").read_text())
             self._db.execute(STAGE)
