@@ -33,8 +33,12 @@ timeout = 30
 graceful_timeout = 20
 # Idle keep-alive wait, and also the deadline for a request's headers to arrive.
 keepalive = 5
-max_requests = 5000
-max_requests_jitter = 500
+# A worker is recycled now and then (a guard against slow leaks). Each recycle stalls the
+# worker's connections while the new one starts and opens the store (0.1 s at 100k records,
+# 1 s at 1M): at 5,000 that was every few seconds under load, and the 0.6-1 s p99 of every
+# benchmark here (issue 15). At 1,000 requests/s per worker 100,000 is about every 2 min.
+max_requests = int(os.environ.get("MAX_REQUESTS", 100_000))
+max_requests_jitter = max_requests // 10
 # Header limits (gunicorn answers 400 / 431 itself, before the application sees them).
 limit_request_line = 4094
 limit_request_fields = 50
