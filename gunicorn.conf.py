@@ -19,6 +19,7 @@ worker_class = "gevent"
 # Patch before the master imports the application (gazetteer.warm below): ssl and urllib3
 # imported unpatched would be used unpatched by every forked worker. The worker's own
 # patch_all then finds everything patched already.
+import gevent  # noqa: E402
 from gevent import monkey  # noqa: E402
 
 monkey.patch_all()
@@ -32,8 +33,12 @@ timeout = 30
 graceful_timeout = 20
 # Idle keep-alive wait, and also the deadline for a request's headers to arrive.
 keepalive = 5
-max_requests = 5000
-max_requests_jitter = 500
+# A worker is recycled now and then (a guard against slow leaks). Each recycle stalls the
+# worker's connections while the new one starts and opens the store (0.1 s at 100k records,
+# 1 s at 1M): at 5,000 that was every few seconds under load, and the 0.6-1 s p99 of every
+# benchmark here (issue 15). At 1,000 requests/s per worker 100,000 is about every 2 min.
+max_requests = int(os.environ.get("MAX_REQUESTS", 100_000))
+max_requests_jitter = max_requests // 10
 # Header limits (gunicorn answers 400 / 431 itself, before the application sees them).
 limit_request_line = 4094
 limit_request_fields = 50
@@ -59,3 +64,12 @@ def post_worker_init(worker):
     store = getattr(worker.wsgi, "extensions", {}).get("store")
     if store is not None:
         store.start_background_sync()
+
+
+def post_request(worker, req, environ, resp):
+    """Let the worker's other connections go first before reading this one's next request.
+
+    A keep-alive client that sends its next request at once would otherwise find it
+    already readable, and gevent never switches: one busy connection keeps the worker
+    while the others (a bed report among them) wait for seconds (issue 15)."""
+    gevent.sleep(0)

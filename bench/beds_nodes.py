@@ -28,8 +28,8 @@ sys.path.insert(0, ROOT)
 
 from directory_service.availability import keys  # noqa: E402
 from directory_service.availability.db import AvailabilityDB  # noqa: E402
-from directory_service.search.sqlite_store import SqliteStore  # noqa: E402
-from directory_service.search.sqlite_writer import SqliteIndexWriter  # noqa: E402
+from directory_service.search.embedded.store import SqliteStore  # noqa: E402
+from directory_service.search.embedded.writer import SqliteIndexWriter  # noqa: E402
 from indexer import pipeline  # noqa: E402
 from tests.availability_backends import Cluster, Server  # noqa: E402
 from tests.server import Gunicorn  # noqa: E402

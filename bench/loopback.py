@@ -68,6 +68,17 @@ class Gunicorn:
         self.log.seek(0)
         return self.log.read()
 
+    def cpu_seconds(self):
+        """CPU time the workers have used so far: live workers' own, plus what the master
+        has collected from workers that exited (max_requests restarts)."""
+        ticks = _stat_fields(self.proc.pid)
+        total = int(ticks[13]) + int(ticks[14]) if ticks else 0
+        for pid in self.worker_pids():
+            fields = _stat_fields(pid)
+            if fields:
+                total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
+
     def worker_pids(self):
         """The master's children (its workers), from /proc."""
         pids = []
@@ -81,6 +92,15 @@ class Gunicorn:
                 if int(fields[1]) == self.proc.pid:
                     pids.append(int(name))
         return sorted(pids)
+
+
+def _stat_fields(pid):
+    """/proc/<pid>/stat after the command name (field 3 onwards), or None when gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
 
 
 def rss_mb(pid):

@@ -41,6 +41,8 @@ from bench.loopback import ROOT, Gunicorn, build_store  # noqa: E402
 SHARED = os.path.join(ROOT, "..", "shared")
 WORKERS = 2
 WRK = ["-t2", "-c16"]
+# The re-index beside serving workers runs at a lower CPU priority (a batch job).
+REINDEX_NICE = 10
 LUA = """
 local paths, i = {}, 0
 for line in io.lines("%s") do paths[#paths + 1] = line end
@@ -86,9 +88,11 @@ def index_child(n, path, shared):
                       "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))
 
 
-def index(n, path, shared, timeout):
-    out = subprocess.run([sys.executable, __file__, "--index-child", str(n), path,
-                          "--shared", shared], cwd=ROOT, capture_output=True, text=True,
+def index(n, path, shared, timeout, nice=0):
+    """Index in a child process; `nice` lowers its CPU priority, as a re-index beside
+    the serving workers is run in production (cron, `nice -n 10`, docs/performance.md)."""
+    out = subprocess.run(["nice", "-n", str(nice), sys.executable, __file__, "--index-child",
+                          str(n), path, "--shared", shared], cwd=ROOT, capture_output=True, text=True,
                          timeout=timeout, env={**os.environ, "PYTHONPATH": ROOT})
     if out.returncode:
         raise RuntimeError(f"indexing failed: {out.stderr[-2000:]}")
@@ -161,12 +165,19 @@ def to_ms(text):
     return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
 
 
-def wrk(url, lua, seconds, connections=WRK):
+def wrk(url, lua, seconds, connections=WRK, server=None):
+    """wrk's figures for one round; with `server` (a Gunicorn), also the workers' CPU
+    milliseconds per request, which a loaded machine disturbs far less than req/s."""
     subprocess.run(["wrk", *connections, "-d2s", "-s", lua, url], capture_output=True,
                    timeout=60)  # warm-up: workers import lazily, caches fill
+    cpu_before = server.cpu_seconds() if server else None
     out = subprocess.run(["wrk", *connections, f"-d{seconds}s", "--latency", "-s", lua, url],
                          capture_output=True, text=True, timeout=seconds + 60).stdout
     figures = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}
+    if server:
+        requests_done = int(re.search(r"(\d+) requests in", out).group(1))
+        figures["cpu_ms_per_request"] = round(
+            (server.cpu_seconds() - cpu_before) * 1000 / max(1, requests_done), 3)
     figures["p50_ms"] = to_ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
     figures["p99_ms"] = to_ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
     figures["max_ms"] = to_ms(re.search(r"^\s+Latency\s+\S+\s+\S+\s+(\S+)", out, re.M).group(1))
@@ -188,40 +199,33 @@ def check_http(url, paths, ours):
 
 # -- 5. bed reports under load -----------------------------------------------------------
 
-def reporter(url, key, facility_ids, stop, tally):
-    """PUTs at full speed over its own facilities, keeping each one's ETag; remembers the
-    last figure each facility accepted."""
-    session = requests.Session()
-    auth = {"Authorization": f"Bearer {key}"}
-    etags = {}
-    for fid in facility_ids:
-        etags[fid] = session.get(f"{url}/v1/facilities/{fid}/beds", timeout=30).headers["ETag"]
-    n = 0
-    while not stop.is_set():
-        fid = facility_ids[n % len(facility_ids)]
-        available = n % 7
-        body = {"rows": [{"level_of_care": tally["levels"][fid], "population": "adult_any",
-                          "capacity": 20, "available": available}]}
-        response = session.put(f"{url}/v1/facilities/{fid}/beds", json=body, timeout=30,
-                               headers={**auth, "If-Match": etags[fid]})
-        with tally["lock"]:
-            if response.status_code == 200:
-                etags[fid] = response.headers["ETag"]
-                tally["accepted"][fid] = available
-                tally["ok"] += 1
+REPORTS_LUA = os.path.join(ROOT, "bench", "reports.lua")
+
+
+def parse_wrk(out):
+    figures = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}
+    found = re.search(r"^\s+99%\s+(\S+)", out, re.M)
+    figures["p99_ms"] = to_ms(found.group(1)) if found else None
+    return figures
+
+
+def lost_reports(url, levels, accepted_path):
+    """Facilities whose served figure is not the last one a PUT was told was saved (or,
+    for the report in flight when the run stopped, that one)."""
+    accepted, inflight = {}, {}
+    with open(accepted_path) as fh:
+        for line in fh:
+            parts = line.split()
+            if parts[0] == "inflight":
+                inflight[parts[1]] = int(parts[2])
             else:
-                tally["refused"].append(f"{response.status_code} {response.text[:120]}")
-        n += 1
-
-
-def lost_reports(url, tally):
+                accepted[parts[0]] = int(parts[1])
     lost = 0
-    for fid, available in tally["accepted"].items():
+    for fid, available in accepted.items():
         rows = requests.get(f"{url}/v1/facilities/{fid}/beds", timeout=30).json()["rows"]
-        row = next(r for r in rows if r["level_of_care"] == tally["levels"][fid])
-        lost += row.get("available") != available
-    return lost
-
+        row = next(r for r in rows if r["level_of_care"] == levels[fid])
+        lost += row.get("available") not in (available, inflight.get(fid))
+    return lost, len(accepted)
 
 # -- 6. re-index while searching ---------------------------------------------------------
 
@@ -291,6 +295,7 @@ def main():
 
 def run(args, shared, base):
     syn, n, fig, problems = synthetic(shared), args.size, {"size": args.size}, []
+    fig["load_average"] = {"before": os.getloadavg()[0]}
     fig["machine"] = f"{os.cpu_count()} cores, {platform()}"
     queries = list(syn.queries())
     store_path = os.path.join(base, "directory.sqlite")
@@ -335,17 +340,22 @@ def run(args, shared, base):
     for _ in range(args.rounds):
         with Gunicorn(floor_env, workers=WORKERS, extra_args=["flask_floor:app"],
                       health="/v1/search") as floor:
-            rounds["floor"].append(wrk(floor.url, lua, args.seconds))
+            rounds["floor"].append(wrk(floor.url, lua, args.seconds, server=floor))
         with Gunicorn(env, workers=WORKERS) as server:
-            rounds["service"].append(wrk(server.url, lua, args.seconds))
+            rounds["service"].append(wrk(server.url, lua, args.seconds, server=server))
             if not rounds["service"][-1]["non_2xx"] and len(rounds["service"]) == 1:
                 wrong = check_http(server.url, paths, ours)
                 if wrong:
                     problems.append(f"{wrong} served answers differ from the in-process ones")
     fig["http"] = {k: {"rps": round(statistics.median(r["rps"] for r in v)),
                        "p99_ms": round(statistics.median(r["p99_ms"] for r in v), 1),
+                       "cpu_ms_per_request": round(statistics.median(
+                           r["cpu_ms_per_request"] for r in v), 3),
                        "non_2xx": sum(r["non_2xx"] for r in v)} for k, v in rounds.items()}
     fig["http"]["ratio"] = round(fig["http"]["service"]["rps"] / fig["http"]["floor"]["rps"], 3)
+    fig["http"]["cpu_ratio"] = round(fig["http"]["floor"]["cpu_ms_per_request"]
+                                     / fig["http"]["service"]["cpu_ms_per_request"], 3)
+    fig["load_average"] = {"before": fig["load_average"]["before"], "http": os.getloadavg()[0]}
     if fig["http"]["service"]["non_2xx"]:
         problems.append("searches answered non-2xx under wrk")
     print(f"  HTTP: {fig['http']}")
@@ -365,6 +375,7 @@ def run(args, shared, base):
         if "Traceback" in server.output():
             problems.append("tracebacks in the server log")
 
+    fig["load_average"]["end"] = os.getloadavg()[0]
     fig["problems"] = problems
     out = os.path.join(args.out, f"bench-{n}.json")
     with open(out, "w") as fh:
@@ -408,30 +419,37 @@ def serving_env(base, store_path, n, shared):
 
 
 def reports_under_load(url, key, levels, lua, seconds, threads=4, load=True):
-    """Bed reports from `threads` clients while wrk loads searches (or, with load=False,
-    alone: what the report path itself sustains)."""
-    tally = {"lock": threading.Lock(), "accepted": {}, "ok": 0, "refused": [], "levels": levels}
-    ids, stop = sorted(levels), threading.Event()
-    workers = [threading.Thread(target=reporter, daemon=True,
-                                args=(url, key, ids[i::threads], stop, tally))
-               for i in range(threads)]
-    for worker in workers:
-        worker.start()
-    time.sleep(1)  # the reporters have read their ETags
-    started = time.perf_counter()
-    ok_before = tally["ok"]
+    """Bed reports from `threads` connections (wrk, bench/reports.lua) while wrk loads
+    searches on 8 more (or, with load=False, alone: what the report path sustains)."""
+    work = tempfile.mkdtemp(prefix="reports-")
+    ids, session = sorted(levels), requests.Session()
+    for i in range(threads):
+        with open(os.path.join(work, f"reporter-{i + 1}.txt"), "w") as fh:
+            for fid in ids[i::threads]:
+                etag = session.get(f"{url}/v1/facilities/{fid}/beds", timeout=30).headers["ETag"]
+                fh.write(f"{fid} {levels[fid]} {etag}\n")
+    searches = None
     if load:
-        searches = wrk(url, lua, seconds, connections=["-t1", "-c8"])
-    else:
-        time.sleep(seconds)
-        searches = {"rps": 0, "p99_ms": None}
-    elapsed = time.perf_counter() - started
-    stop.set()
-    for worker in workers:
-        worker.join(timeout=60)
-    return {"per_s": round((tally["ok"] - ok_before) / elapsed), "accepted": tally["ok"],
-            "refused": len(tally["refused"]), "lost": lost_reports(url, tally),
-            "search_rps": round(searches["rps"]), "search_p99_ms": searches["p99_ms"]}
+        searches = subprocess.Popen(["wrk", "-t1", "-c8", f"-d{seconds}s", "--latency", "-s",
+                                     lua, url], stdout=subprocess.PIPE, text=True)
+    try:
+        out = subprocess.run(["wrk", f"-t{threads}", f"-c{threads}", f"-d{seconds}s",
+                              "--latency", "-s", REPORTS_LUA, url, "--", work, key],
+                             capture_output=True, text=True, timeout=seconds + 60)
+    finally:
+        search_out = searches.communicate(timeout=seconds + 60)[0] if searches else None
+    counted = re.search(r"reports: ok (\d+) refused (\d+)", out.stdout)
+    if counted is None:
+        raise RuntimeError(f"the report client failed: {out.stdout[-500:]} {out.stderr[-500:]}")
+    figures = parse_wrk(out.stdout)
+    lost, facilities = lost_reports(url, levels, os.path.join(work, "accepted.txt"))
+    shutil.rmtree(work, ignore_errors=True)
+    search = parse_wrk(search_out) if search_out else {"rps": 0, "p99_ms": None}
+    ok, refused = int(counted.group(1)), int(counted.group(2))
+    return {"per_s": round(figures["rps"] * ok / max(1, ok + refused)),
+            "p99_ms": figures["p99_ms"], "accepted": ok, "refused": refused,
+            "lost": lost, "facilities": facilities,
+            "search_rps": round(search["rps"]), "search_p99_ms": search["p99_ms"]}
 
 
 def reindex_under_load(url, paths, n, store_path, shared, threads=4):
@@ -441,7 +459,7 @@ def reindex_under_load(url, paths, n, store_path, shared, threads=4):
                for i in range(threads)]
     for worker in workers:
         worker.start()
-    figures = index(n, store_path, shared, timeout=3600)
+    figures = index(n, store_path, shared, timeout=3600, nice=REINDEX_NICE)
     time.sleep(3)  # searches after the swap
     stop.set()
     for worker in workers:
@@ -491,11 +509,20 @@ def print_table(fig):
         ("/v1/search req/s (p99)", f"{http['service']['rps']} ({http['service']['p99_ms']} ms)"),
         ("Flask floor req/s (p99)", f"{http['floor']['rps']} ({http['floor']['p99_ms']} ms)"),
         ("search / floor ratio", f"{http['ratio']}"),
-        ("bed reports/s alone, lost", f"{fig['reports_alone']['per_s']}, {fig['reports_alone']['lost']} lost"),
-        ("bed reports/s under search load, lost", f"{rep['per_s']}, {rep['lost']} lost"),
-        ("re-index under load: time, slowest search",
+        ("worker CPU per request: search / floor",
+         f"{http['service']['cpu_ms_per_request']} / {http['floor']['cpu_ms_per_request']} ms "
+         f"(floor / search {http['cpu_ratio']})"),
+        ("bed reports/s alone (p99), lost",
+         f"{fig['reports_alone']['per_s']} ({fig['reports_alone']['p99_ms']} ms), "
+         f"{fig['reports_alone']['lost']} lost"),
+        ("bed reports/s under search load (p99), lost; searches/s",
+         f"{rep['per_s']} ({rep['p99_ms']} ms), {rep['lost']} lost; {rep['search_rps']}"),
+        (f"re-index (nice {REINDEX_NICE}) under load: time, slowest search",
          f"{re_['index_s']} s, {re_['slowest_ms']} ms ({re_['over_100ms']} over 100 ms, {re_['errors']} errors)"),
     ]
+    load = fig["load_average"]
+    rows.append(("load average (1 min): at start / after HTTP / at end",
+                 f"{load['before']:.2f} / {load['http']:.2f} / {load['end']:.2f}"))
     width = max(len(r[0]) for r in rows)
     print(f"\n| {'what':<{width}} | figure |\n|{'-' * (width + 2)}|---|")
     for what, value in rows:

@@ -19,6 +19,8 @@ is reconnected to without restarting the API).
 """
 import logging
 import os
+import sqlite3
+import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
@@ -74,6 +76,10 @@ class Reader:
     def __exit__(self, *exc):
         self._conn.close()
         self._conn = None
+
+
+# How often a writer looks again for the write lock another process holds.
+LOCK_POLL_S = 0.0002
 
 
 class AvailabilityDB:
@@ -164,7 +170,7 @@ class AvailabilityDB:
         statement; on PostgreSQL callers `lock` what they check before writing."""
         self._ensure_schema()
         with self.engine.connect() as conn:
-            conn.execution_options(availability_write=True)
+            conn.execution_options(availability_write=True, busy_timeout_ms=self.busy_timeout_ms)
             with conn.begin():
                 yield conn
 
@@ -187,7 +193,28 @@ class AvailabilityDB:
 def _sqlite_begin(conn):
     # Reads stay in autocommit, as they always were: each sees the last commit.
     if conn.get_execution_options().get("availability_write"):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        timeout_ms = conn.get_execution_options().get("busy_timeout_ms", 10_000)
+        _begin_immediate(conn.connection.dbapi_connection, timeout_ms)
+
+
+def _begin_immediate(db, timeout_ms):
+    """BEGIN IMMEDIATE, waiting for another process's write lock in short sleeps of our
+    own. SQLite's busy handler sleeps inside the C call (1, 2, 5, 10 ms, ...): under
+    gevent that stalls every request of the worker and overshoots a lock freed sooner;
+    time.sleep (gevent's, in gunicorn) lets the worker serve meanwhile (issue 15)."""
+    db.execute("PRAGMA busy_timeout = 0")
+    deadline = time.monotonic() + timeout_ms / 1000
+    try:
+        while True:
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() >= deadline:
+                    raise
+                time.sleep(LOCK_POLL_S)
+    finally:
+        db.execute(f"PRAGMA busy_timeout = {int(timeout_ms)}")
 
 
 def lock(db, *names):

@@ -7,8 +7,10 @@ and writes them into the SQLite file next to the records. Readers map the blobs 
 arrays, so a search is a handful of vectorised operations instead of a loop over records.
 """
 import json
+import math
 from array import array
 from datetime import datetime, timezone
+from functools import lru_cache
 
 import numpy as np
 
@@ -267,8 +269,15 @@ def from_blob(header, data):
     return np.frombuffer(data, dtype=spec["dtype"]).reshape(spec["shape"])
 
 
+@lru_cache(maxsize=4096)
+def _iso_of_epoch(value):
+    return datetime.fromtimestamp(value, timezone.utc).isoformat().replace("+00:00", "Z")
+
+
 def epoch_to_iso(value):
-    """An epoch-seconds figure (NaN when unknown) as ISO 8601 UTC, or None."""
-    if not np.isfinite(value):
+    """An epoch-seconds figure (NaN when unknown) as ISO 8601 UTC, or None. Cached: the
+    bed figures of one directory share few report times, and every hit formats one."""
+    value = float(value)
+    if not math.isfinite(value):
         return None
-    return datetime.fromtimestamp(float(value), timezone.utc).isoformat().replace("+00:00", "Z")
+    return _iso_of_epoch(value)

@@ -31,8 +31,10 @@ class _SnapshotState:
         self.snap = snap
         arrays = snap.index.a
         self.indexed_open, self.indexed_reported = arrays["beds_open"], arrays["beds_reported"]
-        arrays["beds_open"] = self.indexed_open.copy()
-        arrays["beds_reported"] = self.indexed_reported.copy()
+        # Copied ahead by `LiveOverlay.warm` when the file was opened in the background.
+        copies = getattr(snap, "writable_beds", None) or (self.indexed_open.copy(),
+                                                          self.indexed_reported.copy())
+        arrays["beds_open"], arrays["beds_reported"] = copies
         self.rows = {}
 
     def apply(self, facility_id, live):
@@ -80,6 +82,13 @@ class LiveOverlay:
             for facility_id in changed:
                 state.apply(facility_id, self._live.get(facility_id, ()))
             return state.rows
+
+    @staticmethod
+    def warm(snap):
+        """The writable copies of a new file's bed arrays, made where the file is opened
+        (off the request path when it is opened in the background)."""
+        arrays = snap.index.a
+        snap.writable_beds = (arrays["beds_open"].copy(), arrays["beds_reported"].copy())
 
     def live_rows(self, now=None):
         """{facility_id: live rows} as this worker knows them, for stores without arrays

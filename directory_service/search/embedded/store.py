@@ -20,7 +20,11 @@ from directory_service.search.embedded.writer import SCHEMA_VERSION
 from directory_service.search.store import SearchResult, SearchStore, StoreUnavailable, Hit
 from directory_service.search.embedded.vector_search import VectorIndex, epoch_to_iso
 
-SELECT_COLUMNS = "SELECT name, header, data FROM columns"
+SELECT_COLUMNS = "SELECT rowid, name, header, length(data) FROM columns"
+# Columns are read in slices: each read lets go of the GIL in between, so a file opened in
+# a background thread does not hold up the worker's requests for a whole column's copy
+# (beds_reported is 170 MB at a million records).
+COLUMN_SLICE = 4 << 20
 SELECT_META = "SELECT key, value FROM meta"
 SELECT_BY_ID = "SELECT doc FROM records WHERE id = ?"
 SELECT_ALIAS = "SELECT id FROM aliases WHERE alias = ?"
@@ -59,10 +63,22 @@ class _Snapshot:
                 f"the store at {path} was built by another version (schema "
                 f"{meta.get('schema_version')}, this code reads {SCHEMA_VERSION}): "
                 "re-run the indexer")
-        arrays = {name: cols.from_blob(header, data)
-                  for name, header, data in self.db.execute(SELECT_COLUMNS)}
+        arrays = {name: _read_column(self.db, rowid, header, size)
+                  for rowid, name, header, size in self.db.execute(SELECT_COLUMNS).fetchall()}
         self.meta = meta
         self.index = VectorIndex(arrays, json.loads(meta["column_meta"]))
+
+
+def _read_column(db, rowid, header, size):
+    """One column array, read from its blob slice by slice into a buffer of its own."""
+    buffer = np.empty(size, dtype=np.uint8)
+    with db.blobopen("columns", "data", rowid, readonly=True) as blob:
+        for start in range(0, size, COLUMN_SLICE):
+            chunk = blob.read(COLUMN_SLICE)
+            buffer[start:start + len(chunk)] = np.frombuffer(chunk, dtype=np.uint8)
+    array = cols.from_blob(header, buffer)
+    array.flags.writeable = False  # as a view of the blob's bytes was: shared, never written
+    return array
 
 
 def _identity(path):
@@ -70,14 +86,36 @@ def _identity(path):
     return st.st_ino, st.st_mtime_ns, st.st_size
 
 
+def background_runner():
+    """How this process opens a new store file off the request path: gevent's pool of
+    native threads in a gevent worker (reading the columns of a large file takes long
+    enough to stall every request of the worker: 0.1 s at 100k records, 1 s at 1M), or
+    None: open it inline, in whatever thread asks first (tests, the indexer, scripts)."""
+    try:
+        from gevent import monkey
+    except ImportError:
+        return None
+    if not monkey.is_module_patched("threading"):
+        return None
+    import gevent
+
+    return gevent.get_hub().threadpool.spawn
+
+
 class SqliteStore(SearchStore):
     name = "embedded"
 
-    def __init__(self, path):
+    def __init__(self, path, spawn=None):
+        """`spawn(fn, *args)` runs fn off the request path (default: background_runner);
+        with one, a renamed-in file is opened there while the old one keeps answering."""
         self.path = os.path.abspath(path)
         self._snap = None
         self._lock = threading.Lock()
         self._overlay = None
+        self._spawn = spawn if spawn is not None else background_runner()
+        # Background opening: the identity being opened, the snapshot it gave (handed
+        # over by plain assignment, no lock shared with the other thread), a failure.
+        self._opening, self._opened, self._failed = None, None, None
 
     def set_live_overlay(self, overlay):
         """Merge live bed figures (search/live_overlay.py) over the indexed ones."""
@@ -92,11 +130,42 @@ class SqliteStore(SearchStore):
         except FileNotFoundError:
             raise StoreUnavailable(f"no index at {self.path}: run the indexer first") from None
         with self._lock:
-            if self._snap is None or self._snap.identity != identity:
-                old, self._snap = self._snap, _Snapshot(self.path)
-                if old is not None:
-                    old.db.close()
-            return self._snap
+            current = self._snap
+            if current is not None and current.identity == identity:
+                return current
+            opened = self._opened
+            if opened is not None and opened.identity == identity:
+                self._install(opened)
+                return opened
+            if opened is not None:
+                # Opened in the background, but the file was replaced again since.
+                self._opened = None
+                opened.db.close()
+            if current is None or self._spawn is None or self._failed == identity:
+                # Nothing to answer with meanwhile, or the background open failed: open
+                # here, so the error (StoreUnavailable) reaches the caller.
+                self._install(_Snapshot(self.path))
+                self._failed = None
+                return self._snap
+            if self._opening != identity:
+                self._opening = identity
+                self._spawn(self._open_in_background, identity)
+            return current
+
+    def _install(self, snap):
+        old, self._snap = self._snap, snap
+        self._opened = self._opening = None
+        if old is not None and old is not snap:
+            old.db.close()
+
+    def _open_in_background(self, identity):
+        try:
+            snap = _Snapshot(self.path)
+            if self._overlay is not None:
+                self._overlay.warm(snap)
+            self._opened = snap
+        except Exception:  # noqa: BLE001 - reported by the inline open that follows
+            self._failed, self._opening = identity, None
 
     def search(self, query):
         snap = self._snapshot()
@@ -104,17 +173,20 @@ class SqliteStore(SearchStore):
         text_rows = self._text_rows(snap, query) if query.q else None
         ranked = snap.index.rank(query, text_rows)
         docs = self._docs(snap, ranked.rows)
+        # Plain floats once per array, not a NumPy scalar per hit (same values).
+        components = {k: v.tolist() for k, v in ranked.components.items()}
+        open_beds, reported_at = ranked.open_beds.tolist(), ranked.reported_at.tolist()
+        distances, scores = ranked.distance_m.tolist(), ranked.score.tolist()
         hits = []
-        for i, row in enumerate(ranked.rows):
-            components = {k: (None if np.isnan(v[i]) else round(float(v[i]), 4))
-                          for k, v in ranked.components.items()}
+        for i, row in enumerate(ranked.rows.tolist()):
             capacity = None
             if docs[row]["kind"] == "treatment_facility":
-                beds = ranked.open_beds[i]
-                capacity = {"open": None if np.isnan(beds) else int(beds),
-                            "reported_at": epoch_to_iso(ranked.reported_at[i])}
-            hits.append(Hit(merge_into(docs[row], live), float(ranked.distance_m[i]),
-                            float(ranked.score[i]), components, capacity))
+                beds = open_beds[i]
+                capacity = {"open": None if beds != beds else int(beds),
+                            "reported_at": epoch_to_iso(reported_at[i])}
+            hits.append(Hit(merge_into(docs[row], live), distances[i], scores[i],
+                            {k: (None if v[i] != v[i] else round(v[i], 4))
+                             for k, v in components.items()}, capacity))
         return SearchResult(ranked.total, hits)
 
     def _text_rows(self, snap, query):
@@ -199,3 +271,6 @@ class SqliteStore(SearchStore):
             if self._snap is not None:
                 self._snap.db.close()
                 self._snap = None
+            opened, self._opened = self._opened, None
+            if opened is not None:
+                opened.db.close()

@@ -78,21 +78,42 @@ class VectorIndex:
             ranges.append(np.arange(start, stop))
         return np.concatenate(ranges)
 
+    def _lon_window(self, query):
+        """Rows whose longitude may lie within the radius, as (min, max) degrees, or None
+        when the circle reaches a pole or the antimeridian (no longitude cut then).
+
+        The circle's extreme longitudes are lon ± asin(sin(r/R) / cos(lat)); widened by a
+        margin, so the cut only saves the haversine of rows that are surely outside."""
+        angular = query.radius_m / EARTH_RADIUS_M
+        lat = np.radians(query.lat)
+        if angular >= np.pi / 2 - abs(lat) - 1e-6:
+            return None
+        spread = np.degrees(np.arcsin(min(1.0, np.sin(angular) / np.cos(lat)))) * 1.001 + 1e-6
+        if abs(query.lon) + spread >= 180.0:
+            return None
+        return query.lon - spread, query.lon + spread
+
     def rank(self, query, text_rows=None):
+        """The page of `query`: filters first (cheap, per row), then the haversine of the
+        rows left inside the radius's bounding box; a row's answer never depends on the
+        order of these steps, only the cost does."""
         a = self.a
         idx = self._band(query)
+        window = self._lon_window(query)
+        if window is not None:
+            lon = a["lon"][idx]
+            idx = idx[(lon >= window[0]) & (lon <= window[1])]
         regional = self.region_rows(query)
         if regional is not None:
             idx = np.union1d(idx, regional)
         idx = idx[a["active"][idx]]
         if text_rows is not None:
             idx = idx[np.isin(idx, text_rows)]
+        idx = idx[self._filters(query, idx)]
         dist = haversine_m(query.lat, query.lon, a["lat"][idx], a["lon"][idx])
         keep = dist <= query.radius_m
         if regional is not None:
             keep |= np.isin(idx, regional)
-        idx, dist = idx[keep], dist[keep]
-        keep = self._filters(query, idx)
         idx, dist = idx[keep], dist[keep]
         open_beds, reported = self._capacity(query, idx)
         if query.has_open_beds:
