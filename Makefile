@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test fuzz install seed load serve clean bench
+.PHONY: run test fuzz install seed load serve clean bench bench-nodes
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,12 @@ SIZE ?= 100000
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python bench/run.py --size $(SIZE)
+
+# Issue 16: bed reports per second while searches run, one node on the SQLite file against
+# two gunicorn nodes sharing one throwaway PostgreSQL cluster (bench/beds_nodes.py).
+bench-nodes: $(STAMP)
+	bash scripts/install_postgres.sh
+	$(BIN)/python bench/beds_nodes.py
 
 clean:
 	rm -rf $(VENV) var test-artifacts
