@@ -17,7 +17,7 @@ from datetime import timedelta
 
 from sqlalchemy import and_, case, func, or_, select
 
-from directory_service.availability import figures, reports
+from directory_service.availability import figures, hold_reasons, reports
 from directory_service.availability.db import iso, lock, mark_changed, parse_iso, utcnow
 from directory_service.availability.schema import bed_reports, holds
 
@@ -193,14 +193,13 @@ def decide(adb, hold_id, state, decided_by, now=None):
         if hold["state"] == "expired" and row["state"] == "active":
             _set_state(db, hold_id, "expired", hold["expires_at"], None)
             mark_changed(db, hold["facility_id"])
-            refusal = f"hold {hold_id} expired at {hold['expires_at']}"
+            refusal = hold_reasons.expired(hold_id, hold["expires_at"])
         elif hold["state"] != "active":
-            refusal = f"hold {hold_id} is already {hold['state']}" + (
-                f" ({hold['reason']})" if hold.get("reason") else "")
+            refusal = hold_reasons.already(hold_id, hold["state"], hold.get("reason"))
         elif state == "confirmed" and (gone := _bed_gone(db, hold)):
             _set_state(db, hold_id, "released", iso(now), gone)
             mark_changed(db, hold["facility_id"])
-            refusal = f"hold {hold_id} cannot be confirmed: {gone}"
+            refusal = hold_reasons.not_confirmed(hold_id, gone)
         else:
             _set_state(db, hold_id, state, iso(now), None)
             if state == "confirmed":
@@ -216,9 +215,8 @@ def _bed_gone(db, hold):
     if row is None or row["status"] == "unknown":
         return None  # nothing known says the bed is gone; the facility admits as it sees fit
     if row["status"] in ("full", "closed") or (row["available"] or 0) <= 0:
-        return (f"released: the facility reported no open {hold['level_of_care']} bed for "
-                f"{hold['population']} ({row['status']}, {row['available'] or 0} available at "
-                f"{row['reported_at']}); report the admission as a bed report instead")
+        return hold_reasons.bed_gone(hold["level_of_care"], hold["population"], row["status"],
+                                     row["available"], row["reported_at"])
     return None
 
 

@@ -27,44 +27,87 @@ def build_query(needs, origin, per_page, fallback=False):
         intake_24_7=fallback, per_page=per_page)
 
 
-def explain(needs, query, hit, figure):
-    """(met, unmet): plain sentences a coach can read aloud."""
-    record, met, unmet = hit.record, [], []
+def reasons(needs, query, hit, figure):
+    """Each criterion as data, in the order a coach reads them: {"field", "ok", parts...}.
+
+    The one source of the explanation: `api_line` writes the API's `met` / `unmet`
+    sentences from these items, the coach page (web/staff/words.py) its translated ones.
+    """
+    record, items = hit.record, []
     offered = [c for c in query.levels if c in record.get("levels_of_care", ())]
-    met.append(f"level_of_care: offers {', '.join(offered)}")
+    items.append({"field": "level_of_care", "ok": True, "codes": offered})
     payer = needs.get("payer")
     if payer:
         accepted = [c for c in query.payment if c in record.get("payment", ())]
-        met.append(f"payment: accepts {', '.join(accepted)}"
-                   + (" (uninsured)" if payer == "uninsured" else ""))
+        items.append({"field": "payment", "ok": True, "codes": accepted,
+                      "uninsured": payer == "uninsured"})
     pops = record.get("populations") or {}
     if needs.get("gender"):
-        met.append(f"gender: serves {needs['gender']} ({pops.get('genders', 'any')})")
+        items.append({"field": "gender", "ok": True, "gender": needs["gender"],
+                      "serves": pops.get("genders", "any")})
     if needs.get("age") is not None:
-        met.append(f"age: {pops.get('min_age') or 0}-{pops.get('max_age') or 'any'} "
-                   f"includes {needs['age']}")
+        items.append({"field": "age", "ok": True, "age": needs["age"],
+                      "min": pops.get("min_age") or 0, "max": pops.get("max_age") or None})
     if needs["moud"] != "none":
-        met.append(f"moud: accepts clients on {needs['moud']}")
-        on_site = needs["moud"] in record.get("medications", ())
-        (met if on_site else unmet).append(f"moud: {needs['moud']} "
-                                           f"{'' if on_site else 'not '}dispensed on site")
-    for wanted, program, label in ((needs["veteran"], "veterans", "veterans programme"),
-                                   (needs["pregnant"], "pregnant_postpartum",
-                                    "pregnancy/postpartum programme")):
+        items.append({"field": "moud", "ok": True, "check": "accepts",
+                      "medication": needs["moud"]})
+        items.append({"field": "moud", "ok": needs["moud"] in record.get("medications", ()),
+                      "check": "on_site", "medication": needs["moud"]})
+    for wanted, program in ((needs["veteran"], "veterans"),
+                            (needs["pregnant"], "pregnant_postpartum")):
         if wanted:
-            (met if pops.get(program) else unmet).append(
-                f"{program}: {'has' if pops.get(program) else 'no'} {label}")
+            items.append({"field": program, "ok": bool(pops.get(program))})
     if needs.get("language"):
-        speaks = needs["language"] in record.get("languages", ())
-        (met if speaks else unmet).append(
-            f"language: {'speaks' if speaks else 'does not list'} {needs['language']}")
-    miles = hit.distance_m / METRES_PER_MILE
-    met.append(f"distance: {miles:.1f} mi (within {needs['max_distance']:g} {needs['unit']})")
+        items.append({"field": "language", "ok": needs["language"] in record.get("languages", ()),
+                      "language": needs["language"]})
+    items.append({"field": "distance", "ok": True, "miles": hit.distance_m / METRES_PER_MILE,
+                  "within": needs["max_distance"], "unit": needs["unit"]})
     usable = figure["open"] and (figure["freshness"] != "stale" or needs["include_stale"])
-    beds_line = (f"open_beds: {figure['open']} open, {figure['freshness']}" if figure["open"]
-                 else f"open_beds: none known open ({figure['freshness']})")
-    (met if usable else unmet).append(beds_line)
-    return met, unmet
+    items.append({"field": "open_beds", "ok": bool(usable), "open": figure["open"],
+                  "freshness": figure["freshness"]})
+    return items
+
+
+FALLBACK_ITEM = {"field": "intake_24_7", "ok": True}
+PROGRAMMES = {"veterans": "veterans programme",
+              "pregnant_postpartum": "pregnancy/postpartum programme"}
+
+
+def api_line(item):
+    """The API's sentence for one reason item (its `met` / `unmet` contract, unchanged)."""
+    field, ok = item["field"], item["ok"]
+    if field == "level_of_care":
+        return f"level_of_care: offers {', '.join(item['codes'])}"
+    if field == "payment":
+        return (f"payment: accepts {', '.join(item['codes'])}"
+                + (" (uninsured)" if item["uninsured"] else ""))
+    if field == "gender":
+        return f"gender: serves {item['gender']} ({item['serves']})"
+    if field == "age":
+        return f"age: {item['min']}-{item['max'] or 'any'} includes {item['age']}"
+    if field == "moud" and item["check"] == "accepts":
+        return f"moud: accepts clients on {item['medication']}"
+    if field == "moud":
+        return f"moud: {item['medication']} {'' if ok else 'not '}dispensed on site"
+    if field in PROGRAMMES:
+        return f"{field}: {'has' if ok else 'no'} {PROGRAMMES[field]}"
+    if field == "language":
+        return f"language: {'speaks' if ok else 'does not list'} {item['language']}"
+    if field == "distance":
+        return f"distance: {item['miles']:.1f} mi (within {item['within']:g} {item['unit']})"
+    if field == "open_beds":
+        return (f"open_beds: {item['open']} open, {item['freshness']}" if item["open"]
+                else f"open_beds: none known open ({item['freshness']})")
+    if field == "intake_24_7":
+        return "intake_24_7: takes people around the clock; call first"
+    raise ValueError(f"no sentence for reason {field!r}")
+
+
+def explain(needs, query, hit, figure):
+    """(met, unmet): the API's sentences, from `reasons`."""
+    items = reasons(needs, query, hit, figure)
+    return ([api_line(i) for i in items if i["ok"]],
+            [api_line(i) for i in items if not i["ok"]])
 
 
 def match(store, needs, origin, settings, now):
@@ -120,14 +163,15 @@ def _fallbacks(store, needs, origin, settings, now, seen):
 
 
 def _body(needs, query, hit, figure, now, settings, fallback):
-    met, unmet = explain(needs, query, hit, figure)
-    if fallback:
-        met.append("intake_24_7: takes people around the clock; call first")
+    items = reasons(needs, query, hit, figure) + ([dict(FALLBACK_ITEM)] if fallback else [])
     phones = hit.record.get("phones") or {}
     return {"id": hit.record["id"], "name": hit.record["name"],
             "distance_m": round(hit.distance_m, 1),
             "distance_mi": round(hit.distance_m / METRES_PER_MILE, 2),
             "score": round(hit.score, 4), "components": hit.components, "beds_open": figure,
-            "met": met, "unmet": unmet, "fallback": fallback,
+            "met": [api_line(i) for i in items if i["ok"]],
+            "unmet": [api_line(i) for i in items if not i["ok"]],
+            # For the coach page only: MatchResponse does not publish it.
+            "reasons": items, "fallback": fallback,
             "phone": phones.get("intake") or phones.get("main"),
             "record": beds.annotate_record(hit.record, now, settings)}

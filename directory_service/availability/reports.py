@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import and_, func, select
 
+from directory_service.availability import hold_reasons
 from directory_service.availability.db import iso, lock, mark_changed, parse_iso, upsert, utcnow
 from directory_service.availability.schema import bed_history, bed_reports, facility_versions
 from directory_service.availability.schema import holds as holds_table
@@ -180,10 +181,8 @@ def release_beyond(db, facility_id, row, now):
                                          h.population == row["population"]))
         .order_by(h.created_at.desc(), h.created_seq.desc())).scalars())
     excess = active[:max(0, len(active) - open_beds)]
-    reason = (f"released: the facility reported {open_beds} open {row['level_of_care']} "
-              f"bed{'s' if open_beds != 1 else ''} for {row['population']} at "
-              f"{row['reported_at']}, fewer than the {len(active)} held; the newest holds "
-              f"were released first. Call intake or hold a bed elsewhere.")
+    reason = hold_reasons.fewer_than_held(open_beds, row["level_of_care"], row["population"],
+                                          row["reported_at"], len(active))
     for hold_id in excess:
         db.execute(holds_table.update().where(h.id == hold_id).values(
             state="released", decided_at=iso(now), reason=reason))
