@@ -56,7 +56,7 @@ def test_stepper_without_javascript_saves_the_tapped_figure(facility, app):
 def test_save_goes_through_the_reports_rules(facility):
     html = _post_row(facility, available="13")  # more open than capacity
     assert [k for k, _ in notices(html)] == ["error"]
-    assert "available must not exceed capacity" in html
+    assert "There cannot be more open beds than the capacity." in html
     html = _post_row(facility, available="2.5")
     assert "whole number" in html and _row(facility)["available"] == 4
     html = _post_row(facility, note="call Maria at 630-555-0199")
@@ -120,7 +120,7 @@ def test_coach_match_hold_confirm_and_decision(coach, facility, app):
     response = coach.post("/staff/coach", data=needs)
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "Crossroads Recovery Center" in html
-    assert "open_beds: 4 open, fresh" in html  # the API's own explanation
+    assert "4 beds open, figure fresh" in html and "open_beds:" not in html
     forms = re.findall(r'name="facility_id" value="([^"]+)">\s*<input type="hidden" '
                        r'name="level_of_care" value="([^"]+)">\s*<input type="hidden" '
                        r'name="population" value="([^"]+)">', html)

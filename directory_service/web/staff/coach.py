@@ -93,8 +93,12 @@ def _minutes_choices(settings):
 def _page(principal, needs=None, answer=None, errors=None, status=200):
     settings = current_app.config["SETTINGS"]
     _total, mine = coach_holds(principal, 1, HOLDS_SHOWN)
-    now = datetime.now(timezone.utc)
+    now, store, zones = datetime.now(timezone.utc), current_app.extensions["store"], {}
     for hold in mine:
+        fid = hold["facility_id"]
+        if fid not in zones:  # the facility's clock, for the times a reason names
+            zones[fid] = (store.get(fid) or {}).get("timezone")
+        hold["facility_timezone"] = zones[fid]
         ends = parse_iso(hold["expires_at"])
         hold["minutes_left"] = max(0, int((ends - now).total_seconds() // 60)) if ends else 0
     form = request.form if request.method == "POST" else {}

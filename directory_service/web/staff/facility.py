@@ -16,7 +16,7 @@ from directory_service.availability import holds, reports
 from directory_service.errors import ApiProblem
 from directory_service.schemas.availability import BedReportRow
 from directory_service.web import blp
-from directory_service.web.staff import StaffProblem, flashed_notices, signed_in
+from directory_service.web.staff import StaffProblem, flashed_notices, signed_in, words
 from directory_service.web.views import page_url
 
 WHOLE = re.compile(r"^\s*\d{1,6}\s*$")
@@ -126,7 +126,8 @@ def staff_report_row(facility_id):
     try:
         row = BedReportRow().load(raw)
     except ValidationError as exc:
-        flash(_("Not saved: %(why)s", why=_messages(exc.messages)), "error|" + key)
+        flash(words.report_refusal(exc.messages, raw["level_of_care"], raw["population"]),
+              "error|" + key)
         return redirect(back, 303)
     try:
         save_report(record, [row], principal, {version},
@@ -135,6 +136,11 @@ def staff_report_row(facility_id):
         if exc.status == 412:
             flash(_("Updated elsewhere meanwhile: here is the new figure. Your change was "
                     "not saved; check it and save again."), "stale|" + key)
+        elif exc.errors and isinstance(exc.errors.get("rows"), dict):
+            # the API's per-row errors (the row is the only one sent)
+            for messages in exc.errors["rows"].values():
+                flash(words.report_refusal(messages, row["level_of_care"], row["population"]),
+                      "error|" + key)
         else:
             flash(_("Not saved: %(why)s", why=exc.detail), "error|" + key)
         return redirect(back, 303)
@@ -151,11 +157,3 @@ def _anchor(key):
 def _row_anchor(key):
     return _anchor(key)
 
-
-def _messages(messages):
-    """marshmallow's {field: [message]} as one line."""
-    parts = []
-    for name, value in messages.items():
-        text = "; ".join(value) if isinstance(value, list) else str(value)
-        parts.append(f"{name}: {text}")
-    return " · ".join(parts)

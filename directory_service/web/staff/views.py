@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
 from directory_service.api.holds import decide_hold
-from directory_service.availability import keys
+from directory_service.availability import holds, keys
 from directory_service.errors import ApiProblem
 from directory_service.web import blp
 from directory_service.web.staff import (
@@ -97,6 +97,13 @@ def staff_sign_out():
     return redirect(page_url("web.staff_sign_in", signed_out=1), 303)
 
 
+def _hold_zone(hold_id):
+    """The time zone of the hold's facility, so the times a reason names are local."""
+    hold = holds.get(current_app.extensions["availability"], hold_id)
+    record = hold and current_app.extensions["store"].get(hold["facility_id"])
+    return (record or {}).get("timezone")
+
+
 @blp.post("/staff/holds/<hold_id>/<action>")
 def staff_decide_hold(hold_id, action):
     """Confirm admission, decline (the facility) or cancel (the coach), as the API does."""
@@ -109,7 +116,9 @@ def staff_decide_hold(hold_id, action):
     except ApiProblem as exc:
         if exc.status in (403, 404):
             raise StaffProblem(exc.status) from None
-        flash(_("This hold could not be changed: %(why)s", why=exc.detail), "error|" + hold_id)
+        flash(_("This hold could not be changed. %(why)s",
+                why=words.hold_reason(exc.detail, _hold_zone(hold_id))),
+              "error|" + hold_id)
     else:
         flash({"confirmed": _("Admission confirmed. The bed count went down by one."),
                "declined": _("Hold declined. The bed is free again."),
