@@ -177,6 +177,7 @@ def test_an_unreachable_database_is_503_and_not_ready(tmp_path, monkeypatch):
         "ok": False, "backend": "postgresql", "error": "OperationalError"}
     assert ready.get_json()["ok"] is True  # the search store itself is fine
     for response in (client.get("/v1/facilities/test:a/beds"),
+                     client.get("/v1/search?near=Naperville,%20IL"),
                      client.post("/v1/facilities/test:a/holds", json={},
                                  headers={"Authorization": "Bearer k_x.y"})):
         assert response.status_code == 503
@@ -222,3 +223,24 @@ def test_sqlite_stays_the_default(tmp_path, monkeypatch):
         "ok": True, "backend": "sqlite"}
     adb.close()
     app.extensions["store"].close()
+
+
+def test_the_fast_read_path_answers_as_core_and_raises_sqlalchemy_errors(tmp_path):
+    """`Reader.rows` (the two reads every search makes) gives what the Core query gives,
+    and a driver error comes out as SQLAlchemy's OperationalError (a 503, not a 500)."""
+    from directory_service.availability import changes
+    from directory_service.availability.db import AvailabilityDB, mark_changed
+
+    adb = AvailabilityDB(str(tmp_path / "a.sqlite"))
+    for facility in ("x", "y", "x"):
+        with adb.write() as db:
+            mark_changed(db, facility)
+    with adb.read() as conn:  # a Connection: the Core path
+        assert changes.current_seq(conn) == changes.current_seq(adb.read()) == 3
+        assert changes.changed_since(conn, 0) == changes.changed_since(adb.read(), 0) \
+            == [("y", 2), ("x", 3)]
+    with adb.write() as db:
+        db.execute(text("DROP TABLE facility_changes"))
+    with pytest.raises(sa_exc.OperationalError, match="facility_changes"):
+        changes.current_seq(adb.read())
+    adb.close()

@@ -5,7 +5,7 @@ The live overlay (search/live_overlay.py), the HTTP validators (api/http_cache.p
 Elasticsearch writer use these, so every query on the availability database is built from
 schema.py and runs on SQLite and PostgreSQL alike.
 """
-from sqlalchemy import func, inspect, select, union
+from sqlalchemy import bindparam, func, inspect, select, union
 
 from directory_service.availability.schema import (
     api_keys, bed_history, bed_reports, facility_changes, facility_versions, holds)
@@ -13,15 +13,24 @@ from directory_service.availability.schema import (
 C, H = facility_changes.c, holds.c
 
 
+# Both run on every search (the ETag, the live overlay): one compiled statement each,
+# through the reader's fast path where the caller has a Reader (`adb.read()`).
+CURRENT_SEQ = select(func.coalesce(func.max(C.seq), 0))
+CHANGED_SINCE = select(C.facility_id, C.seq).where(C.seq > bindparam("after")).order_by(C.seq)
+
+
 def current_seq(db):
     """The newest change sequence number (0 before any change)."""
-    return db.execute(select(func.coalesce(func.max(C.seq), 0))).scalar()
+    if hasattr(db, "rows"):
+        return db.rows(CURRENT_SEQ)[0][0]
+    return db.execute(CURRENT_SEQ).scalar()
 
 
 def changed_since(db, seq):
     """[(facility_id, seq)] changed after `seq`, oldest first."""
-    return [tuple(r) for r in db.execute(
-        select(C.facility_id, C.seq).where(C.seq > seq).order_by(C.seq))]
+    if hasattr(db, "rows"):
+        return db.rows(CHANGED_SINCE, after=seq)
+    return [tuple(r) for r in db.execute(CHANGED_SINCE, {"after": seq})]
 
 
 def _active(stamp, *where):

@@ -26,6 +26,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.exc import OperationalError
 
 from directory_service.availability.schema import facility_changes, outbox
@@ -69,6 +70,30 @@ class Reader:
         with self.adb.engine.connect() as conn:
             return conn.execute(statement, params or {}).freeze()()
 
+    def rows(self, statement, **params):
+        """The rows (plain tuples) of a read on every search: the statement compiled once
+        per dialect and run on the pooled DBAPI connection, skipping SQLAlchemy's result
+        machinery (0.09 ms a query, twice per search, against 0.01 ms; issue 15)."""
+        sql, order, defaults = self.adb.compiled(statement)
+        values = {**defaults, **params}
+        engine = self.adb.engine
+        connection = engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute(sql, tuple(values[name] for name in order) if order else values)
+            found = cursor.fetchall()
+            cursor.close()
+            connection.commit()  # ends the read's snapshot (autocommit on SQLite: a no-op)
+            return [tuple(row) for row in found]
+        except engine.dialect.dbapi.Error as exc:
+            # The driver's error as SQLAlchemy's (OperationalError for an outage: 503),
+            # and a connection that failed is not returned to the pool.
+            connection.invalidate(exc)
+            raise sa_exc.DBAPIError.instance(sql, values, exc, engine.dialect.dbapi.Error) \
+                from exc
+        finally:
+            connection.close()
+
     def __enter__(self):
         self._conn = self.adb.engine.connect()
         return self._conn
@@ -96,6 +121,7 @@ class AvailabilityDB:
             os.makedirs(os.path.dirname(self.path), exist_ok=True)
         self._pid = None
         self._engine = None
+        self._compiled = {}
         self._schema_ok = not migrate
         if migrate:
             try:
@@ -117,6 +143,17 @@ class AvailabilityDB:
     def backend_name(self):
         """"sqlite" or "postgresql", read from the URL (no connection needed)."""
         return "sqlite" if self.url.startswith("sqlite") else "postgresql"
+
+    def compiled(self, statement):
+        """(SQL text in the driver's parameter style, positional parameter names or
+        None, the statement's own values such as literals): the one Core statement,
+        compiled once for this database."""
+        found = self._compiled.get(statement)
+        if found is None:
+            compiled = statement.compile(dialect=self.engine.dialect)
+            found = (str(compiled), compiled.positiontup, dict(compiled.params))
+            self._compiled[statement] = found
+        return found
 
     @property
     def engine(self):

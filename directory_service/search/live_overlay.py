@@ -98,16 +98,18 @@ class LiveOverlay:
             return {fid: rows for fid, rows in self._live.items() if rows}
 
     def _poll(self, now):
-        with self.adb.read() as db:
-            rows = changes.changed_since(db, self._seq)
-            changed = {fid for fid, _ in rows}
-            if rows:
-                self._seq = rows[-1][1]
-            stamp = iso(now)
-            changed |= {fid for fid, at in self._expiry.items() if at is not None and at <= stamp}
-            for facility_id in changed:
-                self._live[facility_id] = reports.live_rows(db, facility_id, now)
-                self._expiry[facility_id] = changes.next_expiry(db, facility_id, stamp)
+        reader = self.adb.read()
+        rows = changes.changed_since(reader, self._seq)  # every search: the fast path
+        changed = {fid for fid, _ in rows}
+        if rows:
+            self._seq = rows[-1][1]
+        stamp = iso(now)
+        changed |= {fid for fid, at in self._expiry.items() if at is not None and at <= stamp}
+        if changed:
+            with reader as db:
+                for facility_id in changed:
+                    self._live[facility_id] = reports.live_rows(db, facility_id, now)
+                    self._expiry[facility_id] = changes.next_expiry(db, facility_id, stamp)
         return changed
 
 
