@@ -24,10 +24,11 @@ import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
-from sqlalchemy import create_engine, event, func, select, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, create_engine, event, func, select, text
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.sql.expression import ClauseElement
 
 from directory_service.availability.schema import facility_changes, outbox
 
@@ -263,13 +264,47 @@ def lock(db, *names):
             db.execute(PG_LOCK, {"name": name})
 
 
+_UPSERTS = {}
+
+
 def upsert(db, table, values, keys, update=None):
-    """INSERT … ON CONFLICT (keys) DO UPDATE, in the connection's dialect."""
+    """INSERT … ON CONFLICT (keys) DO UPDATE, in the connection's dialect.
+
+    With plain values and the default update, the statement is built once per dialect,
+    table and columns and the values are bound at execution: building it again for every
+    report cost more than running it (issue 15)."""
     insert = postgresql.insert if db.dialect.name == "postgresql" else sqlite.insert
+    if update is None and not any(isinstance(v, ClauseElement) for v in values.values()):
+        cache_key = (db.dialect.name, table.name, tuple(values), tuple(keys))
+        statement = _UPSERTS.get(cache_key)
+        if statement is None:
+            base = insert(table)
+            statement = base.on_conflict_do_update(index_elements=list(keys), set_={
+                c: base.excluded[c] for c in values if c not in keys})
+            _UPSERTS[cache_key] = statement
+        return db.execute(statement, values)
     statement = insert(table).values(**values)
     update = update if update is not None else {
         c: statement.excluded[c] for c in values if c not in keys}
     return db.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=update))
+
+
+_MARK_CHANGED = {}
+OUTBOX_ADD = outbox.insert()
+
+
+def _mark_changed_statement(dialect_name):
+    """facility_changes upsert with the next global sequence number (built once)."""
+    statement = _MARK_CHANGED.get(dialect_name)
+    if statement is None:
+        insert = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
+        next_seq = select(func.coalesce(func.max(facility_changes.c.seq), 0) + 1)
+        base = insert(facility_changes).values(facility_id=bindparam("facility_id"),
+                                               seq=next_seq.scalar_subquery())
+        statement = base.on_conflict_do_update(index_elements=["facility_id"],
+                                               set_={"seq": base.excluded.seq})
+        _MARK_CHANGED[dialect_name] = statement
+    return statement
 
 
 def mark_changed(db, facility_id):
@@ -279,6 +314,5 @@ def mark_changed(db, facility_id):
     or not at all. On PostgreSQL the global change lock is held from here to the commit:
     sequence numbers are then taken and made visible in one order."""
     lock(db, GLOBAL_CHANGE_LOCK)
-    next_seq = select(func.coalesce(func.max(facility_changes.c.seq), 0) + 1).scalar_subquery()
-    upsert(db, facility_changes, {"facility_id": facility_id, "seq": next_seq}, ["facility_id"])
-    db.execute(outbox.insert().values(facility_id=facility_id, created_at=iso(utcnow())))
+    db.execute(_mark_changed_statement(db.dialect.name), {"facility_id": facility_id})
+    db.execute(OUTBOX_ADD, {"facility_id": facility_id, "created_at": iso(utcnow())})

@@ -12,7 +12,7 @@ note are the facility's business: `live_rows` leaves them out unless asked.
 """
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, bindparam, func, select
 
 from directory_service.availability import hold_reasons
 from directory_service.availability.db import iso, lock, mark_changed, parse_iso, upsert, utcnow
@@ -62,9 +62,26 @@ class Applied:
     released: dict = field(default_factory=dict)
 
 
+# Statements every report runs, built once (values bound at execution).
+VERSION_OF = select(facility_versions.c.version).where(
+    facility_versions.c.facility_id == bindparam("facility_id"))
+HAS_ROWS = select(bed_reports.c.facility_id).where(
+    bed_reports.c.facility_id == bindparam("facility_id")).limit(1)
+HISTORY_ADD = bed_history.insert()
+STORED_TIMES = select(bed_reports.c.level_of_care, bed_reports.c.population,
+                      bed_reports.c.reported_at).where(
+    bed_reports.c.facility_id == bindparam("facility_id"))
+ACTIVE_HOLDS_OF_ROW = (
+    select(holds_table.c.id)
+    .where(holds_table.c.state == "active", holds_table.c.expires_at > bindparam("now"),
+           holds_table.c.facility_id == bindparam("facility_id"),
+           holds_table.c.level_of_care == bindparam("level_of_care"),
+           holds_table.c.population == bindparam("population"))
+    .order_by(holds_table.c.created_at.desc(), holds_table.c.created_seq.desc()))
+
+
 def facility_version(db, facility_id):
-    version = db.execute(select(facility_versions.c.version).where(
-        facility_versions.c.facility_id == facility_id)).scalar()
+    version = db.execute(VERSION_OF, {"facility_id": facility_id}).scalar()
     return version or 0
 
 
@@ -82,16 +99,13 @@ def _put_row(db, facility_id, row, version):
 
 
 def append_history(db, facility_id, event, row, version, now):
-    db.execute(bed_history.insert().values(
-        **{f: row.get(f) for f in ROW_FIELDS}, facility_id=facility_id, event=event,
-        version=version, recorded_at=iso(now)))
+    db.execute(HISTORY_ADD, {**{f: row.get(f) for f in ROW_FIELDS}, "facility_id": facility_id,
+                             "event": event, "version": version, "recorded_at": iso(now)})
 
 
 def ensure_baseline(db, facility_id, indexed_beds, now):
     """Copy the indexed rows in, once, before the facility's first live change."""
-    has_rows = select(bed_reports.c.facility_id).where(
-        bed_reports.c.facility_id == facility_id).limit(1)
-    if db.execute(has_rows).first():
+    if db.execute(HAS_ROWS, {"facility_id": facility_id}).first():
         return
     version = facility_version(db, facility_id)
     for bed in indexed_beds or ():
@@ -141,9 +155,8 @@ def apply_report(adb, facility_id, rows, reported_by, indexed_beds, expected=Non
 
 def _refusals(db, facility_id, rows, current, now):
     """{row index: {field: [message]}} for rows that may not replace what is stored."""
-    r = bed_reports.c
     stored = {(level, population): at for level, population, at in db.execute(
-        select(r.level_of_care, r.population, r.reported_at).where(r.facility_id == facility_id))}
+        STORED_TIMES, {"facility_id": facility_id})}
     refused, seen = {}, {}
     for i, row in enumerate(rows):
         key = (row["level_of_care"], row["population"])
@@ -175,11 +188,9 @@ def release_beyond(db, facility_id, row, now):
         return []
     open_beds = (row.get("available") or 0) if row["status"] == "open" else 0
     h = holds_table.c
-    active = list(db.execute(
-        select(h.id).where(_active_holds(now, h.facility_id == facility_id,
-                                         h.level_of_care == row["level_of_care"],
-                                         h.population == row["population"]))
-        .order_by(h.created_at.desc(), h.created_seq.desc())).scalars())
+    active = list(db.execute(ACTIVE_HOLDS_OF_ROW, {
+        "now": iso(now), "facility_id": facility_id, "level_of_care": row["level_of_care"],
+        "population": row["population"]}).scalars())
     excess = active[:max(0, len(active) - open_beds)]
     reason = hold_reasons.fewer_than_held(open_beds, row["level_of_care"], row["population"],
                                           row["reported_at"], len(active))
