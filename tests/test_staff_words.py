@@ -11,7 +11,9 @@ import pytest
 
 from directory_service.availability import hold_reasons, match
 from directory_service.web.staff import words
-from tests.staff_client import make_key, notices, page_token, sign_in, VERSION
+from tests.staff_client import notices, page_token, VERSION
+# The signed-in clients of the staff page tests.
+from tests.test_staff_pages import coach, facility  # noqa: F401
 
 FAC = "/staff/facilities/seed:fac-001"
 API_PREFIX = re.compile(r"\b(level_of_care|payment|gender|age|moud|veterans|"
@@ -101,19 +103,6 @@ def test_an_unknown_reason_is_shown_as_it_is(app):
         assert words.hold_reason("the facility closed") == "the facility closed"
 
 
-@pytest.fixture
-def facility(app):
-    client = app.test_client()
-    sign_in(client, make_key(app, "facility", "seed:fac-001"))
-    return client
-
-
-@pytest.fixture
-def coach(app):
-    client = app.test_client()
-    client.key = make_key(app, "coach")
-    sign_in(client, client.key)
-    return client
 
 
 def _match_page(client, lang, **extra):
