@@ -36,11 +36,13 @@ from datetime import datetime, timezone
 import requests
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from bench.figures_out import plot, print_table  # noqa: E402
+from bench.bed_reports_load import reports_under_load  # noqa: E402
 from bench.loopback import ROOT, Gunicorn, build_store  # noqa: E402
+from bench.wrk_runs import wrk  # noqa: E402
 
 SHARED = os.path.join(ROOT, "..", "shared")
 WORKERS = 2
-WRK = ["-t2", "-c16"]
 # The re-index beside serving workers runs at a lower CPU priority (a batch job).
 REINDEX_NICE = 10
 LUA = """
@@ -160,34 +162,6 @@ def search_paths(queries):
             f"&payment={q['payment']}&per_page={q['top']}" for q in queries]
 
 
-def to_ms(text):
-    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
-    return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
-
-
-def wrk(url, lua, seconds, connections=WRK, server=None):
-    """wrk's figures for one round; with `server` (a Gunicorn), also the workers' CPU
-    milliseconds per request, which a loaded machine disturbs far less than req/s."""
-    subprocess.run(["wrk", *connections, "-d2s", "-s", lua, url], capture_output=True,
-                   timeout=60)  # warm-up: workers import lazily, caches fill
-    cpu_before = server.cpu_seconds() if server else None
-    out = subprocess.run(["wrk", *connections, f"-d{seconds}s", "--latency", "-s", lua, url],
-                         capture_output=True, text=True, timeout=seconds + 60).stdout
-    figures = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}
-    if server:
-        requests_done = int(re.search(r"(\d+) requests in", out).group(1))
-        figures["cpu_ms_per_request"] = round(
-            (server.cpu_seconds() - cpu_before) * 1000 / max(1, requests_done), 3)
-    figures["p50_ms"] = to_ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
-    figures["p99_ms"] = to_ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
-    figures["max_ms"] = to_ms(re.search(r"^\s+Latency\s+\S+\s+\S+\s+(\S+)", out, re.M).group(1))
-    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    sock = re.search(r"Socket errors: (.*)", out)
-    figures["non_2xx"] = int(bad.group(1)) if bad else 0
-    figures["socket_errors"] = sock.group(1) if sock else ""
-    return figures
-
-
 def check_http(url, paths, ours):
     """The served answers equal the in-process ones (ids in order) for a sample of queries."""
     wrong = 0
@@ -197,35 +171,7 @@ def check_http(url, paths, ours):
     return wrong
 
 
-# -- 5. bed reports under load -----------------------------------------------------------
-
-REPORTS_LUA = os.path.join(ROOT, "bench", "reports.lua")
-
-
-def parse_wrk(out):
-    figures = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}
-    found = re.search(r"^\s+99%\s+(\S+)", out, re.M)
-    figures["p99_ms"] = to_ms(found.group(1)) if found else None
-    return figures
-
-
-def lost_reports(url, levels, accepted_path):
-    """Facilities whose served figure is not the last one a PUT was told was saved (or,
-    for the report in flight when the run stopped, that one)."""
-    accepted, inflight = {}, {}
-    with open(accepted_path) as fh:
-        for line in fh:
-            parts = line.split()
-            if parts[0] == "inflight":
-                inflight[parts[1]] = int(parts[2])
-            else:
-                accepted[parts[0]] = int(parts[1])
-    lost = 0
-    for fid, available in accepted.items():
-        rows = requests.get(f"{url}/v1/facilities/{fid}/beds", timeout=30).json()["rows"]
-        row = next(r for r in rows if r["level_of_care"] == levels[fid])
-        lost += row.get("available") not in (available, inflight.get(fid))
-    return lost, len(accepted)
+# -- 5. bed reports under load: bench/bed_reports_load.py --------------------------------
 
 # -- 6. re-index while searching ---------------------------------------------------------
 
@@ -381,7 +327,7 @@ def run(args, shared, base):
     with open(out, "w") as fh:
         json.dump(fig, fh, indent=2, default=str)
     plot(args.out)
-    print_table(fig)
+    print_table(fig, REINDEX_NICE)
     print(f"figures: {out}; plot: {os.path.join(args.out, 'latency.png')}")
     for problem in problems:
         print(f"PROBLEM: {problem}")
@@ -418,40 +364,6 @@ def serving_env(base, store_path, n, shared):
     return env, key, levels
 
 
-def reports_under_load(url, key, levels, lua, seconds, threads=4, load=True):
-    """Bed reports from `threads` connections (wrk, bench/reports.lua) while wrk loads
-    searches on 8 more (or, with load=False, alone: what the report path sustains)."""
-    work = tempfile.mkdtemp(prefix="reports-")
-    ids, session = sorted(levels), requests.Session()
-    for i in range(threads):
-        with open(os.path.join(work, f"reporter-{i + 1}.txt"), "w") as fh:
-            for fid in ids[i::threads]:
-                etag = session.get(f"{url}/v1/facilities/{fid}/beds", timeout=30).headers["ETag"]
-                fh.write(f"{fid} {levels[fid]} {etag}\n")
-    searches = None
-    if load:
-        searches = subprocess.Popen(["wrk", "-t1", "-c8", f"-d{seconds}s", "--latency", "-s",
-                                     lua, url], stdout=subprocess.PIPE, text=True)
-    try:
-        out = subprocess.run(["wrk", f"-t{threads}", f"-c{threads}", f"-d{seconds}s",
-                              "--latency", "-s", REPORTS_LUA, url, "--", work, key],
-                             capture_output=True, text=True, timeout=seconds + 60)
-    finally:
-        search_out = searches.communicate(timeout=seconds + 60)[0] if searches else None
-    counted = re.search(r"reports: ok (\d+) refused (\d+)", out.stdout)
-    if counted is None:
-        raise RuntimeError(f"the report client failed: {out.stdout[-500:]} {out.stderr[-500:]}")
-    figures = parse_wrk(out.stdout)
-    lost, facilities = lost_reports(url, levels, os.path.join(work, "accepted.txt"))
-    shutil.rmtree(work, ignore_errors=True)
-    search = parse_wrk(search_out) if search_out else {"rps": 0, "p99_ms": None}
-    ok, refused = int(counted.group(1)), int(counted.group(2))
-    return {"per_s": round(figures["rps"] * ok / max(1, ok + refused)),
-            "p99_ms": figures["p99_ms"], "accepted": ok, "refused": refused,
-            "lost": lost, "facilities": facilities,
-            "search_rps": round(search["rps"]), "search_p99_ms": search["p99_ms"]}
-
-
 def reindex_under_load(url, paths, n, store_path, shared, threads=4):
     stop, lock, slow, errors = threading.Event(), threading.Lock(), [], []
     workers = [threading.Thread(target=searcher, daemon=True,
@@ -467,66 +379,6 @@ def reindex_under_load(url, paths, n, store_path, shared, threads=4):
     return {"index_s": figures["index_s"], "searches": len(slow),
             "slowest_ms": round(max(slow), 1), "p99_ms": round(pct(slow, 0.99), 1),
             "over_100ms": sum(s > 100 for s in slow), "errors": len(errors)}
-
-
-def plot(out):
-    """In-process median latency against size, every bench-*.json in `out`, with PostGIS."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    ours, peer = {}, {}
-    for name in os.listdir(out):
-        if name.startswith("bench-") and name.endswith(".json"):
-            with open(os.path.join(out, name)) as fh:
-                fig = json.load(fh)
-            ours.update({int(k): v for k, v in fig["curve"].items()})
-            if fig.get("postgis"):
-                peer[fig["size"]] = fig["postgis"]["median_ms"]
-    figure, axes = plt.subplots(figsize=(6, 4))
-    axes.plot(sorted(ours), [ours[k] for k in sorted(ours)], "o-", label="directory-service (in process)")
-    if peer:
-        axes.plot(sorted(peer), [peer[k] for k in sorted(peer)], "s--", label="PostGIS peer")
-    axes.set(xscale="log", yscale="log", xlabel="records", ylabel="median query latency (ms)",
-             title="200 fixed queries (3.7-WM, Medicaid, 50 km)")
-    axes.legend()
-    figure.tight_layout()
-    figure.savefig(os.path.join(out, "latency.png"), dpi=100)
-    plt.close(figure)
-
-
-def print_table(fig):
-    http, rep, re_ = fig["http"], fig["reports"], fig["reindex"]
-    peer = fig["postgis"]
-    rows = [
-        ("records", f"{fig['size']:,}"),
-        ("index time / peak RSS", f"{fig['index']['index_s']} s / {fig['index']['peak_rss_mb']} MB"),
-        ("in-process query median / p99", f"{fig['in_process']['median_ms']} / {fig['in_process']['p99_ms']} ms"),
-        ("same filter total as reference / same top-10 set",
-         f"{fig['reference']['same_total']} / {fig['reference']['same_top10_set']} of {fig['reference']['queries']}"),
-        ("PostGIS peer median / p99", f"{peer['median_ms']} / {peer['p99_ms']} ms" if peer else "not run"),
-        ("/v1/search req/s (p99)", f"{http['service']['rps']} ({http['service']['p99_ms']} ms)"),
-        ("Flask floor req/s (p99)", f"{http['floor']['rps']} ({http['floor']['p99_ms']} ms)"),
-        ("search / floor ratio", f"{http['ratio']}"),
-        ("worker CPU per request: search / floor",
-         f"{http['service']['cpu_ms_per_request']} / {http['floor']['cpu_ms_per_request']} ms "
-         f"(floor / search {http['cpu_ratio']})"),
-        ("bed reports/s alone (p99), lost",
-         f"{fig['reports_alone']['per_s']} ({fig['reports_alone']['p99_ms']} ms), "
-         f"{fig['reports_alone']['lost']} lost"),
-        ("bed reports/s under search load (p99), lost; searches/s",
-         f"{rep['per_s']} ({rep['p99_ms']} ms), {rep['lost']} lost; {rep['search_rps']}"),
-        (f"re-index (nice {REINDEX_NICE}) under load: time, slowest search",
-         f"{re_['index_s']} s, {re_['slowest_ms']} ms ({re_['over_100ms']} over 100 ms, {re_['errors']} errors)"),
-    ]
-    load = fig["load_average"]
-    rows.append(("load average (1 min): at start / after HTTP / at end",
-                 f"{load['before']:.2f} / {load['http']:.2f} / {load['end']:.2f}"))
-    width = max(len(r[0]) for r in rows)
-    print(f"\n| {'what':<{width}} | figure |\n|{'-' * (width + 2)}|---|")
-    for what, value in rows:
-        print(f"| {what:<{width}} | {value} |")
 
 
 if __name__ == "__main__":
