@@ -9,6 +9,7 @@
 # CHROMIUM and AXE override the paths checked (the tests of this script use them).
 set -uo pipefail
 cd "$(dirname "$0")/.."
+. scripts/apt_install.sh
 
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 AXE=${AXE:-node_modules/axe-core/axe.min.js}
@@ -29,8 +30,7 @@ if [ -x "$CHROMIUM" ]; then
   say "chromium present ($CHROMIUM)"
 elif [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
   say "installing Debian's chromium with apt-get"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium fonts-liberation >/dev/null
+  apt_install chromium fonts-liberation >/dev/null
   [ -x "$CHROMIUM" ] || problem "could not install chromium ($CHROMIUM is still missing)"
 else
   problem "$CHROMIUM is missing and apt-get as root is not available; install Debian's chromium"

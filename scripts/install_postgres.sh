@@ -11,6 +11,7 @@
 # PG_CTL overrides the path checked (default: pg_ctl on PATH or /usr/lib/postgresql/*/bin).
 set -uo pipefail
 cd "$(dirname "$0")/.."
+. scripts/apt_install.sh
 
 case "${CI:-}" in true|TRUE|True|1|yes) strict=1 ;; *) strict=0 ;; esac
 
@@ -28,8 +29,7 @@ if [ -n "$found" ]; then
 fi
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1 && [ -z "${PG_CTL:-}" ]; then
   say "installing Debian's postgresql with apt-get"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq && apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+  apt_install postgresql >/dev/null
   found=$(find_pg_ctl)
   [ -n "$found" ] && { say "PostgreSQL server installed ($found)"; exit 0; }
 fi

@@ -47,7 +47,7 @@ def test_ci_fails_when_chromium_and_axe_cannot_be_installed(stubs):
     result = run(bin_dir, ci="true")
     assert result.returncode == 1
     assert "chromium" in result.stderr and "axe-core" in result.stderr
-    assert "apt-get update" in calls.read_text() and "npm ci" in calls.read_text()
+    assert " update" in calls.read_text() and "npm ci" in calls.read_text()
 
 
 def test_ci_fails_when_an_installer_says_yes_but_nothing_was_installed(stubs):
@@ -78,3 +78,52 @@ def test_missing_browser_skips_locally_and_fails_under_ci(monkeypatch):
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="CI=true"):
         browser_conftest.missing("no chromium")
+
+
+@pytest.fixture
+def locked_apt(tmp_path):
+    """An apt-get that reports the package lock held for its first `busy` calls."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    calls, count = tmp_path / "calls.log", tmp_path / "count"
+
+    def make(busy):
+        (bin_dir / "apt-get").write_text(
+            "#!/bin/sh\n"
+            f'echo "apt-get $*" >> "{calls}"\n'
+            f'n=$(cat "{count}" 2>/dev/null || echo 0); n=$((n + 1)); echo $n > "{count}"\n'
+            f'if [ "$n" -le {busy} ]; then\n'
+            '  echo "E: Could not get lock /var/lib/apt/lists/lock. It is held by process 42 (apt-get)" >&2\n'
+            "  exit 100\nfi\nexit 0\n")
+        (bin_dir / "id").write_text("#!/bin/sh\necho 0\n")
+        for name in ("apt-get", "id"):
+            (bin_dir / name).chmod(0o755)
+        return str(bin_dir), calls
+
+    return make
+
+
+def run_locked(bin_dir, wait):
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "CHROMIUM": "/nonexistent/chromium",
+           "AXE": "/bin/sh", "CI": "true", "APT_LOCK_WAIT": str(wait), "APT_LOCK_RETRY": "0"}
+    return subprocess.run(["bash", SCRIPT], env=env, capture_output=True, text=True,
+                          timeout=60)
+
+
+def test_a_busy_package_lock_is_waited_for_not_a_failure(locked_apt):
+    bin_dir, calls = locked_apt(busy=3)
+    result = run_locked(bin_dir, wait=60)
+    assert "waiting" in result.stderr
+    # three refused updates, then update + install: the install was really attempted
+    assert calls.read_text().count("update") == 4
+    assert "install -y -qq --no-install-recommends chromium" in calls.read_text()
+    # the stub installs nothing, so CI still fails, on the missing browser, not the lock
+    assert result.returncode == 1 and "still missing" in result.stderr
+
+
+def test_a_lock_held_past_the_bound_gives_up_with_a_reason(locked_apt):
+    bin_dir, calls = locked_apt(busy=10**6)
+    result = run_locked(bin_dir, wait=0)
+    assert result.returncode == 1
+    assert "still held after 0 s" in result.stderr
+    assert "install" not in calls.read_text()

@@ -10,6 +10,7 @@ pages them itself. Other searches page through the store directly.
 """
 import math
 from dataclasses import dataclass
+from datetime import timezone
 
 from flask import current_app
 
@@ -78,9 +79,12 @@ def collect(args, form, now, per_page, fallback_zone):
     """Run the search for the page: a Listing of cards for the requested page."""
     settings = current_app.config["SETTINGS"]
     order = ordering(form)
+    # The store ages bed figures and judges "open now" at the page's own moment, so a page
+    # whose clock is fixed (PAGE_NOW) is one moment throughout, figures included.
+    at = now.astimezone(timezone.utc)
     filtered = order != "rank" or form.get("beds")
     if not filtered:
-        query, origin, result = run_search(args)
+        query, origin, result = run_search(args, at)
         zone = searcher_zone(origin, fallback_zone)
         cards = [card(hit_body(h, query.now, settings), now, zone, query, form)
                  for h in result.hits]
@@ -89,7 +93,7 @@ def collect(args, form, now, per_page, fallback_zone):
 
     hits, step, page, total = [], min(settings.max_per_page, FETCH_LIMIT), 1, 0
     while len(hits) < FETCH_LIMIT:
-        query, origin, result = run_search({**args, "page": page, "per_page": step})
+        query, origin, result = run_search({**args, "page": page, "per_page": step}, at)
         hits += [hit_body(h, query.now, settings) for h in result.hits]
         total = result.total
         if not result.hits or len(hits) >= total:

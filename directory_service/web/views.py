@@ -182,7 +182,7 @@ def _detail(record_id, printable):
             return redirect(page_url(endpoint, record_id=kept, **extra), 301)
         return render_template("message.html", status=404, message=None), 404
     now = page_now()
-    record = beds.annotate_record(record, datetime.now(timezone.utc),
+    record = beds.annotate_record(record, now.astimezone(timezone.utc),
                                   current_app.config["SETTINGS"])
     template = "print.html" if printable or args["print"] else "detail.html"
     return render_template(template, r=record, now=now, zone=record.get("timezone"))

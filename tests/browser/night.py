@@ -2,8 +2,8 @@
 
 Written from the record format (docs/data-format.md), not copied from any feed. The page's
 clock is fixed at NIGHT (app.config["PAGE_NOW"]); weekly hours and meeting times are
-chosen around it. Bed reports are dated relative to the real clock, because the store
-ages them by the real clock: "1 h old" stays fresh whenever the tests run.
+chosen around it, and bed reports are dated relative to it too: the page asks the store
+for figures at its own moment, so "1 h old" is 1 h old at NIGHT whatever day the tests run.
 
 What a person should see at NIGHT, by construction:
 - detox: the nearest detox centre's only open bed figure is 8 days old (stale: not an open
@@ -33,7 +33,7 @@ def at(lat_km=0.0, lon_km=0.0):
 
 
 def reported(hours):
-    moment = datetime.now(timezone.utc) - timedelta(hours=hours)
+    moment = NIGHT.astimezone(timezone.utc) - timedelta(hours=hours)
     return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
