@@ -9,6 +9,7 @@ from flask_smorest import Api
 from directory_service import (availability, cli, errors, geo, metrics, request_limits,
                                request_log, security_headers, web)
 from directory_service.api import export, health, http_cache, resources, search
+from directory_service.body_deadline import BodyDeadline
 from directory_service.config import Settings
 from directory_service.openapi_contract import ProblemResponsesPlugin
 from directory_service.search import open_store
@@ -35,6 +36,7 @@ def create_app(settings=None, store=None):
     request_log.init_app(app, settings)
     metrics.init_app(app, settings)
     request_limits.init_app(app, settings)
+    app.wsgi_app = BodyDeadline(app.wsgi_app, settings.body_timeout_s)
     app.extensions["store"] = store or open_store(settings)
     app.extensions["geocoder"] = geo.make_geocoder(settings)
 

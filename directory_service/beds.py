@@ -6,6 +6,7 @@ never 0 and never open.
 from datetime import datetime
 
 from directory_service import ranking
+from directory_service.availability import outage
 
 
 def _age_seconds(reported_at, now):
@@ -17,6 +18,8 @@ def _age_seconds(reported_at, now):
 
 def figure(open_beds, reported_at, now, settings):
     """{"open", "reported_at", "age_seconds", "freshness"} for one bed figure."""
+    if outage.is_down():  # live figures unreadable: no number rather than an old one
+        open_beds = None
     age = _age_seconds(reported_at, now) if open_beds is not None else None
     return {
         "open": open_beds,
@@ -27,7 +30,10 @@ def figure(open_beds, reported_at, now, settings):
 
 
 def annotate_record(record, now, settings):
-    """A copy of `record` whose bed rows carry age_seconds and freshness."""
+    """A copy of `record` whose bed rows carry age_seconds and freshness (all marked
+    unavailable while the availability database is down: availability/outage.py)."""
+    if outage.is_down():
+        return outage.unavailable_record(record)
     if not record.get("beds"):
         return record
     rows = []

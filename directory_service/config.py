@@ -128,12 +128,17 @@ class Settings:
     log_format: str = "json"
     # Prometheus metrics at /metrics (directory_service/metrics.py); a non-empty token must
     # be sent as "Authorization: Bearer <token>".
+    # /readyz says not ready when the SQLite availability file's disk has less free space.
+    availability_min_free_mb: int = 64
     metrics_enabled: bool = True
     metrics_token: str = field(default="", repr=False)
     # Request limits (directory_service/request_limits.py): the largest body read, and the deepest
     # JSON nesting parsed; a bigger body is 413 before it is read.
     max_body_bytes: int = 1_048_576
     max_json_depth: int = 32
+    # Seconds a request's whole body may take to arrive (0: no limit); a slower one is
+    # 408 and its connection closed (directory_service/body_deadline.py).
+    body_timeout_s: float = 10.0
     # Rate limits per route class, in `limits` notation ("600 per minute; 20 per second").
     # Anonymous requests count per client address, writes per API key, and requests that
     # failed authentication (401) per client address. Empty disables one class.
@@ -200,10 +205,13 @@ class Settings:
             site_timezone=_str("SITE_TIMEZONE", cls.site_timezone),
             log_level=_str("LOG_LEVEL", cls.log_level).upper(),
             log_format=_str("LOG_FORMAT", cls.log_format).lower(),
+            availability_min_free_mb=_int("AVAILABILITY_MIN_FREE_MB",
+                                          cls.availability_min_free_mb),
             metrics_enabled=_bool("METRICS_ENABLED", cls.metrics_enabled),
             metrics_token=_str("METRICS_TOKEN", ""),
             max_body_bytes=_int("MAX_BODY_BYTES", cls.max_body_bytes),
             max_json_depth=_int("MAX_JSON_DEPTH", cls.max_json_depth),
+            body_timeout_s=_float("BODY_TIMEOUT_S", cls.body_timeout_s),
             rate_limit_enabled=_bool("RATE_LIMIT_ENABLED", cls.rate_limit_enabled),
             rate_limit_read=_str_or_empty("RATE_LIMIT_READ", cls.rate_limit_read),
             rate_limit_write=_str_or_empty("RATE_LIMIT_WRITE", cls.rate_limit_write),

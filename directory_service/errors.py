@@ -48,6 +48,8 @@ def _field_errors(exc):
 
 
 def register(app):
+    from directory_service.body_deadline import BodyTimeout
+
     @app.errorhandler(HTTPException)
     def http_problem(exc):
         errors = _field_errors(exc)
@@ -57,6 +59,11 @@ def register(app):
         # Allow (405) and Retry-After (413, 429, 503) tell the client what to do next.
         kept = {k: v for k, v in exc.get_headers() if k in ("Allow", "Retry-After")}
         return problem(exc.code, exc.name, detail, errors, headers=kept)
+
+    @app.errorhandler(BodyTimeout)
+    def body_too_slow(exc):
+        # The rest of the body may still be trickling in: close, so the slot is free.
+        return problem(408, "Request Timeout", exc.description, headers={"Connection": "close"})
 
     @app.errorhandler(ApiProblem)
     def api_problem(exc):

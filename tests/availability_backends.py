@@ -69,6 +69,14 @@ class Cluster:
     def start(self):
         self._run("initdb", "-D", self.data, "-U", "postgres", "--auth=trust",
                   "-E", "UTF8", "--no-sync")
+        return self.resume()
+
+    def halt(self):
+        """Stop the server as a crash would (its files kept): an outage to recover from."""
+        self._run("pg_ctl", "-D", self.data, "-m", "immediate", "-w", "stop")
+
+    def resume(self):
+        """Start the server on its files and port (after `start`'s initdb, or `halt`)."""
         # Enough connections for two nodes of gunicorn workers. Tests need no fsync; a
         # benchmark (`durable`) keeps PostgreSQL's defaults, as SQLite keeps FULL.
         options = (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 "

@@ -176,8 +176,10 @@ def test_an_unreachable_database_is_503_and_not_ready(tmp_path, monkeypatch):
     assert ready.get_json()["availability"] == {
         "ok": False, "backend": "postgresql", "error": "OperationalError"}
     assert ready.get_json()["ok"] is True  # the search store itself is fine
+    # Search degrades instead (tests/test_availability_outage.py): index figures, marked.
+    search = client.get("/v1/search?near=Naperville,%20IL")
+    assert search.status_code == 200 and search.get_json()["live_figures"] == "unavailable"
     for response in (client.get("/v1/facilities/test:a/beds"),
-                     client.get("/v1/search?near=Naperville,%20IL"),
                      client.post("/v1/facilities/test:a/holds", json={},
                                  headers={"Authorization": "Bearer k_x.y"})):
         assert response.status_code == 503
@@ -219,8 +221,8 @@ def test_sqlite_stays_the_default(tmp_path, monkeypatch):
     with adb.read() as db:
         assert db.dialect.name == "sqlite"
         assert db.execute(text("PRAGMA journal_mode")).scalar() == "wal"
-    assert app.test_client().get("/readyz").get_json()["availability"] == {
-        "ok": True, "backend": "sqlite"}
+    ready = app.test_client().get("/readyz").get_json()["availability"]
+    assert ready["ok"] is True and ready["backend"] == "sqlite" and ready["disk_free_mb"] > 0
     adb.close()
     app.extensions["store"].close()
 

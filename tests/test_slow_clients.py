@@ -93,3 +93,77 @@ def test_healthz_answers_within_a_second_while_fifty_clients_trickle(tmp_path, s
     # The slow clients were cut at the header deadline and came back: more connections
     # than sockets.
     assert tricklers.connects > TRICKLERS
+
+
+class BodyTricklers:
+    """`count` sockets that send a POST's headers, then its declared body a byte at a time
+    every `every_s`, never finishing; `closed` counts those the server cut off."""
+
+    def __init__(self, port, count, every_s=1.0):
+        self.port, self.count, self.every_s = port, count, every_s
+        self.socks, self.closed = [], 0
+
+    def open(self):
+        for _ in range(self.count):
+            sock = socket.create_connection(("127.0.0.1", self.port), timeout=5)
+            sock.sendall(b"POST /v1/match HTTP/1.1\r\nHost: localhost\r\n"
+                         b"Content-Type: application/json\r\nContent-Length: 4096\r\n\r\n{")
+            sock.setblocking(False)
+            self.socks.append(sock)
+
+    def trickle(self, seconds):
+        """Keep trickling for `seconds`; a socket the server answered or closed is counted."""
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            for i, sock in enumerate(self.socks):
+                if sock is None:
+                    continue
+                try:
+                    if sock.recv(4096, socket.MSG_PEEK) is not None:
+                        sock.close()
+                        self.socks[i] = None
+                        self.closed += 1
+                        continue
+                except BlockingIOError:
+                    pass                # nothing from the server yet: still held
+                except OSError:
+                    sock.close()
+                    self.socks[i] = None
+                    self.closed += 1
+                    continue
+                try:
+                    sock.send(b" ")
+                except OSError:
+                    pass
+            time.sleep(self.every_s)
+
+    def close(self):
+        for sock in self.socks:
+            if sock is not None:
+                sock.close()
+
+
+def test_slow_bodies_are_cut_off_so_searches_still_answer(tmp_path, seed_store_path):
+    """Three times as many body tricklers as connection slots (2 workers × 50): without a
+    body deadline every slot stays taken and no search connects."""
+    env = {"STORE_PATH": seed_store_path, "AVAILABILITY_PATH": str(tmp_path / "av.sqlite"),
+           "LOG_LEVEL": "WARNING", "WORKER_CONNECTIONS": "50", "BODY_TIMEOUT_S": "2",
+           "RATE_LIMIT_ENABLED": "false"}
+    with Gunicorn(env, workers=2) as server:
+        tricklers = BodyTricklers(server.port, 300)
+        try:
+            tricklers.open()
+            tricklers.trickle(1.0)
+            answered = []
+            for _ in range(5):
+                try:
+                    answered.append(requests.get(f"{server.url}/v1/search?near=60540",
+                                                 timeout=20).status_code)
+                except requests.RequestException as exc:
+                    answered.append(type(exc).__name__)
+                tricklers.trickle(0.5)
+            tricklers.trickle(3.0)
+        finally:
+            tricklers.close()
+    assert answered == [200] * 5
+    assert tricklers.closed >= 200  # cut at the deadline (or refused), not held

@@ -15,7 +15,8 @@ from directory_service import vocab
 from directory_service.api import open_hours
 from directory_service.availability.figures import row_open
 from directory_service.schemas.records import Address, Hours, LOCATION_PRECISIONS
-from directory_service.schemas.search import BedFigureSchema, ComponentsSchema, OriginSchema
+from directory_service.schemas.search import (
+    BedFigureSchema, ComponentsSchema, OriginSchema, live_figures_field)
 
 # Phones in the directory are written for people ("(630) 555-0100 ext. 12"); they are read
 # as US numbers unless they start with + and a country code.
@@ -99,6 +100,7 @@ class CompactHitSchema(Schema):
 
 
 class CompactSearchResponseSchema(Schema):
+    live_figures = live_figures_field()
     total = fields.Integer(required=True)
     page = fields.Integer(required=True)
     per_page = fields.Integer(required=True)

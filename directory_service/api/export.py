@@ -17,6 +17,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE, fields, validate
 
 from directory_service import vocab
+from directory_service.availability import outage
 from directory_service.errors import ApiProblem
 from directory_service.schemas.search import DelimitedList, QueryArgs
 from indexer import export as exporter
@@ -44,6 +45,19 @@ class ExportArgs(QueryArgs):
     cursor = fields.String(validate=validate.Length(min=1, max=MAX_CURSOR), metadata={
         "description": "Where the page starts: copy it from the previous page's "
                        "`Link: rel=\"next\"` (opaque)."})
+
+
+class _WithoutUnreadableFigures:
+    """The store, its exported records' bed figures unknown while the availability
+    database is down (the index's own may have been overtaken: availability/outage.py)."""
+
+    def __init__(self, store):
+        self.store = store
+
+    def scan(self, *args, **kwargs):
+        for record in self.store.scan(*args, **kwargs):
+            yield outage.unavailable_record(record, annotated=False) if outage.is_down() \
+                else record
 
 
 def encode_cursor(record_id):
@@ -88,7 +102,7 @@ class Export(MethodView):
         log.info("export format=%s kinds=%s incremental=%s paged=%s", fmt,
                  ",".join(args.get("kind") or ()) or "all", "modified_after" in args,
                  after is not None)
-        body, next_after = exporter.page(store, fmt, args.get("kind") or (),
+        body, next_after = exporter.page(_WithoutUnreadableFigures(store), fmt, args.get("kind") or (),
                                          args.get("modified_after"), after, args["limit"])
         response = current_app.response_class(body, mimetype=exporter.MEDIA_TYPES[fmt])
         if next_after is not None:

@@ -1,5 +1,8 @@
 """Liveness and readiness: `/healthz` says the process runs, `/readyz` that it can search
 and reach the availability database (each part says whether it is ok)."""
+import os
+import shutil
+
 from flask import Blueprint, current_app, jsonify
 
 from directory_service.search.store import StoreError
@@ -44,10 +47,17 @@ def sync_lag(store):
 
 def availability_health(adb):
     """{"ok", "backend"} and, when down, the error's class (never its text: it may name
-    hosts and users)."""
+    hosts and users). A SQLite file whose disk is (nearly) full is not ready either: it
+    still answers SELECT 1, but the next bed report would fail."""
     try:
         adb.ping()
     except Exception as exc:  # noqa: BLE001 - any failure means not ready
         return {"ok": False, "backend": adb.backend_name,
                 "error": type(getattr(exc, "orig", None) or exc).__name__}
-    return {"ok": True, "backend": adb.backend_name}
+    body = {"ok": True, "backend": adb.backend_name}
+    if adb.path:
+        free_mb = shutil.disk_usage(os.path.dirname(adb.path)).free / 1_048_576
+        body["disk_free_mb"] = int(free_mb)
+        if free_mb < current_app.config["SETTINGS"].availability_min_free_mb:
+            body.update(ok=False, error="DiskFull")
+    return body

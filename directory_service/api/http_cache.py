@@ -24,7 +24,7 @@ from flask import current_app, g, request
 from flask_compress import Compress
 from flask_cors import CORS
 
-from directory_service.availability import changes
+from directory_service.availability import changes, outage
 
 # The API endpoints whose answers carry validators (flask-smorest names them
 # "<blueprint>.<MethodView>").
@@ -120,7 +120,9 @@ class SearchValidator:
         self.live = None
         if self.facilities:
             adb = current_app.extensions["availability"]
-            self.live = changes.current_seq(adb.read())
+            # Unreadable: a key of its own, so a degraded answer never matches a real one.
+            self.live = outage.reading(lambda: changes.current_seq(adb.read()),
+                                       outage.UNAVAILABLE)
         self.key = "|".join((SEARCH_FORMAT, state["fingerprint"], self.store.build_id(),
                              str(self.live), _normalised(args)))
         self._settling, self._holds = state["settling"], state["holds"]
@@ -171,7 +173,11 @@ class SearchValidator:
         return math.floor(min(moments)) if moments else 0
 
     def attach(self, body, query, now):
-        """Remember this answer's ETag for `add_validators`, which sets it."""
+        """Remember this answer's ETag for `add_validators`, which sets it. An answer
+        made without live figures (database down) gets none: nobody may keep it."""
+        if outage.is_down():
+            g.search_etag = None
+            return
         until = self.until(body, query, now)
         g.search_etag = (self.tag(until), until, now.timestamp())
 
@@ -263,6 +269,10 @@ def _add_semantic_etag(response):
 def add_validators(response, max_age_s):
     """ETag + Cache-Control on a successful GET, answered with 304 on If-None-Match."""
     if request.method not in ("GET", "HEAD") or response.status_code != 200:
+        return response
+    if outage.is_down():
+        # Made without live figures: not to be kept or revalidated by anyone.
+        response.headers["Cache-Control"] = "no-store"
         return response
     # The ETag is computed on the uncompressed body; flask-compress (registered before
     # this hook, so it runs after it) leaves a weak ETag as it is and re-checks

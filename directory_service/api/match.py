@@ -12,7 +12,7 @@ from flask_smorest import Blueprint
 from directory_service import geo
 from directory_service.api.beds import refuse_query_parameters
 from directory_service.api.search import origin_body, resolve_origin
-from directory_service.availability import match
+from directory_service.availability import match, outage
 from directory_service.availability.bodies import bounded_json
 from directory_service.schemas.availability import MatchBody, MatchResponse
 
@@ -46,5 +46,8 @@ def run_match(needs):
     lat, lon = geo.coarse(origin.lat, origin.lon)
     log.info("match origin~%.2f,%.2f results=%d fallbacks=%d", lat, lon, len(results),
              sum(r["fallback"] for r in results))
-    return {"origin": origin_body(origin),
+    body = {"origin": origin_body(origin),
             "total": sum(not r["fallback"] for r in results), "results": results}
+    if outage.is_down():
+        body["live_figures"] = outage.UNAVAILABLE
+    return body

@@ -14,6 +14,7 @@ from webargs.multidictproxy import MultiDictProxy
 
 from directory_service import beds, geo, metrics, vocab
 from directory_service.api import compact_view, http_cache
+from directory_service.availability import outage
 from directory_service.errors import ApiProblem
 from directory_service.schemas.search import SearchArgs, SearchResponseSchema
 from directory_service.search.store import SearchQuery, StoreError
@@ -172,6 +173,8 @@ class Search(MethodView):
             "origin": origin_body(origin),
             "results": [hit_body(h, query.now, settings) for h in result.hits],
         }
+        if outage.is_down():
+            body["live_figures"] = outage.UNAVAILABLE
         if args["view"] == "compact":
             body = compact_view.compact(body, query.now, query.levels)
         validator.attach(body, query, query.now)

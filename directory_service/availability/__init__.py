@@ -49,6 +49,12 @@ def register_outage(app):
         # The class only: a driver message may name hosts and users.
         log.warning("availability database unavailable: %s", type(exc.orig if hasattr(
             exc, "orig") else exc).__name__)
+        from flask import request
+
+        from directory_service.web.views import error_page, is_api_path
+
+        if not is_api_path(request.path):  # a staff page: a page, in the visitor's language
+            return error_page(503, {"Retry-After": "5"})
         return problem(503, "Service Unavailable", "the availability database (bed "
                        "reports, holds, keys) is not available; try again shortly",
                        headers={"Retry-After": "5"})

@@ -79,7 +79,13 @@ class Reader:
         sql, order, defaults = self.adb.compiled(statement)
         values = {**defaults, **params}
         engine = self.adb.engine
-        connection = engine.raw_connection()
+        try:
+            connection = engine.raw_connection()
+        except engine.dialect.dbapi.Error as exc:
+            # Cannot connect (server down, refused): SQLAlchemy's OperationalError like
+            # every other path, so the outage rules apply (503 or degraded reads).
+            raise sa_exc.DBAPIError.instance(sql, values, exc, engine.dialect.dbapi.Error) \
+                from exc
         try:
             cursor = connection.cursor()
             cursor.execute(sql, tuple(values[name] for name in order) if order else values)

@@ -15,7 +15,7 @@ from directory_service.availability.holds import STATES as HOLD_STATES
 from directory_service.config import Settings
 from directory_service.schemas.records import AwareDateTime, StrictSchema
 from directory_service.schemas.search import (
-    MAX_RADIUS, BedFigureSchema, OriginSchema, QueryArgs,
+    MAX_RADIUS, BedFigureSchema, OriginSchema, QueryArgs, live_figures_field,
 )
 
 # Things a note must not carry: e-mail addresses, phone-like digit runs (phones, SSNs,
@@ -296,6 +296,7 @@ class MatchHit(Schema):
 
 
 class MatchResponse(Schema):
+    live_figures = live_figures_field()
     origin = fields.Nested(OriginSchema)
     total = fields.Integer()
     results = fields.List(fields.Nested(MatchHit))

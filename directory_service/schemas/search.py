@@ -185,7 +185,15 @@ class HitSchema(Schema):
     record = fields.Dict(required=True, metadata={"description": "The full resource record."})
 
 
+def live_figures_field():
+    """`live_figures`: present only while the availability database is down."""
+    return fields.String(validate=validate.OneOf(["unavailable"]), metadata={
+        "description": "Present (\"unavailable\") when live bed figures could not be read: "
+                       "every bed figure is then unknown (not 0, not open); call the facility."})
+
+
 class SearchResponseSchema(Schema):
+    live_figures = live_figures_field()
     total = fields.Integer(required=True)
     page = fields.Integer(required=True)
     per_page = fields.Integer(required=True)

@@ -17,7 +17,7 @@ import threading
 
 import numpy as np
 
-from directory_service.availability import changes, figures, reports
+from directory_service.availability import changes, figures, outage, reports
 from directory_service.availability.db import iso, utcnow
 from directory_service.search import columns as cols
 
@@ -74,7 +74,9 @@ class LiveOverlay:
         """Update `snap`'s arrays; returns {facility_id: merged bed rows} for its records."""
         now = now or utcnow()
         with self._lock:
-            changed = self._poll(now)
+            # Database down: the figures this worker last knew stay in the arrays for
+            # ranking, and the request is marked so every shown figure says unavailable.
+            changed = outage.reading(lambda: self._poll(now), set())
             state = getattr(snap, "live", None)
             if state is None:
                 state = snap.live = _SnapshotState(snap)
@@ -94,7 +96,7 @@ class LiveOverlay:
         """{facility_id: live rows} as this worker knows them, for stores without arrays
         (Elasticsearch): the same change polling and expiry as `prepare`."""
         with self._lock:
-            self._poll(now or utcnow())
+            outage.reading(lambda: self._poll(now or utcnow()))
             return {fid: rows for fid, rows in self._live.items() if rows}
 
     def _poll(self, now):

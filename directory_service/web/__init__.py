@@ -9,6 +9,8 @@ session cookie exists.
 from flask import Blueprint, request
 from flask_babel import Babel
 
+from directory_service.availability import outage
+
 SUPPORTED_LOCALES = ("en", "es")
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -45,6 +47,7 @@ def _page_headers(response):
 def init_app(app):
     """Register the page, its translations and its view helpers on `app`."""
     Babel(app, locale_selector=select_locale)
+    app.add_template_global(outage.is_down, "live_figures_unavailable")
     from directory_service.web import staff, views  # routes attach to `blp`
 
     staff.init_app(app)

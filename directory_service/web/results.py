@@ -16,6 +16,7 @@ from flask import current_app
 
 from directory_service import timezones
 from directory_service.api.search import hit_body, run_search
+from directory_service.availability import outage
 from directory_service.web import present
 
 # Hits the page orders itself, at most (the store's nearest and best first).
@@ -102,7 +103,9 @@ def collect(args, form, now, per_page, fallback_zone):
     zone = searcher_zone(origin, fallback_zone)
     cards = [card(hit, now, zone, query, form) for hit in hits]
     hidden_stale = 0
-    if form.get("beds"):
+    # Live figures unreadable (availability/outage.py): every figure is unknown, so an
+    # open-bed search shows the places to call rather than none (the page says why).
+    if form.get("beds") and not outage.is_down():
         kept = [c for c in cards if c["r"]["kind"] != "treatment_facility" or c["usable"]]
         hidden_stale = sum(1 for c in cards if c["r"]["kind"] == "treatment_facility"
                            and not c["usable"] and present.usable_beds(c["beds"], True))

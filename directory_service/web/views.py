@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from directory_service import beds, geo
 from directory_service.api.search import resolve_origin
+from directory_service.availability import outage
 from directory_service.errors import ApiProblem, problem
 from directory_service.search.store import StoreUnavailable
 from directory_service.web import (
@@ -225,6 +226,9 @@ def page_failure(exc):
         return http_error(exc)
     if isinstance(exc, StoreUnavailable):
         log.warning("search store unavailable: %s", exc)
+        return error_page(503, {"Retry-After": "5"})
+    if isinstance(exc, outage.outages()):  # a staff page needs the database: 503, no trace
+        outage.mark_down(exc)
         return error_page(503, {"Retry-After": "5"})
     log.exception("unhandled error on the public page")
     return error_page(500)
