@@ -37,12 +37,13 @@ class Match(MethodView):
         return run_match(needs)
 
 
-def run_match(needs):
-    """The match answer for loaded MatchBody `needs` (the API and the coach page)."""
+def run_match(needs, now=None):
+    """The match answer for loaded MatchBody `needs` (the API and the coach page) at `now`
+    (default the clock; the coach page passes its own moment, web.views.page_now)."""
     settings = current_app.config["SETTINGS"]
     origin = resolve_origin(needs)
     results = match.match(current_app.extensions["store"], needs, origin, settings,
-                          datetime.now(timezone.utc))
+                          now or datetime.now(timezone.utc))
     lat, lon = geo.coarse(origin.lat, origin.lon)
     log.info("match origin~%.2f,%.2f results=%d fallbacks=%d", lat, lon, len(results),
              sum(r["fallback"] for r in results))

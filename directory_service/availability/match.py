@@ -60,12 +60,30 @@ def reasons(needs, query, hit, figure):
     if needs.get("language"):
         items.append({"field": "language", "ok": needs["language"] in record.get("languages", ()),
                       "language": needs["language"]})
-    items.append({"field": "distance", "ok": True, "miles": hit.distance_m / METRES_PER_MILE,
+    items.append({"field": "distance", "ok": True, "miles": hit_miles(hit),
                   "within": needs["max_distance"], "unit": needs["unit"]})
     usable = figure["open"] and (figure["freshness"] != "stale" or needs["include_stale"])
     items.append({"field": "open_beds", "ok": bool(usable), "open": figure["open"],
                   "freshness": figure["freshness"]})
     return items
+
+
+def hit_miles(hit):
+    """The hit's distance in miles, computed once for its `distance_mi` and its reasons,
+    so a card never shows two distances for one place."""
+    return round(hit.distance_m / METRES_PER_MILE, 2)
+
+
+def bed_rows(record, query, needs):
+    """The figures behind `beds_open`, one per level of care and population: the rows the
+    person may take at the asked levels (beds.answering_rows), each with its own age."""
+    return [{"level_of_care": row["level_of_care"],
+             "population": row.get("population") or "adult_any",
+             "open": figures.row_open(row), "reported_at": row.get("reported_at"),
+             "age_seconds": row.get("age_seconds"),
+             "freshness": row.get("freshness", "unknown")}
+            for row in beds.answering_rows(record, query.levels, needs.get("gender"),
+                                           needs.get("age"))]
 
 
 FALLBACK_ITEM = {"field": "intake_24_7", "ok": True}
@@ -165,13 +183,13 @@ def _fallbacks(store, needs, origin, settings, now, seen):
 def _body(needs, query, hit, figure, now, settings, fallback):
     items = reasons(needs, query, hit, figure) + ([dict(FALLBACK_ITEM)] if fallback else [])
     phones = hit.record.get("phones") or {}
+    record = beds.annotate_record(hit.record, now, settings)
     return {"id": hit.record["id"], "name": hit.record["name"],
-            "distance_m": round(hit.distance_m, 1),
-            "distance_mi": round(hit.distance_m / METRES_PER_MILE, 2),
+            "distance_m": round(hit.distance_m, 1), "distance_mi": hit_miles(hit),
             "score": round(hit.score, 4), "components": hit.components, "beds_open": figure,
+            "beds": bed_rows(record, query, needs),
             "met": [api_line(i) for i in items if i["ok"]],
             "unmet": [api_line(i) for i in items if not i["ok"]],
             # For the coach page only: MatchResponse does not publish it.
             "reasons": items, "fallback": fallback,
-            "phone": phones.get("intake") or phones.get("main"),
-            "record": beds.annotate_record(hit.record, now, settings)}
+            "phone": phones.get("intake") or phones.get("main"), "record": record}
