@@ -6,7 +6,9 @@ reports are dated from it, so "14 h old" is 14 h old whatever day the tests run:
   20 min ago, and 4 open residential detox beds (3.2-WM) for men reported 14 h ago. No
   one may read "5 open", and the facility is as fresh as its 14-hour-old figure;
 - Any Adult Detox: 5 open 3.7-WM beds for any adult; its men-only row is unknown;
-- Fresh Detox: one fresh figure, the kind of facility the board puts below the others.
+- Fresh Detox: one fresh figure, the kind of facility the board puts below the others;
+- Edge Detox: 1.549 mi from the origin, where 1.55 (the hit's distance_mi) and the raw
+  distance round to different tenths (1.6 and 1.5): a card must print one of them.
 """
 import os
 from datetime import datetime, timedelta, timezone
@@ -16,7 +18,8 @@ from directory_service.search.embedded.writer import SqliteIndexWriter
 
 NOW = datetime(2026, 11, 24, 4, 30, tzinfo=timezone.utc)  # 10:30 p.m. in Chicago
 ORIGIN = (41.7689, -88.1351)  # ZIP 60540's centre, as the gazetteer has it
-TWO_LEVELS, ANY_ADULT, FRESH = "mix:fac-01", "mix:fac-02", "mix:fac-03"
+TWO_LEVELS, ANY_ADULT, FRESH, EDGE = "mix:fac-01", "mix:fac-02", "mix:fac-03", "mix:fac-04"
+EDGE_LAT = 41.791319  # due north of ORIGIN, 1.549 mi by the stores' haversine
 # What a person reads on every surface for Two Levels Detox.
 MONITORED = "Detox, medically monitored (3.7-WM): 1 open for men"
 RESIDENTIAL = "Detox, residential (3.2-WM): 4 open for men"
@@ -35,9 +38,9 @@ def bed(level, population, available, minutes_old=None, capacity=12):
             "reported_at": reported(minutes_old), "reported_by": "facility"}
 
 
-def detox(rid, name, km, levels, beds):
+def detox(rid, name, km, levels, beds, lat=None):
     return {"id": rid, "kind": "treatment_facility", "name": name,
-            "location": {"lat": round(ORIGIN[0] + km / 111.0, 6), "lon": ORIGIN[1]},
+            "location": {"lat": lat or round(ORIGIN[0] + km / 111.0, 6), "lon": ORIGIN[1]},
             "address": {"street": f"{100 + km} Mixed Ave", "city": "Naperville", "state": "IL",
                         "postal_code": "60540"},
             "phones": {"intake": f"(630) 555-03{rid[-2:]}"}, "timezone": "America/Chicago",
@@ -54,6 +57,8 @@ def records():
         detox(ANY_ADULT, "Any Adult Detox", 4, ["3.7-WM"],
               [bed("3.7-WM", "adult_men", None), bed("3.7-WM", "adult_any", 5, 60)]),
         detox(FRESH, "Fresh Detox", 6, ["3.7-WM"], [bed("3.7-WM", "adult_men", 2, 30)]),
+        detox(EDGE, "Edge Detox", 3, ["3.7-WM"], [bed("3.7-WM", "adult_men", 3, 10)],
+              lat=EDGE_LAT),
     ]
     return [RecordSchema().load(row) for row in rows]
 

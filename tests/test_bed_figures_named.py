@@ -133,8 +133,20 @@ def test_the_coach_list_names_each_level_and_the_oldest_figure(mixed_app, client
     assert f"{mix.RESIDENTIAL} · 14 h ago" in text
     assert "oldest figure: aging · 14 h ago" in text
     assert not re.search(r"\b5 (beds )?open", text)
-    # One distance, printed once from one number, everywhere on the card.
-    assert len(set(re.findall(r"(\d+\.\d) mi", text))) == 1
+
+
+def test_a_coach_card_gives_one_distance(mixed_app, client):
+    coach = staff(mixed_app, "coach")
+    _html, csrf = page_token(coach, "/staff/coach")
+    form = {**{k: str(v) for k, v in NEEDS.items()}, "csrf_token": csrf}
+    html = coach.post("/staff/coach", data=form).get_data(as_text=True)
+    matches = html.split('<li class="match')[1:]
+    assert len(matches) == 4
+    for match in matches:
+        # The figure line and the "Meets" reason print the same number.
+        assert len(set(re.findall(r"(\d+\.\d) mi\b", plain(match)))) == 1, plain(match)
+    edge = next(m for m in matches if "Edge Detox" in m)
+    assert "1.5 mi" in plain(edge) and "1.6" not in plain(edge)
 
 
 def test_the_admin_board_puts_a_facility_with_one_old_row_on_top(mixed_app, client):
@@ -142,7 +154,8 @@ def test_the_admin_board_puts_a_facility_with_one_old_row_on_top(mixed_app, clie
     rows = re.findall(r'<tr class="row-(\w+)">\s*<th scope="row"><a href="/staff/facilities/'
                       r'([^"]+)">.*?<td>(.*?)</td>', html, re.S)
     assert [(rid, state) for state, rid, _ in rows] == [
-        (mix.TWO_LEVELS, "aging"), (mix.ANY_ADULT, "fresh"), (mix.FRESH, "fresh")]
+        (mix.TWO_LEVELS, "aging"), (mix.ANY_ADULT, "fresh"), (mix.FRESH, "fresh"),
+        (mix.EDGE, "fresh")]
     assert "aging · 14 h ago" in plain(rows[0][2])
     # A row never reported does not make the facility "never reported", but is counted.
     assert "1 row never reported" in plain(rows[1][2])

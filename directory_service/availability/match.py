@@ -69,9 +69,10 @@ def reasons(needs, query, hit, figure):
 
 
 def hit_miles(hit):
-    """The hit's distance in miles, computed once for its `distance_mi` and its reasons,
-    so a card never shows two distances for one place."""
-    return round(hit.distance_m / METRES_PER_MILE, 2)
+    """The hit's distance in miles: the one number its `distance_mi`, its reasons and the
+    coach's card all come from, so a card never shows two distances for one place (1.549
+    mi is "1.5 mi" everywhere, never "1.6" from an already rounded 1.55)."""
+    return hit.distance_m / METRES_PER_MILE
 
 
 def bed_rows(record, query, needs):
@@ -185,7 +186,9 @@ def _body(needs, query, hit, figure, now, settings, fallback):
     phones = hit.record.get("phones") or {}
     record = beds.annotate_record(hit.record, now, settings)
     return {"id": hit.record["id"], "name": hit.record["name"],
-            "distance_m": round(hit.distance_m, 1), "distance_mi": hit_miles(hit),
+            "distance_m": round(hit.distance_m, 1), "distance_mi": round(hit_miles(hit), 2),
+            # For the coach page only (MatchResponse does not publish it): unrounded.
+            "miles": hit_miles(hit),
             "score": round(hit.score, 4), "components": hit.components, "beds_open": figure,
             "beds": bed_rows(record, query, needs),
             "met": [api_line(i) for i in items if i["ok"]],

@@ -77,7 +77,7 @@ def match_reason(item):
     if field == "distance":
         unit = UNITS.get(item["unit"], item["unit"])
         return _("%(miles)s mi away (you asked within %(within)s %(unit)s)",
-                 miles=format_decimal(round(item["miles"], 1), "0.0"),
+                 miles=present.miles(item["miles"]),
                  within=format_decimal(item["within"]), unit=unit)
     if field == "open_beds":
         freshness = FRESHNESS.get(item["freshness"], item["freshness"])
