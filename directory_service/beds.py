@@ -57,6 +57,13 @@ def annotate_record(record, now, settings):
     return {**record, "beds": rows}
 
 
+def usable(figures, include_stale=False):
+    """Whether any figure has an open bed a person can count on now: open, and not stale
+    unless asked. Judged figure by figure, so a fresh open 3.7-WM bed is never hidden by
+    a stale 3.2-WM figure beside it (the public cards and the match agree)."""
+    return any(f["open"] and (f["freshness"] != "stale" or include_stale) for f in figures)
+
+
 def answering_rows(record, levels=(), gender=None, age=None):
     """The bed rows that answer a question: the asked levels (all when none), and the
     populations a person of this gender and age may take (search/columns.py groups)."""

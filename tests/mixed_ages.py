@@ -7,6 +7,8 @@ reports are dated from it, so "14 h old" is 14 h old whatever day the tests run:
   one may read "5 open", and the facility is as fresh as its 14-hour-old figure;
 - Any Adult Detox: 5 open 3.7-WM beds for any adult; its men-only row is unknown;
 - Fresh Detox: one fresh figure, the kind of facility the board puts below the others;
+- Half Stale Detox: 1 open 3.7-WM bed for men reported 30 min ago beside a 30-hour-old
+  (stale) 3.2-WM figure: the fresh bed still counts, and the facility is as old as 30 h;
 - Edge Detox: 1.549 mi from the origin, where 1.55 (the hit's distance_mi) and the raw
   distance round to different tenths (1.6 and 1.5): a card must print one of them.
 """
@@ -18,7 +20,7 @@ from directory_service.search.embedded.writer import SqliteIndexWriter
 
 NOW = datetime(2026, 11, 24, 4, 30, tzinfo=timezone.utc)  # 10:30 p.m. in Chicago
 ORIGIN = (41.7689, -88.1351)  # ZIP 60540's centre, as the gazetteer has it
-TWO_LEVELS, ANY_ADULT, FRESH, EDGE = "mix:fac-01", "mix:fac-02", "mix:fac-03", "mix:fac-04"
+TWO_LEVELS, ANY_ADULT, FRESH, EDGE, HALF_STALE = (f"mix:fac-0{n}" for n in range(1, 6))
 EDGE_LAT = 41.791319  # due north of ORIGIN, 1.549 mi by the stores' haversine
 # What a person reads on every surface for Two Levels Detox.
 MONITORED = "Detox, medically monitored (3.7-WM): 1 open for men"
@@ -59,6 +61,8 @@ def records():
         detox(FRESH, "Fresh Detox", 6, ["3.7-WM"], [bed("3.7-WM", "adult_men", 2, 30)]),
         detox(EDGE, "Edge Detox", 3, ["3.7-WM"], [bed("3.7-WM", "adult_men", 3, 10)],
               lat=EDGE_LAT),
+        detox(HALF_STALE, "Half Stale Detox", 8, ["3.7-WM", "3.2-WM"],
+              [bed("3.7-WM", "adult_men", 1, 30), bed("3.2-WM", "adult_men", 4, 30 * 60)]),
     ]
     return [RecordSchema().load(row) for row in rows]
 

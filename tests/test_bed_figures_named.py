@@ -83,6 +83,20 @@ def test_a_match_lists_the_figures_it_adds_up_and_is_as_old_as_the_oldest(client
     assert f"distance: {result['distance_mi']:.1f} mi" in " ".join(result["met"])
 
 
+def test_a_fresh_open_bed_is_not_hidden_by_a_stale_figure_beside_it(client):
+    result = by_id(client.post("/v1/match", json=NEEDS).get_json()["results"], mix.HALF_STALE)
+    # The facility is as old as its oldest figure, yet its fresh bed is a bed.
+    assert result["beds_open"]["freshness"] == "stale"
+    assert "open_beds: 5 open, stale" in result["met"]
+    assert sorted((b["level_of_care"], b["freshness"]) for b in result["beds"]) == [
+        ("3.2-WM", "stale"), ("3.7-WM", "fresh")]
+    # The public page's "Detox bed now" keeps it too, and says which figure is old.
+    card = card_text(client.get("/?near=60540&start=detox_now"), "Half Stale Detox")
+    assert "Detox, medically monitored (3.7-WM): 1 open for men · 30 min ago" in card
+    assert ("Detox, residential (3.2-WM): figure for men is 30 h old — call to check"
+            in card)
+
+
 def test_the_public_card_names_each_level_and_never_adds_them_up(client):
     page = client.get("/?near=60540&need=detox&radius=25")
     card = card_text(page, "Two Levels Detox")
@@ -141,7 +155,7 @@ def test_a_coach_card_gives_one_distance(mixed_app, client):
     form = {**{k: str(v) for k, v in NEEDS.items()}, "csrf_token": csrf}
     html = coach.post("/staff/coach", data=form).get_data(as_text=True)
     matches = html.split('<li class="match')[1:]
-    assert len(matches) == 4
+    assert len(matches) == 5
     for match in matches:
         # The figure line and the "Meets" reason print the same number.
         assert len(set(re.findall(r"(\d+\.\d) mi\b", plain(match)))) == 1, plain(match)
@@ -154,11 +168,11 @@ def test_the_admin_board_puts_a_facility_with_one_old_row_on_top(mixed_app, clie
     rows = re.findall(r'<tr class="row-(\w+)">\s*<th scope="row"><a href="/staff/facilities/'
                       r'([^"]+)">.*?<td>(.*?)</td>', html, re.S)
     assert [(rid, state) for state, rid, _ in rows] == [
-        (mix.TWO_LEVELS, "aging"), (mix.ANY_ADULT, "fresh"), (mix.FRESH, "fresh"),
-        (mix.EDGE, "fresh")]
-    assert "aging · 14 h ago" in plain(rows[0][2])
+        (mix.HALF_STALE, "stale"), (mix.TWO_LEVELS, "aging"), (mix.ANY_ADULT, "fresh"),
+        (mix.FRESH, "fresh"), (mix.EDGE, "fresh")]
+    assert "aging · 14 h ago" in plain(rows[1][2])
     # A row never reported does not make the facility "never reported", but is counted.
-    assert "1 row never reported" in plain(rows[1][2])
+    assert "1 row never reported" in plain(rows[2][2])
 
 
 def test_in_spanish_each_level_is_named_too(client):

@@ -312,7 +312,7 @@ def bed_groups(record, levels=(), gender=None, age=None):
 
 def usable_beds(groups, include_stale=False):
     """Whether any group has open beds a person can count on now (stale ones only if asked)."""
-    return any(g["open"] and (g["freshness"] != "stale" or include_stale) for g in groups)
+    return beds.usable(groups, include_stale)
 
 
 def bed_line(group, zone_name=None):
