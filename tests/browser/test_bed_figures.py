@@ -6,6 +6,7 @@ import pytest
 
 from directory_service.availability import keys
 from tests import mixed_ages as mix
+from tests.browser.conftest import screenshot
 from tests.browser.test_night_page import card, plain
 
 pytestmark = pytest.mark.browser
@@ -24,6 +25,8 @@ def test_the_card_names_each_level_and_never_adds_them_up(new_page, mixed_server
     two = card(page, "Two Levels Detox")
     assert bed_lines(two) == [f"{mix.MONITORED} · 20 min ago", f"{mix.RESIDENTIAL} · 14 h ago"]
     assert "5 open" not in two.inner_text()
+    two.scroll_into_view_if_needed()
+    screenshot(page, f"beds-by-level-card-js-{js}.png", full_page=False)
     # The 14-hour-old figure does not borrow the fresh one's look.
     weight = "e => getComputedStyle(e).fontWeight"
     fresh, aging = two.locator("li.bed-fresh"), two.locator("li.bed-aging")
@@ -59,5 +62,7 @@ def test_the_coach_list_names_each_level_and_its_oldest_figure(new_page, mixed_s
     assert plain(result.locator("p.figure").inner_text()) == (
         "1.2 mi · oldest figure: aging · 14 h ago")
     assert "5 open" not in result.inner_text()
+    result.scroll_into_view_if_needed()
+    screenshot(page, f"beds-by-level-coach-js-{js}.png", full_page=False)
     edge = page.locator("li.match", has_text="Edge Detox").inner_text()
     assert "1.5 mi ·" in edge and "1.5 mi away" in edge and "1.6" not in edge
