@@ -147,6 +147,10 @@ def test_the_coach_list_names_each_level_and_the_oldest_figure(mixed_app, client
     assert f"{mix.RESIDENTIAL} · 14 h ago" in text
     assert "oldest figure: aging · 14 h ago" in text
     assert not re.search(r"\b5 (beds )?open", text)
+    # The hold forms name the figure they hold from the same way.
+    assert re.findall(r'<p class="hold-what">([^<]+)</p>', match) == [
+        "Detox, medically monitored (3.7-WM) · Adult men: 1 open",
+        "Detox, residential (3.2-WM) · Adult men: 4 open"]
 
 
 def test_a_coach_card_gives_one_distance(mixed_app, client):
