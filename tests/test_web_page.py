@@ -25,8 +25,8 @@ def test_detox_bed_now_in_naperville_lists_open_beds_with_their_age(client):
     body = text(response)
     assert "places near 60540" in body
     # Each figure names its level of care and code, and who the beds are for.
-    assert re.search(r"Beds: Detox, [a-z ]+ \((3\.2|3\.7|4)-WM\): \d+ open for (men|women|any adult) "
-                     r"· \d+ (min|h|days?) ago", body)
+    assert re.search(r"Beds: Detox, [a-z ]+ \((3\.2|3\.7|4)-WM\): \d+ open for "
+                     r"(men|women|any adult) · \d+ (min|h|days?) ago", body)
     html = response.get_data(as_text=True)
     # has_open_beds keeps only places with a known open bed: every card names one.
     cards = html.split('<li class="card">')[1:]

@@ -9,6 +9,7 @@ refresh can point at beds that opened since.
 import hashlib
 import json
 import re
+from datetime import datetime, timezone
 
 from flask import current_app, flash, redirect, render_template, request, session
 from flask_babel import gettext as _
@@ -92,7 +93,8 @@ def _minutes_choices(settings):
 def _page(principal, needs=None, answer=None, errors=None, status=200):
     settings = current_app.config["SETTINGS"]
     _total, mine = coach_holds(principal, 1, HOLDS_SHOWN)
-    now, store, zones = page_now(), current_app.extensions["store"], {}
+    # Holds live on the real clock (their expiry is set by it), whatever the page's moment.
+    now, store, zones = datetime.now(timezone.utc), current_app.extensions["store"], {}
     for hold in mine:
         fid = hold["facility_id"]
         if fid not in zones:  # the facility's clock, for the times a reason names
@@ -106,7 +108,8 @@ def _page(principal, needs=None, answer=None, errors=None, status=200):
         errors=errors or {}, holds=mine, notices=flashed_notices(), distances=DISTANCES,
         minutes=_minutes_choices(settings), default_minutes=settings.hold_default_minutes,
         levels=vocab.LEVELS_OF_CARE, payers=vocab.PAYMENT,
-        languages=search_form.LANGUAGES, holdable=holdable_rows, bed_lines=match_lines), status
+        languages=search_form.LANGUAGES, holdable=holdable_rows,
+        bed_lines=match_lines), status
 
 
 def match_lines(result, needs):
