@@ -1,12 +1,15 @@
 """Bed figures as a response shows them: every figure carries its age and freshness.
 
 Unknown stays unknown: a figure without a report is `open: null, freshness: unknown`,
-never 0 and never open.
+never 0 and never open. The one freshness rule lives here (docs/ranking.md §5): a figure
+is as fresh as its age says, and several figures together are as fresh as the oldest of
+them, so one old row is never hidden behind a fresh one.
 """
 from datetime import datetime
 
 from directory_service import ranking
 from directory_service.availability import outage
+from directory_service.search.columns import allowed_groups, population_group
 
 
 def _age_seconds(reported_at, now):
@@ -16,17 +19,37 @@ def _age_seconds(reported_at, now):
     return max(0, int((now - moment).total_seconds()))
 
 
+def row_age(row, now):
+    """Seconds since a bed row's report; None when the row has no known figure."""
+    known = row.get("status") != "unknown" and row.get("reported_at")
+    return _age_seconds(row["reported_at"], now) if known else None
+
+
+def oldest(ages, settings):
+    """{"age_seconds", "freshness"} of figures with these ages (None = no figure).
+
+    The freshness rule, defined once: the oldest known figure decides, because an answer
+    built from several figures can be trusted no further than its oldest one. Every
+    surface uses it: a search hit's and a match's `beds_open`, the cards, the coach list
+    and the administrator's board (over all of a facility's rows).
+    """
+    known = [age for age in ages if age is not None]
+    age = max(known) if known else None
+    return {"age_seconds": age,
+            "freshness": ranking.freshness(age, settings.fresh_hours, settings.stale_hours)}
+
+
 def figure(open_beds, reported_at, now, settings):
-    """{"open", "reported_at", "age_seconds", "freshness"} for one bed figure."""
+    """{"open", "reported_at", "age_seconds", "freshness"} for one bed figure.
+
+    A store's figure for a question already carries the oldest report time of the rows it
+    counts (search/columns.py `bed_levels`), so this is `oldest` over those rows.
+    """
     if outage.is_down():  # live figures unreadable: no number rather than an old one
         open_beds = None
     age = _age_seconds(reported_at, now) if open_beds is not None else None
-    return {
-        "open": open_beds,
-        "reported_at": reported_at if open_beds is not None else None,
-        "age_seconds": age,
-        "freshness": ranking.freshness(age, settings.fresh_hours, settings.stale_hours),
-    }
+    return {"open": open_beds, "reported_at": reported_at if open_beds is not None else None,
+            **oldest([age], settings)}
 
 
 def annotate_record(record, now, settings):
@@ -36,10 +59,21 @@ def annotate_record(record, now, settings):
         return outage.unavailable_record(record)
     if not record.get("beds"):
         return record
-    rows = []
-    for bed in record["beds"]:
-        known = bed.get("status") != "unknown" and bed.get("reported_at")
-        age = _age_seconds(bed.get("reported_at"), now) if known else None
-        rows.append({**bed, "age_seconds": age,
-                     "freshness": ranking.freshness(age, settings.fresh_hours, settings.stale_hours)})
+    rows = [{**bed, **oldest([row_age(bed, now)], settings)} for bed in record["beds"]]
     return {**record, "beds": rows}
+
+
+def usable(figures, include_stale=False):
+    """Whether any figure has an open bed a person can count on now: open, and not stale
+    unless asked. Judged figure by figure, so a fresh open 3.7-WM bed is never hidden by
+    a stale 3.2-WM figure beside it (the public cards and the match agree)."""
+    return any(f["open"] and (f["freshness"] != "stale" or include_stale) for f in figures)
+
+
+def answering_rows(record, levels=(), gender=None, age=None):
+    """The bed rows that answer a question: the asked levels (all when none), and the
+    populations a person of this gender and age may take (search/columns.py groups)."""
+    allowed = set(allowed_groups(gender, age))
+    return [row for row in record.get("beds") or ()
+            if (not levels or row["level_of_care"] in levels)
+            and population_group(row.get("population")) in allowed]

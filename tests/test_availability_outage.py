@@ -127,6 +127,7 @@ def test_reads_degrade_writes_refuse_and_recovery_needs_no_restart(app, cluster)
         cluster.resume()
 
     back = client.get(READS["resource"]).get_json()
+    assert "beds" in back, back
     assert [r["available"] for r in back["beds"] if r["population"] == "adult_men"] == [5]
     assert "live_figures" not in client.get(READS["search"]).get_json()
     assert client.get("/readyz").status_code == 200

@@ -120,7 +120,8 @@ def test_coach_match_hold_confirm_and_decision(coach, facility, app):
     response = coach.post("/staff/coach", data=needs)
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "Crossroads Recovery Center" in html
-    assert "4 beds open, figure fresh" in html and "open_beds:" not in html
+    assert "Detox, medically monitored (3.7-WM):</span> 4 open for men" in html
+    assert "An open bed that fits (oldest figure fresh)" in html and "open_beds:" not in html
     forms = re.findall(r'name="facility_id" value="([^"]+)">\s*<input type="hidden" '
                        r'name="level_of_care" value="([^"]+)">\s*<input type="hidden" '
                        r'name="population" value="([^"]+)">', html)

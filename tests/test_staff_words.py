@@ -73,7 +73,7 @@ def test_every_reason_has_a_sentence_of_its_own(app, lang):
     if lang == "es":
         assert said[0] == "Ofrece Desintoxicación con supervisión médica (3.7-WM)"
         assert "A 2,1 millas (pidió hasta 25 millas)" in said
-        assert "3 camas libres, dato reciente" in said
+        assert "Una cama libre que le sirve (dato más antiguo: reciente)" in said
         assert "No indica que hablen vietnamita" in said
         assert "Recibe a cualquier hora: llame antes" in said
     else:
@@ -126,7 +126,8 @@ def test_the_spanish_coach_page_gives_spanish_reasons(coach, app):
     html = _match_page(coach, "es")
     assert '<html lang="es">' in html
     assert "Recibe hombres" in html and "Recibe a personas que toman metadona" in html
-    assert "4 camas libres, dato reciente" in html
+    assert "Una cama libre que le sirve (dato más antiguo: reciente)" in html
+    assert "Desintoxicación con supervisión médica (3.7-WM):</span> 4 libres para hombres" in html
     assert "No indica que hablen vietnamita" in html  # an unmet preference
     assert "dispensed on site" not in html and "open, fresh" not in html
     # ... while the API answers the same needs with its own text, unchanged.

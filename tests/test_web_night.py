@@ -111,7 +111,8 @@ def test_stale_figures_are_not_open_beds_unless_asked(night_client):
     assert "stale=1" in link
     included = night_client.get(link.replace("&amp;", "&"))
     chunk = dict(cards(included))["Old News Detox"]
-    assert 'class="bed bed-stale">Men: 8 days old — call to check' in chunk
+    assert ('class="bed bed-stale"><span class="bed-level-name">Detox, medically monitored '
+            '(3.7-WM):</span> figure for men is 8 days old — call to check') in chunk
     assert "bed-fresh" not in chunk and "1 open" not in chunk
 
 

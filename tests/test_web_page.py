@@ -24,11 +24,14 @@ def test_detox_bed_now_in_naperville_lists_open_beds_with_their_age(client):
     assert response.status_code == 200
     body = text(response)
     assert "places near 60540" in body
-    assert re.search(r"Beds: \d+ open for (men|women|any adult) · \d+ (min|h|days?) ago", body)
+    # Each figure names its level of care and code, and who the beds are for.
+    assert re.search(r"Beds: Detox, [a-z ]+ \((3\.2|3\.7|4)-WM\): \d+ open for "
+                     r"(men|women|any adult) · \d+ (min|h|days?) ago", body)
     html = response.get_data(as_text=True)
     # has_open_beds keeps only places with a known open bed: every card names one.
     cards = html.split('<li class="card">')[1:]
-    assert cards and all(re.search(r'class="bed bed-(fresh|aging)">\d+ open', c) for c in cards)
+    assert cards and all(re.search(r'class="bed bed-(fresh|aging)"><span class="bed-level-name">'
+                                   r'[^<]+-WM\):</span> \d+ open', c) for c in cards)
     assert re.search(r'href="tel:\+1\d{10}"', html)
     assert "https://maps.apple.com/?daddr=" in html
     # The quick start shows up as the filters a person would have set by hand.

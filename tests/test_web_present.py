@@ -112,9 +112,10 @@ def test_bed_lines_read_unknown_stale_full_and_open():
                                          "age_seconds": 3600, "freshness": "fresh", **g})
     assert line(open=4)["text"] == "4 open for men" and line(open=4)["when"] == "1 h ago"
     assert line(open=0)["text"] == "Full for men"
-    assert line(open=None)["text"] == "Men: unknown — call"
+    assert line(open=None)["text"] == "men-only beds not reported — call"
     stale = line(open=1, age_seconds=8 * 86400, freshness="stale")
-    assert stale["css"] == "stale" and stale["text"] == "Men: 8 days old — call to check"
+    assert stale["css"] == "stale"
+    assert stale["text"] == "figure for men is 8 days old — call to check"
     assert line(open=4)["as_of"].replace("\u202f", " ") == "as of 4:00 AM, Nov 23"
 
 

@@ -81,7 +81,9 @@ class CompactHitSchema(Schema):
     score = fields.Float(required=True)
     components = fields.Nested(ComponentsSchema, required=True)
     beds_open = fields.Nested(BedFigureSchema, allow_none=True, metadata={
-        "description": "Open beds for the requested levels and the person (facilities)."})
+        "description": "Open beds for the requested levels and the person (facilities), "
+                       "added up for ranking and as fresh as the oldest figure counted; "
+                       "show people `beds`, one level and population at a time."})
     beds = fields.List(fields.Nested(CompactBedSchema), metadata={
         "description": "Facilities: one row per level of care and population, for the "
                        "searched levels (all when none was asked)."})

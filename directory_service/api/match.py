@@ -3,13 +3,13 @@
 The body holds the person's needs, so it is never logged; only coarse counts are.
 """
 import logging
-from datetime import datetime, timezone
 
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from directory_service import geo
+from directory_service.api import http_cache
 from directory_service.api.beds import refuse_query_parameters
 from directory_service.api.search import origin_body, resolve_origin
 from directory_service.availability import match, outage
@@ -37,12 +37,13 @@ class Match(MethodView):
         return run_match(needs)
 
 
-def run_match(needs):
-    """The match answer for loaded MatchBody `needs` (the API and the coach page)."""
+def run_match(needs, now=None):
+    """The match answer for loaded MatchBody `needs` (the API and the coach page) at `now`
+    (default the clock of search answers; the coach page passes its own, page_now)."""
     settings = current_app.config["SETTINGS"]
     origin = resolve_origin(needs)
     results = match.match(current_app.extensions["store"], needs, origin, settings,
-                          datetime.now(timezone.utc))
+                          now or http_cache.utcnow())
     lat, lon = geo.coarse(origin.lat, origin.lon)
     log.info("match origin~%.2f,%.2f results=%d fallbacks=%d", lat, lon, len(results),
              sum(r["fallback"] for r in results))

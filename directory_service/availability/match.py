@@ -7,7 +7,6 @@ explain: a hit lists them under `unmet` when it lacks them, so the coach can jud
 """
 from directory_service import beds, geo, vocab
 from directory_service.availability import figures
-from directory_service.search import columns as cols
 from directory_service.search.store import SearchQuery
 
 METRES_PER_MILE = 1609.344
@@ -27,11 +26,12 @@ def build_query(needs, origin, per_page, fallback=False):
         intake_24_7=fallback, per_page=per_page)
 
 
-def reasons(needs, query, hit, figure):
+def reasons(needs, query, hit, figure, rows=None):
     """Each criterion as data, in the order a coach reads them: {"field", "ok", parts...}.
 
     The one source of the explanation: `api_line` writes the API's `met` / `unmet`
     sentences from these items, the coach page (web/staff/words.py) its translated ones.
+    `rows` are the figures behind `figure` (bed_rows); an open bed is judged on them.
     """
     record, items = hit.record, []
     offered = [c for c in query.levels if c in record.get("levels_of_care", ())]
@@ -60,12 +60,31 @@ def reasons(needs, query, hit, figure):
     if needs.get("language"):
         items.append({"field": "language", "ok": needs["language"] in record.get("languages", ()),
                       "language": needs["language"]})
-    items.append({"field": "distance", "ok": True, "miles": hit.distance_m / METRES_PER_MILE,
+    items.append({"field": "distance", "ok": True, "miles": hit_miles(hit),
                   "within": needs["max_distance"], "unit": needs["unit"]})
-    usable = figure["open"] and (figure["freshness"] != "stale" or needs["include_stale"])
-    items.append({"field": "open_beds", "ok": bool(usable), "open": figure["open"],
+    usable = beds.usable([figure] if rows is None else rows, needs["include_stale"])
+    items.append({"field": "open_beds", "ok": usable, "open": figure["open"],
                   "freshness": figure["freshness"]})
     return items
+
+
+def hit_miles(hit):
+    """The hit's distance in miles: the one number its `distance_mi`, its reasons and the
+    coach's card all come from, so a card never shows two distances for one place (1.549
+    mi is "1.5 mi" everywhere, never "1.6" from an already rounded 1.55)."""
+    return hit.distance_m / METRES_PER_MILE
+
+
+def bed_rows(record, query, needs):
+    """The figures behind `beds_open`, one per level of care and population: the rows the
+    person may take at the asked levels (beds.answering_rows), each with its own age."""
+    return [{"level_of_care": row["level_of_care"],
+             "population": row.get("population") or "adult_any",
+             "open": figures.row_open(row), "reported_at": row.get("reported_at"),
+             "age_seconds": row.get("age_seconds"),
+             "freshness": row.get("freshness", "unknown")}
+            for row in beds.answering_rows(record, query.levels, needs.get("gender"),
+                                           needs.get("age"))]
 
 
 FALLBACK_ITEM = {"field": "intake_24_7", "ok": True}
@@ -116,32 +135,20 @@ def match(store, needs, origin, settings, now):
     query = build_query(needs, origin, per_page)
     results = []
     for hit in store.search(query).hits:
+        record = beds.annotate_record(hit.record, now, settings)
+        rows = bed_rows(record, query, needs)
+        # An open bed this person may take whose own figure is not stale (unless asked):
+        # the rule the public cards use, figure by figure, never on a sum of levels.
+        if not beds.usable(rows, needs["include_stale"]):
+            continue
         figure = beds.figure(hit.capacity["open"], hit.capacity["reported_at"], now, settings)
-        if figure["freshness"] == "stale" and not needs["include_stale"]:
-            continue
-        if not open_for_person(hit.record, query.levels, needs.get("gender"), needs.get("age")):
-            continue
-        results.append(_body(needs, query, hit, figure, now, settings, fallback=False))
+        results.append(_body(needs, query, hit, figure, record, rows, fallback=False))
         if len(results) == needs["limit"]:
             break
     if needs["include_fallbacks"]:
         results += _fallbacks(store, needs, origin, settings, now,
                               {r["id"] for r in results})
     return results
-
-
-def open_for_person(record, levels, gender, age):
-    """Open beds in rows a person of this gender and age may take.
-
-    The same population groups search counts (search/columns.py): a women's row never
-    fits a man, an adults' row never a 15-year-old, and a row whose population is not in
-    the vocabulary fits nobody, so a misspelt population is never offered to everyone.
-    """
-    allowed = set(cols.allowed_groups(gender, age))
-    beds = [figures.row_open(r) for r in record.get("beds", ())
-            if r["level_of_care"] in levels
-            and cols.population_group(r.get("population")) in allowed]
-    return sum(b for b in beds if b is not None)
 
 
 def _fallbacks(store, needs, origin, settings, now, seen):
@@ -152,26 +159,30 @@ def _fallbacks(store, needs, origin, settings, now, seen):
         phone = phones.get("intake") or phones.get("main")
         if hit.record["id"] in seen or not phone:
             continue
-        figure = beds.figure(hit.capacity["open"], hit.capacity["reported_at"], now, settings)
+        record = beds.annotate_record(hit.record, now, settings)
+        rows = bed_rows(record, query, needs)
         # A usable open bed belongs in the main list, never among the fallbacks.
-        if figure["open"] and (figure["freshness"] != "stale" or needs["include_stale"]):
+        if beds.usable(rows, needs["include_stale"]):
             continue
-        out.append(_body(needs, query, hit, figure, now, settings, fallback=True))
+        figure = beds.figure(hit.capacity["open"], hit.capacity["reported_at"], now, settings)
+        out.append(_body(needs, query, hit, figure, record, rows, fallback=True))
         if len(out) == needs["limit"]:
             break
     return out
 
 
-def _body(needs, query, hit, figure, now, settings, fallback):
-    items = reasons(needs, query, hit, figure) + ([dict(FALLBACK_ITEM)] if fallback else [])
-    phones = hit.record.get("phones") or {}
-    return {"id": hit.record["id"], "name": hit.record["name"],
-            "distance_m": round(hit.distance_m, 1),
-            "distance_mi": round(hit.distance_m / METRES_PER_MILE, 2),
+def _body(needs, query, hit, figure, record, rows, fallback):
+    items = (reasons(needs, query, hit, figure, rows)
+             + ([dict(FALLBACK_ITEM)] if fallback else []))
+    phones = record.get("phones") or {}
+    return {"id": record["id"], "name": record["name"],
+            "distance_m": round(hit.distance_m, 1), "distance_mi": round(hit_miles(hit), 2),
+            # For the coach page only (MatchResponse does not publish it): unrounded.
+            "miles": hit_miles(hit),
             "score": round(hit.score, 4), "components": hit.components, "beds_open": figure,
+            "beds": rows,
             "met": [api_line(i) for i in items if i["ok"]],
             "unmet": [api_line(i) for i in items if not i["ok"]],
             # For the coach page only: MatchResponse does not publish it.
             "reasons": items, "fallback": fallback,
-            "phone": phones.get("intake") or phones.get("main"),
-            "record": beds.annotate_record(hit.record, now, settings)}
+            "phone": phones.get("intake") or phones.get("main"), "record": record}

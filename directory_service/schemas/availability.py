@@ -15,7 +15,8 @@ from directory_service.availability.holds import STATES as HOLD_STATES
 from directory_service.config import Settings
 from directory_service.schemas.records import AwareDateTime, StrictSchema
 from directory_service.schemas.search import (
-    MAX_RADIUS, BedFigureSchema, OriginSchema, QueryArgs, live_figures_field,
+    MAX_RADIUS, BedFigureSchema, LevelBedFigureSchema, OriginSchema, QueryArgs,
+    live_figures_field,
 )
 
 # Things a note must not carry: e-mail addresses, phone-like digit runs (phones, SSNs,
@@ -288,6 +289,9 @@ class MatchHit(Schema):
     score = fields.Float()
     components = fields.Dict()
     beds_open = fields.Nested(BedFigureSchema, allow_none=True)
+    beds = fields.List(fields.Nested(LevelBedFigureSchema), metadata={
+        "description": "The figures beds_open adds up, one per level of care and population "
+                       "the person may take, each with its own age and freshness."})
     met = fields.List(fields.String())
     unmet = fields.List(fields.String())
     fallback = fields.Boolean()

@@ -156,7 +156,25 @@ class OriginSchema(Schema):
 
 
 class BedFigureSchema(Schema):
+    """`beds_open`: what search ranks by. Open beds for the asked levels (all when none)
+    that the person may take, added up, so one number can be filtered and ranked on; as
+    fresh as the oldest figure counted (docs/ranking.md §5). Show people the figures one
+    level and population at a time (`beds`, the record's bed rows), never this sum."""
     open = fields.Integer(allow_none=True, metadata={"description": "null means unknown, never 0."})
+    reported_at = fields.String(allow_none=True, metadata={
+        "description": "The oldest report among the figures counted."})
+    age_seconds = fields.Integer(allow_none=True)
+    freshness = fields.String(validate=validate.OneOf(vocab.FRESHNESS), metadata={
+        "description": "That of the oldest figure counted: one old row is never hidden "
+                       "behind a fresh one."})
+
+
+class LevelBedFigureSchema(Schema):
+    """One bed figure: one level of care and one population, with its own age."""
+    level_of_care = fields.String(required=True)
+    population = fields.String(required=True)
+    open = fields.Integer(allow_none=True, metadata={
+        "description": "Open beds net of active holds; null means unknown, never 0."})
     reported_at = fields.String(allow_none=True)
     age_seconds = fields.Integer(allow_none=True)
     freshness = fields.String(validate=validate.OneOf(vocab.FRESHNESS))

@@ -14,6 +14,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from directory_service import create_app
 from directory_service.config import Settings
+from tests import mixed_ages
 from tests.browser import night
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -75,6 +76,19 @@ def night_server(tmp_path_factory):
                                  availability_path=str(directory / "availability.sqlite"))
     app = create_app(settings)
     app.config["PAGE_NOW"] = night.NIGHT
+    for url in serve(app):
+        yield url, app
+
+
+@pytest.fixture(scope="session")
+def mixed_server(tmp_path_factory):
+    """(URL, app) over tests/mixed_ages.py: bed figures of two levels and two ages in one
+    facility, the page's clock at the scenario's moment."""
+    directory = tmp_path_factory.mktemp("mixed-browser")
+    settings = Settings.from_env(store_path=mixed_ages.build_store(directory),
+                                 availability_path=str(directory / "availability.sqlite"))
+    app = create_app(settings)
+    app.config["PAGE_NOW"] = mixed_ages.NOW
     for url in serve(app):
         yield url, app
 

@@ -3,6 +3,8 @@ import json
 
 import pytest
 
+from directory_service.availability import keys
+
 pytestmark = pytest.mark.browser
 PAGES = {
     "search": "/",
@@ -68,3 +70,42 @@ def test_keyboard_reaches_the_skip_link_with_a_visible_focus(new_page, live_url)
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert outline == "solid"
     assert page.locator("a.skip").is_visible()
+
+
+# Issue 21: bed figures named by level of care, of two ages in one facility
+# (tests/mixed_ages.py), on the public pages and on the coach's and administrator's.
+MIXED_PAGES = {
+    "mixed-detox": "/?near=60540&need=detox&radius=25",
+    "mixed-detox-es": "/?near=60540&need=detox&radius=25&lang=es",
+    "mixed-print-list": "/?near=60540&need=detox&radius=25&print=1",
+    "mixed-detail": "/r/mix:fac-01",
+    "mixed-print": "/r/mix:fac-01/print",
+}
+
+
+@pytest.mark.parametrize("name", MIXED_PAGES)
+def test_axe_on_the_mixed_age_pages(new_page, mixed_server, axe_path, name):
+    url, _app = mixed_server
+    page = new_page(bypass_csp=True)
+    page.goto(url + MIXED_PAGES[name])
+    bad = serious_violations(page, axe_path)
+    assert bad == [], json.dumps(bad, indent=1)
+
+
+@pytest.mark.parametrize("role, lang", [("coach", "en"), ("coach", "es"), ("admin", "en")])
+def test_axe_on_the_mixed_age_staff_pages(new_page, mixed_server, axe_path, role, lang):
+    url, app = mixed_server
+    page = new_page(bypass_csp=True)
+    page.goto(url + "/staff/sign-in")
+    page.locator("#key").fill(keys.create(app.extensions["availability"], role)[1])
+    page.locator("button[type=submit]").first.click()
+    page.wait_for_load_state()
+    page.goto(f"{url}/staff/{role}?lang={lang}")
+    if role == "coach":
+        page.locator("#near").fill("60540")
+        page.locator("#gender").select_option("men")
+        page.locator("form.needs button[type=submit]").click()
+        page.wait_for_load_state()
+        assert page.locator("li.match ul.bed-lines").count() >= 4
+    bad = serious_violations(page, axe_path)
+    assert bad == [], json.dumps(bad, indent=1)

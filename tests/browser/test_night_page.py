@@ -120,7 +120,8 @@ def test_bed_figures_for_whom_and_stale_ones_look_different(new_page, night_url)
     page.wait_for_load_state()
     stale = card(page, "Old News Detox").locator(".bed-stale")
     fresh = card(page, "Men Only Detox").locator(".bed-fresh").first
-    assert plain(stale.inner_text()) == "Men: 8 days old — call to check"
+    assert plain(stale.inner_text()) == ("Detox, medically monitored (3.7-WM): "
+                                         "figure for men is 8 days old — call to check")
     style = "e => [getComputedStyle(e).fontStyle, getComputedStyle(e).borderLeftStyle, " \
             "getComputedStyle(e).color]"
     assert stale.evaluate(style) != fresh.evaluate(style)

@@ -6,7 +6,9 @@ import pytest
 from tests.browser.conftest import screenshot
 
 pytestmark = pytest.mark.browser
-BEDS = re.compile(r"Beds:\s+(\d+ open for (men|women|any adult|teens) · \d+ (min|h|days?) ago)")
+# A figure names its level of care with its code, then who the beds are for, and its age.
+BEDS = re.compile(r"Beds:\s[\s\S]*Detox, [a-z ]+ \([\d.]+-WM\): \d+ open for "
+                  r"(men|women|any adult|teens) · \d+ (min|h|days?) ago")
 
 
 def test_search_flow_detox_bed_now_in_naperville(new_page, live_url):

@@ -130,7 +130,9 @@ def test_coach_holds_facility_confirms_coach_sees_confirmed(new_page, staff_serv
     coach.get_by_label("Payment").select_option("uninsured")
     coach.get_by_role("button", name="Find open beds").click()
     result = coach.locator("li.match", has_text="Crossroads Recovery Center")
-    assert "4 beds open, figure fresh" in result.inner_text()
+    text = result.inner_text()
+    assert "Detox, medically monitored (3.7-WM): 4 open for men" in text
+    assert "An open bed that fits (oldest figure fresh)" in text
     assert result.locator("form.hold-form").count() == 1  # the men's row only
     result.locator("form.hold-form").scroll_into_view_if_needed()
     shot = screenshot(coach, "staff-coach-results.png", full_page=False)

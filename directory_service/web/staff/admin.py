@@ -1,22 +1,20 @@
 """The administrator's page: a freshness board, the last index run's report, and keys.
 
 The board reads every treatment facility with bed rows through the search store (live
-figures merged, as search shows them) and sorts them by the age of their newest report,
-so the facilities to call are on top. Keys are created and revoked with the same
-functions as `flask keys`; a new key is shown once in the answer and kept nowhere but
-as its hash.
+figures merged, as search shows them) and judges each by the oldest of its figures
+(beds.oldest, the one freshness rule), so a facility whose detox row is 14 h old is on
+top with the facilities to call even when another of its rows is fresh. Keys are
+created and revoked with the same functions as `flask keys`; a new key is shown once in
+the answer and kept nowhere but as its hash.
 """
-from datetime import datetime, timezone
-
 from flask import current_app, flash, redirect, render_template, request
 from flask_babel import gettext as _
 
-from directory_service import ranking
+from directory_service import beds
 from directory_service.availability import keys
-from directory_service.availability.db import parse_iso
 from directory_service.web import blp
 from directory_service.web.staff import flashed_notices, signed_in
-from directory_service.web.views import page_url
+from directory_service.web.views import page_now, page_url
 from indexer import run_log
 
 CLASSES = ("never", "stale", "aging", "fresh")
@@ -24,23 +22,23 @@ SORTS = ("age", "name")
 
 
 def freshness_board(store, settings, now):
-    """[{id, name, phone, last_report, age_seconds, freshness, rows}] for every treatment
-    facility with bed rows; freshness is "never" when no row was ever reported."""
+    """[{id, name, phone, age_seconds, freshness, rows, unreported}] for every treatment
+    facility with bed rows: the age and freshness of its oldest figure; freshness is
+    "never" when no row was ever reported; `unreported` counts rows without a figure."""
     board = []
     for record in store.scan(kinds=("treatment_facility",)):
         rows = record.get("beds") or ()
         if not rows:
             continue
-        times = [r["reported_at"] for r in rows if r.get("reported_at")]
-        last = max(times, key=parse_iso) if times else None
-        age = max(0, int((now - parse_iso(last)).total_seconds())) if last else None
-        state = ranking.freshness(age, settings.fresh_hours, settings.stale_hours)
+        ages = [beds.row_age(row, now) for row in rows]
+        state = beds.oldest(ages, settings)
         phones = record.get("phones") or {}
         board.append({"id": record["id"], "name": record.get("name") or record["id"],
                       "phone": phones.get("intake") or phones.get("main"),
-                      "last_report": last, "age_seconds": age,
-                      "freshness": "never" if state == "unknown" else state,
-                      "rows": len(rows)})
+                      "age_seconds": state["age_seconds"],
+                      "freshness": "never" if state["freshness"] == "unknown"
+                      else state["freshness"],
+                      "rows": len(rows), "unreported": sum(age is None for age in ages)})
     return board
 
 
@@ -56,7 +54,7 @@ def _page(principal, new_key=None, key_error=None, status=200):
     settings = current_app.config["SETTINGS"]
     order = request.args.get("sort") if request.args.get("sort") in SORTS else "age"
     board = sort_board(freshness_board(current_app.extensions["store"], settings,
-                                       datetime.now(timezone.utc)), order)
+                                       page_now()), order)
     counts = {c: sum(f["freshness"] == c for f in board) for c in CLASSES}
     body = render_template(
         "staff/admin.html", principal=principal, board=board, counts=counts, order=order,

@@ -23,9 +23,9 @@ from directory_service.availability.db import parse_iso
 from directory_service.errors import ApiProblem
 from directory_service.schemas.availability import HoldBody, MatchBody
 from directory_service.search import columns as cols
-from directory_service.web import blp, search_form
+from directory_service.web import blp, present, search_form
 from directory_service.web.staff import flashed_notices, signed_in
-from directory_service.web.views import page_url
+from directory_service.web.views import page_now, page_url
 
 LOOK_KEY = "coach_look"
 WHOLE = re.compile(r"^\s*\d{1,3}\s*$")
@@ -93,6 +93,7 @@ def _minutes_choices(settings):
 def _page(principal, needs=None, answer=None, errors=None, status=200):
     settings = current_app.config["SETTINGS"]
     _total, mine = coach_holds(principal, 1, HOLDS_SHOWN)
+    # Holds live on the real clock (their expiry is set by it), whatever the page's moment.
     now, store, zones = datetime.now(timezone.utc), current_app.extensions["store"], {}
     for hold in mine:
         fid = hold["facility_id"]
@@ -107,7 +108,17 @@ def _page(principal, needs=None, answer=None, errors=None, status=200):
         errors=errors or {}, holds=mine, notices=flashed_notices(), distances=DISTANCES,
         minutes=_minutes_choices(settings), default_minutes=settings.hold_default_minutes,
         levels=vocab.LEVELS_OF_CARE, payers=vocab.PAYMENT,
-        languages=search_form.LANGUAGES, holdable=holdable_rows), status
+        languages=search_form.LANGUAGES, holdable=holdable_rows,
+        bed_lines=match_lines), status
+
+
+def match_lines(result, needs):
+    """The bed lines of one match, as the public card writes them: one per level of care
+    and population the person may take, each with its own age (present.bed_line)."""
+    levels = sum(vocab.expand_levels([needs["level_of_care"]]), ())
+    groups = present.bed_groups(result["record"], levels, needs.get("gender"), needs.get("age"))
+    zone = result["record"].get("timezone")
+    return present.bed_lines(groups, zone)
 
 
 @blp.get("/staff/coach")
@@ -121,7 +132,7 @@ def staff_coach_match():
     raw = _needs_from(request.form)
     try:
         needs = MatchBody().load(raw)
-        answer = run_match(needs)
+        answer = run_match(needs, page_now())
     except ValidationError as exc:
         return _page(principal, raw, errors=_field_errors(exc.messages), status=422)
     except ApiProblem as exc:

@@ -77,14 +77,14 @@ def match_reason(item):
     if field == "distance":
         unit = UNITS.get(item["unit"], item["unit"])
         return _("%(miles)s mi away (you asked within %(within)s %(unit)s)",
-                 miles=format_decimal(round(item["miles"], 1), "0.0"),
+                 miles=present.miles(item["miles"]),
                  within=format_decimal(item["within"]), unit=unit)
     if field == "open_beds":
         freshness = FRESHNESS.get(item["freshness"], item["freshness"])
+        # No number here: `open` adds levels of care up, and a person reads each level's
+        # own figure in the bed lines above (present.bed_lines).
         if item["open"]:
-            return ngettext("%(num)d bed open, figure %(freshness)s",
-                            "%(num)d beds open, figure %(freshness)s", item["open"],
-                            freshness=freshness)
+            return _("An open bed that fits (oldest figure %(freshness)s)", freshness=freshness)
         return _("No open bed known (figure %(freshness)s)", freshness=freshness)
     if field == "intake_24_7":
         return _("Takes people around the clock: call first")
