@@ -69,7 +69,8 @@ class SearchArgs(QueryArgs):
     lon = fields.Float(validate=validate.Range(-180, 180), metadata={"description": "Longitude of the origin."})
     near = fields.String(validate=validate.Length(min=2, max=MAX_TEXT), metadata={
         "description": "Origin as a ZIP (or ZIP+4), 'City, ST', 'City State', a city alone "
-                       "(the most populous of that name; others in origin.alternatives), or "
+                       "(the one nearest the directory's records, else the most populous; "
+                       "others in origin.alternatives), or "
                        "'Name County, ST', resolved offline; a full address only when a "
                        "geocoder is configured. Use instead of lat/lon."})
     radius = fields.Float(load_default=25.0, validate=validate.Range(
