@@ -2,6 +2,7 @@
 directory's own records, learnt at index time and kept in both stores' metadata, or set by
 SERVICE_REGION; with no region known the population rule stands."""
 import json
+import re
 import sqlite3
 
 import pytest
@@ -164,3 +165,38 @@ def test_the_nearest_wins_when_no_namesake_is_served():
     assert place.label == "Columbus, WI" and "Columbus, OH" in place.alternatives
     # A state list that holds none of them says nothing: the population rule.
     assert geo.resolve_near("Columbus", served=parse_setting("AK")).label == "Columbus, OH"
+
+
+# ---- the public page's advice after nothing --------------------------------------------
+
+def page_text(response):
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
+
+
+def test_nothing_near_aurora_colorado_offers_aurora_illinois_before_a_larger_distance(client):
+    response = client.get("/?near=Aurora, CO&start=naloxone")
+    assert response.status_code == 200
+    html, words = response.get_data(as_text=True), page_text(response)
+    assert "0 places near Aurora, CO" in words
+    link = re.search(r'id="nearer-places">[^<]*<a href="([^"]+)">Aurora, IL</a>', html)
+    assert link and "start=naloxone" in link.group(1) and "near=Aurora,+IL" in link.group(1)
+    assert words.index("Nothing near Aurora, CO, but this search finds places near: Aurora, IL") \
+        < words.index("Try a larger distance")
+    chosen = client.get(link.group(1).replace("&amp;", "&"))
+    assert "places near Aurora, IL" in page_text(chosen) and "nearer-places" not in \
+        chosen.get_data(as_text=True)
+
+
+def test_the_advice_in_spanish_and_when_the_setting_chose_the_far_one(seed_app_factory):
+    client = seed_app_factory(service_region="CO").test_client()
+    words = page_text(client.get("/?near=Aurora&start=naloxone&lang=es"))
+    assert "0 lugares cerca de Aurora, CO" in words
+    assert "Nada cerca de Aurora, CO, pero esta búsqueda encuentra lugares cerca de: " \
+           "Aurora, IL" in words
+
+
+@pytest.mark.parametrize("near", ["Columbus, OH", "80012", "39.73,-104.83"])
+def test_no_advice_where_no_namesake_has_places_or_the_origin_is_no_city(client, near):
+    response = client.get("/", query_string={"near": near, "start": "naloxone"})
+    assert response.status_code == 200 and "0 places" in page_text(response)
+    assert "nearer-places" not in response.get_data(as_text=True)

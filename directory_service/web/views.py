@@ -19,7 +19,7 @@ from directory_service.api.search import resolve_origin
 from directory_service.errors import ApiProblem, problem
 from directory_service.search.store import StoreUnavailable
 from directory_service.web import (
-    SUPPORTED_LOCALES, blp, labels, present, results, search_form, summary,
+    SUPPORTED_LOCALES, blp, labels, nearer, present, results, search_form, summary,
 )
 
 PER_PAGE = 10
@@ -146,6 +146,8 @@ def search_page():
                "active": search_form.active_start(form), "search_words": summary.describe(form),
                "place": summary.place(listing.origin),
                "place_choices": place_links(listing.origin.alternatives),
+               "nearer_places": [] if listing.cards else place_links(
+                   nearer.namesakes_with_places(listing.origin, listing.query)),
                "tomorrow": (listing.query.days[0] + 1) % 7 if listing.query.days else None}
     if form.get("print"):
         return render_template("print_list.html", **context)
