@@ -120,27 +120,36 @@ def parse_setting(text):
 
 
 class RegionBuilder:
-    """Collects the states and grid cells of the records an index run writes."""
+    """Collects the states and grid cells of the records an index run writes.
+
+    A record costs one rounding and two set insertions (about a microsecond): the cells are
+    kept on the finest grid only and coarsened once, at the end.
+    """
 
     def __init__(self):
         self.states = set()
-        self.cells = {step: set() for step in GRID_STEPS}
+        self.cells = set()
+        self._state_of = {}
 
     def add(self, record):
         state = (record.get("address") or {}).get("state")
-        if state and gazetteer.region(state):
-            self.states.add(gazetteer.region(state)[0])
-        lat, lon = record["location"]["lat"], record["location"]["lon"]
-        for step, cells in self.cells.items():
-            if len(cells) <= MAX_POINTS:
-                cells.add((round(lat / step), round(lon / step)))
+        if state:
+            if state not in self._state_of:
+                found = gazetteer.region(state)
+                self._state_of[state] = found[0] if found else None
+            if self._state_of[state]:
+                self.states.add(self._state_of[state])
+        fine = GRID_STEPS[0]
+        self.cells.add((round(record["location"]["lat"] / fine),
+                        round(record["location"]["lon"] / fine)))
 
     def region(self):
         """The finest grid with at most MAX_POINTS cells, as cell centres."""
+        fine = GRID_STEPS[0]
         for step in GRID_STEPS:
-            if len(self.cells[step]) <= MAX_POINTS:
-                points = sorted((a * step, b * step) for a, b in self.cells[step])
-                return ServiceRegion(self.states, points)
+            cells = {(round(a * fine / step), round(b * fine / step)) for a, b in self.cells}
+            if len(cells) <= MAX_POINTS:
+                return ServiceRegion(self.states, sorted((a * step, b * step) for a, b in cells))
         return ServiceRegion(self.states)
 
     def meta(self):
