@@ -200,3 +200,16 @@ def test_no_advice_where_no_namesake_has_places_or_the_origin_is_no_city(client,
     response = client.get("/", query_string={"near": near, "start": "naloxone"})
     assert response.status_code == 200 and "0 places" in page_text(response)
     assert "nearer-places" not in response.get_data(as_text=True)
+
+
+def test_no_namesake_advice_where_the_place_itself_is_served(tmp_path):
+    # Naloxone around Aurora, IL; one take-back kiosk in Aurora, CO. Nothing to drop off
+    # medicines near Aurora, IL is about the kiosks, not the place: no detour to Colorado.
+    kiosk = dict(site(99, 39.73, -104.83, "CO"), kind="takeback_site", site_type="law_enforcement")
+    client = app_over(store_of(tmp_path, ILLINOIS + [kiosk]), tmp_path).test_client()
+    served = client.get("/?near=Aurora, IL&start=takeback")
+    assert "0 places near Aurora, IL" in page_text(served)
+    assert "nearer-places" not in served.get_data(as_text=True)
+    # From Aurora, NE (no record near it) the kiosk's Aurora is offered.
+    words = page_text(client.get("/?near=Aurora, NE&start=takeback"))
+    assert "Nothing near Aurora, NE, but this search finds places near: Aurora, CO" in words

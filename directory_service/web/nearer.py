@@ -17,13 +17,16 @@ MAX_TRIED = 3
 
 def namesakes_with_places(origin, query):
     """Labels of other places of the origin's name where `query` finds at least one place;
-    [] when the origin is not a city (a ZIP, a point, a county)."""
+    [] when the origin is not a city (a ZIP, a point, a county), or is itself among the
+    directory's records: there the choices found nothing, not the place."""
     if origin.precision != "city" or ", " not in origin.label:
+        return []
+    store = current_app.extensions["store"]
+    served = service_region.for_search(current_app.config["SETTINGS"], store)
+    if served and served.distance_km(origin.lat, origin.lon) <= service_region.REACH_KM:
         return []
     name = origin.label.rsplit(", ", 1)[0]
     others = [c for c in gazetteer.cities(name) if c.label != origin.label]
-    store = current_app.extensions["store"]
-    served = service_region.for_search(current_app.config["SETTINGS"], store)
     if served and others:
         others = served.order(others)[1]
     found = []
