@@ -213,3 +213,22 @@ def test_no_namesake_advice_where_the_place_itself_is_served(tmp_path):
     # From Aurora, NE (no record near it) the kiosk's Aurora is offered.
     words = page_text(client.get("/?near=Aurora, NE&start=takeback"))
     assert "Nothing near Aurora, NE, but this search finds places near: Aurora, CO" in words
+
+
+def test_the_elasticsearch_store_reads_the_region_and_a_cluster_down_is_no_region():
+    from directory_service.search.elastic.store import ElasticsearchStore
+    from directory_service.service_region import for_search
+    from tests.es_doubles import VersionedIndexDouble
+
+    double = VersionedIndexDouble()
+    kept = RegionBuilder()
+    for record in COLORADO:
+        kept.add(record)
+    double.indices_get_mapping = lambda index: {double.index: {"mappings": {"_meta": {
+        "zones": ["America/Denver"], **kept.meta()}}}}
+    settings = Settings(elasticsearch_url="http://unused")
+    store = ElasticsearchStore(double, settings)
+    assert geo.resolve_near("Aurora", served=for_search(settings, store)).label == "Aurora, CO"
+    down = VersionedIndexDouble()
+    down.down = True
+    assert for_search(settings, ElasticsearchStore(down, settings)) is None
