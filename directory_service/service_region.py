@@ -46,7 +46,8 @@ class ServiceRegion:
         lat, lon = math.radians(lat), math.radians(lon)
         dlat = self.points[:, 0] - lat
         dlon = self.points[:, 1] - lon
-        h = np.sin(dlat / 2) ** 2 + math.cos(lat) * np.cos(self.points[:, 0]) * np.sin(dlon / 2) ** 2
+        h = (np.sin(dlat / 2) ** 2
+             + math.cos(lat) * np.cos(self.points[:, 0]) * np.sin(dlon / 2) ** 2)
         return float(2 * EARTH_KM * np.arcsin(np.sqrt(np.min(h))))
 
     def order(self, cities):

@@ -220,7 +220,8 @@ def export_command(fmt, kinds, modified_after, out, store_path, debug):
 
 def _no_store(settings):
     if settings.uses_elasticsearch:
-        return f"no index behind the alias {settings.elasticsearch_index_prefix}: run the indexer first"
+        return (f"no index behind the alias {settings.elasticsearch_index_prefix}: run the "
+                "indexer first")
     return (f"no index at {os.path.abspath(settings.store_path)}: give --store or set "
             "STORE_PATH (a relative path is read from the working directory), or run the "
             "indexer first")
