@@ -23,6 +23,7 @@ run: load
 test: $(STAMP)
 	bash scripts/install_browser.sh
 	bash scripts/install_postgres.sh
+	bash scripts/install_promtool.sh
 	bash scripts/test.sh
 	$(BIN)/python scripts/fuzz.py
 

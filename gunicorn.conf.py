@@ -12,8 +12,10 @@ string holds the searcher's location, and DESIGN §9 forbids logging it. `SafeLo
 escapes every field a client wrote (a `%0A` in a path cannot forge a log line) and scrubs
 addresses and query strings from gunicorn's own error messages.
 """
+import glob
 import multiprocessing
 import os
+import tempfile
 
 worker_class = "gevent"
 # Patch before the master imports the application (gazetteer.warm below): ssl and urllib3
@@ -23,6 +25,11 @@ import gevent  # noqa: E402
 from gevent import monkey  # noqa: E402
 
 monkey.patch_all()
+
+# Metrics from every worker are summed at /metrics (directory_service/metrics.py): each
+# worker writes its counters to files in this directory, set before any worker starts.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="directory-metrics-")
 
 wsgi_app = "directory_service:create_app()"
 bind = os.environ.get("BIND", "127.0.0.1:8000")
@@ -44,6 +51,8 @@ limit_request_line = 4094
 limit_request_fields = 50
 limit_request_field_size = 8190
 accesslog = "-"
+# The plain format, used with LOG_FORMAT=text; the default is one JSON object a line
+# (method, path without its query, route, status, bytes, duration_ms, request_id).
 access_log_format = '%(m)s %(U)s %(s)s %(B)s %(M)sms'
 errorlog = "-"
 logger_class = "directory_service.serving.SafeLogger"
@@ -52,10 +61,19 @@ loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 
 def on_starting(server):
     """Build the place gazetteer once in the master; forked workers share it, so no
-    searcher waits for it."""
+    searcher waits for it. Counters of an earlier run are cleared."""
     from directory_service import gazetteer
 
+    for stale in glob.glob(os.path.join(os.environ["PROMETHEUS_MULTIPROC_DIR"], "*.db")):
+        os.remove(stale)
     gazetteer.warm()
+
+
+def child_exit(server, worker):
+    """A dead worker's live gauges go with it; its counters stay in the sums."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
 
 
 def post_worker_init(worker):

@@ -3,12 +3,11 @@
 `create_app()` is the application factory gunicorn and the tests use
 (`gunicorn "directory_service:create_app()"`).
 """
-import logging
-
 from flask import Flask, send_from_directory
 from flask_smorest import Api
 
-from directory_service import availability, cli, errors, geo, request_limits, web
+from directory_service import (availability, cli, errors, geo, metrics, request_limits,
+                               request_log, security_headers, web)
 from directory_service.api import export, health, http_cache, resources, search
 from directory_service.config import Settings
 from directory_service.openapi_contract import ProblemResponsesPlugin
@@ -33,7 +32,8 @@ def create_app(settings=None, store=None):
         OPENAPI_SWAGGER_UI_URL="/docs/assets/",
         JSON_SORT_KEYS=False,
     )
-    logging.basicConfig(level=settings.log_level)
+    request_log.init_app(app, settings)
+    metrics.init_app(app, settings)
     request_limits.init_app(app, settings)
     app.extensions["store"] = store or open_store(settings)
     app.extensions["geocoder"] = geo.make_geocoder(settings)
@@ -52,6 +52,7 @@ def create_app(settings=None, store=None):
     web.init_app(app)
     _serve_swagger_assets(app)
     errors.register(app)
+    security_headers.init_app(app)
     return app
 
 

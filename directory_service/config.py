@@ -127,6 +127,13 @@ class Settings:
     # "today" is a day in the searcher's own zone.
     site_timezone: str = "America/Chicago"
     log_level: str = "INFO"
+    # Log lines as JSON objects (timestamp, level, request id, …) or plain text for a
+    # developer's terminal (directory_service/request_log.py).
+    log_format: str = "json"
+    # Prometheus metrics at /metrics (directory_service/metrics.py); a non-empty token must
+    # be sent as "Authorization: Bearer <token>".
+    metrics_enabled: bool = True
+    metrics_token: str = field(default="", repr=False)
     # Request limits (directory_service/request_limits.py): the largest body read, and the deepest
     # JSON nesting parsed; a bigger body is 413 before it is read.
     max_body_bytes: int = 1_048_576
@@ -197,6 +204,9 @@ class Settings:
             cache_max_age_s=_int("CACHE_MAX_AGE_S", cls.cache_max_age_s),
             site_timezone=_str("SITE_TIMEZONE", cls.site_timezone),
             log_level=_str("LOG_LEVEL", cls.log_level).upper(),
+            log_format=_str("LOG_FORMAT", cls.log_format).lower(),
+            metrics_enabled=_bool("METRICS_ENABLED", cls.metrics_enabled),
+            metrics_token=_str("METRICS_TOKEN", ""),
             max_body_bytes=_int("MAX_BODY_BYTES", cls.max_body_bytes),
             max_json_depth=_int("MAX_JSON_DEPTH", cls.max_json_depth),
             rate_limit_enabled=_bool("RATE_LIMIT_ENABLED", cls.rate_limit_enabled),
@@ -240,6 +250,8 @@ class Settings:
         if self.log_level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
             raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, "
                               f"got {self.log_level!r}")
+        if self.log_format not in ("json", "text"):
+            raise ConfigError(f"LOG_FORMAT must be json or text, got {self.log_format!r}")
         if self.geocoder not in ("", "nominatim"):
             raise ConfigError(f"GEOCODER must be empty or 'nominatim', got {self.geocoder!r}")
         self._check_limits()

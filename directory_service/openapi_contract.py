@@ -150,7 +150,7 @@ LINKS = {
     },
     ("/v1/search", "get", "200"): {
         "FirstResource": _link("get", "/v1/resources/{record_id}", "The first hit in full.",
-                               record_id="$response.body#/hits/0/id"),
+                               record_id="$response.body#/results/0/id"),
     },
     ("/v1/match", "post", "200"): {
         "FirstMatchBeds": _link("get", BEDS, "Beds of the first match.",

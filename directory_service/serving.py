@@ -5,8 +5,16 @@ unless it is escaped, and a reader (or a log shipper) then sees a line the serve
 wrote. gunicorn also writes `Invalid request from ip=…` and `Error handling request
 /path?query` to the error log; the address and the query string (a searcher's location)
 must not reach any log (README, Privacy). `gunicorn.conf.py` names this class.
+
+With `LOG_FORMAT=json` (the default) both logs are one JSON object a line
+(directory_service/request_log.py): the access line carries the request's id and route
+from the WSGI environ, so it joins up with the application's own lines.
 """
+import json
+import os
 import re
+import traceback
+from datetime import datetime, timezone
 
 from gunicorn.glogging import Logger
 
@@ -43,8 +51,43 @@ def without_query(uri):
     return uri.split("?", 1)[0] if isinstance(uri, str) else uri
 
 
+def json_logs():
+    return os.environ.get("LOG_FORMAT", "json").strip().lower() != "text"
+
+
 class SafeLogger(Logger):
     """Every access-log atom escaped; error-log messages escaped and scrubbed."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        if json_logs():
+            from directory_service.request_log import json_formatter
+
+            for handler in self.error_log.handlers:
+                handler.setFormatter(json_formatter())
+
+    def access(self, resp, req, environ, request_time):
+        if not json_logs():
+            return super().access(resp, req, environ, request_time)
+        if not self.cfg.accesslog:
+            return None
+        from directory_service.request_log import ENVIRON_ID, ENVIRON_ROUTE
+
+        atoms = self.atoms(resp, req, environ, request_time)
+        line = {
+            "timestamp": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+            "level": "INFO", "logger": "access", "message": "request",
+            "request_id": environ.get(ENVIRON_ID, "-"),
+            "method": atoms.get("m"), "path": atoms.get("U"),
+            "route": environ.get(ENVIRON_ROUTE, "-"),
+            "status": _int(atoms.get("s")), "bytes": _int(atoms.get("B")),
+            "duration_ms": round(request_time.total_seconds() * 1000, 2),
+        }
+        try:
+            self.access_log.info(json.dumps(line, ensure_ascii=True))
+        except Exception:  # noqa: BLE001 - gunicorn's own rule: a log failure is logged
+            self.error(traceback.format_exc())
+        return None
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
@@ -76,3 +119,10 @@ class SafeLogger(Logger):
 
     def exception(self, msg, *args, **kwargs):
         super().exception(*self._scrubbed(msg, args), **kwargs)
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

@@ -69,3 +69,8 @@ def test_nginx_accepts_the_configuration(tmp_path, nginx):
     result = subprocess.run(["nginx", "-t", "-c", str(conf)], capture_output=True, text=True,
                             timeout=30)
     assert result.returncode == 0, result.stderr
+
+
+def test_the_proxy_keeps_metrics_off_the_public_side(nginx):
+    block = re.search(r"location = /metrics \{(.*?)\}", nginx, re.S)
+    assert block and "return 404;" in block.group(1)

@@ -88,6 +88,43 @@ def test_operation_ids_are_unique_and_links_reach_real_operations(spec):
             assert link["operationId"] in ids, link
 
 
+def schema_at(spec, schema, pointer):
+    """The schema a JSON pointer into a response body lands on, or None where it cannot
+    (in every alternative of an anyOf/oneOf: the link is followed whichever body came)."""
+    parts = [p for p in pointer.split("/") if p]
+    for i, part in enumerate(parts):
+        while "$ref" in schema:
+            schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+        choices = schema.get("anyOf") or schema.get("oneOf")
+        if choices:
+            found = [schema_at(spec, c, "/".join(parts[i:])) for c in choices]
+            return None if None in found else found[0]
+        if part.isdigit():
+            if schema.get("type") != "array":
+                return None
+            schema = schema["items"]
+        else:
+            if part not in schema.get("properties", {}):
+                return None
+            schema = schema["properties"][part]
+    return schema
+
+
+def test_every_link_from_a_response_body_points_at_a_field_it_has(spec):
+    """A link such as `$response.body#/results/0/id` is followed by clients and stateful
+    fuzzing: a pointer into a field the body does not have leads nowhere."""
+    checked = 0
+    for (path, method, status), links in LINKS.items():
+        body = spec["paths"][path][method]["responses"][status]["content"]["application/json"]
+        for name, link in links.items():
+            for expression in link["parameters"].values():
+                if expression.startswith("$response.body#"):
+                    pointer = expression.split("#", 1)[1]
+                    assert schema_at(spec, body["schema"], pointer) is not None, (name, pointer)
+                    checked += 1
+    assert checked >= 7
+
+
 def test_problems_the_app_returns_match_the_problem_schema(app, spec):
     validator = jsonschema.Draft4Validator(spec["components"]["schemas"]["Problem"])
     client = app.test_client()

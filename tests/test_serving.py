@@ -1,6 +1,7 @@
 """The real server's edges: header limits, a huge declared body refused unread, and logs a
 client cannot forge or read a searcher out of (gunicorn.conf.py, directory_service/serving.py).
 """
+import json
 import logging
 import re
 import socket
@@ -57,23 +58,49 @@ def served(seed_store_path, tmp_path_factory):
     return answers, server.output
 
 
+def access_lines(output):
+    """The access log's lines, each one JSON object (LOG_FORMAT=json, the default)."""
+    lines = []
+    for line in output.splitlines():
+        if '"logger": "access"' in line:
+            lines.append(json.loads(line))
+    return lines
+
+
 def test_a_forged_path_writes_exactly_one_access_log_line(served):
     answers, output = served
     assert answers["forged"].startswith("HTTP/1.1 404")
     lines = [line for line in output.splitlines() if "forged" in line]
     assert len(lines) == 1, output
-    line = lines[0]
-    assert line.startswith("GET /v1/resources/x\\x0aGET /forged 200 0 1ms\\x0d\\x1b[2J")
-    assert "\\u2028\\x85end 404 " in line
-    # Nothing else a client wrote starts a line of its own.
-    assert not any(line.startswith(("GET /forged", "end ")) for line in output.splitlines())
+    entry = json.loads(lines[0])
+    assert entry["path"].startswith("/v1/resources/x\\x0aGET /forged 200 0 1ms\\x0d\\x1b[2J")
+    assert entry["path"].endswith("\\u2028\\x85end") and entry["status"] == 404
+    assert entry["route"] == "unmatched" and entry["method"] == "GET"
+    # Nothing else a client wrote starts a line of its own: every line is a JSON object.
+    assert all(line.startswith("{") for line in output.splitlines() if line.strip()), output
+
+
+def test_every_log_line_is_json_with_a_timestamp_level_and_request_id(served):
+    _, output = served
+    entries = [json.loads(line) for line in output.splitlines() if line.strip()]
+    assert entries and all({"timestamp", "level", "message"} <= set(e) for e in entries)
+    access = access_lines(output)
+    assert access and all(len(e["request_id"]) >= 1 and e["duration_ms"] >= 0 for e in access)
+    search = [e for e in access if e["route"] == "/v1/search"]
+    assert search and search[0]["status"] == 200 and search[0]["path"] == "/v1/search"
+    # gunicorn's own refusals are JSON lines of its error log, scrubbed as before.
+    assert any("Invalid request" in e["message"] and e["logger"] == "gunicorn.error"
+               for e in entries)
+    # ~9 Alembic lines per worker start are gone when the database is already current.
+    assert not any(e.get("logger", "").startswith("alembic") for e in entries)
 
 
 def test_a_body_declared_huge_is_refused_before_it_is_sent(served):
     answers, output = served
     assert answers["huge_body"].startswith("HTTP/1.1 413")
     assert "Content-Type: application/problem+json" in answers["huge_body"]
-    assert "POST /v1/match 413 " in output
+    assert any(e["method"] == "POST" and e["path"] == "/v1/match" and e["status"] == 413
+               for e in access_lines(output))
 
 
 def test_header_limits_are_answered_by_gunicorn(served):
@@ -130,7 +157,7 @@ def test_error_messages_lose_addresses_and_query_strings(caplog):
             raise ValueError("boom")
         except ValueError:
             logger.exception("Error handling request %s", "/v1/search?near=60540")
-    text = caplog.text
+    text = "\n".join(r.getMessage() for r in caplog.records) + caplog.text
     assert "192.0.2.7" not in text and "ip=-" in text
     assert "near=60540" not in text and "/v1/search" in text
     assert "'a\\x0ab'" in text

@@ -2,6 +2,7 @@
 import functools
 import logging
 import math
+import time
 import weakref
 
 import marshmallow as ma
@@ -12,12 +13,11 @@ from marshmallow import RAISE
 from webargs.flaskparser import FlaskParser
 from webargs.multidictproxy import MultiDictProxy
 
-from directory_service import beds, geo, service_region, vocab
+from directory_service import beds, geo, metrics, service_region, vocab
 from directory_service.api import compact_view, http_cache
 from directory_service.errors import ApiProblem
 from directory_service.schemas.search import SearchArgs, SearchResponseSchema
-from directory_service.search.store import SearchQuery
-
+from directory_service.search.store import SearchQuery, StoreError
 
 
 class _QueryProxy(MultiDictProxy):
@@ -132,7 +132,13 @@ def run_search(args, now=None):
                          {"per_page": [f"at most {settings.max_per_page}"]})
     origin = resolve_origin(args)
     query = build_query(args, origin, settings, now)
-    result = current_app.extensions["store"].search(query)
+    started = time.perf_counter()
+    try:
+        result = current_app.extensions["store"].search(query)
+    except StoreError as exc:
+        metrics.count_store_error(exc)
+        raise
+    metrics.observe_store_search(time.perf_counter() - started)
     lat, lon = geo.coarse(origin.lat, origin.lon)
     # Only coarse figures reach the log: never the searcher's precise place or text.
     log.info("search kinds=%s origin~%.2f,%.2f radius_km=%.0f total=%d",

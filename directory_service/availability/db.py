@@ -30,6 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql.expression import ClauseElement
 
+from directory_service import metrics
 from directory_service.availability.schema import facility_changes, outbox
 
 log = logging.getLogger(__name__)
@@ -206,11 +207,19 @@ class AvailabilityDB:
     def write(self):
         """One write transaction: on SQLite it holds the write lock from its first
         statement; on PostgreSQL callers `lock` what they check before writing."""
-        self._ensure_schema()
-        with self.engine.connect() as conn:
-            conn.execution_options(availability_write=True, busy_timeout_ms=self.busy_timeout_ms)
-            with conn.begin():
-                yield conn
+        started, failure = time.perf_counter(), None
+        try:
+            self._ensure_schema()
+            with self.engine.connect() as conn:
+                conn.execution_options(availability_write=True,
+                                       busy_timeout_ms=self.busy_timeout_ms)
+                with conn.begin():
+                    yield conn
+        except sa_exc.SQLAlchemyError as exc:  # the database's failures, not a refusal
+            failure = exc
+            raise
+        finally:
+            metrics.observe_availability("write", time.perf_counter() - started, failure)
 
     def read(self):
         self._ensure_schema()

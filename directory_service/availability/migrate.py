@@ -6,6 +6,7 @@ advisory lock on PostgreSQL, so workers and nodes starting together migrate once
 made before Alembic (no `alembic_version`) is adopted by revision 0001, which creates only
 what is missing, so no row is lost.
 """
+import logging
 import os
 from functools import lru_cache
 
@@ -21,6 +22,7 @@ from directory_service.availability.db import AvailabilityDB, lock
 MIGRATIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "migrations")
 MIGRATION_LOCK = "availability:migrations"
 COPY_BATCH = 1000
+log = logging.getLogger(__name__)
 
 
 def _config(connection=None):
@@ -48,7 +50,13 @@ def upgrade(adb):
         conn.execution_options(availability_write=True)
         with conn.begin():
             lock(conn, MIGRATION_LOCK)
-            if current(conn) != head():
+            found = current(conn)
+            if found != head():
+                # One line when something changes; Alembic's own per-step lines stay at
+                # WARNING (request_log.configure), so a worker start that changes
+                # nothing logs nothing.
+                log.info("migrating the availability database from %s to %s", found or "none",
+                         head())
                 command.upgrade(_config(conn), "head")
 
 

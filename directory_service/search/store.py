@@ -133,6 +133,14 @@ class SearchStore(abc.ABC):
         one page of an export, so no single HTTP response has to outlast a worker timeout.
         """
 
+    def stats(self) -> dict:
+        """{"records_by_kind": {kind: n}, "built_at": iso or None} of the serving index,
+        for /metrics; raises StoreError when there is none."""
+        health = self.health()
+        if not health["ok"]:
+            raise StoreUnavailable(health.get("detail") or "the store is not ready")
+        return {"records_by_kind": {}, "built_at": None}
+
     def live_beds_changed(self, facility_id, rows):
         """Push one facility's current live bed rows into the index.
 

@@ -194,6 +194,12 @@ def build_scan_body(kinds=(), modified_after_iso=None, after=None, size=1000):
     return body
 
 
+def build_kind_counts_body():
+    """Records per kind, for /metrics: no hits, one terms aggregation, exact totals."""
+    return {"size": 0, "track_total_hits": True,
+            "aggs": {"kinds": {"terms": {"field": "kind", "size": 16}}}}
+
+
 def build_alias_body(alias):
     """The record that lists `alias` among its aliases (at most one: the indexer keeps
     aliases unique). Only its id is fetched: the API redirects to it."""

@@ -14,7 +14,7 @@ from directory_service.search.elastic.client import (
     ApiError, NotFoundError, TransportError, engine_errors, make_client)
 from directory_service.search.elastic.mapping import DEFAULT_ZONE, beds_by_level
 from directory_service.search.elastic.query import (
-    build_alias_body, build_scan_body, build_search_body)
+    build_alias_body, build_kind_counts_body, build_scan_body, build_search_body)
 from directory_service.search.elastic.scoring import components_of
 from directory_service.search.elastic.writer import (  # noqa: F401 (re-export)
     ElasticsearchIndexWriter)
@@ -116,6 +116,15 @@ class ElasticsearchStore(SearchStore):
         self._ready()
         meta = self._index_meta()
         return f"elasticsearch:{self._index}:{meta.get('built_at')}"
+
+    def stats(self):
+        self._ready()
+        meta = self._index_meta()
+        with engine_errors("count records by kind"):
+            response = self.client.search(index=self.alias, body=build_kind_counts_body())
+        buckets = response["aggregations"]["kinds"]["buckets"]
+        return {"records_by_kind": {b["key"]: b["doc_count"] for b in buckets},
+                "built_at": meta.get("built_at")}
 
     def search(self, query):
         self._ready()

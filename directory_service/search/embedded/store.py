@@ -269,6 +269,11 @@ class SqliteStore(SearchStore):
         return {"ok": True, "detail": f"embedded store built {snap.meta.get('built_at')}",
                 "records": int(snap.meta["records"])}
 
+    def stats(self):
+        snap = self._snapshot()
+        counts = {kind: int(hi - lo) for kind, (lo, hi) in snap.index.segments.items()}
+        return {"records_by_kind": counts, "built_at": snap.meta.get("built_at")}
+
     def close(self):
         with self._lock:
             if self._snap is not None:
