@@ -157,7 +157,8 @@ def search_page():
 def place_links(labels_):
     """(label, link) for each place a typed name could also mean, same search otherwise.
 
-    "Aurora" is Aurora, CO first; someone in Illinois needs a one-tap way to Aurora, IL.
+    "Aurora" in a Chicago-area directory is Aurora, IL; someone in Colorado needs a
+    one-tap way to Aurora, CO.
     """
     args = echoed_args()
     for name in ("lat", "lon", "page"):
