@@ -115,6 +115,10 @@ class Settings:
     # Optional geopy geocoder for full addresses ("nominatim"); empty keeps lookups offline.
     geocoder: str = ""
     geocoder_user_agent: str = "directory-service"
+    # Where this deployment serves, for a city named alone ("Aurora"): state abbreviations
+    # ("IL,WI") or points ("41.8,-88.2; 39.7,-104.8"). Empty: learnt from the records at
+    # index time (service_region.py).
+    service_region: str = ""
     # Origins allowed to call the API from a browser (CORS).
     cors_origins: tuple = field(default_factory=tuple)
     # Shared-cache lifetime of search and record responses; ETags revalidate after it.
@@ -200,6 +204,7 @@ class Settings:
             stale_hours=_float("STALE_HOURS", cls.stale_hours),
             geocoder=_str("GEOCODER", ""),
             geocoder_user_agent=_str("GEOCODER_USER_AGENT", cls.geocoder_user_agent),
+            service_region=_str("SERVICE_REGION", ""),
             cors_origins=_list("CORS_ORIGINS"),
             cache_max_age_s=_int("CACHE_MAX_AGE_S", cls.cache_max_age_s),
             site_timezone=_str("SITE_TIMEZONE", cls.site_timezone),
@@ -258,6 +263,7 @@ class Settings:
         if self.geocoder not in ("", "nominatim"):
             raise ConfigError(f"GEOCODER must be empty or 'nominatim', got {self.geocoder!r}")
         self._check_limits()
+        self._check_service_region()
         if not 0 < self.staff_idle_minutes <= self.staff_session_max_hours * 60:
             raise ConfigError("STAFF_IDLE_MINUTES must be positive and at most "
                               "STAFF_SESSION_MAX_HOURS")
@@ -266,6 +272,14 @@ class Settings:
         from directory_service.search.elastic.settings import check
 
         check(self)
+
+    def _check_service_region(self):
+        from directory_service.service_region import parse_setting
+
+        try:
+            parse_setting(self.service_region)
+        except ValueError as exc:
+            raise ConfigError(f"SERVICE_REGION: {exc}") from None
 
     def _check_limits(self):
         from limits import parse_many

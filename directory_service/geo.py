@@ -6,7 +6,9 @@ any case and spacing — and answers from the offline gazetteer (`gazetteer.py`)
 search never sends a frightened person's whereabouts to a third party. A full address is
 geocoded only when an operator configures a geopy geocoder; without one its city is used.
 
-A city alone names the most populous city of that name, and the others are listed in
+A city alone names the city of that name nearest the directory's own records (`served`,
+service_region.py: "Aurora" in a Chicago-area directory is Aurora, IL); among several in
+the served area, or with no region known, the most populous one. The others are listed in
 `alternatives`; when no candidate stands out (towns known only by their ZIPs) the place is
 ambiguous and the error names the candidates. Nothing resolves to (0, 0).
 """
@@ -51,8 +53,13 @@ class Place:
     alternatives: tuple = field(default=())
 
 
-def resolve_near(text, geocoder=None):
-    """Resolve `near` to a Place, or raise PlaceNotFound saying what was not understood."""
+def resolve_near(text, geocoder=None, served=None):
+    """Resolve `near` to a Place, or raise PlaceNotFound saying what was not understood.
+
+    `served` decides between cities of one name: a service_region.ServiceRegion, None, or
+    a function returning one of those, called only for a city named alone (it may ask
+    the store, which a ZIP or "City, ST" never needs).
+    """
     text = " ".join((text or "").split()).strip(" ,")
     if not text:
         raise PlaceNotFound("empty place: give a ZIP code or a city and state")
@@ -77,7 +84,7 @@ def resolve_near(text, geocoder=None):
                             "code", towns)
     if COUNTY.search(city) and region is not None:
         return _county_place(city, region)
-    return _city_place(city, region)
+    return _city_place(city, region, served)
 
 
 def _split_region(parts):
@@ -126,15 +133,24 @@ def _point(lat, lon):
     return Place(lat, lon, "exact", "point", zone_at(lat, lon))
 
 
-def _city_place(city, region):
+def _city_place(city, region, served=None):
     abbr = region[0] if region else None
     found = gazetteer.cities(city, abbr)
     if not found:
         raise PlaceNotFound(_not_found(city, region), _suggest(city, abbr))
-    best = found[0]
-    others = found[1:]
-    if abbr is None and others and not _dominant(best, others[0]):
-        labels = [c.label for c in found[:MAX_ALTERNATIVES + 1]]
+    contenders, ordered = found, found
+    if abbr is None and len(found) > 1 and callable(served):
+        served = served()
+    if abbr is None and served and len(found) > 1:
+        # The directory's own area first: the population rule decides only among the
+        # cities a default search there would find records from; without any, the
+        # nearest (in a served state first) wins outright.
+        contenders, ordered = served.order(found)
+    best = ordered[0]
+    # The others in population order: the well-known namesakes are the likely meanings.
+    others = [c for c in found if c is not best]
+    if abbr is None and len(contenders) > 1 and not _dominant(best, contenders[1]):
+        labels = [c.label for c in ordered[:MAX_ALTERNATIVES + 1]]
         raise PlaceNotFound(f"{city!r} is in several states: add the state, for example "
                             f"{labels[0]!r}", labels)
     return Place(best.lat, best.lon, "city", best.label, zone_at(best.lat, best.lon),

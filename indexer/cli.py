@@ -6,6 +6,7 @@ of any kind, expected or not (a truncated or non-UTF-8 file, a read-only target,
 is one line on stderr saying why, never a traceback (`--debug` shows one), and exit 2:
 exit 1 means "rows rejected" and nothing else.
 """
+import os
 import sys
 import traceback
 
@@ -18,6 +19,7 @@ from indexer import export as exporter, pipeline, run_log
 from indexer.formats import FORMATS
 from indexer.formats.common import ImportOptions
 from indexer.geocode import Placer
+from indexer.output_file import write_atomically
 from indexer.serving import Serving
 from indexer.writers import open_writer
 
@@ -158,6 +160,8 @@ def print_report(report):
     if not_kept:
         click.echo(f"{len(not_kept)} published ids are in no file of this run and will "
                    f"answer 404, e.g. {', '.join(sorted(not_kept)[:5])}")
+    for reason in getattr(report, "would_stop", []):
+        click.echo(f"a real run would stop here: {reason}")
 
 
 def _merge_line(merge):
@@ -177,17 +181,53 @@ def _merge_line(merge):
 @click.option("--modified-after", type=click.DateTime(formats=["%Y-%m-%dT%H:%M:%S%z",
                                                                "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]),
               default=None, help="Only records updated after this time (UTC when no zone).")
-@click.option("--out", type=click.File("w", encoding="utf-8"), default="-",
-              help="Output file (default: standard output).")
-@click.option("--store", "store_path", default=None, help="Embedded store file.")
-def export_command(fmt, kinds, modified_after, out, store_path):
-    """Stream the directory as NDJSON, GeoJSON or HSDS 3.0 JSON."""
+@click.option("--out", type=click.Path(dir_okay=False, allow_dash=True), default="-",
+              help="Output file, written whole or not at all (default: standard output).")
+@click.option("--store", "store_path", default=None,
+              help="Embedded store file (default: STORE_PATH, relative to the working "
+                   "directory).")
+@click.option("--debug", is_flag=True, help="Show the traceback of a crash.")
+def export_command(fmt, kinds, modified_after, out, store_path, debug):
+    """Stream the directory as NDJSON, GeoJSON or HSDS 3.0 JSON.
+
+    Exit 2 with one line on stderr when it fails (no store there, a store that cannot be
+    read, an output that cannot be written); a file given with --out is then untouched.
+    """
     from directory_service.search import open_store
 
-    overrides = {"store_path": store_path} if store_path else {}
-    store = open_store(Settings.from_env(**overrides))
     try:
-        for chunk in exporter.stream(store, fmt, kinds, exporter.aware(modified_after)):
-            out.write(chunk)
-    finally:
-        store.close()
+        overrides = {"store_path": store_path} if store_path else {}
+        settings = Settings.from_env(**overrides)
+        store = open_store(settings)
+        try:
+            if not store.exists():
+                raise StoreError(_no_store(settings))
+            chunks = exporter.stream(store, fmt, kinds, exporter.aware(modified_after))
+            if out == "-":
+                for chunk in chunks:
+                    click.get_text_stream("stdout").write(chunk)
+            else:
+                write_atomically(out, chunks)
+        finally:
+            store.close()
+    except KeyboardInterrupt:
+        _export_failed("interrupted", out)
+    except Exception as exc:  # noqa: BLE001 — a crash is reported, not shown as a traceback
+        if debug:
+            traceback.print_exc()
+        _export_failed(str(exc) if isinstance(exc, StoreError) else crash_reason(exc), out)
+
+
+def _no_store(settings):
+    if settings.uses_elasticsearch:
+        return (f"no index behind the alias {settings.elasticsearch_index_prefix}: run the "
+                "indexer first")
+    return (f"no index at {os.path.abspath(settings.store_path)}: give --store or set "
+            "STORE_PATH (a relative path is read from the working directory), or run the "
+            "indexer first")
+
+
+def _export_failed(reason, out):
+    kept = "" if out == "-" else f"; {out} was not written"
+    click.echo(f"export failed: {reason}{kept}", err=True)
+    sys.exit(2)

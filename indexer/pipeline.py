@@ -31,6 +31,9 @@ class ImportReport(Report):
     tallies: dict = field(default_factory=dict)
     merged: list = field(default_factory=list)   # row_step.Merge, one per id that merged
     not_kept: list = field(default_factory=list)  # published ids this run drops (they 404)
+    # A dry run's findings that would stop a real run (the shrink guard): reported, not
+    # raised, since a dry run never swaps and is how an operator checks a file first.
+    would_stop: list = field(default_factory=list)
 
     def file(self, path):
         self.count(path, "read", 0)
@@ -120,18 +123,22 @@ def read_rows(module, path, transform, options):
         raise IndexRunFailed(f"{path}: cannot be read: {exc.strerror or exc}") from None
 
 
-def shrink_check(report, serving, max_shrink_fraction):
+def shrink_check(report, serving, max_shrink_fraction, dry_run=False):
     """Refuse a run that would drop more than `max_shrink_fraction` of the records
     serving now (ids neither written again nor kept as aliases): a cut or wrong file
-    must not silently replace the directory. `--allow-shrink` lifts it."""
+    must not silently replace the directory. `--allow-shrink` lifts it. A dry run swaps
+    nothing, so it is not refused: the report says a real run would be."""
     serving_count = len(serving.ids)
     dropped = len(report.not_kept)
     if serving_count and dropped > max_shrink_fraction * serving_count:
-        raise IndexRunFailed(
-            f"this run would drop {dropped} of the {serving_count} records serving now "
-            f"({dropped / serving_count:.0%}, more than {max_shrink_fraction:.0%}); if "
-            "that is intended, run again with --allow-shrink; the previous index keeps "
-            "serving", report)
+        why = (f"this run would drop {dropped} of the {serving_count} records serving now "
+               f"({dropped / serving_count:.0%}, more than {max_shrink_fraction:.0%})")
+        if dry_run:
+            report.would_stop.append(f"{why}; swapping it in needs --allow-shrink (or a "
+                                     "larger --max-shrink-fraction)")
+            return
+        raise IndexRunFailed(f"{why}; if that is intended, run again with --allow-shrink; "
+                             "the previous index keeps serving", report)
 
 
 def run(paths, writer, *, dry_run=False, max_rejected_fraction=0.25, progress=None,
@@ -148,7 +155,8 @@ def run(paths, writer, *, dry_run=False, max_rejected_fraction=0.25, progress=No
     Raises IndexRunFailed, without swapping, when a file looks truncated or cannot be
     read as text, when nothing valid was read, when more than `max_rejected_fraction` of
     the rows were rejected, or (unless `allow_shrink`) when more than
-    `max_shrink_fraction` of the records serving now would be dropped.
+    `max_shrink_fraction` of the records serving now would be dropped (a dry run lists
+    that in `report.would_stop` instead).
     """
     now = now or datetime.now(timezone.utc)
     options = options or ImportOptions()
@@ -193,7 +201,7 @@ def run(paths, writer, *, dry_run=False, max_rejected_fraction=0.25, progress=No
                 f"{len(report.rejected)} of {total} rows rejected (more than "
                 f"{max_rejected_fraction:.0%}); the previous index keeps serving", report)
         if not allow_shrink:
-            shrink_check(report, serving, max_shrink_fraction)
+            shrink_check(report, serving, max_shrink_fraction, dry_run)
         if not dry_run:
             writer.commit({"sources": json.dumps(files)})
             report.swapped = True

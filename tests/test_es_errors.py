@@ -76,7 +76,7 @@ def test_the_api_answers_503_and_readyz_says_why(tmp_path, error, why):
     assert why in ready.get_json()["detail"]
 
 
-def test_a_record_refused_in_a_full_chunk_is_named_when_it_is_refused(monkeypatch):
+def test_a_record_refused_in_a_full_chunk_is_named_when_it_is_refused(monkeypatch, tmp_path):
     refused = {"index": {"_id": "test:f00007", "status": 400, "error": {
         "type": "document_parsing_exception", "reason": "failed to parse field [min_age]"}}}
 
@@ -89,7 +89,7 @@ def test_a_record_refused_in_a_full_chunk_is_named_when_it_is_refused(monkeypatc
 
     monkeypatch.setattr(es_writer.helpers, "streaming_bulk", streaming_bulk)
     indices = RecordingIndicesDouble(OLD, alias_on=[OLD[1]])
-    settings = Settings(elasticsearch_url="http://unused", availability_path="/nonexistent/a.db")
+    settings = Settings(elasticsearch_url="http://unused", availability_path=str(tmp_path / "a.db"))
     with pytest.raises(IndexRejected, match="first test:f00007: document_parsing_exception"):
         with ElasticsearchIndexWriter(RecordingClientDouble(indices, count=CHUNK + 1),
                                       settings, now=NOW) as writer:

@@ -99,9 +99,9 @@ def test_swap_is_one_alias_update_then_old_versions_are_deleted():
     assert "directory-other-20260101t000000000000" in indices.aliases
 
 
-def test_commit_loads_with_refresh_off_and_swaps_after_refresh_and_count():
+def test_commit_loads_with_refresh_off_and_swaps_after_refresh_and_count(tmp_path):
     indices = RecordingIndicesDouble(OLD, alias_on=[OLD[1]])
-    settings = Settings(elasticsearch_url="http://unused", availability_path="/nonexistent/a.db",
+    settings = Settings(elasticsearch_url="http://unused", availability_path=str(tmp_path / "a.db"),
                         elasticsearch_keep_versions=1)
     with ElasticsearchIndexWriter(RecordingClientDouble(indices), settings, now=NOW) as writer:
         assert writer.commit({"sources": "[]"}) == 0
@@ -128,9 +128,9 @@ def test_refused_items_fail_the_run_delete_the_new_index_and_leave_the_alias():
     assert serving(indices) == [OLD[1]] and NEW not in indices.aliases
 
 
-def test_count_mismatch_fails_the_run_and_leaves_the_alias():
+def test_count_mismatch_fails_the_run_and_leaves_the_alias(tmp_path):
     indices = RecordingIndicesDouble(OLD, alias_on=[OLD[1]])
-    settings = Settings(elasticsearch_url="http://unused", availability_path="/nonexistent/a.db")
+    settings = Settings(elasticsearch_url="http://unused", availability_path=str(tmp_path / "a.db"))
     writer = ElasticsearchIndexWriter(RecordingClientDouble(indices, count=5), settings, now=NOW)
     with pytest.raises(IndexRejected, match="5 documents"):
         with writer:

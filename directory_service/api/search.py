@@ -1,4 +1,5 @@
 """`GET /v1/search`: validated parameters → a store query → ranked, explained hits."""
+import functools
 import logging
 import math
 import time
@@ -12,7 +13,7 @@ from marshmallow import RAISE
 from webargs.flaskparser import FlaskParser
 from webargs.multidictproxy import MultiDictProxy
 
-from directory_service import beds, geo, metrics, vocab
+from directory_service import beds, geo, metrics, service_region, vocab
 from directory_service.api import compact_view, http_cache
 from directory_service.availability import outage
 from directory_service.errors import ApiProblem
@@ -56,15 +57,18 @@ METRES_PER_MILE = 1609.344
 
 
 def resolve_origin(args):
-    """The search origin as a geo.Place, from lat/lon or `near`.
+    """The search origin as a geo.Place, from lat/lon or `near` (a bare city name: the
+    one nearest the directory's records, service_region.py).
 
     A place that cannot be resolved is a 422 naming `near`; when it could mean several
     places, `candidates` lists them so a client can offer a choice.
     """
     if "lat" in args:
         return geo.Place(args["lat"], args["lon"], "exact", "point")
+    served = functools.partial(service_region.for_search, current_app.config["SETTINGS"],
+                               current_app.extensions["store"])
     try:
-        return geo.resolve_near(args["near"], current_app.extensions["geocoder"])
+        return geo.resolve_near(args["near"], current_app.extensions["geocoder"], served)
     except geo.PlaceNotFound as exc:
         extra = {"candidates": exc.candidates} if exc.candidates else None
         raise ApiProblem(422, str(exc), {"near": [str(exc)]}, extra=extra) from None

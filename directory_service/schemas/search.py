@@ -69,12 +69,17 @@ class SearchArgs(QueryArgs):
     lon = fields.Float(validate=validate.Range(-180, 180), metadata={"description": "Longitude of the origin."})
     near = fields.String(validate=validate.Length(min=2, max=MAX_TEXT), metadata={
         "description": "Origin as a ZIP (or ZIP+4), 'City, ST', 'City State', a city alone "
-                       "(the most populous of that name; others in origin.alternatives), or "
+                       "(the one nearest the directory's records, else the most populous; "
+                       "others in origin.alternatives), or "
                        "'Name County, ST', resolved offline; a full address only when a "
                        "geocoder is configured. Use instead of lat/lon."})
-    radius = fields.Float(load_default=25.0, validate=validate.Range(
-        min=0, max=max(MAX_RADIUS.values()), min_inclusive=False), metadata={
-        "description": "Search radius in `unit` (at most 310 mi, 500 km or 500,000 m)."})
+    # Bounded by `_origin`, which knows the unit, so the error names the bound in that unit
+    # ("at most 310 mi"); the document states what any unit accepts: above 0, at most
+    # 500,000 (metres).
+    radius = fields.Float(load_default=25.0, metadata={
+        "description": "Search radius in `unit`: more than 0 and at most 310 mi, 500 km "
+                       "or 500,000 m.",
+        "minimum": 0, "exclusiveMinimum": True, "maximum": max(MAX_RADIUS.values())})
     unit = fields.String(load_default="mi", validate=validate.OneOf(tuple(MAX_RADIUS)))
     kind = _codes(vocab.KINDS, "Kinds of resource (any of; comma-separated or repeated).")
     q = fields.String(validate=validate.Length(min=1, max=MAX_TEXT),
@@ -136,9 +141,10 @@ class SearchArgs(QueryArgs):
             raise ValidationError("give lat/lon or near, not both", "near")
         if not has_point and "near" not in data:
             raise ValidationError("an origin is required: lat and lon, or near", "near")
-        if data.get("radius", 0) > MAX_RADIUS[data.get("unit", "mi")]:
+        unit = data.get("unit", "mi")
+        if not 0 < data.get("radius", 1) <= MAX_RADIUS[unit]:
             raise ValidationError(
-                f"at most {MAX_RADIUS[data.get('unit', 'mi')]} {data.get('unit', 'mi')}", "radius")
+                f"Must be more than 0 and at most {MAX_RADIUS[unit]:,} {unit}.", "radius")
         for code in data.get("level_of_care", ()):
             try:
                 vocab.expand_levels([code])

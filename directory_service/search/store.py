@@ -159,5 +159,10 @@ class SearchStore(abc.ABC):
         ({"pending", "oldest_s", …}), or None where search reads that database itself."""
         return None
 
+    def service_region_meta(self):
+        """The serving index's region as the indexer learnt it (service_region.py's JSON
+        text), or None for an index built without one."""
+        return None
+
     def close(self):
         """Release connections; the default has none."""

@@ -20,7 +20,7 @@ from directory_service.availability import outage
 from directory_service.errors import ApiProblem, problem
 from directory_service.search.store import StoreUnavailable
 from directory_service.web import (
-    SUPPORTED_LOCALES, blp, labels, present, results, search_form, summary,
+    SUPPORTED_LOCALES, blp, labels, nearer, present, results, search_form, summary,
 )
 
 PER_PAGE = 10
@@ -147,6 +147,8 @@ def search_page():
                "active": search_form.active_start(form), "search_words": summary.describe(form),
                "place": summary.place(listing.origin),
                "place_choices": place_links(listing.origin.alternatives),
+               "nearer_places": [] if listing.cards else place_links(
+                   nearer.namesakes_with_places(listing.origin, listing.query)),
                "tomorrow": (listing.query.days[0] + 1) % 7 if listing.query.days else None}
     if form.get("print"):
         return render_template("print_list.html", **context)
@@ -156,7 +158,8 @@ def search_page():
 def place_links(labels_):
     """(label, link) for each place a typed name could also mean, same search otherwise.
 
-    "Aurora" is Aurora, CO first; someone in Illinois needs a one-tap way to Aurora, IL.
+    "Aurora" in a Chicago-area directory is Aurora, IL; someone in Colorado needs a
+    one-tap way to Aurora, CO.
     """
     args = echoed_args()
     for name in ("lat", "lon", "page"):

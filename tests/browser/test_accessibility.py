@@ -15,6 +15,10 @@ PAGES = {
     "print": "/r/seed:fac-001/print",
     "spanish": "/?near=60540&start=treatment&lang=es",
     "spanish-detail": "/r/seed:fac-001?lang=es",
+    # Nothing near Aurora, CO: the page offers Aurora, IL before a larger distance.
+    "nearer-place": "/?near=Aurora, CO&start=naloxone",
+    "nearer-place-es": "/?near=Aurora, CO&start=naloxone&lang=es",
+    "bare-name-alternatives": "/?near=Aurora&start=naloxone",
 }
 # The night scenario's pages: beds for a person, stale figures, Join buttons, the paper
 # list and the page's own error page.

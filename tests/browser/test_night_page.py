@@ -271,7 +271,8 @@ SMALL_TARGETS = """() => {
 @pytest.mark.parametrize("path", ["/", "/?near=60540&start=detox_now&stale=1",
                                   "/?near=60540&start=meetings_today&lang=es",
                                   "/r/night:fac-02?lang=es", "/nope?lang=es",
-                                  "/?near=Aurora&start=naloxone"])
+                                  "/?near=Aurora&start=naloxone",
+                                  "/?near=Aurora, CO&start=naloxone"])
 def test_every_target_is_at_least_44_px(new_page, night_url, path):
     page = new_page()
     page.goto(night_url + path)
@@ -329,7 +330,7 @@ def test_the_skip_link_and_few_controls_before_the_first_result(new_page, night_
 
 # 8: natural place names ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("typed, place", [("Aurora", "Aurora, CO"), ("joliet", "Joliet, IL"),
+@pytest.mark.parametrize("typed, place", [("Aurora", "Aurora, IL"), ("joliet", "Joliet, IL"),
                                           ("Naperville, Illinois", "Naperville, IL")])
 def test_natural_place_names(new_page, live_url, typed, place):
     page = new_page(java_script_enabled=False)
@@ -337,9 +338,29 @@ def test_natural_place_names(new_page, live_url, typed, place):
     page.get_by_label("ZIP code or city").fill(typed)
     page.get_by_role("button", name="Naloxone").click()
     page.wait_for_load_state()
+    # The seed directory is around Chicago: "Aurora" alone is Aurora, IL.
     assert f"near {place}" in page.locator("#results-title").inner_text()
-    if typed == "Aurora":
-        page.get_by_role("link", name="Aurora, IL").click()
-        page.wait_for_load_state()
-        assert "near Aurora, IL" in page.locator("#results-title").inner_text()
-        assert page.locator("ol.cards > li").count() > 0
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_the_other_aurora_and_back_to_the_one_with_places(new_page, live_url, javascript):
+    page = new_page(java_script_enabled=javascript)
+    page.goto(live_url + "/")
+    page.get_by_label("ZIP code or city").fill("Aurora")
+    page.get_by_role("button", name="Naloxone").click()
+    page.wait_for_load_state()
+    assert "near Aurora, IL" in page.locator("#results-title").inner_text()
+    assert page.locator("ol.cards > li").count() > 0
+    page.locator("#other-places").get_by_role("link", name="Aurora, CO").click()
+    page.wait_for_load_state()
+    assert "0 places near Aurora, CO" in page.locator("#results-title").inner_text()
+    # The nearer namesake comes before the advice to search farther.
+    advice = page.locator("#results p").all_inner_texts()
+    nearer = next(i for i, t in enumerate(advice) if "Nothing near Aurora, CO" in t)
+    farther = next(i for i, t in enumerate(advice) if "larger distance" in t)
+    assert nearer < farther
+    page.locator("#nearer-places").get_by_role("link", name="Aurora, IL").click()
+    page.wait_for_load_state()
+    assert "near Aurora, IL" in page.locator("#results-title").inner_text()
+    assert page.locator("ol.cards > li").count() > 0
+    assert "start=naloxone" in page.url

@@ -106,6 +106,10 @@ class ElasticsearchStore(SearchStore):
             self._index = next(iter(mappings), None)
         return self._meta
 
+    def service_region_meta(self):
+        self._ready()
+        return self._index_meta().get("service_region")
+
     def build_id(self):
         """The concrete index behind the alias (each run writes a new one) and its
         `built_at`; a swap is seen within META_TTL_S, like the index's time zones."""

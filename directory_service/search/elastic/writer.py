@@ -16,6 +16,7 @@ import re
 from datetime import datetime, timezone
 
 from directory_service.availability import outbox
+from directory_service.service_region import RegionBuilder
 from directory_service.search.elastic import mapping as es_mapping
 from directory_service.search.elastic import sync
 from directory_service.search.elastic.client import (
@@ -100,6 +101,8 @@ class ElasticsearchIndexWriter:
         self.count = 0
         self._ids, self._aliases, self._zones, self._buffer = set(), set(), set(), []
         self._facilities = set()
+        # The region the records cover, kept in the index's _meta (service_region.py).
+        self._region = RegionBuilder()
         self._created = False
         # Every document is written with this external version: the outbox position when
         # the run started. Live figures applied at commit carry the snapshot's (later)
@@ -154,6 +157,7 @@ class ElasticsearchIndexWriter:
         self._aliases |= aliases
         self.count += 1
         self._zones.add(record["timezone"])
+        self._region.add(record)
         self._buffer.append({"_op_type": "index", "_index": self.index, "_id": record["id"],
                              "_version": self._start_position, "_version_type": "external",
                              "_source": es_mapping.document(record)})
@@ -202,7 +206,8 @@ class ElasticsearchIndexWriter:
             raise IndexRejected(f"{indexed} documents in {self.index}, expected {self.count}")
         self.client.indices.put_mapping(index=self.index, meta={
             "zones": sorted(self._zones), "records": self.count,
-            "built_at": datetime.now(timezone.utc).isoformat(), **(meta or {})})
+            "built_at": datetime.now(timezone.utc).isoformat(), **self._region.meta(),
+            **(meta or {})})
         deleted = swap_alias(self.client.indices, self.alias, self.index,
                              self.settings.elasticsearch_keep_versions)
         self._created = False

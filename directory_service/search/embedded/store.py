@@ -222,6 +222,9 @@ class SqliteStore(SearchStore):
         row = self._snapshot().db.execute(SELECT_ALIAS, (alias,)).fetchone()
         return row[0] if row else None
 
+    def service_region_meta(self):
+        return self._snapshot().meta.get("service_region")
+
     def build_id(self):
         # `built_at` (to the microsecond) names the run; every worker reads the same file.
         snap = self._snapshot()

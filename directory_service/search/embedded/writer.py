@@ -18,6 +18,7 @@ from importlib import resources
 import numpy as np
 
 from directory_service import vocab
+from directory_service.service_region import RegionBuilder
 from directory_service.search import columns as cols
 from directory_service.search.store import DuplicateId, IndexRejected
 
@@ -97,6 +98,8 @@ class SqliteIndexWriter:
         self.count = 0
         self.removed_leftovers = []
         self._db = None
+        # The region the records cover, kept in the meta table (service_region.py).
+        self._region = RegionBuilder()
 
     def __enter__(self):
         try:
@@ -134,6 +137,7 @@ class SqliteIndexWriter:
         except sqlite3.IntegrityError:
             raise DuplicateId(f"{record['id']}: id or alias already written in this run") \
                 from None
+        self._region.add(record)
         self.count += 1
 
     def commit(self, meta=None):
@@ -163,7 +167,8 @@ class SqliteIndexWriter:
             db.execute(COLUMN_INSERT, (name, header, data))
         info = {"schema_version": SCHEMA_VERSION, "records": str(n),
                 "built_at": datetime.now(timezone.utc).isoformat(),
-                "column_meta": json.dumps(builder.meta()), **(meta or {})}
+                "column_meta": json.dumps(builder.meta()), **self._region.meta(),
+                **(meta or {})}
         db.executemany(META_INSERT, info.items())
         db.commit()
         db.execute("PRAGMA journal_mode = DELETE")
