@@ -44,13 +44,86 @@ def _post_row(client, **fields):
     return client.get(response.headers["Location"]).get_data(as_text=True)
 
 
-def test_stepper_without_javascript_saves_the_tapped_figure(facility, app):
-    html = _post_row(facility, step="available:+1")
-    assert ("done", "Saved.") in notices(html)
+def _history_total(app):
+    return reports.history(app.extensions["availability"], "seed:fac-001", 1, 1)[0]
+
+
+def _tap(client, **fields):
+    """A − / + tap without JavaScript: the page answers at once (no redirect)."""
+    html, csrf = page_token(client, FAC)
+    data = {"csrf_token": csrf, "version": VERSION.search(html).group(1),
+            "level_of_care": "3.7-WM", "population": "adult_men", "capacity": "12",
+            "available": "4", "status": "open", **fields}
+    response = client.post(FAC + "/rows", data=data)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def _field(html, name="available", row="3-7-WM-adult_men"):
+    return re.search(rf'id="{name}-{row}" name="{name}" value="(\d*)"', html).group(1)
+
+
+def test_stepper_without_javascript_changes_the_form_and_publishes_nothing(facility, app):
+    before, history = _row(facility), _history_total(app)
+    html = _tap(facility, step="available:+1")
+    assert _field(html) == "5"
+    assert ("draft", "Not saved yet: tap Save to publish this figure.") in notices(html)
+    html = _tap(facility, available="1", step="available:-1")
+    assert _field(html) == "0" and '<option value="full" selected>' in html
+    assert _row(facility) == before and _history_total(app) == history  # no report, no time
+    html = _post_row(facility, available="5")  # Save publishes
+    assert ("done", "Saved.") in notices(html) and _row(facility)["available"] == 5
+    assert _history_total(app) > history
+
+
+def test_a_tap_on_a_stale_page_shows_the_new_figure(facility, app):
+    html, csrf = page_token(facility, FAC)
+    api_key = make_key(app, "facility", "seed:fac-001")
+    facility.put("/v1/facilities/seed:fac-001/beds",
+                 headers={"Authorization": f"Bearer {api_key}", "If-Match": '"0"'},
+                 json={"rows": [{"level_of_care": "3.7-WM", "population": "adult_men",
+                                 "capacity": 12, "available": 7}]})
+    response = facility.post(FAC + "/rows", data={
+        "csrf_token": csrf, "version": "0", "level_of_care": "3.7-WM", "step": "available:+1",
+        "population": "adult_men", "capacity": "12", "available": "4", "status": "open"})
+    html = response.get_data(as_text=True)
+    assert [k for k, _ in notices(html)] == ["stale"] and _field(html) == "7"
+
+
+def _hold(app, n=1):
+    client = app.test_client()
+    key = make_key(app, "coach")
+    sign_in(client, key)
+    for _ in range(n):
+        response = client.post("/v1/facilities/seed:fac-001/holds",
+                               headers={"Authorization": f"Bearer {key}"},
+                               json={"level_of_care": "3.7-WM", "population": "adult_men"})
+        assert response.status_code == 201
+
+
+def test_the_field_leaves_held_beds_out_and_saving_keeps_them_held(facility, app):
+    _hold(app, 2)  # 4 available, 2 held: 2 open
+    html, _csrf = page_token(facility, FAC)
+    assert _field(html) == "2"
+    assert "2 beds held by coaches, not counted here" in html
+    html = _post_row(facility, available="3", held="2")  # one more bed free for anyone
     row = _row(facility)
-    assert (row["available"], row["status"], row["capacity"]) == (5, "open", 12)
-    html = _post_row(facility, available="1", step="available:-1")
-    assert _row(facility)["status"] == "full" and _row(facility)["available"] == 0
+    assert (row["available"], row["held"], row["open"]) == (5, 2, 3)
+    assert _field(html) == "3"
+    _post_row(facility, available="0", held="2")  # none free, the held ones still kept
+    row = _row(facility)
+    assert (row["available"], row["held"], row["open"], row["status"]) == (2, 2, 0, "open")
+    html = _tap(facility, available="0", held="2", step="available:-1")
+    assert '<option value="open" selected>' in html  # held beds keep the row open
+
+
+def test_a_tampered_held_count_is_refused(facility, app):
+    assert "held" not in _row(facility) or _row(facility)["held"] == 0
+    html, csrf = page_token(facility, FAC)
+    response = facility.post(FAC + "/rows", data={
+        "csrf_token": csrf, "version": "0", "level_of_care": "3.7-WM", "held": "-3",
+        "population": "adult_men", "capacity": "12", "available": "4", "status": "open"})
+    assert response.status_code == 400 and _history_total(app) == 0
 
 
 def test_save_goes_through_the_reports_rules(facility):

@@ -1,5 +1,6 @@
 /* Staff pages, progressively enhanced. Without this file every form still works (each
- * answers with a redirect back to its page). With it: − / + change the number in place
+ * answers with a redirect back to its page, and a − / + tap with the page again showing
+ * the changed number, nothing saved). With it: − / + change the number in place
  * (nothing is sent until Save), forms marked data-enhance are sent with fetch and the
  * page's main part is replaced by the answer (no reload), and hold countdowns tick. */
 (function () {
@@ -12,8 +13,10 @@
     value = Math.max(0, (isNaN(value) ? 0 : value) + parseInt(button.getAttribute("data-step"), 10));
     input.value = String(value);
     if (input.getAttribute("data-field") === "available") {
+      // The field leaves held beds out; a row whose only empty beds are held stays open.
       var status = input.form.querySelector("[data-field=status]");
-      if (status && status.value !== "closed") { status.value = value > 0 ? "open" : "full"; }
+      var held = parseInt((input.form.querySelector("input[name=held]") || {}).value, 10) || 0;
+      if (status && status.value !== "closed") { status.value = value + held > 0 ? "open" : "full"; }
     }
     input.dispatchEvent(new Event("change", { bubbles: true }));
   }
