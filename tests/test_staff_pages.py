@@ -64,13 +64,15 @@ def _field(html, name="available", row="3-7-WM-adult_men"):
 
 
 def test_stepper_without_javascript_changes_the_form_and_publishes_nothing(facility, app):
-    before, history = _row(facility), _history_total(app)
+    def published(row):  # the report itself, not its age (the clock moves on)
+        return {k: v for k, v in row.items() if k != "age_seconds"}
+    before, history = published(_row(facility)), _history_total(app)
     html = _tap(facility, step="available:+1")
     assert _field(html) == "5"
     assert ("draft", "Not saved yet: tap Save to publish this figure.") in notices(html)
     html = _tap(facility, available="1", step="available:-1")
     assert _field(html) == "0" and '<option value="full" selected>' in html
-    assert _row(facility) == before and _history_total(app) == history  # no report, no time
+    assert published(_row(facility)) == before and _history_total(app) == history
     html = _post_row(facility, available="5")  # Save publishes
     assert ("done", "Saved.") in notices(html) and _row(facility)["available"] == 5
     assert _history_total(app) > history
@@ -202,9 +204,15 @@ def test_coach_match_hold_confirm_and_decision(coach, facility, app):
     response = coach.post("/staff/coach/holds", data={
         "csrf_token": csrf, "facility_id": "seed:fac-001", "level_of_care": "3.7-WM",
         "population": "adult_men", "minutes": "90"})
-    assert response.headers["Location"].endswith("/staff/coach#my-holds")
+    landing = response.headers["Location"]
+    assert re.search(r"/staff/coach/holds#hold-h_[0-9a-f]+$", landing)
+    card = coach.get(landing).get_data(as_text=True)
+    assert 'class="hold hold-active"' in card and "Held. The facility sees it now" in card
+    assert '<meta http-equiv="refresh"' in card  # inside <noscript>: pending, no JavaScript
+    assert re.search(r'href="tel:\+1\d{10}">Call intake ', card)
+    assert 'href="https://maps.apple.com/?daddr=' in card and 'class="address"' in card
     html = coach.get("/staff/coach").get_data(as_text=True)
-    assert 'class="hold hold-active"' in html
+    assert 'class="hold hold-active"' in html and '<meta http-equiv="refresh"' not in html
     assert re.search(r'data-expires="[^"]+" data-words="{n} min left">(89|90) min left<', html)
     hold_id = re.search(r'id="hold-(h_[0-9a-f]+)"', html).group(1)
     # The facility sees it and confirms the admission.
@@ -215,6 +223,8 @@ def test_coach_match_hold_confirm_and_decision(coach, facility, app):
     assert done.headers["Location"] == FAC
     html = coach.get("/staff/coach").get_data(as_text=True)
     assert 'class="hold hold-confirmed"' in html and "Confirmed: admitted" in html
+    card = coach.get("/staff/coach/holds").get_data(as_text=True)
+    assert "Confirmed: admitted" in card and '<meta http-equiv="refresh"' not in card
     assert _row(facility)["available"] == 3
 
 
@@ -312,6 +322,34 @@ def test_keys_are_created_shown_once_and_revoked(admin, app):
     bad = admin.post("/staff/admin/keys", data={"csrf_token": csrf, "role": "facility",
                                                 "facility_id": "seed:mtg-001"})
     assert bad.status_code == 422
+
+
+def test_a_new_key_is_at_the_top_and_facilities_are_picked_by_name(admin, app):
+    html, csrf = page_token(admin, "/staff/admin")
+    options = re.findall(r'<option value="(seed:fac-\d+)"[^>]*>([^<]+)</option>', html)
+    assert ("seed:fac-001", "Crossroads Recovery Center — Naperville") in options
+    assert not [o for o in options if not o[0].startswith("seed:fac-")]  # treatment only
+    assert [w for _, w in options] == sorted((w for _, w in options), key=str.casefold)
+    assert 'type="text" id="facility_id"' not in html
+    response = admin.post("/staff/admin/keys", data={"csrf_token": csrf, "role": "facility",
+                                                     "facility_id": "seed:fac-001"})
+    html = response.get_data(as_text=True)
+    assert html.index('id="new-key-value"') < html.index('id="board-title"')
+    assert re.search(r'<button type="button" class="button primary" data-copy="new-key-value" '
+                     r'hidden>Copy key</button>', html)
+    assert re.search(r'<option value="seed:fac-001" selected>', html)
+
+
+def test_my_holds_in_the_api_carry_the_intake_phone_and_address(coach, app):
+    key = {"Authorization": f"Bearer {coach.key}"}
+    assert coach.post("/v1/facilities/seed:fac-001/holds", headers=key, json={
+        "level_of_care": "3.7-WM", "population": "adult_men"}).status_code == 201
+    hold = coach.get("/v1/holds", headers=key).get_json()["holds"][0]
+    assert hold["facility_phone"] == "(331) 555-0140"
+    assert hold["facility_address"].endswith("Naperville, IL 60540")
+    spec = app.test_client().get("/openapi.json").get_json()
+    fields = spec["components"]["schemas"]["Hold"]["properties"]
+    assert {"facility_phone", "facility_address"} <= set(fields)
 
 
 def test_admin_page_shows_the_last_index_run(admin, app):
