@@ -51,6 +51,7 @@ def test_no_cookie_until_sign_in_succeeds(client, facility_key):
 
 @pytest.mark.parametrize("headers", [
     {"Origin": "https://evil.example"}, {"Origin": "null"},
+    {"Origin": "null", "Sec-Fetch-Site": "cross-site"},
     {"Sec-Fetch-Site": "cross-site"}, {"Referer": "https://evil.example/page"}])
 def test_sign_in_from_another_site_is_refused_without_a_cookie(client, facility_key, headers):
     response = client.post("/staff/sign-in", data={"key": facility_key}, headers=headers)
@@ -61,6 +62,7 @@ def test_sign_in_from_another_site_is_refused_without_a_cookie(client, facility_
 
 @pytest.mark.parametrize("headers", [
     {"Origin": "http://localhost"}, {"Sec-Fetch-Site": "same-origin"},
+    {"Origin": "null", "Sec-Fetch-Site": "same-origin"},
     {"Referer": "http://localhost/staff/sign-in"}])
 def test_sign_in_from_this_site_is_accepted(client, facility_key, headers):
     response = client.post("/staff/sign-in", data={"key": facility_key}, headers=headers)

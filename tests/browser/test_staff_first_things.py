@@ -175,3 +175,17 @@ def test_a_new_key_is_at_the_top_and_its_facility_is_picked_by_name(new_page, st
         assert page.evaluate("getComputedStyle(document.getElementById('new-key-value'))"
                              ".userSelect") != "none"
     axe_clean(page, axe_path, new_page, javascript)
+
+
+def test_the_sign_in_page_sets_no_cookie_until_sign_in_succeeds(new_page, staff_server):
+    url, app = staff_server
+    page = new_page()
+    page.goto(url + "/staff/sign-in")
+    page.get_by_label("Your key").fill("k_nope.wrong")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text("That key is unknown or revoked").wait_for()
+    assert page.context.cookies() == []
+    page.get_by_label("Your key").fill(key_for(app, "coach"))
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Find and hold a bed").wait_for()
+    assert [c["name"] for c in page.context.cookies()] == ["staff_session"]

@@ -25,11 +25,14 @@ def from_this_site():
     """True unless the request says it comes from another origin (or hides it: "null")."""
     here = request.host.lower()
     origin = request.headers.get("Origin")
-    if origin is not None:
+    if origin is not None and origin != "null":
         return _host_of(origin) == here
+    # "null": a page with no-referrer, or a sandboxed frame; Sec-Fetch-Site still tells.
     fetch_site = request.headers.get("Sec-Fetch-Site")
     if fetch_site is not None:
         return fetch_site in SAME_SITE_FETCH
+    if origin == "null":
+        return False
     referrer = request.headers.get("Referer")
     if referrer is not None:
         return _host_of(referrer) == here
