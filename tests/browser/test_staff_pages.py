@@ -175,9 +175,9 @@ def test_coach_holds_facility_confirms_coach_sees_confirmed(new_page, staff_serv
     result = coach.locator("li.match", has_text="Crossroads Recovery Center")
     assert "4 beds open, figure fresh" in result.inner_text()
     assert result.locator("form.hold-form").count() == 1  # the men's row only
-    result.locator("form.hold-form").scroll_into_view_if_needed()
-    shot = screenshot(coach, "staff-coach-results.png", full_page=False)
+    shot = screenshot(coach, "staff-coach-results.png", full_page=False)  # results first
     keep_for_docs(shot, "staff-coach-results.png")
+    result.locator("form.hold-form").scroll_into_view_if_needed()
     result.get_by_label("Hold for").select_option("90")
     result.get_by_role("button", name="Hold").click()
     coach.wait_for_load_state()
