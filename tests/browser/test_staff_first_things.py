@@ -189,3 +189,24 @@ def test_the_sign_in_page_sets_no_cookie_until_sign_in_succeeds(new_page, staff_
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("heading", name="Find and hold a bed").wait_for()
     assert [c["name"] for c in page.context.cookies()] == ["staff_session"]
+
+
+@BOTH
+def test_a_tapped_unsaved_figure_says_so_and_passes_axe(new_page, staff_server, axe_path,
+                                                        javascript):
+    url, app = staff_server
+    hold_beds(app, 1)
+    page = signed_in_page(lambda **o: new_page(java_script_enabled=javascript,
+                                               bypass_csp=True, **o),
+                          url, key_for(app, "facility", "seed:fac-001"), FAC)
+    row = page.locator("#row-3-7-WM-adult_men")
+    assert row.get_by_label("Open beds").input_value() == "3"  # 4 available, 1 held
+    row.get_by_role("button", name="One fewer open bed").click()
+    page.wait_for_load_state()
+    row = page.locator("#row-3-7-WM-adult_men")
+    assert row.get_by_label("Open beds").input_value() == "2"
+    if not javascript:
+        assert "Not saved yet" in row.locator(".notice-draft").inner_text()
+        assert in_view(row.get_by_label("Open beds"))  # the answer opens at the row
+    assert app.test_client().get("/v1/facilities/seed:fac-001/beds").get_json()["version"] == 0
+    axe_clean(page, axe_path, new_page, javascript)

@@ -3,7 +3,10 @@
 Every write goes through the API's own functions (`save_report`, `decide_hold`), with the
 version the page was drawn from as its If-Match: a figure changed elsewhere meanwhile is
 shown, not overwritten. Each form answers with a redirect back to the page (works without
-JavaScript); staff.js sends the same forms with fetch and swaps the page in place.
+JavaScript), except a − / + tap, which answers with the page itself, the changed figure
+in the form and nothing published; staff.js changes the figure in place instead, and
+sends the other forms with fetch and swaps the page in place. The Open beds field leaves
+held beds out (the API's `open`); a save adds back the holds the page showed.
 """
 import re
 
