@@ -44,13 +44,88 @@ def _post_row(client, **fields):
     return client.get(response.headers["Location"]).get_data(as_text=True)
 
 
-def test_stepper_without_javascript_saves_the_tapped_figure(facility, app):
-    html = _post_row(facility, step="available:+1")
-    assert ("done", "Saved.") in notices(html)
+def _history_total(app):
+    return reports.history(app.extensions["availability"], "seed:fac-001", 1, 1)[0]
+
+
+def _tap(client, **fields):
+    """A − / + tap without JavaScript: the page answers at once (no redirect)."""
+    html, csrf = page_token(client, FAC)
+    data = {"csrf_token": csrf, "version": VERSION.search(html).group(1),
+            "level_of_care": "3.7-WM", "population": "adult_men", "capacity": "12",
+            "available": "4", "status": "open", **fields}
+    response = client.post(FAC + "/rows", data=data)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def _field(html, name="available", row="3-7-WM-adult_men"):
+    return re.search(rf'id="{name}-{row}" name="{name}" value="(\d*)"', html).group(1)
+
+
+def test_stepper_without_javascript_changes_the_form_and_publishes_nothing(facility, app):
+    def published(row):  # the report itself, not its age (the clock moves on)
+        return {k: v for k, v in row.items() if k != "age_seconds"}
+    before, history = published(_row(facility)), _history_total(app)
+    html = _tap(facility, step="available:+1")
+    assert _field(html) == "5"
+    assert ("draft", "Not saved yet: tap Save to publish this figure.") in notices(html)
+    html = _tap(facility, available="1", step="available:-1")
+    assert _field(html) == "0" and '<option value="full" selected>' in html
+    assert published(_row(facility)) == before and _history_total(app) == history
+    html = _post_row(facility, available="5")  # Save publishes
+    assert ("done", "Saved.") in notices(html) and _row(facility)["available"] == 5
+    assert _history_total(app) > history
+
+
+def test_a_tap_on_a_stale_page_shows_the_new_figure(facility, app):
+    html, csrf = page_token(facility, FAC)
+    api_key = make_key(app, "facility", "seed:fac-001")
+    facility.put("/v1/facilities/seed:fac-001/beds",
+                 headers={"Authorization": f"Bearer {api_key}", "If-Match": '"0"'},
+                 json={"rows": [{"level_of_care": "3.7-WM", "population": "adult_men",
+                                 "capacity": 12, "available": 7}]})
+    response = facility.post(FAC + "/rows", data={
+        "csrf_token": csrf, "version": "0", "level_of_care": "3.7-WM", "step": "available:+1",
+        "population": "adult_men", "capacity": "12", "available": "4", "status": "open"})
+    html = response.get_data(as_text=True)
+    assert [k for k, _ in notices(html)] == ["stale"] and _field(html) == "7"
+
+
+def _hold(app, n=1):
+    client = app.test_client()
+    key = make_key(app, "coach")
+    sign_in(client, key)
+    for _ in range(n):
+        response = client.post("/v1/facilities/seed:fac-001/holds",
+                               headers={"Authorization": f"Bearer {key}"},
+                               json={"level_of_care": "3.7-WM", "population": "adult_men"})
+        assert response.status_code == 201
+
+
+def test_the_field_leaves_held_beds_out_and_saving_keeps_them_held(facility, app):
+    _hold(app, 2)  # 4 available, 2 held: 2 open
+    html, _csrf = page_token(facility, FAC)
+    assert _field(html) == "2"
+    assert "2 beds held by coaches, not counted here" in html
+    html = _post_row(facility, available="3", held="2")  # one more bed free for anyone
     row = _row(facility)
-    assert (row["available"], row["status"], row["capacity"]) == (5, "open", 12)
-    html = _post_row(facility, available="1", step="available:-1")
-    assert _row(facility)["status"] == "full" and _row(facility)["available"] == 0
+    assert (row["available"], row["held"], row["open"]) == (5, 2, 3)
+    assert _field(html) == "3"
+    _post_row(facility, available="0", held="2")  # none free, the held ones still kept
+    row = _row(facility)
+    assert (row["available"], row["held"], row["open"], row["status"]) == (2, 2, 0, "open")
+    html = _tap(facility, available="0", held="2", step="available:-1")
+    assert '<option value="open" selected>' in html  # held beds keep the row open
+
+
+def test_a_tampered_held_count_is_refused(facility, app):
+    assert "held" not in _row(facility) or _row(facility)["held"] == 0
+    html, csrf = page_token(facility, FAC)
+    response = facility.post(FAC + "/rows", data={
+        "csrf_token": csrf, "version": "0", "level_of_care": "3.7-WM", "held": "-3",
+        "population": "adult_men", "capacity": "12", "available": "4", "status": "open"})
+    assert response.status_code == 400 and _history_total(app) == 0
 
 
 def test_save_goes_through_the_reports_rules(facility):
@@ -130,9 +205,15 @@ def test_coach_match_hold_confirm_and_decision(coach, facility, app):
     response = coach.post("/staff/coach/holds", data={
         "csrf_token": csrf, "facility_id": "seed:fac-001", "level_of_care": "3.7-WM",
         "population": "adult_men", "minutes": "90"})
-    assert response.headers["Location"].endswith("/staff/coach#my-holds")
+    landing = response.headers["Location"]
+    assert re.search(r"/staff/coach/holds#hold-h_[0-9a-f]+$", landing)
+    card = coach.get(landing).get_data(as_text=True)
+    assert 'class="hold hold-active"' in card and "Held. The facility sees it now" in card
+    assert '<meta http-equiv="refresh"' in card  # inside <noscript>: pending, no JavaScript
+    assert re.search(r'href="tel:\+1\d{10}">Call intake ', card)
+    assert 'href="https://maps.apple.com/?daddr=' in card and 'class="address"' in card
     html = coach.get("/staff/coach").get_data(as_text=True)
-    assert 'class="hold hold-active"' in html
+    assert 'class="hold hold-active"' in html and '<meta http-equiv="refresh"' not in html
     assert re.search(r'data-expires="[^"]+" data-words="{n} min left">(89|90) min left<', html)
     hold_id = re.search(r'id="hold-(h_[0-9a-f]+)"', html).group(1)
     # The facility sees it and confirms the admission.
@@ -143,6 +224,8 @@ def test_coach_match_hold_confirm_and_decision(coach, facility, app):
     assert done.headers["Location"] == FAC
     html = coach.get("/staff/coach").get_data(as_text=True)
     assert 'class="hold hold-confirmed"' in html and "Confirmed: admitted" in html
+    card = coach.get("/staff/coach/holds").get_data(as_text=True)
+    assert "Confirmed: admitted" in card and '<meta http-equiv="refresh"' not in card
     assert _row(facility)["available"] == 3
 
 
@@ -240,6 +323,34 @@ def test_keys_are_created_shown_once_and_revoked(admin, app):
     bad = admin.post("/staff/admin/keys", data={"csrf_token": csrf, "role": "facility",
                                                 "facility_id": "seed:mtg-001"})
     assert bad.status_code == 422
+
+
+def test_a_new_key_is_at_the_top_and_facilities_are_picked_by_name(admin, app):
+    html, csrf = page_token(admin, "/staff/admin")
+    options = re.findall(r'<option value="(seed:fac-\d+)"[^>]*>([^<]+)</option>', html)
+    assert ("seed:fac-001", "Crossroads Recovery Center — Naperville") in options
+    assert not [o for o in options if not o[0].startswith("seed:fac-")]  # treatment only
+    assert [w for _, w in options] == sorted((w for _, w in options), key=str.casefold)
+    assert 'type="text" id="facility_id"' not in html
+    response = admin.post("/staff/admin/keys", data={"csrf_token": csrf, "role": "facility",
+                                                     "facility_id": "seed:fac-001"})
+    html = response.get_data(as_text=True)
+    assert html.index('id="new-key-value"') < html.index('id="board-title"')
+    assert re.search(r'<button type="button" class="button primary" data-copy="new-key-value" '
+                     r'hidden>Copy key</button>', html)
+    assert re.search(r'<option value="seed:fac-001" selected>', html)
+
+
+def test_my_holds_in_the_api_carry_the_intake_phone_and_address(coach, app):
+    key = {"Authorization": f"Bearer {coach.key}"}
+    assert coach.post("/v1/facilities/seed:fac-001/holds", headers=key, json={
+        "level_of_care": "3.7-WM", "population": "adult_men"}).status_code == 201
+    hold = coach.get("/v1/holds", headers=key).get_json()["holds"][0]
+    assert hold["facility_phone"] == "(331) 555-0140"
+    assert hold["facility_address"].endswith("Naperville, IL 60540")
+    spec = app.test_client().get("/openapi.json").get_json()
+    fields = spec["components"]["schemas"]["Hold"]["properties"]
+    assert {"facility_phone", "facility_address"} <= set(fields)
 
 
 def test_admin_page_shows_the_last_index_run(admin, app):

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from tests.staff_client import make_key, page_token, sign_in, token
+from tests.staff_client import make_key, page_token, sign_in
 
 
 @pytest.fixture
@@ -39,6 +39,36 @@ def test_public_pages_set_no_cookie_even_after_a_staff_sign_in(client, app, faci
     assert "Staff sign in" in response.get_data(as_text=True)
 
 
+def test_no_cookie_until_sign_in_succeeds(client, facility_key):
+    for response in (client.get("/staff/sign-in"), client.get("/staff/sign-in?lang=es"),
+                     client.get("/staff/admin"),  # 401 with the sign-in form
+                     client.post("/staff/sign-in", data={"key": facility_key + "x"})):
+        assert response.status_code in (200, 401)
+        assert "Set-Cookie" not in response.headers
+        assert 'name="csrf_token"' not in response.get_data(as_text=True)
+    assert "Set-Cookie" in sign_in(client, facility_key).headers
+
+
+@pytest.mark.parametrize("headers", [
+    {"Origin": "https://evil.example"}, {"Origin": "null"},
+    {"Origin": "null", "Sec-Fetch-Site": "cross-site"},
+    {"Sec-Fetch-Site": "cross-site"}, {"Referer": "https://evil.example/page"}])
+def test_sign_in_from_another_site_is_refused_without_a_cookie(client, facility_key, headers):
+    response = client.post("/staff/sign-in", data={"key": facility_key}, headers=headers)
+    assert response.status_code == 400 and "could not be accepted" in response.get_data(
+        as_text=True)
+    assert "Set-Cookie" not in response.headers
+
+
+@pytest.mark.parametrize("headers", [
+    {"Origin": "http://localhost"}, {"Sec-Fetch-Site": "same-origin"},
+    {"Origin": "null", "Sec-Fetch-Site": "same-origin"},
+    {"Referer": "http://localhost/staff/sign-in"}])
+def test_sign_in_from_this_site_is_accepted(client, facility_key, headers):
+    response = client.post("/staff/sign-in", data={"key": facility_key}, headers=headers)
+    assert response.status_code == 303 and "Set-Cookie" in response.headers
+
+
 def test_session_cookie_flags_and_it_never_holds_the_key(client, facility_key):
     response = sign_in(client, facility_key)
     assert response.status_code == 303 and response.headers["Location"] == "/staff/facility"
@@ -54,18 +84,16 @@ def test_session_cookie_flags_and_it_never_holds_the_key(client, facility_key):
 
 def test_cookie_is_secure_over_https(app, facility_key):
     client = app.test_client()
-    page = client.get("/staff/sign-in", base_url="https://localhost").get_data(as_text=True)
+    client.get("/staff/sign-in", base_url="https://localhost")
     response = client.post("/staff/sign-in", base_url="https://localhost",
                            headers={"Referer": "https://localhost/staff/sign-in"},
-                           data={"key": facility_key, "csrf_token": token(page)})
+                           data={"key": facility_key})
     assert response.status_code == 303
     assert "Secure" in [p.strip() for p in _cookie(response).split(";")]
 
 
 def test_a_wrong_key_is_401_with_the_form_in_the_visitors_language(client, facility_key):
-    page = client.get("/staff/sign-in?lang=es").get_data(as_text=True)
-    response = client.post("/staff/sign-in?lang=es",
-                           data={"key": facility_key + "x", "csrf_token": token(page)})
+    response = client.post("/staff/sign-in?lang=es", data={"key": facility_key + "x"})
     html = response.get_data(as_text=True)
     assert response.status_code == 401
     assert '<html lang="es">' in html and 'name="key"' in html and 'aria-invalid="true"' in html
@@ -75,18 +103,14 @@ def test_anonymous_staff_page_is_401_sign_in_then_returns_there(client, app):
     response = client.get("/staff/admin")
     assert response.status_code == 401 and 'value="/staff/admin"' in response.get_data(as_text=True)
     key = make_key(app, "admin")
-    page = client.get("/staff/admin").get_data(as_text=True)
-    done = client.post("/staff/sign-in", data={"key": key, "csrf_token": token(page),
-                                               "next": "/staff/admin"})
+    done = client.post("/staff/sign-in", data={"key": key, "next": "/staff/admin"})
     assert done.headers["Location"] == "/staff/admin"
 
 
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/staff/",
                                     "/staff//evil.example", "/\\evil.example"])
 def test_next_never_leaves_the_staff_pages(client, facility_key, target):
-    page = client.get("/staff/sign-in").get_data(as_text=True)
-    done = client.post("/staff/sign-in", data={"key": facility_key, "next": target,
-                                               "csrf_token": token(page)})
+    done = client.post("/staff/sign-in", data={"key": facility_key, "next": target})
     assert done.headers["Location"] == "/staff/facility"
 
 

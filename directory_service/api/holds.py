@@ -85,16 +85,28 @@ def place_hold(principal, facility_id, body):
     return hold
 
 
+def facility_contact(record):
+    """What a coach on the way needs of the facility: its name, the intake line (else the
+    main one) and its address in one line; None for each the directory does not know."""
+    record = record or {}
+    phones, address = record.get("phones") or {}, record.get("address") or {}
+    place = " ".join(p for p in (address.get("state"), address.get("postal_code")) if p)
+    line = ", ".join(p for p in (address.get("street"), address.get("city"), place) if p)
+    return {"facility_name": record.get("name"),
+            "facility_phone": phones.get("intake") or phones.get("main"),
+            "facility_address": line or None}
+
+
 def coach_holds(principal, page, per_page, state=None):
-    """(total, holds) the key made, each with its facility's name (API and coach page)."""
+    """(total, holds) the key made, each with its facility's name, intake phone and
+    address (API and coach page)."""
     total, found = holds.for_coach(_adb(), principal.key_id, page, per_page, state)
-    store, names = current_app.extensions["store"], {}
+    store, contacts = current_app.extensions["store"], {}
     for hold in found:
         fid = hold["facility_id"]
-        if fid not in names:
-            record = store.get(fid)
-            names[fid] = record.get("name") if record else None
-        hold["facility_name"] = names[fid]
+        if fid not in contacts:
+            contacts[fid] = facility_contact(store.get(fid))
+        hold.update(contacts[fid])
     return total, found
 
 
@@ -142,8 +154,8 @@ class CoachHolds(MethodView):
         """The calling key's own holds: active first (soonest expiry first), then the rest.
 
         Each shows its state (active, confirmed, declined, cancelled, expired, released),
-        facility, level, population, expiry, the facility's decision and, for a released
-        hold, the reason. Never another key's holds, not even for an admin.
+        facility (name, intake phone, address), level, population, expiry, the facility's
+        decision and, for a released hold, the reason. Never another key's holds, not even for an admin.
         """
         total, found = coach_holds(g.principal, args["page"], args["per_page"],
                                    args.get("state"))

@@ -224,6 +224,11 @@ class HoldSchema(Schema):
     reason = fields.String(allow_none=True, metadata={
         "description": "Why a hold was released, in words a coach can act on."})
     facility_name = fields.String(allow_none=True)
+    facility_phone = fields.String(allow_none=True, metadata={
+        "description": "In `GET /v1/holds`: the facility's intake line, else its main one."})
+    facility_address = fields.String(allow_none=True, metadata={
+        "description": "In `GET /v1/holds`: the facility's address in one line "
+                       "(street, city, state and ZIP code)."})
 
 
 class HoldListSchema(Schema):

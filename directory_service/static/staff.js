@@ -1,7 +1,9 @@
 /* Staff pages, progressively enhanced. Without this file every form still works (each
- * answers with a redirect back to its page). With it: − / + change the number in place
+ * answers with a redirect back to its page, and a − / + tap with the page again showing
+ * the changed number, nothing saved). With it: − / + change the number in place
  * (nothing is sent until Save), forms marked data-enhance are sent with fetch and the
- * page's main part is replaced by the answer (no reload), and hold countdowns tick. */
+ * page's main part is replaced by the answer (no reload), hold countdowns tick, and a
+ * coach's list of holds shows the facility's decision when it comes (no reload). */
 (function () {
   "use strict";
 
@@ -12,8 +14,10 @@
     value = Math.max(0, (isNaN(value) ? 0 : value) + parseInt(button.getAttribute("data-step"), 10));
     input.value = String(value);
     if (input.getAttribute("data-field") === "available") {
+      // The field leaves held beds out; a row whose only empty beds are held stays open.
       var status = input.form.querySelector("[data-field=status]");
-      if (status && status.value !== "closed") { status.value = value > 0 ? "open" : "full"; }
+      var held = parseInt((input.form.querySelector("input[name=held]") || {}).value, 10) || 0;
+      if (status && status.value !== "closed") { status.value = value + held > 0 ? "open" : "full"; }
     }
     input.dispatchEvent(new Event("change", { bubbles: true }));
   }
@@ -52,10 +56,71 @@
     });
   }
 
+  // My holds: while a hold waits for the facility, ask the holds page again and swap the
+  // list in place when a state changed (confirmed, declined, expired, released).
+  function pollHolds() {
+    var list = document.getElementById("my-holds-list");
+    if (!list || !list.querySelector(".hold-active")) { return; }
+    fetch(list.getAttribute("data-poll"), { credentials: "same-origin",
+                                            headers: { "X-Requested-With": "fetch" } })
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (html) {
+        if (!html) { return; }
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var fresh = doc.getElementById("my-holds-list");
+        var states = fresh && fresh.getAttribute("data-states");
+        if (!fresh || states === list.getAttribute("data-states")) { return; }
+        var before = list.getAttribute("data-states");
+        list.innerHTML = fresh.innerHTML;
+        list.setAttribute("data-states", states);
+        init(list);
+        announce(list, before);
+      })
+      .catch(function () { /* offline for a moment: the next round asks again */ });
+  }
+
+  function announce(list, before) {
+    var news = document.getElementById("holds-news");
+    if (!news) { return; }
+    var said = [];
+    list.querySelectorAll("li.hold[id]").forEach(function (card) {
+      var id = card.id.replace(/^hold-/, "");
+      var state = (card.className.match(/hold-(\w+)/) || [])[1];
+      if (before.indexOf(id + ":" + state + " ") === -1) {
+        var name = card.querySelector(".hold-facility");
+        var words = card.querySelector(".state");
+        said.push((name ? name.textContent + ": " : "") + (words ? words.textContent : state));
+      }
+    });
+    news.textContent = said.join(". ");
+  }
+
+  // A new key's Copy button: shown only here, where it can work; without JavaScript the
+  // key stays selectable text.
+  function copyButton(button) {
+    var input = document.getElementById(button.getAttribute("data-copy"));
+    var news = button.parentNode.querySelector(".copy-news");
+    if (!input) { return; }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      function said(ok) {
+        if (news) { news.textContent = news.getAttribute(ok ? "data-copied" : "data-not-copied"); }
+      }
+      input.select();
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(input.value).then(function () { said(true); },
+          function () { said(document.execCommand("copy")); });
+      } else {
+        said(document.execCommand("copy"));
+      }
+    });
+  }
+
   function init(root) {
     root.querySelectorAll("button[data-step]").forEach(function (button) {
       button.addEventListener("click", function (event) { event.preventDefault(); step(button); });
     });
+    root.querySelectorAll("button[data-copy]").forEach(copyButton);
     root.querySelectorAll("form[data-enhance]").forEach(function (form) {
       form.addEventListener("submit", function (event) {
         event.preventDefault();
@@ -68,5 +133,10 @@
   document.addEventListener("DOMContentLoaded", function () {
     init(document);
     window.setInterval(function () { tick(document); }, 15000);
+    var list = document.getElementById("my-holds-list");
+    if (list) {
+      var seconds = parseInt(list.getAttribute("data-poll-seconds"), 10) || 15;
+      window.setInterval(pollHolds, seconds * 1000);
+    }
   });
 }());

@@ -105,19 +105,62 @@ def test_enter_in_a_figure_saves_it_and_never_presses_a_stepper(new_page, staff_
             and r["population"] == "adult_men"] == [7]
 
 
-def test_steppers_without_javascript_save_each_tap(new_page, staff_server):
+def history_total(app):
+    from directory_service.availability import reports
+    return reports.history(app.extensions["availability"], "seed:fac-001", 1, 1)[0]
+
+
+def test_steppers_without_javascript_change_the_form_and_publish_nothing(new_page, staff_server):
     url, app = staff_server
     page = new_page(java_script_enabled=False)
     page.goto(url + "/staff/sign-in")
     page.get_by_label("Your key").fill(key_for(app, "facility", "seed:fac-001"))
     page.get_by_role("button", name="Sign in").click()
     page.locator(ROW).get_by_role("button", name="One fewer open bed").click()
-    page.locator(ROW + " .notice-done").wait_for()
+    page.locator(ROW + " .notice-draft").wait_for()
     assert page.locator(ROW).get_by_label("Open beds").input_value() == "3"
     page.locator(ROW).get_by_role("button", name="One fewer open bed").click()
     page.wait_for_load_state()
     assert page.locator(ROW).get_by_label("Open beds").input_value() == "2"
-    assert app.test_client().get("/v1/facilities/seed:fac-001/beds").get_json()["version"] == 2
+    beds = app.test_client().get("/v1/facilities/seed:fac-001/beds").get_json()
+    assert beds["version"] == 0 and history_total(app) == 0  # no report, no new time
+    page.locator(ROW).get_by_role("button", name="Save", exact=True).click()
+    page.locator(ROW + " .notice-done").wait_for()
+    assert "2 open now" in page.locator(ROW + " .figure").inner_text()
+    assert app.test_client().get("/v1/facilities/seed:fac-001/beds").get_json()["version"] == 1
+
+
+def hold_beds(app, n):
+    client, key = app.test_client(), key_for(app, "coach")
+    for _ in range(n):
+        assert client.post("/v1/facilities/seed:fac-001/holds",
+                           headers={"Authorization": f"Bearer {key}"},
+                           json={"level_of_care": "3.7-WM", "population": "adult_men"}
+                           ).status_code == 201
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_the_open_beds_field_leaves_held_beds_out(new_page, staff_server, javascript):
+    url, app = staff_server
+    hold_beds(app, 2)  # 4 available, 2 held by coaches
+    page = new_page(java_script_enabled=javascript)
+    page.goto(url + FAC)
+    page.get_by_label("Your key").fill(key_for(app, "facility", "seed:fac-001"))
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    row = page.locator(ROW)
+    field = row.get_by_label("Open beds")
+    assert field.input_value() == "2"
+    assert "2 beds held by coaches" in row.locator(".aside").inner_text()
+    row.get_by_role("button", name="One more open bed").click()
+    page.wait_for_load_state()
+    assert page.locator(ROW).get_by_label("Open beds").input_value() == "3"
+    page.locator(ROW).get_by_role("button", name="Save", exact=True).click()
+    page.locator(ROW + " .notice-done").wait_for()
+    rows = app.test_client().get("/v1/facilities/seed:fac-001/beds").get_json()["rows"]
+    mine = next(r for r in rows if (r["level_of_care"], r["population"]) == ("3.7-WM", "adult_men"))
+    assert (mine["available"], mine["held"], mine["open"]) == (5, 2, 3)
+    assert page.locator(ROW).get_by_label("Open beds").input_value() == "3"
 
 
 def test_coach_holds_facility_confirms_coach_sees_confirmed(new_page, staff_server):
@@ -134,9 +177,9 @@ def test_coach_holds_facility_confirms_coach_sees_confirmed(new_page, staff_serv
     assert "Detox, medically monitored (3.7-WM): 4 open for men" in text
     assert "An open bed that fits (oldest figure fresh)" in text
     assert result.locator("form.hold-form").count() == 1  # the men's row only
-    result.locator("form.hold-form").scroll_into_view_if_needed()
-    shot = screenshot(coach, "staff-coach-results.png", full_page=False)
+    shot = screenshot(coach, "staff-coach-results.png", full_page=False)  # results first
     keep_for_docs(shot, "staff-coach-results.png")
+    result.locator("form.hold-form").scroll_into_view_if_needed()
     result.get_by_label("Hold for").select_option("90")
     result.get_by_role("button", name="Hold").click()
     coach.wait_for_load_state()
@@ -278,7 +321,8 @@ def test_an_anonymous_visit_sets_no_cookie_and_loads_nothing_elsewhere(new_page,
 
 STAFF_PAGES = {"sign-in": ("/staff/sign-in", None), "facility": (FAC, "facility"),
                "facility-es": (FAC + "?lang=es", "facility"), "coach": ("/staff/coach", "coach"),
-               "admin": ("/staff/admin", "admin"), "forbidden-es": ("/staff/admin?lang=es", "coach")}
+               "admin": ("/staff/admin", "admin"), "forbidden-es": ("/staff/admin?lang=es", "coach"),
+               "coach-holds-es": ("/staff/coach/holds?lang=es", "coach")}
 
 
 @pytest.mark.parametrize("name", STAFF_PAGES)

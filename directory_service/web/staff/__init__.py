@@ -96,7 +96,9 @@ def init_app(app):
     app.session_interface = StaffSessionInterface()
     csrf.init_app(app)
 
-    from directory_service.web.staff import admin, coach, facility, views  # noqa: F401
+    from directory_service.web.staff import (  # noqa: F401
+        admin, coach, coach_holds, facility, views,
+    )
 
 
 def now():

@@ -4,8 +4,9 @@ The board reads every treatment facility with bed rows through the search store 
 figures merged, as search shows them) and judges each by the oldest of its figures
 (beds.oldest, the one freshness rule), so a facility whose detox row is 14 h old is on
 top with the facilities to call even when another of its rows is fresh. Keys are
-created and revoked with the same functions as `flask keys`; a new key is shown once in
-the answer and kept nowhere but as its hash.
+created and revoked with the same functions as `flask keys`; a facility key's facility
+is picked by name; a new key is shown once, at the top of the answer, and kept nowhere
+but as its hash.
 """
 from flask import current_app, flash, redirect, render_template, request
 from flask_babel import gettext as _
@@ -50,16 +51,28 @@ def sort_board(board, order):
                                         -(f["age_seconds"] or 0), f["name"].casefold()))
 
 
+def facility_choices(store):
+    """[(id, "Name — City")] of every treatment facility, by name: a facility key is given
+    by picking a name, never by typing an id."""
+    choices = []
+    for record in store.scan(kinds=("treatment_facility",)):
+        city = (record.get("address") or {}).get("city")
+        name = record.get("name") or record["id"]
+        choices.append((record["id"], f"{name} — {city}" if city else name))
+    return sorted(choices, key=lambda c: (c[1].casefold(), c[0]))
+
+
 def _page(principal, new_key=None, key_error=None, status=200):
     settings = current_app.config["SETTINGS"]
     order = request.args.get("sort") if request.args.get("sort") in SORTS else "age"
-    board = sort_board(freshness_board(current_app.extensions["store"], settings,
-                                       page_now()), order)
+    store = current_app.extensions["store"]
+    board = sort_board(freshness_board(store, settings, page_now()), order)
     counts = {c: sum(f["freshness"] == c for f in board) for c in CLASSES}
     body = render_template(
         "staff/admin.html", principal=principal, board=board, counts=counts, order=order,
         run=run_log.load(settings), keys=keys.list_keys(current_app.extensions["availability"]),
         roles=keys.ROLES, new_key=new_key, key_error=key_error,
+        facilities=facility_choices(store), chosen=request.form.get("facility_id"),
         notices=flashed_notices())
     return body, status
 
@@ -79,8 +92,8 @@ def staff_create_key():
     if role == "facility":
         record = current_app.extensions["store"].get(facility_id) if facility_id else None
         if record is None or record.get("kind") != "treatment_facility":
-            return _page(principal, key_error=_("A facility key needs the id of a treatment "
-                                                "facility in the directory."), status=422)
+            return _page(principal, key_error=_("A facility key needs a treatment facility "
+                                                "from the list."), status=422)
     try:
         key_id, key = keys.create(current_app.extensions["availability"], role,
                                   facility_id if role == "facility" else None, label)

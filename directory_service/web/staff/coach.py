@@ -9,28 +9,26 @@ refresh can point at beds that opened since.
 import hashlib
 import json
 import re
-from datetime import datetime, timezone
 
 from flask import current_app, flash, redirect, render_template, request, session
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from directory_service import vocab
-from directory_service.api.holds import coach_holds, place_hold
+from directory_service.api.holds import place_hold
 from directory_service.api.match import run_match
 from directory_service.availability import figures, holds
-from directory_service.availability.db import parse_iso
 from directory_service.errors import ApiProblem
 from directory_service.schemas.availability import HoldBody, MatchBody
 from directory_service.search import columns as cols
 from directory_service.web import blp, present, search_form
 from directory_service.web.staff import flashed_notices, signed_in
+from directory_service.web.staff.coach_holds import holds_context, my_holds
 from directory_service.web.views import page_now, page_url
 
 LOOK_KEY = "coach_look"
 WHOLE = re.compile(r"^\s*\d{1,3}\s*$")
 DISTANCES = (10, 25, 40, 60, 100)
-HOLDS_SHOWN = 20
 
 
 def _needs_from(form):
@@ -92,24 +90,14 @@ def _minutes_choices(settings):
 
 def _page(principal, needs=None, answer=None, errors=None, status=200):
     settings = current_app.config["SETTINGS"]
-    _total, mine = coach_holds(principal, 1, HOLDS_SHOWN)
-    # Holds live on the real clock (their expiry is set by it), whatever the page's moment.
-    now, store, zones = datetime.now(timezone.utc), current_app.extensions["store"], {}
-    for hold in mine:
-        fid = hold["facility_id"]
-        if fid not in zones:  # the facility's clock, for the times a reason names
-            zones[fid] = (store.get(fid) or {}).get("timezone")
-        hold["facility_timezone"] = zones[fid]
-        ends = parse_iso(hold["expires_at"])
-        hold["minutes_left"] = max(0, int((ends - now).total_seconds() // 60)) if ends else 0
     form = request.form if request.method == "POST" else {}
     return render_template(
         "staff/coach.html", principal=principal, form=form, needs=needs, answer=answer,
-        errors=errors or {}, holds=mine, notices=flashed_notices(), distances=DISTANCES,
-        minutes=_minutes_choices(settings), default_minutes=settings.hold_default_minutes,
-        levels=vocab.LEVELS_OF_CARE, payers=vocab.PAYMENT,
-        languages=search_form.LANGUAGES, holdable=holdable_rows,
-        bed_lines=match_lines), status
+        errors=errors or {}, holds=my_holds(principal), notices=flashed_notices(),
+        distances=DISTANCES, minutes=_minutes_choices(settings),
+        default_minutes=settings.hold_default_minutes, levels=vocab.LEVELS_OF_CARE,
+        payers=vocab.PAYMENT, languages=search_form.LANGUAGES, holdable=holdable_rows,
+        bed_lines=match_lines, **holds_context()), status
 
 
 def match_lines(result, needs):
@@ -149,7 +137,8 @@ def _field_errors(messages):
 
 @blp.post("/staff/coach/holds")
 def staff_coach_hold():
-    """Hold one bed, as POST /v1/facilities/{id}/holds does; back to My holds."""
+    """Hold one bed, as POST /v1/facilities/{id}/holds does; on to the hold's card (My
+    holds, with the intake phone and directions), or back to the search with why not."""
     principal = signed_in("coach", "admin")
     form = request.form
     facility_id = form.get("facility_id", "")
@@ -172,4 +161,5 @@ def staff_coach_hold():
     else:
         flash(_("Held. The facility sees it now; call intake to say you are on the way."),
               "done|" + hold["id"])
+        return redirect(page_url("web.staff_coach_holds") + "#hold-" + hold["id"], 303)
     return redirect(back, 303)

@@ -3,13 +3,16 @@
 Every write goes through the API's own functions (`save_report`, `decide_hold`), with the
 version the page was drawn from as its If-Match: a figure changed elsewhere meanwhile is
 shown, not overwritten. Each form answers with a redirect back to the page (works without
-JavaScript); staff.js sends the same forms with fetch and swaps the page in place.
+JavaScript), except a − / + tap, which answers with the page itself, the changed figure
+in the form and nothing published; staff.js changes the figure in place instead, and
+sends the other forms with fetch and swaps the page in place. The Open beds field leaves
+held beds out (the API's `open`); a save adds back the holds the page showed.
 """
 import re
 
 from flask import current_app, flash, redirect, render_template, request
 from flask_babel import gettext as _
-from marshmallow import ValidationError
+from marshmallow import Schema, ValidationError, fields, validate
 
 from directory_service.api.beds import beds_body, indexed_facility, save_report
 from directory_service.availability import holds, reports
@@ -44,19 +47,41 @@ def staff_facility_home():
     return redirect(page_url("web.staff_facility", facility_id=principal.facility_id), 303)
 
 
-@blp.get("/staff/facilities/<path:facility_id>")
-def staff_facility(facility_id):
-    principal = signed_in("facility", "admin")
-    record = facility_for(principal, facility_id)
+class HeldShown(Schema):
+    """The hidden `held` of a row form: the holds the page showed beside the figure."""
+    held = fields.Integer(load_default=0, strict=False, validate=validate.Range(0, 10_000))
+
+
+def free_beds(row):
+    """The figure the "Open beds" field shows: beds a new person could take now, held
+    beds apart (the API's `available` counts them; its `open` does not)."""
+    if row.get("status") == "unknown" or row.get("available") is None:
+        return None
+    return max(0, row["available"] - (row.get("held") or 0))
+
+
+def _render(principal, record, notices, draft=None, status=200):
+    """The page; `draft` is one row's unsaved figures ({key: row}) after a − / + tap."""
+    facility_id = record["id"]
     body, _headers = beds_body(facility_id, record, private=True)
     adb = current_app.extensions["availability"]
     total, history = reports.history(adb, facility_id, 1, HISTORY_SHOWN)
-    rows = [{**row, "population": row.get("population") or "adult_any"}
-            for row in body["rows"]]
+    rows = []
+    for row in body["rows"]:
+        row = {**row, "population": row.get("population") or "adult_any"}
+        row["free"] = free_beds(row)
+        rows.append({**row, **(draft or {}).get(row_key(row["level_of_care"],
+                                                         row["population"]), {})})
     return render_template("staff/facility.html", principal=principal, record=record,
                            rows=rows, version=body["version"],
                            holds=holds.active_for(adb, facility_id), history=history,
-                           history_total=total, notices=flashed_notices())
+                           history_total=total, notices=notices), status
+
+
+@blp.get("/staff/facilities/<path:facility_id>")
+def staff_facility(facility_id):
+    principal = signed_in("facility", "admin")
+    return _render(principal, facility_for(principal, facility_id), flashed_notices())
 
 
 def _count(value):
@@ -67,8 +92,17 @@ def _count(value):
     return int(value) if WHOLE.match(value) else value
 
 
-def _typed_row(form):
-    """The row as the staff member left it, with a stepper tap applied."""
+def _held_shown(form):
+    """The holds the page showed beside the field (400 when the form was tampered with)."""
+    try:
+        return HeldShown().load({"held": form.get("held") or 0})["held"]
+    except ValidationError:
+        raise StaffProblem(400) from None
+
+
+def _stepped(form):
+    """The form's figures with a − / + tap applied: what the page shows, nothing saved.
+    `available` here is the field's meaning: open beds not held."""
     row = {"level_of_care": form.get("level_of_care", ""),
            "population": form.get("population", ""),
            "capacity": _count(form.get("capacity")),
@@ -81,12 +115,23 @@ def _typed_row(form):
         current = row[name] if isinstance(row[name], int) else 0
         row[name] = max(0, current + delta)
         if name == "available" and row["status"] in (None, "open", "full", "unknown"):
-            # A tap on open beds says how many are open: the status follows the count.
-            row["status"] = "open" if row["available"] > 0 else "full"
+            # A tap on open beds says how many are open: the status follows the count,
+            # held beds included (a row whose only empty beds are held is still open).
+            empty = row["available"] + _held_shown(form)
+            row["status"] = "open" if empty > 0 else "full"
+    return row
+
+
+def _typed_row(form):
+    """The row to publish: the field's open beds plus the beds held beside them make the
+    API's `available` (open = available − held), so search shows what the field said."""
+    row = _stepped(form)
     if row["status"] == "unknown":
         row["available"] = None
     elif row["status"] in ("full", "closed") and isinstance(row["available"], int):
         row["available"] = 0
+    elif isinstance(row["available"], int):
+        row["available"] += _held_shown(form)
     return row
 
 
@@ -111,6 +156,8 @@ def staff_report_row(facility_id):
         version = int(form.get("version", ""))
     except ValueError:
         raise StaffProblem(400) from None
+    if STEP.match(form.get("step", "")):
+        return _tapped(principal, record, form, key, version)
     confirming = form.get("action") == "confirm"
     if confirming:
         stored = _current_row(record, form.get("level_of_care"), form.get("population"))
@@ -147,6 +194,22 @@ def staff_report_row(facility_id):
     flash(_("Still accurate: the time was refreshed.") if confirming else _("Saved."),
           "done|" + key)
     return redirect(back, 303)
+
+
+def _tapped(principal, record, form, key, version):
+    """A − / + tap without JavaScript: the page again with the changed figure in the form,
+    nothing published (no history, no new time) until Save or Still accurate."""
+    current = reports.facility_version(current_app.extensions["availability"].read(),
+                                       record["id"])
+    if version != current:
+        notice = (_("Updated elsewhere meanwhile: here is the new figure. Your change was "
+                    "not saved; check it and save again."))
+        return _render(principal, record, {key: ("stale", notice)})
+    row = _stepped(form)
+    draft = {f: row[f] for f in ("capacity", "status", "note")}
+    draft["free"] = row["available"]
+    notice = _("Not saved yet: tap Save to publish this figure.")
+    return _render(principal, record, {key: ("draft", notice)}, {key: draft})
 
 
 def _anchor(key):

@@ -8,8 +8,8 @@ from directory_service.availability import holds, keys
 from directory_service.errors import ApiProblem
 from directory_service.web import blp
 from directory_service.web.staff import (
-    HOMES, SignInNeeded, StaffProblem, csrf, current_principal, signed_in, sign_in, sign_out,
-    words,
+    HOMES, SignInNeeded, StaffProblem, csrf, current_principal, origin, signed_in, sign_in,
+    sign_out, words,
 )
 from directory_service.web.views import page_url
 
@@ -43,9 +43,14 @@ def render_sign_in(status=200, reason=None, error=None):
 
 @blp.before_request
 def _csrf_on_staff_forms():
-    """Only staff POSTs are checked: the API's writes carry keys, not cookies."""
+    """Only staff POSTs are checked: the API's writes carry keys, not cookies. Sign-in
+    has no session yet, so no token: it must come from this site (origin.py)."""
     if request.method == "POST" and request.path.startswith("/staff/"):
-        csrf.protect()
+        if request.endpoint == "web.staff_sign_in_post":
+            if not origin.from_this_site():
+                raise CSRFError("the sign-in form was sent from another site")
+        else:
+            csrf.protect()
 
 
 @blp.app_context_processor
