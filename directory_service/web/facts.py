@@ -1,0 +1,55 @@
+"""What a person needs to choose between places, in plain words on a card (issue 21).
+
+Payment decides whether a person without insurance can go at all; a meeting's fellowship
+and types (open or closed, women, wheelchair access) decide whether they may walk in; a
+take-back site's receptacle decides whether they can just drop pills in a box. Pure
+functions of a record, in the page's language, shared by cards, detail and print pages.
+"""
+from flask_babel import gettext as _
+
+from directory_service.web import labels
+
+
+def payment_words(record, most=None):
+    """["Free", "Sliding scale fee", "Medicaid", …]: what a facility takes, reduced-cost first.
+
+    A facility whose only way in without insurance is paying in full says so in words
+    ("Without insurance: full price only"), so "No insurance" never hides that the care
+    costs full price; that warning is kept even when a card shows only the `most` first.
+    """
+    accepted = set(record.get("payment") or ())
+    words = [str(labels.label(labels.PAYMENT, code))
+             for code in labels.PAYMENT_ORDER if code in accepted and code != "self_pay"]
+    if most is not None and len(words) > most:
+        words = words[:most] + [_("more")]
+    if "self_pay" in accepted:
+        reduced = accepted & set(labels.REDUCED_COST)
+        words.append(str(labels.PAYMENT["self_pay"] if reduced else labels.SELF_PAY_ONLY))
+    return words
+
+
+def fellowship_name(record):
+    """"Narcotics Anonymous (NA)": a meeting's fellowship, or "" when it has none."""
+    code = record.get("fellowship")
+    return str(labels.label(labels.FELLOWSHIPS, code)) if code else ""
+
+
+def meeting_types(record):
+    """The meeting's types a person chooses by, in plain words, in a fixed order."""
+    codes = set(record.get("types") or ())
+    return [str(words) for code, words in labels.MEETING_TYPES.items() if code in codes]
+
+
+def takeback_facts(record):
+    """["Drop-off box (kiosk)", "Takes: Pills, Patches"]: how and what a site takes."""
+    facts = []
+    if record.get("receptacle"):
+        facts.append(str(labels.label(labels.RECEPTACLES, record["receptacle"])))
+    if record.get("accepts"):
+        facts.append(_("Takes: %(items)s", items=labels.names(labels.ACCEPTS, record["accepts"])))
+    return facts
+
+
+def is_online_only(record):
+    """An online-only meeting: there is no distance to walk and no address to go to."""
+    return record.get("kind") == "meeting" and record.get("attendance") == "online"
