@@ -2,12 +2,16 @@
 (payment, meeting types, take-back receptacle), "Send" hands over only the public link,
 and a search without insurance lists free and reduced-cost care before self-pay only."""
 import re
+from datetime import datetime
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from directory_service import vocab
 
+CHICAGO = ZoneInfo("America/Chicago")
 REDUCED = {"free", "sliding_fee", "payment_assistance", "state_funded"}
 
 
@@ -145,3 +149,21 @@ def test_every_meeting_type_filter_is_a_meeting_guide_code():
     assert set(search_form.MEETING_TYPES) == set(labels.TYPE_FILTERS)
     assert set(search_form.MEETING_TYPES) <= set(vocab.MEETING_TYPES)
     assert set(labels.MEETING_TYPES) <= set(vocab.MEETING_TYPES)
+
+
+@pytest.mark.parametrize("now, expected", [
+    (datetime(2026, 11, 23, 23, 0, tzinfo=CHICAGO), "Next: April 24, 2027"),
+    (datetime(2027, 4, 24, 23, 30, tzinfo=CHICAGO), "Next: April 24, 2027"),
+    (datetime(2027, 5, 1, 9, 0, tzinfo=CHICAGO), "Next: October 30, 2027"),
+    (datetime(2027, 11, 1, 9, 0, tzinfo=CHICAGO), None)])
+def test_event_only_sites_name_their_next_take_back_day(client, app, now, expected):
+    app.config["PAGE_NOW"] = now
+    detail = text(client.get("/r/seed:tkb-002").get_data(as_text=True))
+    assert "How: Only on take-back days" in detail
+    html = client.get("/?near=60173&start=takeback&radius=5").get_data(as_text=True)
+    site = next(c for c in cards(html) if "Hope Springs Senior Center" in c)
+    facts = text(re.search(r'<ul class="tags takeback-facts">(.*?)</ul>', site).group(1))
+    if expected:
+        assert expected in detail and expected in facts
+    else:
+        assert "Next:" not in detail and "Next:" not in facts

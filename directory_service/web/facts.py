@@ -7,7 +7,9 @@ functions of a record, in the page's language, shared by cards, detail and print
 """
 from flask_babel import gettext as _
 
-from directory_service.web import labels
+from datetime import date
+
+from directory_service.web import labels, present
 
 
 def payment_words(record, most=None):
@@ -40,11 +42,18 @@ def meeting_types(record):
     return [str(words) for code, words in labels.MEETING_TYPES.items() if code in codes]
 
 
-def takeback_facts(record):
-    """["Drop-off box (kiosk)", "Takes: Pills, Patches"]: how and what a site takes."""
+def takeback_facts(record, now=None):
+    """["Drop-off box (kiosk)", "Takes: Pills, Patches"]: how and what a site takes.
+
+    A site that takes medicines only on take-back days names the next one (from `now`,
+    on the site's own calendar), since that date is all a person can plan by.
+    """
     facts = []
     if record.get("receptacle"):
         facts.append(str(labels.label(labels.RECEPTACLES, record["receptacle"])))
+    upcoming = next_event(record, now) if now is not None else None
+    if upcoming:
+        facts.append(_("Next: %(date)s", date=present.long_date(upcoming, None)))
     if record.get("accepts"):
         facts.append(_("Takes: %(items)s", items=labels.names(labels.ACCEPTS, record["accepts"])))
     return facts
@@ -53,3 +62,10 @@ def takeback_facts(record):
 def is_online_only(record):
     """An online-only meeting: there is no distance to walk and no address to go to."""
     return record.get("kind") == "meeting" and record.get("attendance") == "online"
+
+
+def next_event(record, now):
+    """The first of a take-back site's event dates on or after today (its zone), or None."""
+    today = present.local_now(record, now).date()
+    dates = sorted(date.fromisoformat(str(d)) for d in record.get("event_dates") or ())
+    return next((d for d in dates if d >= today), None)
