@@ -91,7 +91,10 @@ def test_meeting_type_filter_on_the_page_keeps_only_that_type(client, app):
     # The filter alone asks for meetings, and pages keep it.
     alone = client.get("/?near=Joliet, IL&radius=50&type=X").get_data(as_text=True)
     assert set(re.findall(r'<span class="kind">(.*?)</span>', alone)) == {"Meeting"}
-    assert client.get("/?near=60540&type=Q").status_code == 422
+    refused = client.get("/?near=60540&type=Q")
+    assert refused.status_code == 422
+    assert '<a href="#type">Please choose one of the options in the list.</a>' in \
+        refused.get_data(as_text=True)
 
 
 def test_takeback_cards_show_receptacle_and_what_is_taken(client):
@@ -124,7 +127,8 @@ def test_online_meetings_have_no_distance_and_meetings_are_counted_as_meetings(c
 def test_send_links_carry_only_the_public_link(client, path):
     html = client.get(path).get_data(as_text=True)
     links = re.findall(r'href="((?:sms|mailto):[^"]+)"', html)
-    assert links
+    # Every card (or the one record) has its own Send.
+    assert html.count('<details class="send') == max(1, len(cards(html))) == len(links) / 2
     for link in links:
         link = link.replace("&amp;", "&")
         sent = " ".join(v for values in parse_qs(urlsplit(link).query).values() for v in values)
