@@ -5,11 +5,17 @@ and types (open or closed, women, wheelchair access) decide whether they may wal
 take-back site's receptacle decides whether they can just drop pills in a box. Pure
 functions of a record, in the page's language, shared by cards, detail and print pages.
 """
-from flask_babel import gettext as _
-
 from datetime import date
 
+from flask_babel import gettext as _
+
+from directory_service import ranking
 from directory_service.web import labels, present
+
+# Payment codes that make care free or cheaper for a person without insurance: the same
+# line ranking.uninsured_tier draws, so the words and the order always agree.
+REDUCED_COST = frozenset(code for code, value in ranking.UNINSURED_PAYMENT_VALUE.items()
+                         if value >= ranking.REDUCED_COST_MIN)
 
 
 def payment_words(record, most=None):
@@ -25,7 +31,7 @@ def payment_words(record, most=None):
     if most is not None and len(words) > most:
         words = words[:most] + [_("more")]
     if "self_pay" in accepted:
-        reduced = accepted & set(labels.REDUCED_COST)
+        reduced = accepted & REDUCED_COST
         words.append(str(labels.PAYMENT["self_pay"] if reduced else labels.SELF_PAY_ONLY))
     return words
 

@@ -65,8 +65,6 @@ TIMES = {hhmm: LazyString(lambda hhmm=hhmm: gettext("After %(time)s", time=_cloc
 # reduced-cost care first, then insurers, plain self-pay last.
 PAYMENT_ORDER = ("free", "sliding_fee", "payment_assistance", "state_funded", "medicaid",
                  "medicare", "va", "military", "ihs_tribal", "private", "self_pay")
-# Payment codes that lower the bill of a person without insurance (ranking.py agrees).
-REDUCED_COST = ("free", "sliding_fee", "payment_assistance", "state_funded")
 SELF_PAY_ONLY = _l("Without insurance: full price only")
 FELLOWSHIPS = {
     "AA": _l("Alcoholics Anonymous (AA)"), "NA": _l("Narcotics Anonymous (NA)"),
@@ -80,7 +78,8 @@ FELLOWSHIPS = {
 # card. Language types are left out: the language badge already says them.
 MEETING_TYPES = {
     "TC": _l("Location temporarily closed"),
-    "O": _l("Open: anyone may attend"), "C": _l("Closed: for people with a drinking or drug problem"),
+    "O": _l("Open: anyone may attend"),
+    "C": _l("Closed: for people with a drinking or drug problem"),
     "W": _l("Women"), "M": _l("Men"), "X": _l("Wheelchair access"),
     "XB": _l("Wheelchair-accessible bathroom"), "BE": _l("Newcomers"), "Y": _l("Young people"),
     "LGBTQ": _l("LGBTQ"), "ASL": _l("American Sign Language"), "CF": _l("Child-friendly"),
