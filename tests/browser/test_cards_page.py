@@ -6,6 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.browser.conftest import screenshot
+from tests.browser.test_night_page import FOCUS_CONTRAST
 
 pytestmark = pytest.mark.browser
 JS = [pytest.param(True, id="js"), pytest.param(False, id="no-js")]
@@ -129,3 +130,17 @@ def test_dark_mode_on_screen_and_black_on_white_on_paper(new_page, night_url, js
     page.goto(night_url + "/r/night:fac-02/print")
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") == \
         "rgb(255, 255, 255)"
+
+
+def test_dark_focus_rings_keep_3_to_1(new_page, night_url):
+    page = new_page(color_scheme="dark")
+    page.goto(night_url + "/?near=60540&start=detox_now")
+    rings = []
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement === document.body"):
+            break
+        rings.append(page.evaluate(FOCUS_CONTRAST))
+    assert any(r["name"].startswith("Send") for r in rings)
+    weak = [r for r in rings if r["style"] == "none" or r["width"] < 2 or r["ratio"] < 3]
+    assert weak == []

@@ -8,7 +8,8 @@ pytestmark = pytest.mark.browser
 JS = [pytest.param(True, id="js"), pytest.param(False, id="no-js")]
 NIGHT_SEARCHES = ["/?near=60540&start=detox_now", "/?near=60540&start=naloxone",
                   "/?near=60540&start=detox_now&gender=men&age=30&payment=uninsured",
-                  "/?near=60540&start=detox_now&lang=es"]
+                  "/?near=60540&start=detox_now&lang=es", "/?near=60540&start=meetings_today",
+                  "/?near=60540&start=meetings_today&lang=es"]
 SEED_SEARCHES = ["/?near=60540&start=treatment", "/?near=Aurora, IL&start=naloxone",
                  "/?near=60540&start=takeback", "/?near=60540&need=treatment&payment=uninsured",
                  "/?near=Joliet, IL&start=treatment&lang=es"]
