@@ -37,6 +37,13 @@ UNINSURED_PAYMENT_VALUE = {
     "free": 1.0, "sliding_fee": 0.8, "payment_assistance": 0.8, "state_funded": 0.8,
     "self_pay": 0.3,
 }
+# For a person without insurance, care that is free or costs less (payment value at least
+# REDUCED_COST_MIN) comes before every facility whose only way in is paying full price
+# (self-pay only), however near: a detox bed at full price is out of reach for them. The
+# two tiers keep their own halves of the score: reduced-cost in [UNINSURED_TIER_SPLIT, 1],
+# self-pay only in [0, UNINSURED_TIER_SPLIT].
+REDUCED_COST_MIN = 0.8
+UNINSURED_TIER_SPLIT = 0.5
 # A level reached only through a crosswalk or an alias ranks below an exact match.
 LEVEL_EXACT = 1.0
 LEVEL_RELATED = 0.6
@@ -77,6 +84,19 @@ def payment_value(accepted, requested_uninsured):
     return max((UNINSURED_PAYMENT_VALUE.get(code, 0.0) for code in accepted), default=0.0)
 
 
+def uninsured_tier(score, payment):
+    """The score of a hit in an uninsured search: self-pay-only facilities below the rest.
+
+    `payment` is the hit's payment component (NaN or None where it does not apply, as for
+    a meeting in a mixed search: those stay in the upper tier, nothing there costs money).
+    """
+    payment = np.asarray(np.nan if payment is None else payment, dtype=float)
+    self_pay_only = np.isfinite(payment) & (payment < REDUCED_COST_MIN)
+    score = np.asarray(score, dtype=float)
+    return np.where(self_pay_only, UNINSURED_TIER_SPLIT * score,
+                    UNINSURED_TIER_SPLIT + (1.0 - UNINSURED_TIER_SPLIT) * score)
+
+
 def combine(components, weights=WEIGHTS):
     """Weighted mean over the components present (a None or NaN component does not apply)."""
     total, weight_sum = 0.0, 0.0
@@ -110,6 +130,8 @@ def constants():
         "capacity_half_life_h": CAPACITY_HALF_LIFE_H,
         "capacity_unknown": CAPACITY_UNKNOWN,
         "uninsured_payment_value": dict(UNINSURED_PAYMENT_VALUE),
+        "reduced_cost_min": REDUCED_COST_MIN,
+        "uninsured_tier_split": UNINSURED_TIER_SPLIT,
         "level_exact": LEVEL_EXACT,
         "level_related": LEVEL_RELATED,
     }

@@ -70,3 +70,14 @@ def test_combine_is_weighted_mean_over_applicable_components():
 def test_freshness_thresholds(age_h, expected):
     age = None if age_h is None else age_h * 3600
     assert ranking.freshness(age, 4, 24) == expected
+
+
+def test_uninsured_tier_puts_self_pay_only_below_every_reduced_cost_score():
+    # The best self-pay-only score stays below the worst reduced-cost one.
+    self_pay = ranking.uninsured_tier(1.0, ranking.UNINSURED_PAYMENT_VALUE["self_pay"])
+    sliding = ranking.uninsured_tier(0.0, ranking.UNINSURED_PAYMENT_VALUE["sliding_fee"])
+    assert self_pay <= ranking.UNINSURED_TIER_SPLIT <= sliding
+    # A hit without a payment component (a meeting in a mixed search) is not demoted.
+    assert ranking.uninsured_tier(0.4, None) == ranking.uninsured_tier(0.4, 1.0) == 0.7
+    scores = ranking.uninsured_tier(np.array([0.9, 0.2]), np.array([0.3, np.nan]))
+    assert scores.tolist() == [0.45, 0.6]

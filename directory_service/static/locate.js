@@ -1,4 +1,4 @@
-/* "Use my location": the page's only script, and an optional one.
+/* "Use my location": one of the page's two scripts (share.js is the other), both optional.
  * Without it the form works by ZIP or city. With it, the browser's own location is
  * rounded to two decimals (about 1 km) before it leaves the device, so neither the URL
  * nor any server log ever holds a precise place.

@@ -3,7 +3,10 @@
 Codes ("3.7-WM", "sliding_fee") are for systems; a person reads "Detox" and "Sliding
 scale fee". Lazy strings so each page renders them in its own language.
 """
-from flask_babel import lazy_gettext as _l
+from datetime import time
+
+from babel.dates import format_time
+from flask_babel import LazyString, get_locale, gettext, lazy_gettext as _l
 
 KINDS = {
     "treatment_facility": _l("Treatment"),
@@ -54,7 +57,48 @@ QUICK_STARTS = {
     "meetings_today": _l("Meetings today"), "naloxone": _l("Naloxone"),
     "takeback": _l("Drop off medicines"),
 }
-TIMES = {"12:00": _l("After noon"), "17:00": _l("After 5 PM"), "19:00": _l("After 7 PM")}
+# "After 5:00 PM" / "Después de las 17:00": the hour in the page's own clock format, the
+# same one the results use, so a page never mixes "5 p. m." with "17:00".
+TIMES = {hhmm: LazyString(lambda hhmm=hhmm: gettext("After %(time)s", time=_clock(hhmm)))
+         for hhmm in ("12:00", "17:00", "19:00")}
+# What a facility takes, in the order a person without insurance reads it: free and
+# reduced-cost care first, then insurers, plain self-pay last.
+PAYMENT_ORDER = ("free", "sliding_fee", "payment_assistance", "state_funded", "medicaid",
+                 "medicare", "va", "military", "ihs_tribal", "private", "self_pay")
+SELF_PAY_ONLY = _l("Without insurance: full price only")
+FELLOWSHIPS = {
+    "AA": _l("Alcoholics Anonymous (AA)"), "NA": _l("Narcotics Anonymous (NA)"),
+    "CA": _l("Cocaine Anonymous (CA)"), "CMA": _l("Crystal Meth Anonymous (CMA)"),
+    "SMART": "SMART Recovery", "Recovery Dharma": "Recovery Dharma",
+    "Refuge Recovery": "Refuge Recovery", "Celebrate Recovery": "Celebrate Recovery",
+    "Al-Anon": _l("Al-Anon (for family and friends)"),
+    "Nar-Anon": _l("Nar-Anon (for family and friends)"), "other": _l("Other fellowship"),
+}
+# Meeting Guide types a person chooses a meeting by, in plain words, in this order on a
+# card. Language types are left out: the language badge already says them.
+MEETING_TYPES = {
+    "TC": _l("Location temporarily closed"),
+    "O": _l("Open: anyone may attend"),
+    "C": _l("Closed: for people with a drinking or drug problem"),
+    "W": _l("Women"), "M": _l("Men"), "X": _l("Wheelchair access"),
+    "XB": _l("Wheelchair-accessible bathroom"), "BE": _l("Newcomers"), "Y": _l("Young people"),
+    "LGBTQ": _l("LGBTQ"), "ASL": _l("American Sign Language"), "CF": _l("Child-friendly"),
+    "BA": _l("Babysitting available"), "D": _l("Discussion"), "SP": _l("Speaker"),
+    "ST": _l("Step study"), "B": _l("Big Book"), "MED": _l("Meditation"), "A": _l("Secular"),
+    "SEN": _l("Seniors"),
+}
+# The types the public page's filter offers (the API takes any Meeting Guide code).
+TYPE_FILTERS = {"O": _l("Open to anyone"), "W": _l("Women"), "M": _l("Men"),
+                "S": _l("In Spanish"), "X": _l("Wheelchair access"), "BE": _l("Newcomers"),
+                "Y": _l("Young people"), "LGBTQ": _l("LGBTQ")}
+RECEPTACLES = {"kiosk": _l("Drop-off box (kiosk)"), "counter": _l("Hand in at the counter"),
+               "mail_back": _l("Free mail-back envelope"),
+               "event_only": _l("Only on take-back days")}
+
+
+def _clock(hhmm):
+    hours, minutes = (int(part) for part in hhmm.split(":"))
+    return format_time(time(hours, minutes), "short", locale=get_locale() or "en")
 
 
 def label(table, code):

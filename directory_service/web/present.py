@@ -349,6 +349,31 @@ def bed_lines(groups, zone_name=None):
     return [bed_line(group, zone_name) for group in groups]
 
 
+# A card shows every bed figure when there are at most CARD_BED_LINES, else the most
+# telling one and a link to the rest on the place's page. Without it a facility with six
+# levels × populations pushed the first Call below a phone's first screen once figures
+# stopped being added up (issue 21).
+CARD_BED_LINES = 2
+def _card_rank(group):
+    """Open beds first, then full, then stale figures, then unreported ones."""
+    if group["open"] is None:
+        return 3
+    if group["freshness"] == "stale":
+        return 2
+    return 0 if group["open"] > 0 else 1
+
+
+def card_bed_lines(lines, groups, most=CARD_BED_LINES):
+    """(the lines a card shows, how many it leaves to the place's page): all of them when
+    they fit, else the most telling one (`_card_rank`; `groups` are the lines' bed_groups)."""
+    if len(lines) <= most:
+        return list(lines), 0
+    most = 1  # one line and the link to the rest take the room of two lines
+    ranked = sorted(range(len(lines)), key=lambda i: (_card_rank(groups[i]), i))
+    keep = sorted(ranked[:most])
+    return [lines[i] for i in keep], len(lines) - len(keep)
+
+
 def miles(value):
     """"1.6": a distance in miles as every part of a card prints it, from one number."""
     return format_decimal(round(value, 1), "0.0")

@@ -68,6 +68,7 @@ def card(hit, now, zone, query, form):
                                          form.get("age"))
         out["usable"] = present.usable_beds(out["beds"], form.get("stale"))
         out["bed_lines"] = present.bed_lines(out["beds"], zone)
+        out["card_bed_lines"], out["more_bed_lines"] = present.card_bed_lines(out["bed_lines"], out["beds"])
     return out
 
 

@@ -20,6 +20,8 @@ CARE = ("detox", "residential", "outpatient", "OTP")
 PAYMENTS = ("uninsured", "medicaid", "medicare", "private", "military", "va")
 TIMES = ("12:00", "17:00", "19:00")
 GENDERS = ("men", "women")
+# Meeting Guide types the page's "Kind of meeting" offers (web/labels.TYPE_FILTERS words).
+MEETING_TYPES = ("O", "W", "M", "S", "X", "BE", "Y", "LGBTQ")
 # Languages a person can ask for; their names come from the page's locale (babel).
 LANGUAGES = ("es", "pl", "en", "ar", "zh", "ko", "ru", "vi", "fr")
 # "Meetings today" asks the store for meetings that started at most this long ago, so
@@ -43,7 +45,7 @@ ATTENDANCE = {"in_person": "in_person,hybrid", "online": "online,hybrid"}
 # Which form field a SearchArgs error belongs to.
 FIELD_OF_ARG = {"lat": "near", "lon": "near", "near": "near", "radius": "radius",
                 "kind": "need", "level_of_care": "care", "payment": "payment", "day": "day",
-                "starts_after": "time", "attendance": "attendance", "page": "page",
+                "starts_after": "time", "attendance": "attendance", "types": "type", "page": "page",
                 "gender": "gender", "age": "age", "language": "language"}
 MESSAGES = {
     "near": _l("Enter a 5-digit ZIP code (like 60540) or a city and state "
@@ -78,6 +80,7 @@ class SearchForm(Schema):
     day = _choice(("today",) + tuple(str(d) for d in range(7)))
     time = _choice(TIMES)
     attendance = _choice(tuple(ATTENDANCE))
+    type = _choice(MEETING_TYPES)
     gender = _choice(GENDERS)
     age = fields.Integer(validate=validate.Range(0, 120))
     language = _choice(LANGUAGES)
@@ -186,6 +189,11 @@ def search_args(form, zone_name, per_page, now=None):
     elif form.get("care") and need in (None, "treatment"):
         args["kind"] = "treatment_facility"
         args["level_of_care"] = form["care"]
+    elif form.get("type") and need is None:
+        # A kind of meeting asks for meetings, as a type of care asks for treatment.
+        args["kind"] = NEED_KINDS["meetings"]
+    if form.get("type"):
+        args["types"] = form["type"]
     if form.get("payment"):
         args["payment"] = form["payment"]
     if form.get("day"):

@@ -37,6 +37,8 @@ def describe(form):
         parts.append(labels.TIMES[form["time"]])
     if form.get("attendance"):
         parts.append(labels.ATTENDANCE[form["attendance"]])
+    if form.get("type"):
+        parts.append(labels.TYPE_FILTERS[form["type"]])
     if form.get("language"):
         parts.append(_("in %(language)s", language=present.language_name(form["language"])))
     if form.get("open_now"):

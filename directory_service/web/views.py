@@ -71,7 +71,7 @@ def echoed_args():
     return args
 
 
-FORM_FIELDS = ("near", "radius", "need", "care", "payment", "day", "time", "attendance",
+FORM_FIELDS = ("near", "radius", "need", "care", "payment", "day", "time", "attendance", "type",
                "gender", "age", "language", "open_now", "beds", "stale", "lang")
 
 

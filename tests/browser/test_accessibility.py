@@ -31,6 +31,24 @@ NIGHT_PAGES = {
     "not-found-es": "/nope?lang=es",
     "meeting-detail": "/r/night:mtg-03",
 }
+# Issue 21: the cards' new facts and Send, the meeting-type filter, and dark mode. Each is
+# (path, server, colour scheme, open every "Send"?).
+CARD_PAGES = {
+    "takeback-cards": ("/?near=60563&start=takeback&radius=5", "seed", "light", False),
+    "meetings-type-women": ("/?near=Joliet, IL&need=meetings&radius=50&type=W", "seed",
+                            "light", False),
+    "send-open-results": ("/?near=60540&start=detox_now", "night", "light", True),
+    "send-open-detail-es": ("/r/night:fac-02?lang=es", "night", "light", True),
+    "dark-search": ("/", "seed", "dark", False),
+    "dark-results": ("/?near=60540&start=detox_now&stale=1", "night", "dark", False),
+    "dark-meetings": ("/?near=60540&start=meetings_today", "night", "dark", True),
+    "dark-naloxone-es": ("/?near=60540&start=naloxone&lang=es", "night", "dark", False),
+    "dark-error": ("/?near=99999&start=naloxone", "seed", "dark", False),
+    "dark-detail": ("/r/seed:fac-001", "seed", "dark", True),
+    "dark-takeback": ("/?near=60563&start=takeback&radius=5", "seed", "dark", False),
+    "dark-print": ("/r/seed:fac-001/print", "seed", "dark", False),
+    "dark-print-list": ("/?near=60540&start=detox_now&print=1", "night", "dark", False),
+}
 AXE_OPTIONS = {"runOnly": {"type": "tag", "values": [
     "wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}}
 
@@ -47,6 +65,17 @@ def serious_violations(page, axe_path):
 def test_axe_on_the_night_pages(new_page, night_url, axe_path, name):
     page = new_page(bypass_csp=True)
     page.goto(night_url + NIGHT_PAGES[name])
+    bad = serious_violations(page, axe_path)
+    assert bad == [], json.dumps(bad, indent=1)
+
+
+@pytest.mark.parametrize("name", CARD_PAGES)
+def test_axe_on_the_card_send_and_dark_pages(new_page, live_url, night_url, axe_path, name):
+    path, server, scheme, open_send = CARD_PAGES[name]
+    page = new_page(bypass_csp=True, color_scheme=scheme)
+    page.goto((live_url if server == "seed" else night_url) + path)
+    if open_send:
+        page.evaluate("document.querySelectorAll('details.send').forEach(d => d.open = true)")
     bad = serious_violations(page, axe_path)
     assert bad == [], json.dumps(bad, indent=1)
 

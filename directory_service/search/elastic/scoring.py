@@ -13,7 +13,8 @@ from directory_service import ranking
 from directory_service.search import columns as cols
 from directory_service.search.elastic.mapping import BED_FIELD_KEYS
 
-# Mirrors ranking.distance_component, capacity_component, payment_value and combine.
+# Mirrors ranking.distance_component, capacity_component, payment_value, combine and
+# uninsured_tier.
 # Painless whitelists only the double overloads of Math.min/max, hence the typed locals
 # and the explicit comparison for the oldest report time.
 SCORE_SCRIPT = """
@@ -27,6 +28,7 @@ double sigmaSq = -(scale * scale) / (2.0 * Math.log(decay));
 double wDistance = params.w_distance;
 double total = wDistance * Math.exp(-(dist * dist) / (2.0 * sigmaSq));
 double weights = wDistance;
+boolean selfPayOnly = false;
 if (kind == 'treatment_facility') {
   long cutoffMs = params.now_ms;
   double beds = 0.0;
@@ -83,6 +85,7 @@ if (kind == 'treatment_facility') {
     double wPayment = params.w_payment;
     total += wPayment * pay;
     weights += wPayment;
+    selfPayOnly = pay < params.reduced_cost_min;
   }
   if (params.levels_requested) {
     double level = params.level_related;
@@ -96,7 +99,12 @@ if (kind == 'treatment_facility') {
     weights += wLevel;
   }
 }
-return weights > 0 ? total / weights : 0.0;
+double score = weights > 0 ? total / weights : 0.0;
+if (params.uninsured) {
+  double split = params.tier_split;
+  score = selfPayOnly ? split * score : split + (1.0 - split) * score;
+}
+return score;
 """
 
 
@@ -131,6 +139,7 @@ def script_params(query):
         "unknown": c["capacity_unknown"],
         "payment": list(query.payment), "uninsured": query.uninsured,
         "payment_value": c["uninsured_payment_value"],
+        "reduced_cost_min": c["reduced_cost_min"], "tier_split": c["uninsured_tier_split"],
         "levels_requested": bool(query.levels), "levels_primary": list(query.levels_primary),
         "level_exact": c["level_exact"], "level_related": c["level_related"],
     }

@@ -121,6 +121,8 @@ class VectorIndex:
             idx, dist, open_beds, reported = idx[keep], dist[keep], open_beds[keep], reported[keep]
         components = self._components(query, idx, dist, open_beds, reported)
         score = ranking.combine(components)
+        if query.uninsured:
+            score = ranking.uninsured_tier(score, components.get("payment"))
         order = self._top(score, dist, a["id_rank"][idx], query.offset + query.per_page)
         page = order[query.offset: query.offset + query.per_page]
         return Ranked(len(idx), idx[page], dist[page], score[page],
