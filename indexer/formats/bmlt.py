@@ -178,8 +178,8 @@ def map_rows(path, rows, id_prefix, first_day, options, format_keys):
         keys = format_keys(row)
         items = list(map_meeting(row, id_prefix, first_day, keys, options))
         own = fellowship.named_in(row.get("meeting_name"))
-        evidence.row(own, [row.get("root_server_uri")], formats=keys)
-        meetings.gather(items, own, area)
+        evidence.row(own, formats=keys, feed_urls=[row.get("root_server_uri")])
+        meetings.gather(items, fellowship.listed(own), area)
         mapped.append((number, items))
     yield from meetings.finish(mapped, evidence, area, options)
 
