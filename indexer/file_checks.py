@@ -20,11 +20,16 @@ BLANK = b"\xef\xbb\xbf \t\r\n"
 
 
 def empty(path):
-    """Why `path` holds nothing to read (blank, `[]` or `{}`), or None. Never reads a big file."""
-    if os.path.isdir(path) or os.path.getsize(path) > 4096:
+    """Why `path` holds nothing to read (blank, `[]` or `{}`), or None.
+
+    Reads the opening 4 KB, and the rest only while it is blank space and brackets."""
+    if os.path.isdir(path):
         return None
     with open(path, "rb") as fh:
-        body = fh.read()
+        body = fh.read(4096)
+        if body.lstrip(BLANK).strip(b"[]{} \t\r\n"):
+            return None
+        body += fh.read()
     squeezed = b"".join(body.lstrip(BLANK).split())
     if squeezed not in EMPTY_DOCUMENTS:
         return None

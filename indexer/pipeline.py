@@ -185,9 +185,15 @@ def run(paths, writer, *, dry_run=False, max_rejected_fraction=0.25, progress=No
             report.file(path)
             file_options = replace(options, feed=options.feed or feed_name(path))
             bar.set_description(os.path.basename(path))
+            items = 0
             for number, row in read_rows(module, path, transform, file_options):
                 step(report, path, number, row)
                 bar.update(1)
+                items += 1
+            if not items:
+                # A header-only sheet or an empty answer: say so, as for an empty file.
+                step(report, path, 0, Warned("file:empty", (
+                    f"{os.path.basename(path)} has no rows: nothing to load from it")))
             step.end_file(report)
         bar.close()
         placer.close()

@@ -78,6 +78,11 @@ def test_a_site_naming_no_fellowship_is_not_outweighed_by_one_row(tmp_path):
     assert {r["fellowship"] for r in records.values()} == {"other"}
     [line] = warned(report, "fellowship:unsure")
     assert "eatingrecovery-intergroup.org" in line and "1 of 20" in line
+    # Many rows with AA literature under such a site: AA, still warned.
+    report, records = run(tmp_path, site_feed("www.nyintergroup.org", big_book_rows=4))
+    assert {r["fellowship"] for r in records.values()} == {"AA"}
+    [line] = warned(report, "fellowship:unsure")
+    assert "nyintergroup.org" in line and "4 of 20" in line
 
 
 def test_one_type_code_alone_decides_only_with_a_warning(tmp_path):
@@ -240,11 +245,14 @@ def test_empty_files_are_warnings_and_the_other_feeds_load(tmp_path):
     (tmp_path / "blank.json").write_text("  \n\n", encoding="utf-8")
     (tmp_path / "zero.csv").write_text("", encoding="utf-8")
     (tmp_path / "lines.ndjson").write_text("\n\n", encoding="utf-8")
+    (tmp_path / "header.csv").write_text('"Time","Day","Name","Address","Slug"\n',
+                                         encoding="utf-8")
+    (tmp_path / "answer.json").write_text('{"meetings": [], "formats": []}', encoding="utf-8")
     writer = Collector()
     report = pipeline.run([str(tmp_path)], writer)
     assert report.swapped and len(writer.records) == 1
     lines = warned(report, "file:empty")
-    assert len(lines) == 5
+    assert len(lines) == 7 and any("header.csv has no rows" in w for w in lines)
     assert report.files[str(tmp_path / "none.json")]["read"] == 0
     # Forced to a format, the same.
     writer = Collector()

@@ -11,9 +11,9 @@ Signals in order of strength; a weaker one never outweighs a stronger one:
    Book is AA literature, Basic Text NA's), counted once per row.
 A feed whose identity is a fellowship we do not list (Eating Disorders Anonymous) is
 `other`, warned by name. Hints from a few rows only (fewer than 3, or than a tenth of the
-meetings) decide with a `fellowship:unsure` warning; when the feed's own web site names no
-fellowship, hints must come from half its meetings, else it is `other`, warned. Nothing at
-all, or two fellowships equally, is `other` with a warning.
+meetings) decide with a `fellowship:unsure` warning. When the feed's own web site names no
+fellowship, hints from less than half its meetings are warned, and a few rows only leave it
+`other`. Nothing at all, or two fellowships equally, is `other` with a warning.
 """
 import os
 import re
@@ -85,10 +85,12 @@ NA_FORMATS = {"BT": "Basic Text", "IW": "It Works", "JT": "Just for Today", "JFT
 # One fellowship is the feed's when it has at least this many times the runner-up's evidence.
 DOMINANT = 2
 # A web site on at least this share of the rows is the feed's own; when it names no
-# fellowship, hints must come from this share of the rows to decide at all.
+# fellowship, hints decide without a warning only from this share of the rows.
 SURE_SHARE = 0.5
-# Without such a site, hints decide without a warning from this many rows and this share
-# (16 of 54 BMLT meetings with Basic Text formats); fewer (1 Big Book of 183) are warned.
+# Hints from this many rows and this share are enough (16 of 54 BMLT meetings with Basic
+# Text formats): without a site of its own the feed is theirs, under one that names no
+# fellowship it is theirs with a warning. Fewer (1 Big Book of 183) are warned, and under
+# such a site leave the feed `other`.
 HINT_SURE_ROWS = 3
 HINT_SURE_SHARE = 0.1
 
@@ -202,16 +204,23 @@ class Evidence:
         if top is None:
             return "other", self._mixed(self.hints)
         rows, why = self.hints[top], self.reasons[(id(self.hints), top)]
-        if rows >= SURE_SHARE * self.rows or (not site and rows >= max(
-                HINT_SURE_ROWS, HINT_SURE_SHARE * self.rows)):
-            return listed(top), None
         share = f"{rows} of {self.rows} meetings"
-        if site:
-            return "other", Warned("fellowship:unsure", (
-                f"the feed's web site {site} names no fellowship and only {share} point to "
-                f"{top} ({why}): loaded as 'other'; use --fellowship"))
-        return listed(top), Warned("fellowship:unsure", (
-            f"loaded as {top} from {why} on only {share}; use --fellowship to be sure"))
+        enough = rows >= max(HINT_SURE_ROWS, HINT_SURE_SHARE * self.rows)
+        if not site:
+            if enough or rows >= SURE_SHARE * self.rows:
+                return listed(top), None
+            return listed(top), Warned("fellowship:unsure", (
+                f"loaded as {top} from {why} on only {share}; use --fellowship to be sure"))
+        # The feed's own web site says nothing: hints must carry it, and few rows cannot.
+        if rows >= SURE_SHARE * self.rows:
+            return listed(top), None
+        if enough:
+            return listed(top), Warned("fellowship:unsure", (
+                f"the feed's web site {site} names no fellowship: loaded as {top} from {why} "
+                f"on {share}; use --fellowship to be sure"))
+        return "other", Warned("fellowship:unsure", (
+            f"the feed's web site {site} names no fellowship and only {share} point to "
+            f"{top} ({why}): loaded as 'other'; use --fellowship"))
 
     def _by_identity(self):
         top = self._dominant(self.identity)

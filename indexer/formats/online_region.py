@@ -11,6 +11,7 @@ state, the feed's region, each with a `location:feed-region` warning saying whic
 5. the feed's state itself (its largest city stands for it).
 A row naming nothing is pinned to the middle of the feed without a warning, as before.
 """
+import functools
 import math
 import statistics
 from collections import Counter
@@ -178,6 +179,7 @@ def _resolved(place_text):
     return {"lat": place.lat, "lon": place.lon}
 
 
+@functools.lru_cache(maxsize=128)
 def _state_city(state):
     """The most populous city the gazetteer knows in a state or province."""
     best = None
