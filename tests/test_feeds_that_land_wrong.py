@@ -318,3 +318,20 @@ def test_api_answers_with_extra_keys_are_still_the_api(tmp_path):
     rows = [{k: v for k, v in r.items() if k != "formats"} for r in rows[1:6]]
     path.write_text(json.dumps(rows), encoding="utf-8")
     assert detect(str(path)) is FORMATS["bmlt"]
+
+
+def test_a_bmlt_file_named_a_shape_is_not_refused_for_its_keys(tmp_path):
+    # Days 1-6 and no formats: only root_server_uri hints at the API; the operator says export.
+    rows = [{k: v for k, v in r.items() if k != "formats"} for r in export_rows()[1:6]]
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(rows), encoding="utf-8")
+    writer = Collector()
+    report = pipeline.run([str(path)], writer, fmt="bmlt-export",
+                          options=common.ImportOptions(fellowship="NA"))
+    assert writer.records["bmlt:export:1"]["day"] == 1  # 1 = Monday, as the database stores
+    assert warned(report, "bmlt-export:unknown-keys")
+    # Its days and formats still decide: an API answer forced as an export is refused.
+    rows = [dict(r, weekday_tinyint="7", formats="O") for r in rows]
+    path.write_text(json.dumps(rows), encoding="utf-8")
+    with pytest.raises(pipeline.IndexRunFailed):
+        pipeline.run([str(path)], Collector(), fmt="bmlt-export")

@@ -88,8 +88,11 @@ def shape_of(path):
     return _shape_cached(path, st.st_mtime_ns, st.st_size)
 
 
-def classify(rows):
-    """Which BMLT shape these meeting rows are, from every row: see the module docstring."""
+def classify(rows, by_keys=True):
+    """Which BMLT shape these meeting rows are, from every row: see the module docstring.
+
+    `by_keys=False` leaves out the API-only keys: a file the operator named a shape is
+    refused only on its days and formats, never for a key it carries."""
     api, export = [], []
     days = {str(r.get("weekday_tinyint")).strip() for r in rows if isinstance(r, dict)}
     tokens = {t.strip() for r in rows if isinstance(r, dict)
@@ -105,7 +108,7 @@ def classify(rows):
     # Extra keys are the weakest sign: exports in the wild carry `root_server_uri` too
     # (added by whoever exported), so they decide only when days and formats do not.
     keys = {k for r in rows[:50] if isinstance(r, dict) for k in r}
-    if not (api or export) and (present := [k for k in API_ONLY_KEYS if k in keys]):
+    if by_keys and not (api or export) and (present := [k for k in API_ONLY_KEYS if k in keys]):
         api.append(f"fields only the API sends ({', '.join(present)})")
     if api and export:
         return "conflicting", (f"BMLT meetings with both {' and '.join(api)} (the API: "
@@ -137,7 +140,7 @@ def read(path, transform=None, options=None):
         what = next((name for marker, name in NOT_MEETINGS if marker in head), "not meetings")
         yield 0, common.Warned("bmlt:not-meetings", f"{what}: nothing to load")
         return
-    shape, why = classify(rows)
+    shape, why = classify(rows, by_keys=False)
     if shape in ("export", "conflicting"):
         hint = "load it with --format bmlt-export" if shape == "export" else why
         yield 0, RowProblem({"_file": [f"not the BMLT API shape ({why}): {hint}"]})

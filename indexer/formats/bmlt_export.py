@@ -124,7 +124,7 @@ def read(path, transform=None, options=None):
                                        "and weekday_tinyint"]})
         return
     if not tables:
-        shape, why = bmlt.classify(rows)
+        shape, why = bmlt.classify(rows, by_keys=False)
         if shape in ("api", "conflicting"):
             hint = "load it with --format bmlt" if shape == "api" else why
             yield 0, RowProblem({"_file": [f"not a BMLT database export ({why}): {hint}"]})
