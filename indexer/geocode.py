@@ -19,7 +19,7 @@ import logging
 import os
 from collections import Counter
 
-from directory_service import gazetteer, geo, timezones
+from directory_service import gazetteer, geo, timezones, towns
 from indexer import named_places
 from indexer.formats.common import Warned
 
@@ -126,7 +126,7 @@ class Placer:
 
     def _city_alone(self, city):
         """A city without a state: the feed's own states first, else one that stands out."""
-        local = [c for c in gazetteer.towns(city) if self.states.get(c.region)]
+        local = [c for c in towns.towns(city) if self.states.get(c.region)]
         found = gazetteer.cities(city)
         if local:
             best = max(local, key=lambda c: (self.states[c.region], c.population or 0))

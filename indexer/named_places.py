@@ -4,10 +4,10 @@ The placer (indexer/geocode.py) and the online meetings' regional pins
 (indexer/formats/meetings.py) both ask here, so a town is placed the same way on every path.
 In order: the ZIP (a PO-box ZIP stands for its town's post office, not its centroid, which
 for Nome, AK lies 73 km out); the town and state through the gazetteer's placement list
-(`gazetteer.town`: towns of about 1,000 people or more, Canadian ones too); else whatever
+(`towns.town`: towns of about 1,000 people or more, Canadian ones too); else whatever
 `near` understands ("DuPage County", spellings it folds).
 """
-from directory_service import gazetteer, geo
+from directory_service import gazetteer, geo, towns
 
 
 def by_zip(postal, region_abbr=None):
@@ -15,7 +15,7 @@ def by_zip(postal, region_abbr=None):
     found = gazetteer.zip_code(postal[:5]) if postal else None
     if found is None or (region_abbr and found.state != region_abbr):
         return None
-    if found.kind == "PO BOX" and (place := gazetteer.town(found.city, found.state)):
+    if found.kind == "PO BOX" and (place := towns.town(found.city, found.state)):
         return place.lat, place.lon, "city"
     try:
         place = geo.resolve_near(postal[:5])
@@ -28,7 +28,7 @@ def by_town(city, region_abbr):
     """(lat, lon, precision) of a town in a state or province, or None."""
     if not (city and region_abbr):
         return None
-    if place := gazetteer.town(city, region_abbr):
+    if place := towns.town(city, region_abbr):
         return place.lat, place.lon, "city"
     try:
         place = geo.resolve_near(f"{city}, {region_abbr}")

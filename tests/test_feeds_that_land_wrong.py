@@ -8,7 +8,7 @@ import math
 
 import pytest
 
-from directory_service import gazetteer
+from directory_service import towns
 from indexer import pipeline
 from indexer.formats import FORMATS, common, detect, fellowship
 from tests.test_import_formats import Collector, reasons
@@ -231,9 +231,9 @@ def test_a_town_named_alone_in_an_alberta_feed_and_an_online_meetings_town(tmp_p
 
 
 def test_a_same_name_town_far_from_the_zips_town_does_not_win():
-    nome = gazetteer.town("Nome", "ND")  # a ZIP-only hamlet: its ZIP stands
+    nome = towns.town("Nome", "ND")  # a ZIP-only hamlet: its ZIP stands
     assert km({"lat": nome.lat, "lon": nome.lon}, 46.64, -97.81) < 5
-    assert gazetteer.town("Nowhereville", "AB") is None
+    assert towns.town("Nowhereville", "AB") is None
 
 
 # --- An empty file among many ----------------------------------------------------------------

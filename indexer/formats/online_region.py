@@ -16,7 +16,7 @@ import math
 import statistics
 from collections import Counter
 
-from directory_service import gazetteer, geo, timezones
+from directory_service import gazetteer, geo, timezones, towns
 from indexer import named_places
 from indexer.formats.common import Warned, text
 
@@ -124,7 +124,7 @@ class Region:
     def _city_alone(self, city):
         """A city named without its state: the namesake nearest the feed's other meetings,
         else one that dwarfs its namesakes (as the placer does); never a guess among equals."""
-        found = gazetteer.towns(city) if self.centre else gazetteer.cities(city)
+        found = towns.towns(city) if self.centre else gazetteer.cities(city)
         if not found:
             return None
         if self.centre:
@@ -134,7 +134,7 @@ class Region:
                 return (c.lat - lat) ** 2 + ((c.lon - lon) * math.cos(math.radians(lat))) ** 2
             # A real city within reach of the feed before a nearer hamlet of the same name
             # (Springfield, IL before Springfield, WI for a Chicago feed).
-            cities = [c for c in found if (c.population or 0) >= gazetteer.CITY_LIST_POPULATION
+            cities = [c for c in found if (c.population or 0) >= towns.CITY_LIST_POPULATION
                       and far(c) <= NEAR_FEED_DEG ** 2]
             best = min(cities or found, key=far)
         elif found[0].population and (len(found) == 1 or found[0].population >= (
