@@ -151,17 +151,19 @@ class Evidence:
     """Evidence for a feed's fellowship, gathered row by row, then decided once."""
 
     def __init__(self, path):
+        # Rows per fellowship: those whose sites or entity say it (the feed's identity), and
+        # those whose names, types or formats hint at it; with the first reason seen.
         self.identity, self.hints = Counter(), Counter()
-        self.reasons = {}  # (id of the counter, fellowship) → the first reason seen
+        self.reasons = {"identity": {}, "hints": {}}
         self.unnamed_sites = Counter()  # hosts naming no fellowship → rows carrying them
         self.rows = 0
         stem = os.path.basename(path).split(".")[0]
         self.file_hint = words_hint(stem)
 
-    def _add(self, counter, fellowship, why):
+    def _add(self, kind, fellowship, why):
         if fellowship:
-            counter[fellowship] += 1
-            self.reasons.setdefault((id(counter), fellowship), why)
+            getattr(self, kind)[fellowship] += 1
+            self.reasons[kind].setdefault(fellowship, why)
 
     def row(self, named=None, urls=(), types=(), formats=(), entity=None, feed_urls=()):
         """One row's evidence: the fellowship it names, its web sites and entity, types or
@@ -171,11 +173,12 @@ class Evidence:
         found = {(f, name) for name in sites if (f := site_hint(name))}
         for name in sites - {name for _f, name in found}:
             self.unnamed_sites[name] += 1
-        found |= {(f, name) for url in feed_urls if (name := host(url)) and (f := site_hint(name))}
+        found |= {(f, name) for url in feed_urls
+                  if (name := host(url)) and (f := site_hint(name))}
         for fellowship, name in dict(found).items():
-            self._add(self.identity, fellowship, f"its web site {name}")
+            self._add("identity", fellowship, f"its web site {name}")
         if (by_entity := named_in(entity)) and by_entity not in dict(found):
-            self._add(self.identity, by_entity, f"its entity {entity!r}")
+            self._add("identity", by_entity, f"its entity {entity!r}")
         hinted = {}  # one count per row and fellowship, however many signs it gives
         if named:
             hinted[named] = "the names of its meetings"
@@ -184,7 +187,7 @@ class Evidence:
         if literature := [NA_FORMATS[c] for c in formats if c in NA_FORMATS]:
             hinted.setdefault("NA", f"NA literature formats ({literature[0]})")
         for fellowship, why in hinted.items():
-            self._add(self.hints, fellowship, why)
+            self._add("hints", fellowship, why)
 
     def decide(self, option=None):
         """(fellowship, Warned or None) for the rows that do not name their own."""
@@ -202,8 +205,8 @@ class Evidence:
                 "fellowship-specific type): loaded as 'other'; use --fellowship"))
         top = self._dominant(self.hints)
         if top is None:
-            return "other", self._mixed(self.hints)
-        rows, why = self.hints[top], self.reasons[(id(self.hints), top)]
+            return "other", self._mixed("hints")
+        rows, why = self.hints[top], self.reasons["hints"][top]
         share = f"{rows} of {self.rows} meetings"
         enough = rows >= max(HINT_SURE_ROWS, HINT_SURE_SHARE * self.rows)
         if not site:
@@ -225,9 +228,9 @@ class Evidence:
     def _by_identity(self):
         top = self._dominant(self.identity)
         if top is None:
-            return "other", self._mixed(self.identity)
+            return "other", self._mixed("identity")
         if listed(top) == "other":
-            why = self.reasons[(id(self.identity), top)]
+            why = self.reasons["identity"][top]
             return "other", Warned("fellowship:not-listed", (
                 f"the feed is {top} ({why}), not a fellowship this directory lists: loaded "
                 "as 'other'"))
@@ -247,9 +250,9 @@ class Evidence:
             return ranked[0][0]
         return None
 
-    def _mixed(self, counter):
-        ranked = counter.most_common(2)
-        both = " and ".join(f"{f} ({self.reasons[(id(counter), f)]})" for f, _ in ranked)
+    def _mixed(self, kind):
+        ranked = getattr(self, kind).most_common(2)
+        both = " and ".join(f"{f} ({self.reasons[kind][f]})" for f, _ in ranked)
         return Warned("fellowship:mixed", (
             f"the feed points to {both} equally: rows that do not name their own fellowship "
             "are loaded as 'other'; use --fellowship"))
