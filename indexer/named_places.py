@@ -42,3 +42,17 @@ def by_address(address):
     region = gazetteer.region(address.get("state")) if address.get("state") else None
     abbr = region[0] if region else None
     return by_zip(address.get("postal_code"), abbr) or by_town(address.get("city"), abbr)
+
+
+def by_text(text):
+    """(lat, lon, precision) of a place written out ("Fort Saskatchewan, AB", "Marin County,
+    CA", a ZIP), as a feed's entity_location or the operator's --region give it; or None."""
+    parts = [p.strip() for p in (text or "").rsplit(",", 1)]
+    region = gazetteer.region(parts[-1]) if len(parts) == 2 else None
+    if region and (found := by_town(parts[0], region[0])):
+        return found
+    try:
+        place = geo.resolve_near(text)
+    except geo.PlaceNotFound:
+        return None
+    return place.lat, place.lon, place.precision

@@ -7,9 +7,11 @@ import json
 import math
 
 import pytest
+from click.testing import CliRunner
 
 from directory_service import towns
-from indexer import pipeline
+from directory_service.search.embedded.store import SqliteStore
+from indexer import cli, pipeline
 from indexer.formats import FORMATS, common, detect, fellowship
 from tests.test_import_formats import Collector, reasons
 
@@ -161,6 +163,11 @@ def test_an_all_online_feed_uses_its_entity_location_or_a_declared_region(tmp_pa
     assert len(records) == 3 and not report.rejected
     assert all(km(r["location"], 37.97, -122.53) < 10 for r in records.values())
     assert "entity_location" in warned(report, "location:feed-region")[0]
+    # An entity_location only the towns list knows.
+    rows = [zoom(i, entity_location="Fort Saskatchewan, Alberta") for i in range(2)]
+    report, records = run(tmp_path, rows, name="fort.json")
+    assert all(km(r["location"], 53.71, -113.21) < 5 for r in records.values())
+    assert {r["timezone"] for r in records.values()} == {"America/Edmonton"}
     # No entity: the region the operator declares.
     report, records = run(tmp_path, [zoom(i) for i in range(3)],
                           options=common.ImportOptions(region="Marin County, CA"))
@@ -335,3 +342,16 @@ def test_a_bmlt_file_named_a_shape_is_not_refused_for_its_keys(tmp_path):
     path.write_text(json.dumps(rows), encoding="utf-8")
     with pytest.raises(pipeline.IndexRunFailed):
         pipeline.run([str(path)], Collector(), fmt="bmlt-export")
+
+
+def test_the_command_takes_a_declared_region_and_loads_past_an_empty_file(tmp_path):
+    feeds = tmp_path / "feeds"
+    feeds.mkdir()
+    (feeds / "zoom.json").write_text(json.dumps([zoom(i) for i in range(2)]), encoding="utf-8")
+    (feeds / "quiet.json").write_text("[]", encoding="utf-8")
+    store = str(tmp_path / "index.sqlite")
+    result = CliRunner().invoke(cli.main, ["load", "--quiet", "--store", store, "--region",
+                                           "Marin County, CA", str(feeds)])
+    assert result.exit_code == 0, result.stderr
+    assert "location:feed-region" in result.stderr and "file:empty" in result.stderr
+    assert SqliteStore(store).health()["records"] == 2

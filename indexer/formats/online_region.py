@@ -16,7 +16,7 @@ import math
 import statistics
 from collections import Counter
 
-from directory_service import gazetteer, geo, timezones, towns
+from directory_service import gazetteer, timezones, towns
 from indexer import named_places
 from indexer.formats.common import Warned, text
 
@@ -172,11 +172,7 @@ def _county(name, state):
 
 
 def _resolved(place_text):
-    try:
-        place = geo.resolve_near(place_text)
-    except geo.PlaceNotFound:
-        return None
-    return {"lat": place.lat, "lon": place.lon}
+    return _point(named_places.by_text(place_text))
 
 
 @functools.lru_cache(maxsize=128)
