@@ -186,6 +186,10 @@ def test_online_meetings_with_their_own_state_are_not_warned(tmp_path):
     rows = [zoom(i, city="Philadelphia", state="PA") for i in range(2)]
     report, records = run(tmp_path, rows)
     assert len(records) == 2 and not warned(report, "location:feed-region")
+    # A county named as the city, with its state: the county's point.
+    report, records = run(tmp_path, [zoom(i, state="CA") for i in range(2)])
+    assert len(records) == 2 and not warned(report, "location:feed-region")
+    assert all(km(r["location"], 38.0, -122.6) < 40 for r in records.values())
 
 
 # --- The gazetteer's lists, honoured on every path the importers take -----------------------

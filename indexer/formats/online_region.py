@@ -2,8 +2,8 @@
 
 Its point (`location_precision` "region") says which region and time zone a meeting serves;
 search finds it by time zone (docs/ranking.md). In order: the row's own point; the ZIP,
-"City, ST" or city alone it names (indexer/named_places.py); then, when the row names no
-state, the feed's region, each with a `location:feed-region` warning saying which:
+"City, ST" (or "County, ST": "Marin", CA) or city alone it names (indexer/named_places.py);
+then, when the row names no state, the feed's region, each with a `location:feed-region` warning saying which:
 1. its town (or county: "Marin") in the state the feed's other meetings are in;
 2. the region the operator declared (`--region`);
 3. the feed's `entity_location` ("Marin County, CA");
@@ -118,8 +118,11 @@ class Region:
         found = named_places.by_address(address)
         if found:
             return _point(found)
-        city = address.get("city")
-        return self._city_alone(city) if city and not address.get("state") else None
+        city, state = address.get("city"), address.get("state")
+        if city and state:
+            # An online meeting's "city" is often the county it serves ("Marin", CA).
+            return _point(_county(city, state))
+        return self._city_alone(city) if city else None
 
     def _city_alone(self, city):
         """A city named without its state: the namesake nearest the feed's other meetings,
