@@ -9,6 +9,7 @@ never sends a frightened person's whereabouts to a third party:
   far from town, and ZIPs without coordinates sat at (0, 0)).
 - towns too small for geonames: the medoid of their delivery (STANDARD) ZIP centroids,
   which one stray ZIP cannot drag away as it drags a mean.
+- for placing imported rows only: directory_service/towns.py.
 - `us` for state names; the thirteen Canadian provinces and territories below.
 - `timezonefinder` for the IANA zone of any point.
 """

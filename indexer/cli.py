@@ -50,6 +50,9 @@ def main():
               help="CSV: the column-mapping file (default: <name>.mapping.yaml beside it).")
 @click.option("--timezone", "zone", default=None,
               help="IANA zone for rows that name none and cannot be placed in one.")
+@click.option("--region", default=None,
+              help="Meetings: where online-only meetings naming a place but no state are "
+                   "pinned when the feed's other meetings do not tell (e.g. 'Marin County, CA').")
 @click.option("--feed", default=None,
               help="Short name of the feed, part of every id it makes (default: the file "
                    "name, e.g. aasepia for aasepia.json).")
@@ -64,14 +67,14 @@ def main():
               help="Swap in even when the run drops more than --max-shrink-fraction.")
 @click.option("--debug", is_flag=True, help="Show the traceback of a crash.")
 def load(paths, dry_run, allow_rejected, max_rejected_fraction, fmt, store_path, quiet,
-         kind, fellowship, mapping, zone, feed, geocode_cache, no_dedupe,
+         kind, fellowship, mapping, zone, region, feed, geocode_cache, no_dedupe,
          max_shrink_fraction, allow_shrink, debug):
     """Validate PATHS (files or directories) and swap them in as the new index."""
     try:
         overrides = {"store_path": store_path} if store_path else {}
         settings = Settings.from_env(**overrides)
         options = ImportOptions(kind=kind, fellowship=fellowship, mapping=mapping,
-                                timezone=zone, feed=feed)
+                                timezone=zone, feed=feed, region=region)
         placer = Placer(geo.make_geocoder(settings), geocode_cache, default_timezone=zone)
         # What serves now decides which id a merged record keeps (a published id stays).
         serving = Serving.from_settings(settings)

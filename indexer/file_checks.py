@@ -5,12 +5,36 @@ as one unreadable file; either way the run would swap in a directory missing wha
 was cut. So before a file is read, its end is checked: a complete JSON document ends with
 the bracket it opened with, and an NDJSON file that does not end with a newline must end
 with a whole record. A file that fails is an error of the run (exit 2), not a rejected row.
+
+An empty file (no bytes, only white space, or an empty JSON `[]` / `{}`) is not cut: it is a
+feed with nothing in it today, common among many. It is a warning of its file, never a
+failed run; the shrink guard still stops a run that would empty the directory.
 """
 import json
 import os
 
 TAIL = 1 << 20  # bytes read from the end: more than any one record
 OPEN_TO_CLOSE = {b"[": b"]", b"{": b"}"}
+EMPTY_DOCUMENTS = (b"", b"[]", b"{}")
+BLANK = b"\xef\xbb\xbf \t\r\n"
+
+
+def empty(path):
+    """Why `path` holds nothing to read (blank, `[]` or `{}`), or None.
+
+    Reads the opening 4 KB, and the rest only while it is blank space and brackets."""
+    if os.path.isdir(path):
+        return None
+    with open(path, "rb") as fh:
+        body = fh.read(4096)
+        if body.lstrip(BLANK).strip(b"[]{} \t\r\n"):
+            return None
+        body += fh.read()
+    squeezed = b"".join(body.lstrip(BLANK).split())
+    if squeezed not in EMPTY_DOCUMENTS:
+        return None
+    what = "an empty JSON document" if squeezed else "no data (only blank space)"
+    return f"{os.path.basename(path)} holds {what}: nothing to load from it"
 
 
 def truncated(path):

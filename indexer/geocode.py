@@ -1,6 +1,6 @@
 """Placing rows and naming their time zone (DESIGN §3, §7).
 
-A row without coordinates is placed offline by the gazetteer (`directory_service/geo.py`):
+A row without coordinates is placed offline (indexer/named_places.py, the gazetteer):
 its ZIP, else its city and state (or "X County"), else its city alone when one place of
 that name stands out or the feed's other rows name its state. With a geopy geocoder
 configured (GEOCODER) a street address is tried first, rate limited, every answer cached
@@ -19,7 +19,8 @@ import logging
 import os
 from collections import Counter
 
-from directory_service import gazetteer, geo, timezones
+from directory_service import gazetteer, geo, timezones, towns
+from indexer import named_places
 from indexer.formats.common import Warned
 
 log = logging.getLogger(__name__)
@@ -112,35 +113,24 @@ class Placer:
     def _offline(self, address):
         state = address.get("state")
         region = gazetteer.region(state) if state else None
-        postal = address.get("postal_code")
-        if postal:
-            z = gazetteer.zip_code(postal[:5])
-            if z is not None and (region is None or z.state == region[0]):
-                try:
-                    place = geo.resolve_near(postal[:5])
-                    return place.lat, place.lon, place.precision
-                except geo.PlaceNotFound:
-                    pass
+        abbr = region[0] if region else None
+        found = named_places.by_zip(address.get("postal_code"), abbr)
+        if found:
+            return found
         city = address.get("city")
         if city and region:
-            try:
-                place = geo.resolve_near(f"{city}, {region[0]}")
-                return place.lat, place.lon, place.precision
-            except geo.PlaceNotFound:
-                return None
+            return named_places.by_town(city, abbr)
         if city:
             return self._city_alone(city)
         return None
 
     def _city_alone(self, city):
         """A city without a state: the feed's own states first, else one that stands out."""
+        local = [c for c in towns.towns(city) if self.states.get(c.region)]
         found = gazetteer.cities(city)
-        if not found:
-            return None
-        local = [c for c in found if self.states.get(c.region)]
         if local:
             best = max(local, key=lambda c: (self.states[c.region], c.population or 0))
-        elif found[0].population and (len(found) == 1 or found[0].population >= (
+        elif found and found[0].population and (len(found) == 1 or found[0].population >= (
                 CITY_ALONE_DOMINANT * max(found[1].population or 0, 1))):
             # A real city that dwarfs its namesakes; a hamlet known only by a ZIP is never
             # guessed (Devon, Alberta is not Devon, PA).
@@ -162,8 +152,8 @@ class Placer:
                 geo.resolve_near(f"{city}, {region[0]}")
             except geo.PlaceNotFound as exc:
                 hint = f"; did you mean {', '.join(exc.candidates)}?" if exc.candidates else ""
-                small = ("; the offline gazetteer knows Canadian places of 15,000 people or "
-                         "more") if region[2] == "CA" else ""
+                small = ("; the offline gazetteer knows the Canadian towns geonames lists "
+                         "(about 1,000 people or more)") if region[2] == "CA" else ""
                 return f" ({exc}{hint}{small})"
         if city and state and region is None:
             return f" (unknown state or province {state!r})"

@@ -16,7 +16,7 @@ from tqdm import tqdm
 from directory_service.schemas.records import RecordSchema
 from indexer import file_checks, formats
 from indexer.dedupe import Deduper
-from indexer.formats.common import ImportOptions, feed_name
+from indexer.formats.common import ImportOptions, Warned, feed_name
 from indexer.geocode import Placer
 from indexer.problems import Report
 from indexer.row_step import RowStep
@@ -152,6 +152,7 @@ def run(paths, writer, *, dry_run=False, max_rejected_fraction=0.25, progress=No
     published yet). Records without `updated_at` get their source's update time, else the
     run's time, so `modified_after` exports have something to compare.
 
+    An empty file (file_checks.empty) is a `file:empty` warning, not a failure.
     Raises IndexRunFailed, without swapping, when a file looks truncated or cannot be
     read as text, when nothing valid was read, when more than `max_rejected_fraction` of
     the rows were rejected, or (unless `allow_shrink`) when more than
@@ -173,6 +174,13 @@ def run(paths, writer, *, dry_run=False, max_rejected_fraction=0.25, progress=No
         # Rows, not files: one big feed is the long run a progress bar is for.
         bar = tqdm(unit=" rows", disable=not show, leave=False, mininterval=0.5)
         for path in files:
+            nothing = file_checks.empty(path)
+            if nothing:
+                # One feed with no meetings today must not stop the other feeds' run.
+                report.file(path)
+                step(report, path, 0, Warned("file:empty", nothing))
+                step.end_file(report)
+                continue
             module = formats.FORMATS[fmt] if fmt else (
                 formats.FORMATS["csv"] if options.mapping and path.endswith(".csv")
                 else formats.detect(path))
@@ -185,9 +193,15 @@ def run(paths, writer, *, dry_run=False, max_rejected_fraction=0.25, progress=No
             report.file(path)
             file_options = replace(options, feed=options.feed or feed_name(path))
             bar.set_description(os.path.basename(path))
+            items = 0
             for number, row in read_rows(module, path, transform, file_options):
                 step(report, path, number, row)
                 bar.update(1)
+                items += 1
+            if not items:
+                # A header-only sheet or an empty answer: say so, as for an empty file.
+                step(report, path, 0, Warned("file:empty", (
+                    f"{os.path.basename(path)} has no rows: nothing to load from it")))
             step.end_file(report)
         bar.close()
         placer.close()
@@ -195,7 +209,10 @@ def run(paths, writer, *, dry_run=False, max_rejected_fraction=0.25, progress=No
         report.not_kept = step.published_not_kept()
         total = report.written + report.total("merged") + len(report.rejected)
         if report.written == 0:
-            raise IndexRunFailed("no valid rows; the previous index keeps serving", report)
+            empties = sum(1 for path in files if report.file(path)["warnings"]["file:empty"])
+            why = f" ({empties} of {len(files)} files empty)" if empties else ""
+            raise IndexRunFailed(f"no valid rows{why}; the previous index keeps serving",
+                                 report)
         if len(report.rejected) > max_rejected_fraction * total:
             raise IndexRunFailed(
                 f"{len(report.rejected)} of {total} rows rejected (more than "

@@ -219,4 +219,4 @@ def test_a_rejected_city_says_what_the_gazetteer_made_of_it(tmp_path):
     ])
     lines = " ".join(reasons(report))
     assert "no city called 'Napervile' in Illinois; did you mean Naperville, IL?" in lines
-    assert "no city called 'Thorsby' in Alberta" in lines and "15,000 people" in lines
+    assert "no city called 'Thorsby' in Alberta" in lines and "1,000 people" in lines

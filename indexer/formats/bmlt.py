@@ -8,8 +8,10 @@ Two BMLT shapes share field names and differ in meaning; each has its own format
   with its data fields). There `weekday_tinyint` counts 0-6 from Sunday, as stored, and
   `formats` holds format *ids* ("17,3,33").
 `shape_of` tells them apart from the whole file, never from one row: a 7 or a format key is
-the API, a 0 or numeric formats is the database. A file with neither is refused by name
-(`--format` decides), so no meeting ever lands a day early.
+the API, a 0 or numeric formats is the database; keys only the API sends
+(`root_server_uri` …) count only when days and formats say nothing, since real exports carry
+them too. A file with none of these is refused by name (`--format` decides), so no meeting
+ever lands a day early.
 
 `venue_type` is 1 in person, 2 virtual, 3 hybrid; `published` 0 is not active; formats map
 to Meeting Guide types where one means the same (a crosswalk extending bmlt-root-server's
@@ -86,8 +88,11 @@ def shape_of(path):
     return _shape_cached(path, st.st_mtime_ns, st.st_size)
 
 
-def classify(rows):
-    """Which BMLT shape these meeting rows are, from every row: see the module docstring."""
+def classify(rows, by_keys=True):
+    """Which BMLT shape these meeting rows are, from every row: see the module docstring.
+
+    `by_keys=False` leaves out the API-only keys: a file the operator named a shape is
+    refused only on its days and formats, never for a key it carries."""
     api, export = [], []
     days = {str(r.get("weekday_tinyint")).strip() for r in rows if isinstance(r, dict)}
     tokens = {t.strip() for r in rows if isinstance(r, dict)
@@ -96,13 +101,15 @@ def classify(rows):
         api.append("a weekday_tinyint of 7")
     if any(not t.isdigit() for t in tokens):
         api.append("formats given as keys")
-    keys = {k for r in rows[:50] if isinstance(r, dict) for k in r}
-    if present := [k for k in API_ONLY_KEYS if k in keys]:
-        api.append(f"fields only the API sends ({', '.join(present)})")
     if "0" in days:
         export.append("a weekday_tinyint of 0")
     if tokens and all(t.isdigit() for t in tokens):
         export.append("formats given as numeric ids")
+    # Extra keys are the weakest sign: exports in the wild carry `root_server_uri` too
+    # (added by whoever exported), so they decide only when days and formats do not.
+    keys = {k for r in rows[:50] if isinstance(r, dict) for k in r}
+    if by_keys and not (api or export) and (present := [k for k in API_ONLY_KEYS if k in keys]):
+        api.append(f"fields only the API sends ({', '.join(present)})")
     if api and export:
         return "conflicting", (f"BMLT meetings with both {' and '.join(api)} (the API: "
                                f"1 = Sunday) and {' and '.join(export)} (a database export: "
@@ -133,7 +140,7 @@ def read(path, transform=None, options=None):
         what = next((name for marker, name in NOT_MEETINGS if marker in head), "not meetings")
         yield 0, common.Warned("bmlt:not-meetings", f"{what}: nothing to load")
         return
-    shape, why = classify(rows)
+    shape, why = classify(rows, by_keys=False)
     if shape in ("export", "conflicting"):
         hint = "load it with --format bmlt-export" if shape == "export" else why
         yield 0, RowProblem({"_file": [f"not the BMLT API shape ({why}): {hint}"]})
@@ -169,15 +176,15 @@ def map_rows(path, rows, id_prefix, first_day, options, format_keys):
     whole feed, so rows are mapped first and finished after.
     """
     evidence = fellowship.Evidence(path)
-    mapped, points = [], []
+    mapped, area = [], meetings.FeedArea()
     for number, row in enumerate(rows, start=1):
         keys = format_keys(row)
         items = list(map_meeting(row, id_prefix, first_day, keys, options))
         own = fellowship.named_in(row.get("meeting_name"))
-        evidence.row(own, [row.get("root_server_uri")], formats=keys)
-        meetings.gather(items, own, points)
+        evidence.row(own, formats=keys, feed_urls=[row.get("root_server_uri")])
+        meetings.gather(items, fellowship.listed(own), area)
         mapped.append((number, items))
-    yield from meetings.finish(mapped, evidence, points, options)
+    yield from meetings.finish(mapped, evidence, area, options)
 
 
 def map_meeting(row, id_prefix, first_day, format_keys, options):

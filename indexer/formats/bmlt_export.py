@@ -13,7 +13,9 @@ apart): `weekday_tinyint` is 0-6 with 0 = Sunday, and `formats` is a list of for
 - a phpMyAdmin JSON export holding `…comdef_meetings_main` and, if present,
   `…comdef_meetings_data` / `…comdef_meetings_longdata` (pivoted onto their meetings).
 Ids are `bmlt:<feed>:<id_bigint>`; name the feed after the root server with `--feed` to
-share ids with that server's API answers. Contact e-mails are never loaded.
+share ids with that server's API answers. Contact e-mails are never loaded. Keys that are
+not BMLT meeting fields (`root_server_uri`, a server's own fields) are ignored with a
+`bmlt-export:unknown-keys` warning.
 """
 import csv
 import io
@@ -36,6 +38,19 @@ STOCK_FORMAT_IDS = {
 TABLE_MAIN, TABLE_DATA, TABLE_LONG, TABLE_FORMATS = (
     "comdef_meetings_main", "comdef_meetings_data", "comdef_meetings_longdata", "comdef_formats")
 PRIVATE = ("email_contact",)
+# Columns of comdef_meetings_main and the data fields a root server ships with. Any other key
+# (`root_server_uri` added by an exporter, a server's own fields) is ignored with one warning
+# per file naming them: never a reason to refuse the export.
+KNOWN_KEYS = frozenset((
+    "id_bigint", "worldid_mixed", "shared_group_id_bigint", "service_body_bigint",
+    "weekday_tinyint", "venue_type", "start_time", "duration_time", "time_zone", "formats",
+    "lang_enum", "longitude", "latitude", "published", "email_contact", "root_server_id",
+    "meeting_name", "location_text", "location_info", "location_street",
+    "location_city_subsection", "location_neighborhood", "location_municipality",
+    "location_sub_province", "location_province", "location_postal_code_1", "location_nation",
+    "comments", "train_lines", "bus_lines", "contact_phone_1", "contact_phone_2",
+    "contact_email_1", "contact_email_2", "contact_name_1", "contact_name_2", "zone",
+    "phone_meeting_number", "virtual_meeting_link", "virtual_meeting_additional_info"))
 
 
 def detect(path, head):
@@ -109,7 +124,7 @@ def read(path, transform=None, options=None):
                                        "and weekday_tinyint"]})
         return
     if not tables:
-        shape, why = bmlt.classify(rows)
+        shape, why = bmlt.classify(rows, by_keys=False)
         if shape in ("api", "conflicting"):
             hint = "load it with --format bmlt" if shape == "api" else why
             yield 0, RowProblem({"_file": [f"not a BMLT database export ({why}): {hint}"]})
@@ -117,10 +132,19 @@ def read(path, transform=None, options=None):
     formats, warned = format_table(path, tables)
     if warned:
         yield 0, warned
+    if extra := unknown_keys(rows):
+        yield 0, common.Warned("bmlt-export:unknown-keys", (
+            f"keys not in a BMLT meetings table, ignored: {', '.join(extra[:10])}"
+            + (f" and {len(extra) - 10} more" if len(extra) > 10 else "")))
     feed = common.id_part(options.feed or common.feed_name(path))
     rows = [{k: v for k, v in r.items() if k not in PRIVATE} for r in rows]
     yield from bmlt.map_rows(path, rows, f"bmlt:{feed}", 0, options,
                              lambda row: _format_keys(row, formats))
+
+
+def unknown_keys(rows):
+    """Keys of these rows that are neither a meetings column nor a stock data field."""
+    return sorted({k for r in rows for k in r if k not in KNOWN_KEYS and k is not None})
 
 
 def _format_keys(row, formats):

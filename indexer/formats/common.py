@@ -36,6 +36,7 @@ class ImportOptions:
     mapping: str | None = None       # CSV: the column-mapping file
     timezone: str | None = None      # fallback IANA zone for rows that name none
     feed: str | None = None          # short name of the feed a file is, part of every id it makes
+    region: str | None = None        # meetings: where online ones naming no state are pinned
 
 
 def feed_name(path):

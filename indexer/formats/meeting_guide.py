@@ -64,7 +64,7 @@ def read_rows(path, rows, options, numbers=None):
     """
     feed = common.id_part(options.feed or common.feed_name(path))
     evidence = fellowship.Evidence(path)
-    mapped, first_row, points = [], {}, []
+    mapped, first_row, area = [], {}, meetings.FeedArea()
     for number, row in zip(numbers or range(1, len(rows) + 1), rows):
         if not isinstance(row, dict):
             mapped.append((number, [RowProblem({"_row": ["a meeting must be a JSON object"]})]))
@@ -78,10 +78,11 @@ def read_rows(path, rows, options, numbers=None):
         items = list(map_meeting(row, feed, options))
         own = fellowship.named_in(*(row.get(f) for f in NAME_FIELDS))
         types = next((i["types"] for i in items if isinstance(i, dict)), ())
-        evidence.row(own, [row.get(f) for f in URL_FIELDS], types)
-        meetings.gather(items, own, points)
+        evidence.row(own, [row.get(f) for f in URL_FIELDS], types, entity=row.get("entity"))
+        meetings.gather(items, fellowship.listed(own), area)
+        area.entity(row.get("entity_location"))
         mapped.append((number, items))
-    yield from meetings.finish(mapped, evidence, points, options)
+    yield from meetings.finish(mapped, evidence, area, options)
 
 
 def map_meeting(row, feed, options):

@@ -8,21 +8,12 @@ conference_url and/or conference_phone to be considered active"); `TC` without t
 `inactive`, are not active either.
 
 An online-only meeting has no place to go to. Its point only says which region it serves
-(`location_precision` "region"): the point the row gives, else its city or ZIP, else the
-centre of the feed's other meetings; search finds it by time zone (docs/ranking.md).
+(`location_precision` "region"): indexer/formats/online_region.py.
 """
-import math
-import statistics
-
-from directory_service import gazetteer, geo, timezones, vocab
+from directory_service import gazetteer, vocab
 from indexer.formats import common
 from indexer.formats.common import Warned
-
-# As the placer (indexer/geocode.py): a city alone is taken only when it has this many
-# times the people of its next namesake.
-CITY_ALONE_DOMINANT = 10
-# How far from the middle of a feed a real city of the name is preferred (degrees, ~500 km).
-NEAR_FEED_DEG = 4.5
+from indexer.formats.online_region import FeedArea, Region  # noqa: F401 (one place to import)
 
 OPTIONS = {"in_person": "in_person", "in-person": "in_person", "in person": "in_person",
            "inperson": "in_person", "hybrid": "hybrid", "online": "online",
@@ -89,87 +80,23 @@ def notes(*parts):
     return "\n".join(kept) or None
 
 
-class Region:
-    """Where an online-only meeting of one feed is pinned, and in which zone.
-
-    `centre` is the median of the feed's coordinates: one stray meeting cannot drag it.
-    """
-
-    def __init__(self, points, zone=None):
-        points = [p for p in points if p]
-        self.centre = None
-        if points:
-            self.centre = {"lat": statistics.median(p["lat"] for p in points),
-                           "lon": statistics.median(p["lon"] for p in points)}
-        self.zone = zone
-
-    def pin(self, record):
-        """Give an online-only record its regional point and zone when it has no point."""
-        record["location_precision"] = "region"
-        if record.get("location") is None:
-            point = self._named(record.get("address") or {}) or self.centre
-            if point is None:
-                return record  # the pipeline's placer tries, or rejects it with the reason
-            record["location"] = dict(point)
-        if not record.get("timezone"):
-            zone = self.zone or timezones.zone_at(record["location"]["lat"],
-                                                  record["location"]["lon"])
-            if zone:
-                record["timezone"] = zone
-        return record
-
-    def _named(self, address):
-        """The point of the ZIP, "City, ST" or city alone the row names, offline."""
-        city, state = address.get("city"), address.get("state")
-        for text in (address.get("postal_code"), f"{city}, {state}" if city and state else None):
-            if not text:
-                continue
-            try:
-                place = geo.resolve_near(text)
-            except geo.PlaceNotFound:
-                continue
-            return {"lat": place.lat, "lon": place.lon}
-        return self._city_alone(city) if city and not state else None
-
-    def _city_alone(self, city):
-        """A city named without its state: the namesake nearest the feed's other meetings,
-        else one that dwarfs its namesakes (as the placer does); never a guess among equals."""
-        found = gazetteer.cities(city)
-        if not found:
-            return None
-        if self.centre:
-            lat, lon = self.centre["lat"], self.centre["lon"]
-
-            def far(c):
-                return (c.lat - lat) ** 2 + ((c.lon - lon) * math.cos(math.radians(lat))) ** 2
-            # A real city within reach of the feed before a nearer hamlet of the same name
-            # (Springfield, IL before Springfield, WI for a Chicago feed).
-            cities = [c for c in found if c.population and far(c) <= NEAR_FEED_DEG ** 2]
-            best = min(cities or found, key=far)
-        elif found[0].population and (len(found) == 1 or found[0].population >= (
-                CITY_ALONE_DOMINANT * max(found[1].population or 0, 1))):
-            best = found[0]
-        else:
-            return None
-        return {"lat": best.lat, "lon": best.lon}
-
-
-def gather(items, own, points):
-    """First pass over one row's items: its own fellowship, in-person points for the region."""
+def gather(items, own, area):
+    """First pass over one row's items: its own fellowship; in-person points and every
+    row's state for the feed's region (online_region.FeedArea)."""
     for item in items:
         if isinstance(item, dict):
             item["fellowship"] = own
-            if item.get("location") and item.get("attendance") != "online":
-                points.append(item["location"])
+            area.add(item)
 
 
-def finish(mapped, evidence, points, options):
+def finish(mapped, evidence, area, options):
     """Second pass: (row number, item) with the feed's fellowship where a row named none
-    (or the operator's, which wins), and online meetings pinned to the feed's region."""
+    (or the operator's, which wins), and online meetings pinned to the feed's region,
+    each pin made from a guess followed by its warning."""
     feed_fellowship, warned = evidence.decide(options.fellowship)
     if warned and any(isinstance(i, dict) for _n, items in mapped for i in items):
         yield 0, warned
-    region = Region(points, options.timezone)
+    region = area.region(options.timezone, options.region)
     for number, items in mapped:
         for item in items:
             if isinstance(item, dict):
@@ -178,4 +105,5 @@ def finish(mapped, evidence, points, options):
                 if item["attendance"] == "online":
                     region.pin(item)
             yield number, item
-
+            for guess in region.take_warnings():
+                yield number, guess
