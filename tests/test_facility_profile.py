@@ -100,10 +100,13 @@ def test_a_national_list_facility_declares_its_levels_then_reports_beds(national
     assert beds[("3.7-WM", "adult_men")]["available"] == 3
     assert beds[("3.5", "adult_any")]["capacity"] == 20
     assert beds[("3.5", "adult_any")]["status"] == "unknown"
-    # Search finds it with open detox beds, as it finds any reporting facility.
-    found = client.get("/v1/search?lat=41.7508&lon=-88.1535&radius=10"
+    # Search and match find it by its declared level, as any reporting facility.
+    found = client.get("/v1/search?lat=41.7508&lon=-88.1535&radius=10&level_of_care=3.7-WM"
                        "&kind=treatment_facility&has_open_beds=true").get_json()
     assert [hit["id"] for hit in found["results"]] == [FACILITY]
+    matched = client.post("/v1/match", json={"level_of_care": "detox", "gender": "men",
+                                             "lat": 41.7508, "lon": -88.1535}).get_json()
+    assert [hit["id"] for hit in matched["results"]] == [FACILITY]
 
 
 def test_provenance_says_which_fields_the_facility_gave_and_when(national):

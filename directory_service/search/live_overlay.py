@@ -61,6 +61,7 @@ class _SnapshotState:
                                                           self.indexed_reported.copy())
         arrays["beds_open"], arrays["beds_reported"] = copies
         self.rows = {}
+        self.searchable = _SearchableFields(arrays)
 
     def apply(self, facility_id, live, profile=None):
         found = self.snap.db.execute(RECORD_ROW, (facility_id,)).fetchone()
@@ -81,15 +82,53 @@ class _SnapshotState:
         if not live and profile is None:
             arrays["beds_open"][j] = self.indexed_open[j]
             arrays["beds_reported"][j] = self.indexed_reported[j]
+            self.searchable.restore(rowid - 1)
             self.rows.pop(facility_id, None)
             return
-        merged = merge_live(json.loads(doc), Live(live, profile))["beds"]
+        record = merge_live(json.loads(doc), Live(live, profile))
+        if profile is not None and profile.get("fields"):
+            self.searchable.set(rowid - 1, record)
+        else:
+            self.searchable.restore(rowid - 1)
+        merged = record["beds"]
         arrays["beds_open"][j] = np.nan
         arrays["beds_reported"][j] = np.nan
         for key, (available, at) in cols.bed_levels(merged).items():
             arrays["beds_open"][j, cols.BED_INDEX[key]] = available
             arrays["beds_reported"][j, cols.BED_INDEX[key]] = at
         self.rows[facility_id] = Live(merged, profile)
+
+
+class _SearchableFields:
+    """The filter columns of facilities with a profile, rewritten from the merged record
+    (levels, payment, settings, medications, programs, gender, ages, intake flags), so
+    search and match filter on what the facility declared. The arrays are copied the
+    first time a profile needs them (most store files never do); each row's indexed
+    values are kept to restore when its profile is withdrawn. Opening hours stay the
+    indexed ones for filtering (`open_now`); shown hours are merged."""
+
+    NAMES = tuple(f"bits_{name}" for name in ("levels", "payment", "settings",
+                                             "medications", "programs")) + (
+        "flags", "gender", "min_age", "max_age")
+
+    def __init__(self, arrays):
+        self.arrays, self.copied, self.saved = arrays, False, {}
+
+    def set(self, i, record):
+        if not self.copied:
+            for name in self.NAMES:
+                self.arrays[name] = self.arrays[name].copy()
+            self.copied = True
+        if i not in self.saved:
+            self.saved[i] = {name: self.arrays[name][i].copy() for name in self.NAMES}
+        one = cols.ColumnBuilder(1, 1)
+        one.add(0, record)
+        for name in self.NAMES:
+            self.arrays[name][i] = one.a[name][0]
+
+    def restore(self, i):
+        for name, value in self.saved.pop(i, {}).items():
+            self.arrays[name][i] = value
 
 
 class LiveOverlay:
