@@ -12,6 +12,8 @@ merged copy says for every declarable field where its value came from:
 source value differs from the one the facility saw when it declared it is
 `source_changed`: the facility and the admin are asked to accept it or keep theirs.
 """
+import json
+
 from directory_service.schemas.profile import PROFILE_FIELDS
 
 POPULATION = "adult_any"
@@ -106,10 +108,15 @@ def _merge_verified(merged, base, profile, provenance):
 
 
 def same(a, b):
-    """Equal as facts: lists in any order are the same list of codes."""
-    if isinstance(a, list) and isinstance(b, list):
-        try:
-            return sorted(map(repr, a)) == sorted(map(repr, b))
-        except TypeError:
-            return a == b
-    return a == b
+    """Equal as facts: lists in any order (codes, bed rows, opening intervals) are the
+    same list."""
+    return _canonical(a) == _canonical(b)
+
+
+def _canonical(value):
+    if isinstance(value, dict):
+        return {k: _canonical(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return sorted((_canonical(v) for v in value),
+                      key=lambda v: json.dumps(v, sort_keys=True, default=str))
+    return value
