@@ -18,23 +18,25 @@ LABEL = "invitation"
 
 def invite_source(adb, records, source_name, now=None):
     """A facility key for every record of `records` (treatment facilities of the source
-    `source_name`) not invited before; returns [{facility_id, name, key_id, key}]."""
+    `source_name`) not invited before, all in one commit; returns
+    [{facility_id, name, key_id, key}] (the only time the keys are seen)."""
     now = now or utcnow()
-    invited = set(adb.read().execute(select(I.facility_id)).scalars())
     made = []
-    for record in records:
-        if record.get("kind") != "treatment_facility" or record["id"] in invited:
-            continue
-        if (record.get("source") or {}).get("name") != source_name:
-            continue
-        key_id, key = keys.create(adb, "facility", record["id"], f"{LABEL} {source_name}")
-        with adb.write() as db:
+    with adb.write() as db:
+        invited = set(db.execute(select(I.facility_id)).scalars())
+        for record in records:
+            if record.get("kind") != "treatment_facility" or record["id"] in invited:
+                continue
+            if (record.get("source") or {}).get("name") != source_name:
+                continue
+            key_id, key = keys.create_in(db, "facility", record["id"],
+                                         f"{LABEL} {source_name}")
             db.execute(facility_invitations.insert().values(
                 facility_id=record["id"], key_id=key_id, source_name=source_name,
                 invited_at=iso(now)))
-        invited.add(record["id"])
-        made.append({"facility_id": record["id"], "name": record.get("name"),
-                     "key_id": key_id, "key": key})
+            invited.add(record["id"])
+            made.append({"facility_id": record["id"], "name": record.get("name"),
+                         "key_id": key_id, "key": key})
     return made
 
 

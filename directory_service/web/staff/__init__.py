@@ -96,7 +96,8 @@ def init_app(app):
     app.session_interface = StaffSessionInterface()
     csrf.init_app(app)
 
-    from directory_service.web.staff import admin, coach, facility, profile, views  # noqa: F401
+    from directory_service.web.staff import (  # noqa: F401
+        admin, coach, facility, onboarding, profile, views)
 
 
 def now():
