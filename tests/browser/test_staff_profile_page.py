@@ -93,8 +93,8 @@ def test_the_source_now_says_and_the_facility_keeps_its_own(new_page, national_s
 def sign_in(page, url, key, path):
     """Sign in on the form at `path` (a staff page answers with it until signed in)."""
     page.goto(url + path)
-    page.get_by_label("Your key").fill(key)
-    page.get_by_role("button", name="Sign in").click()
+    page.locator("#key").fill(key)
+    page.locator("button[type=submit]").first.click()
     page.wait_for_load_state()
     if not page.url.endswith(path) and path != "/staff/sign-in":
         page.goto(url + path)
@@ -112,9 +112,12 @@ def _conflict(app, folder, store_path):
 
 
 def _refused(page):
-    page.get_by_label("Youngest age served").fill("300")
+    """A bed row for a level the facility does not offer: the server refuses it."""
+    page.get_by_label("Row 1: level of care").select_option("3.7-WM")
+    page.get_by_label("Row 1: staffed beds").fill("8")
     page.get_by_role("button", name="Save profile").click()
     page.locator(".error").first.wait_for()
+    assert "not among the levels of care" in page.locator("#field-beds").inner_text()
 
 
 STATES = {"profile": (PROFILE, "facility", None),
