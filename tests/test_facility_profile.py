@@ -192,3 +192,16 @@ def test_saves_are_conditional_validated_and_scoped(national):
     assert client.get(path).status_code == 401
     assert client.get(path, headers=bearer(app, "coach")).status_code == 403
     assert client.get(path, headers=bearer(app, "admin")).status_code == 200
+
+
+def test_the_public_page_says_which_details_the_facility_gave(national):
+    app, client, _, _ = national
+    assert "given by the facility" not in client.get(f"/r/{FACILITY}").get_data(as_text=True)
+    put_profile(client, bearer(app, "facility", FACILITY),
+                {"fields": {"phones": {"intake": "(630) 555-0199"}}})
+    page = client.get(f"/r/{FACILITY}").get_data(as_text=True)
+    assert "(630) 555-0199" in page
+    assert "Some of these details were given by the facility itself." in page
+    spanish = client.get(f"/r/{FACILITY}?lang=es").get_data(as_text=True)
+    assert "Algunos de estos datos los dio el propio centro." in spanish
+    assert "given by the facility" not in client.get(f"/r/{OTHER}").get_data(as_text=True)
