@@ -8,9 +8,12 @@ client seam, NOT Elasticsearch.
 import pytest
 
 from directory_service import create_app
+from directory_service.availability import profiles
 from directory_service.config import Settings
 from tests import factories
 from tests.es_doubles import VersionedIndexDouble
+from tests.test_es_swap_catch_up import FAC, run  # noqa: F401 (fixture)
+from tests.test_es_writer import NEW
 from tests.test_live_support import bearer
 
 BARE = factories.facility("bare", km=1, levels_of_care=[], payment=["medicaid"],
@@ -53,3 +56,14 @@ def test_profile_fields_are_searchable_in_the_document_and_merged_on_read(es_app
                                           "population": "adult_women", "available": 2}]})
     assert reported.status_code == 200, reported.get_json()
     assert double.source(BARE["id"])["beds_by_level"]["3_7-WM__women"]["open"] == 2
+
+
+def test_a_new_index_gets_the_profile_before_its_alias_moves(run):
+    """An index run rebuilds every document from the source files; the profile (like live
+    beds) is applied to the new index before the swap, so search never loses it."""
+    adb, client, _, index_run = run
+    profiles.save(adb, FAC, {"levels_of_care": ["3.7-WM", "3.5"], "payment": ["free"]})
+    index_run()
+    source = client.store.source(FAC["id"], NEW)
+    assert source["levels_of_care"] == ["3.7-WM", "3.5"] and source["payment"] == ["free"]
+    assert source["record"]["levels_of_care"] == ["3.7-WM"]
