@@ -58,6 +58,10 @@ def test_an_admin_invites_a_source_and_sees_who_claimed(national):
     assert state == {FACILITY: "profile", OTHER: "sign_in"}
     page = client.get(ONBOARDING).get_data(as_text=True)
     assert "2 of 2 invited facilities have claimed their record" in page
+    # What changed, for the admin: the facility, the field, before → after.
+    changed = page[page.index('id="changes-title"'):page.index('id="conflicts-title"')]
+    assert "Prairie Path Recovery" in changed
+    assert "Levels of care — → Residential (3.5)" in changed
     # Claimed with declared levels: it reports beds like any other facility.
     assert put_beds(app.test_client(), key, [{"level_of_care": "3.5", "available": 1,
                                               "capacity": 9}]).status_code == 200

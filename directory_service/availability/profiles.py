@@ -156,3 +156,11 @@ def history(adb, facility_id, page=1, per_page=20):
 def profiled_ids(db):
     """Every facility with a stored profile."""
     return set(db.execute(select(P.facility_id)).scalars())
+
+
+def recent_changes(adb, limit=20):
+    """The newest profile saves of every facility (what an admin reviews), newest first."""
+    query = (select(H.facility_id, H.changes, H.version, H.recorded_at, H.recorded_by)
+             .order_by(H.seq.desc()).limit(limit))
+    return [{**row, "changes": json.loads(row["changes"])}
+            for row in adb.read().execute(query).mappings()]

@@ -1,6 +1,6 @@
 """The administrator's onboarding page: invite a loaded source's facilities, see who has
-claimed their record, which records the source now contradicts, and which are least
-verified.
+claimed their record, what facilities changed in their profiles, which records the source
+now contradicts, and which are least verified.
 
 Invitations make one facility key per facility (availability/onboarding.py) and show the
 keys once, in the answer to the invitation only, as a list to print and hand out; only
@@ -19,6 +19,7 @@ from directory_service.web.staff import flashed_notices, signed_in
 from directory_service.web.staff.profile import field_name, shown_value
 
 LEAST_VERIFIED_SHOWN = 50
+RECENT_CHANGES_SHOWN = 20
 
 
 def facility_sources(store):
@@ -59,16 +60,20 @@ def least_verified(store, limit=LEAST_VERIFIED_SHOWN):
 def _page(principal, invited=None, error=None, status=200):
     store, adb = current_app.extensions["store"], current_app.extensions["availability"]
     invitations = onboarding.invitations(adb)
+    changes = profiles.recent_changes(adb, RECENT_CHANGES_SHOWN)
     names = {}
-    for item in invitations:
-        record = store.get(item["facility_id"])
-        names[item["facility_id"]] = record.get("name") if record else None
+    for facility_id in {i["facility_id"] for i in invitations} | {c["facility_id"]
+                                                                    for c in changes}:
+        record = store.get(facility_id)
+        names[facility_id] = record.get("name") if record else None
     total, least = least_verified(store)
     return render_template(
         "staff/onboarding.html", principal=principal, sources=facility_sources(store),
         invited=invited, invite_error=error, invitations=invitations, names=names,
         claimed=sum(1 for i in invitations if i["claimed_at"]),
         conflicts=source_conflicts(store, adb), least=least, facilities_total=total,
+        changes=changes,
+        field_name=field_name, shown_value=shown_value,
         notices=flashed_notices()), status
 
 
