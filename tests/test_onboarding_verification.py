@@ -9,6 +9,7 @@ HSDS export carries the date and the facility's own fields in the standard's pla
 import json
 import os
 import re
+from datetime import datetime, timezone
 
 import pytest
 
@@ -103,8 +104,8 @@ def test_verified_at_moves_with_confirmations_and_the_least_verified_come_first(
     assert client.get(f"/v1/resources/{FACILITY}").get_json()["verified_at"] == \
         "2020-01-01T00:00:00Z"
     staff.post(f"/staff/facilities/{FACILITY}/rows", data={
-        "csrf_token": csrf, "version": VERSION.search(page).group(1), "level_of_care": "3.5", "population": "adult_any",
-        "action": "confirm"})
+        "csrf_token": csrf, "version": VERSION.search(page).group(1), "level_of_care": "3.5",
+        "population": "adult_any", "action": "confirm"})
     confirmed = client.get(f"/v1/resources/{FACILITY}").get_json()
     assert confirmed["verified_at"] > "2020-01-01T00:00:00Z"
     assert confirmed["provenance"]["verified_at"]["how"] == "confirmation"
@@ -119,8 +120,6 @@ def test_verified_at_moves_with_confirmations_and_the_least_verified_come_first(
 
 
 def _long_ago():
-    from datetime import datetime, timezone
-
     return datetime(2020, 1, 1, tzinfo=timezone.utc)
 
 
