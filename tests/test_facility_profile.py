@@ -205,3 +205,19 @@ def test_the_public_page_says_which_details_the_facility_gave(national):
     spanish = client.get(f"/r/{FACILITY}?lang=es").get_data(as_text=True)
     assert "Algunos de estos datos los dio el propio centro." in spanish
     assert "given by the facility" not in client.get(f"/r/{OTHER}").get_data(as_text=True)
+
+
+def test_levels_given_back_to_the_source_stop_being_searched_and_shown(national):
+    app, client, _, _ = national
+    key = bearer(app, "facility", FACILITY)
+    put_profile(client, key, {"fields": DETOX})
+    assert put_beds(client, key, [OPEN_ROW]).status_code == 200
+    search = ("/v1/search?lat=41.7508&lon=-88.1535&radius=10&level_of_care=3.7-WM"
+              "&kind=treatment_facility")
+    assert [h["id"] for h in client.get(search).get_json()["results"]] == [FACILITY]
+    back = put_profile(client, key, {"accept_source": ["levels_of_care", "beds"]})
+    assert back.status_code == 200
+    assert client.get(search).get_json()["results"] == []
+    record = client.get(f"/v1/resources/{FACILITY}").get_json()
+    assert record["levels_of_care"] == [] and record["beds"] == []
+    assert put_beds(client, key, [OPEN_ROW]).status_code == 422

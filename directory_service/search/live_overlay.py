@@ -204,17 +204,16 @@ def with_hold_expiries(db, facility_id, rows, now=None):
 def merge_live(doc, live):
     """A record with its profile merged over it (facilities get provenance) and, for a
     facility, `live` rows (reports.live_rows, alone or in a `Live`) merged over its bed
-    rows by (level of care, population). Rows of a level the facility's profile no
-    longer offers are left out."""
+    rows by (level of care, population)."""
     rows, profile = _parts(live)
     merged = merge_profile(doc, profile)
     if not rows or merged.get("kind") != FACILITY:
         return merged
-    beds = figures.merge_rows(merged.get("beds"), rows)
-    declared = (profile or {}).get("fields") or {}
-    if "levels_of_care" in declared or "beds" in declared:
-        offered = set(merged.get("levels_of_care") or ())
-        beds = [r for r in beds if r["level_of_care"] in offered]
+    # A record's rows are of levels it offers (the record schema's rule); live rows of a
+    # level the facility's profile no longer offers are kept but not shown.
+    offered = set(merged.get("levels_of_care") or ())
+    beds = [r for r in figures.merge_rows(merged.get("beds"), rows)
+            if r["level_of_care"] in offered]
     return {**merged, "beds": beds}
 
 
