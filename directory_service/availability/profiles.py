@@ -10,14 +10,15 @@ run never touches any of this, so a correction survives every run.
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, null, select, union_all
 
 from directory_service.availability import onboarding, verification
 from directory_service.availability.db import iso, lock, upsert, utcnow
 from directory_service.availability.profile_merge import get_field, same, source_record
-from directory_service.availability.schema import facility_profiles, profile_history
+from directory_service.availability.schema import (
+    facility_profiles, profile_history, record_verifications)
 
-P, H = facility_profiles.c, profile_history.c
+P, H, V = facility_profiles.c, profile_history.c, record_verifications.c
 
 
 class StaleProfile(Exception):
@@ -58,14 +59,24 @@ def load(db, facility_id):
     return Profile(facility_id, row[1], json.loads(row[0]), row[2], row[3])
 
 
+# The profile and the verification of one record in one round trip: every search worker
+# runs it for each facility that changed since its last look.
+OVERLAY = union_all(
+    select(P.fields, null().label("verified_at"), null().label("how"))
+    .where(P.facility_id == bindparam("facility_id")),
+    select(null(), V.verified_at, V.how).where(V.record_id == bindparam("facility_id")))
+
+
 def overlay_for(db, facility_id):
     """What the merge needs ({"fields", "verified_at", "verified_how"}), or None."""
-    stored = load(db, facility_id)
-    checked = verification.verification(db, facility_id)
-    if not stored.fields and checked is None:
-        return None
-    return {"fields": stored.fields, "verified_at": checked and checked["verified_at"],
-            "verified_how": checked and checked["how"]}
+    found = {"fields": {}, "verified_at": None, "verified_how": None}
+    rows = db.execute(OVERLAY, {"facility_id": facility_id}).all()
+    for fields, verified_at, how in rows:
+        if fields is not None:
+            found["fields"] = json.loads(fields)
+        if verified_at is not None:
+            found["verified_at"], found["verified_how"] = verified_at, how
+    return found if rows else None
 
 
 def save(adb, record, declared, accept_source=(), keep=(), by=None, expected=None, now=None):
