@@ -17,7 +17,11 @@ Every object validates against the official HSDS 3.0 schemas (tests/test_hsds_sc
 - a schedule's `timezone` is a number, the UTC offset in hours of the record's zone at the
   time of export (the IANA zone rides along as our `timezone` attribute); times are
   HH:MM local, "24:00" written as "23:59"; open 24/7 is every day 00:00-23:59;
-- every taxonomy term has a description.
+- every taxonomy term has a description;
+- provenance rides in the standard's own places: `assured_date` is the date the record
+  was last verified (`verified_at`), and each field the facility itself gave (profile
+  provenance, availability/profile_merge.py) is a `metadata` entry on the service: the
+  field, the source's value it replaced, the facility's value, when.
 """
 import json
 import uuid
@@ -29,7 +33,7 @@ from indexer.formats.hsds_records import DAYS, ID_TYPE, TAXONOMY
 
 NAMESPACE = uuid.UUID("6f1d2b0e-5c7a-4f55-9a38-3a0c1f0e7b21")
 NATIVE = {"id", "name", "description", "address", "location", "phones", "website",
-          "languages", "active", "updated_at", "beds"}
+          "languages", "active", "updated_at", "beds", "provenance"}
 ALL_DAYS = "MO,TU,WE,TH,FR,SA,SU"
 FIELD_NAMES = {
     "levels_of_care": "Level of care (ASAM)", "settings": "Service setting",
@@ -115,6 +119,8 @@ def service_at_location(record, now=None):
         "attributes": attributes(service_id, extra),
         "capacities": [_capacity(rid, service_id, i, bed)
                        for i, bed in enumerate(record.get("beds") or [])],
+        "assured_date": (record.get("verified_at") or "")[:10] or None,
+        "metadata": _provenance(rid, service_id, record),
     }
     address = record.get("address") or {}
     location = {
@@ -131,6 +137,27 @@ def service_at_location(record, now=None):
     }
     return compact({"id": uid(rid), "service_id": service_id, "location_id": location_id,
                     "service": service, "location": location})
+
+
+def _provenance(rid, service_id, record):
+    """HSDS `metadata` entries for the fields the facility gave itself."""
+    entries = []
+    for name, entry in sorted((record.get("provenance") or {}).items()):
+        if entry.get("origin") != "facility" or name == "verified_at":
+            continue
+        entries.append({
+            "id": uid(rid, "service", "metadata", name), "resource_id": service_id,
+            "resource_type": "service", "last_action_date": (entry.get("at") or "")[:10],
+            "last_action_type": "facility_declared", "field_name": name,
+            "previous_value": json.dumps(entry.get("source_value"), sort_keys=True),
+            "replacement_value": json.dumps(_field(record, name), sort_keys=True),
+            "updated_by": "facility"})
+    return entries
+
+
+def _field(record, name):
+    parent, _, part = name.partition(".")
+    return (record.get(parent) or {}).get(part) if part else record.get(name)
 
 
 def _hhmm(value):

@@ -8,7 +8,8 @@ schema.py and runs on SQLite and PostgreSQL alike.
 from sqlalchemy import bindparam, func, inspect, select, union
 
 from directory_service.availability.schema import (
-    api_keys, bed_history, bed_reports, facility_changes, facility_versions, holds)
+    api_keys, bed_history, bed_reports, facility_changes, facility_profiles, facility_versions,
+    holds)
 
 C, H = facility_changes.c, holds.c
 
@@ -56,12 +57,13 @@ def all_active_expiries(db, stamp):
 
 
 def live_facility_ids(conn):
-    """Facility ids with bed reports, history, a version, holds or an unrevoked key: the
-    ids a re-index must keep (indexer/serving.py). Tables an older database lacks are
-    skipped, so reading never needs to migrate it."""
+    """Facility ids with bed reports, history, a version, holds, a profile or an unrevoked
+    key: the ids a re-index must keep (indexer/serving.py). Tables an older database lacks
+    are skipped, so reading never needs to migrate it."""
     have = set(inspect(conn).get_table_names())
     queries = [select(table.c.facility_id) for table in
-               (bed_reports, bed_history, facility_versions, holds) if table.name in have]
+               (bed_reports, bed_history, facility_versions, holds, facility_profiles)
+               if table.name in have]
     if api_keys.name in have:
         queries.append(select(api_keys.c.facility_id).where(
             api_keys.c.facility_id.is_not(None), api_keys.c.revoked_at.is_(None)))

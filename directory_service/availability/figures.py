@@ -4,13 +4,18 @@ Shared by the embedded store's overlay, the API and the Elasticsearch store (whi
 `current_figures` before an alias swap). Unknown stays unknown: a level whose rows are all
 unknown is `open: None`, never 0.
 """
-from sqlalchemy import select
+from sqlalchemy import select, union
 
 from directory_service.availability import reports
 from directory_service.availability.db import AvailabilityDB, utcnow
-from directory_service.availability.schema import bed_reports
+from directory_service.availability.schema import bed_reports, facility_profiles, \
+    record_verifications
 
-LIVE_FACILITIES = select(bed_reports.c.facility_id).distinct()
+# Facilities whose indexed documents need live state applied: bed rows, a profile, or a
+# verification date (Elasticsearch applies them before an alias swap).
+LIVE_FACILITIES = union(select(bed_reports.c.facility_id),
+                        select(facility_profiles.c.facility_id),
+                        select(record_verifications.c.record_id))
 
 
 def row_open(row):

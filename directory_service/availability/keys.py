@@ -37,6 +37,12 @@ def _digest(key):
 
 def create(adb, role, facility_id=None, label=None):
     """Store a new key and return (key_id, key); the key is shown once and never again."""
+    with adb.write() as db:
+        return create_in(db, role, facility_id, label)
+
+
+def create_in(db, role, facility_id=None, label=None):
+    """`create` inside an open write transaction (many keys made in one commit)."""
     if role not in ROLES:
         raise InvalidKeyRequest(f"role must be one of {', '.join(ROLES)}")
     if (role == "facility") != bool(facility_id):
@@ -44,10 +50,9 @@ def create(adb, role, facility_id=None, label=None):
             "a facility key needs --facility, and only a facility key takes one")
     key_id = "k_" + secrets.token_hex(6)
     key = f"{key_id}.{secrets.token_urlsafe(32)}"
-    with adb.write() as db:
-        db.execute(api_keys.insert().values(id=key_id, hash=_digest(key), role=role,
-                                            facility_id=facility_id, label=label,
-                                            created_at=iso(utcnow())))
+    db.execute(api_keys.insert().values(id=key_id, hash=_digest(key), role=role,
+                                        facility_id=facility_id, label=label,
+                                        created_at=iso(utcnow())))
     return key_id, key
 
 

@@ -18,27 +18,31 @@ _VERSION = re.compile(r"^(\d{1,15})(?::[a-z0-9-]{1,20})?$")
 HINT = 'send the ETag from GET /v1/facilities/{id}/beds, e.g. If-Match: "3"'
 
 
-def versions_from_if_match(header):
-    """The set of versions an If-Match header names; raises a 428 or 400 ApiProblem."""
+PROFILE_HINT = ('send the ETag from GET /v1/facilities/{id}/profile, e.g. If-Match: "3"')
+
+
+def versions_from_if_match(header, hint=HINT, what="a bed report"):
+    """The set of versions an If-Match header names; raises a 428 or 400 ApiProblem.
+    `hint` and `what` name the resource (bed figures, or a facility's profile)."""
     if header is None:
-        raise ApiProblem(428, "a bed report must be conditional: " + HINT,
+        raise ApiProblem(428, f"{what} must be conditional: " + hint,
                          {"If-Match": ["required"]}, title="Precondition Required")
     if header.strip() == "*":
-        raise ApiProblem(428, "If-Match: * names no version: " + HINT,
+        raise ApiProblem(428, "If-Match: * names no version: " + hint,
                          {"If-Match": ["must name a version, not *"]},
                          title="Precondition Required")
     if not _LIST.match(header):
-        raise _malformed(header, "is not a list of quoted entity tags")
+        raise _malformed(header, "is not a list of quoted entity tags", hint)
     versions = set()
     for tag in _ONE.findall(header):
         found = _VERSION.match(tag)
         if not found:
-            raise _malformed(header, f"entity tag {tag!r} does not name a version")
+            raise _malformed(header, f"entity tag {tag!r} does not name a version", hint)
         versions.add(int(found.group(1)))
     return versions
 
 
-def _malformed(header, why):
+def _malformed(header, why, hint):
     shown = header if len(header) <= 40 else header[:40] + "…"
-    return ApiProblem(400, f"If-Match {shown!r} {why}: " + HINT,
+    return ApiProblem(400, f"If-Match {shown!r} {why}: " + hint,
                       {"If-Match": [f"malformed: {why}"]})

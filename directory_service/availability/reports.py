@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import and_, bindparam, func, select
 
-from directory_service.availability import hold_reasons
+from directory_service.availability import hold_reasons, verification
 from directory_service.availability.db import iso, lock, mark_changed, parse_iso, upsert, utcnow
 from directory_service.availability.schema import bed_history, bed_reports, facility_versions
 from directory_service.availability.schema import holds as holds_table
@@ -149,6 +149,10 @@ def apply_report(adb, facility_id, rows, reported_by, indexed_beds, expected=Non
             freed = release_beyond(db, facility_id, row, now)
             if freed:
                 released[i] = freed
+        if event == "confirmation":
+            # "Still accurate" confirms the record too (DESIGN §12).
+            verification.mark_verified_in(db, facility_id, "confirmation", reported_by, now,
+                                          announce=False)
         mark_changed(db, facility_id)
     return Applied(version, refused, released)
 

@@ -103,6 +103,51 @@ sync_positions = Table(
     Column("updated_at", Text, nullable=False),
 )
 
+# A facility's own profile (DESIGN §12): the fields it declared, each with when and what
+# the source said then (JSON text, profiles.py), merged over the indexed record wherever
+# records are served. Its own version, so a profile edit never makes a bed report stale.
+facility_profiles = Table(
+    "facility_profiles", metadata,
+    Column("facility_id", Text, primary_key=True),
+    Column("fields", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", Text, nullable=False),
+    Column("updated_by", Text),
+)
+# Append-only, as bed_history: every save, acceptance of a source value or keep.
+profile_history = Table(
+    "profile_history", metadata,
+    Column("seq", SEQ, primary_key=True, autoincrement=True),
+    Column("facility_id", Text, nullable=False),
+    Column("event", Text, nullable=False),
+    Column("changes", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("recorded_at", Text, nullable=False),
+    Column("recorded_by", Text),
+    Index("profile_history_facility", "facility_id", "seq"),
+    sqlite_autoincrement=True,
+)
+# When a record (any kind) was last confirmed true, and how (verification.py).
+record_verifications = Table(
+    "record_verifications", metadata,
+    Column("record_id", Text, primary_key=True),
+    Column("verified_at", Text, nullable=False),
+    Column("how", Text, nullable=False),
+    Column("by", Text),
+)
+# Onboarding from a loaded source: one invitation (a facility key) per facility, and
+# when the facility first claimed its record (signed in or saved its profile).
+facility_invitations = Table(
+    "facility_invitations", metadata,
+    Column("facility_id", Text, primary_key=True),
+    Column("key_id", Text, nullable=False),
+    Column("source_name", Text),
+    Column("invited_at", Text, nullable=False),
+    Column("claimed_at", Text),
+    Column("claimed_how", Text),
+)
+
 # Copy order for `migrate-availability` (no foreign keys, so any order would do).
 TABLES = (api_keys, facility_versions, bed_reports, bed_history, holds, facility_changes,
-          outbox, sync_positions)
+          outbox, sync_positions, facility_profiles, profile_history, record_verifications,
+          facility_invitations)

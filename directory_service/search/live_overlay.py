@@ -10,18 +10,43 @@ once. Work is proportional to the facilities that changed, never to the director
 
 `merge_live` is the one merge of live rows into a record: this overlay uses it for the
 embedded store's arrays and records, and the Elasticsearch store for every record it
-returns (search hits, `get`, exports), so both stores show the same figures.
+returns (search hits, `get`, exports), so both stores show the same figures. It merges
+the facility's own profile (availability/profiles.py) first, field by field with
+provenance (availability/profile_merge.py), so a profile saved is served everywhere as
+soon as a live bed figure would be, and survives every index run.
 """
 import json
 import threading
 
 import numpy as np
 
-from directory_service.availability import changes, figures, outage, reports
+from directory_service.availability import changes, figures, outage, profiles, reports
 from directory_service.availability.db import iso, utcnow
+from directory_service.availability.profile_merge import merge_profile
 from directory_service.search import columns as cols
 
-FACILITY_ROW = "SELECT rowid, doc FROM records WHERE id = ? AND kind = 'treatment_facility'"
+RECORD_ROW = "SELECT rowid, kind, doc FROM records WHERE id = ?"
+FACILITY = "treatment_facility"
+
+
+class Live:
+    """One record's live state: its bed rows (reports.live_rows, or already merged ones)
+    and its profile overlay (profiles.overlay_for, None without one)."""
+
+    __slots__ = ("beds", "profile")
+
+    def __init__(self, beds=(), profile=None):
+        self.beds, self.profile = beds, profile
+
+    def __bool__(self):
+        return bool(self.beds) or self.profile is not None
+
+
+def _parts(live):
+    """(bed rows, profile) of a `Live`, a plain list of rows, or None."""
+    if isinstance(live, Live):
+        return live.beds or (), live.profile
+    return live or (), None
 
 
 class _SnapshotState:
@@ -36,28 +61,74 @@ class _SnapshotState:
                                                           self.indexed_reported.copy())
         arrays["beds_open"], arrays["beds_reported"] = copies
         self.rows = {}
+        self.searchable = _SearchableFields(arrays)
 
-    def apply(self, facility_id, live):
-        found = self.snap.db.execute(FACILITY_ROW, (facility_id,)).fetchone()
+    def apply(self, facility_id, live, profile=None):
+        found = self.snap.db.execute(RECORD_ROW, (facility_id,)).fetchone()
         if found is None:
             # Reported live but not (or no longer) in this directory: nothing to show.
             self.rows.pop(facility_id, None)
             return
-        rowid, doc = found
+        rowid, kind, doc = found
+        if kind != FACILITY:
+            # Only a verification date to merge (no bed arrays).
+            if profile is None:
+                self.rows.pop(facility_id, None)
+            else:
+                self.rows[facility_id] = Live(None, profile)
+            return
         arrays = self.snap.index.a
         j = arrays["bed_row"][rowid - 1]
-        if not live:
+        if not live and profile is None:
             arrays["beds_open"][j] = self.indexed_open[j]
             arrays["beds_reported"][j] = self.indexed_reported[j]
+            self.searchable.restore(rowid - 1)
             self.rows.pop(facility_id, None)
             return
-        merged = merge_live(json.loads(doc), live)["beds"]
+        record = merge_live(json.loads(doc), Live(live, profile))
+        if profile is not None and profile.get("fields"):
+            self.searchable.set(rowid - 1, record)
+        else:
+            self.searchable.restore(rowid - 1)
+        merged = record["beds"]
         arrays["beds_open"][j] = np.nan
         arrays["beds_reported"][j] = np.nan
         for key, (available, at) in cols.bed_levels(merged).items():
             arrays["beds_open"][j, cols.BED_INDEX[key]] = available
             arrays["beds_reported"][j, cols.BED_INDEX[key]] = at
-        self.rows[facility_id] = merged
+        self.rows[facility_id] = Live(merged, profile)
+
+
+class _SearchableFields:
+    """The filter columns of facilities with a profile, rewritten from the merged record
+    (levels, payment, settings, medications, programs, gender, ages, intake flags), so
+    search and match filter on what the facility declared. The arrays are copied the
+    first time a profile needs them (most store files never do); each row's indexed
+    values are kept to restore when its profile is withdrawn. Opening hours stay the
+    indexed ones for filtering (`open_now`); shown hours are merged."""
+
+    NAMES = tuple(f"bits_{name}" for name in ("levels", "payment", "settings",
+                                             "medications", "programs")) + (
+        "flags", "gender", "min_age", "max_age")
+
+    def __init__(self, arrays):
+        self.arrays, self.copied, self.saved = arrays, False, {}
+
+    def set(self, i, record):
+        if not self.copied:
+            for name in self.NAMES:
+                self.arrays[name] = self.arrays[name].copy()
+            self.copied = True
+        if i not in self.saved:
+            self.saved[i] = {name: self.arrays[name][i].copy() for name in self.NAMES}
+        one = cols.ColumnBuilder(1, 1)
+        one.add(0, record)
+        for name in self.NAMES:
+            self.arrays[name][i] = one.a[name][0]
+
+    def restore(self, i):
+        for name, value in self.saved.pop(i, {}).items():
+            self.arrays[name][i] = value
 
 
 class LiveOverlay:
@@ -67,11 +138,12 @@ class LiveOverlay:
         self.adb = adb
         self._seq = 0
         self._live = {}
+        self._profiles = {}
         self._expiry = {}
         self._lock = threading.Lock()
 
     def prepare(self, snap, now=None):
-        """Update `snap`'s arrays; returns {facility_id: merged bed rows} for its records."""
+        """Update `snap`'s arrays; returns {record id: Live(merged bed rows, profile)}."""
         now = now or utcnow()
         with self._lock:
             # Database down: the figures this worker last knew stay in the arrays for
@@ -80,9 +152,10 @@ class LiveOverlay:
             state = getattr(snap, "live", None)
             if state is None:
                 state = snap.live = _SnapshotState(snap)
-                changed = set(self._live)
+                changed = set(self._live) | set(self._profiles)
             for facility_id in changed:
-                state.apply(facility_id, self._live.get(facility_id, ()))
+                state.apply(facility_id, self._live.get(facility_id, ()),
+                            self._profiles.get(facility_id))
             return state.rows
 
     @staticmethod
@@ -93,11 +166,13 @@ class LiveOverlay:
         snap.writable_beds = (arrays["beds_open"].copy(), arrays["beds_reported"].copy())
 
     def live_rows(self, now=None):
-        """{facility_id: live rows} as this worker knows them, for stores without arrays
-        (Elasticsearch): the same change polling and expiry as `prepare`."""
+        """{record id: Live(live rows, profile)} as this worker knows them, for stores
+        without arrays (Elasticsearch): the same change polling and expiry as `prepare`."""
         with self._lock:
             outage.reading(lambda: self._poll(now or utcnow()))
-            return {fid: rows for fid, rows in self._live.items() if rows}
+            found = {fid: Live(self._live.get(fid), self._profiles.get(fid))
+                     for fid in set(self._live) | set(self._profiles)}
+            return {fid: live for fid, live in found.items() if live}
 
     def _poll(self, now):
         reader = self.adb.read()
@@ -111,6 +186,7 @@ class LiveOverlay:
             with reader as db:
                 for facility_id in changed:
                     self._live[facility_id] = reports.live_rows(db, facility_id, now)
+                    self._profiles[facility_id] = profiles.overlay_for(db, facility_id)
                     self._expiry[facility_id] = changes.next_expiry(db, facility_id, stamp)
         return changed
 
@@ -128,16 +204,28 @@ def with_hold_expiries(db, facility_id, rows, now=None):
 
 
 def merge_live(doc, live):
-    """A facility record with `live` rows (reports.live_rows) merged over its indexed bed
-    rows by (level of care, population); other records, or no live rows, unchanged."""
-    if not live or doc.get("kind") != "treatment_facility":
-        return doc
-    return {**doc, "beds": figures.merge_rows(doc.get("beds"), live)}
+    """A record with its profile merged over it (facilities get provenance) and, for a
+    facility, `live` rows (reports.live_rows, alone or in a `Live`) merged over its bed
+    rows by (level of care, population)."""
+    rows, profile = _parts(live)
+    merged = merge_profile(doc, profile)
+    if not rows or merged.get("kind") != FACILITY:
+        return merged
+    # A record's rows are of levels it offers (the record schema's rule); live rows of a
+    # level the facility's profile no longer offers are kept but not shown.
+    offered = set(merged.get("levels_of_care") or ())
+    beds = [r for r in figures.merge_rows(merged.get("beds"), rows)
+            if r["level_of_care"] in offered]
+    return {**merged, "beds": beds}
 
 
 def merge_into(doc, live_rows):
-    """A facility record with its live bed rows in place of the indexed ones."""
-    rows = live_rows.get(doc.get("id"))
-    if rows is None or doc.get("kind") != "treatment_facility":
-        return doc
-    return {**doc, "beds": [dict(r) for r in rows]}
+    """A record as served by the embedded store: its profile merged, and a facility's
+    bed rows replaced by the merged rows `prepare` keeps."""
+    entry = live_rows.get(doc.get("id"))
+    if entry is None:
+        return merge_profile(doc, None)
+    merged = merge_profile(doc, entry.profile)
+    if entry.beds is not None and merged.get("kind") == FACILITY:
+        merged["beds"] = [dict(r) for r in entry.beds]
+    return merged

@@ -25,10 +25,10 @@ import os
 import random
 import threading
 
-from directory_service.availability import outbox, reports
+from directory_service.availability import outbox, profiles, reports
 from directory_service.search.elastic.client import ApiError, TransportError, engine_errors
-from directory_service.search.elastic.mapping import beds_by_level
-from directory_service.search.live_overlay import merge_live, with_hold_expiries
+from directory_service.search.elastic.mapping import beds_by_level, document
+from directory_service.search.live_overlay import Live, merge_live, with_hold_expiries
 from directory_service.search.store import StoreError, StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -57,8 +57,10 @@ def target(index):
 
 
 def fresh_rows(db, facility_id):
-    """The facility's live rows as committed now, with each counted hold's expiry."""
-    return with_hold_expiries(db, facility_id, reports.live_rows(db, facility_id))
+    """The facility's live rows as committed now, with each counted hold's expiry, and
+    its profile (the fields it declared are searched as the merged record has them)."""
+    return Live(with_hold_expiries(db, facility_id, reports.live_rows(db, facility_id)),
+                profiles.overlay_for(db, facility_id))
 
 
 def newest_versions(rows):
@@ -108,8 +110,14 @@ def push(client, index, versions, read_rows, version_type="external"):
             result.missing.append(facility_id)
             continue
         source = doc["_source"]
-        merged = merge_live(source["record"], read_rows(facility_id))
-        source["beds_by_level"] = beds_by_level(merged.get("beds") or (), complete=True)
+        live = read_rows(facility_id)
+        merged = merge_live(source["record"], live)
+        if isinstance(live, Live) and live.profile is not None:
+            # Searchable fields from the merged record; the stored record stays the
+            # source's, and every read merges the profile over it again.
+            source = {**document(merged), "record": source["record"]}
+        if merged.get("kind") == "treatment_facility":
+            source["beds_by_level"] = beds_by_level(merged.get("beds") or (), complete=True)
         operations.append({"index": {"_index": index, "_id": facility_id,
                                      "version": versions[facility_id],
                                      "version_type": version_type}})

@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
 from directory_service.api.holds import decide_hold
-from directory_service.availability import holds, keys
+from directory_service.availability import holds, keys, onboarding
 from directory_service.errors import ApiProblem
 from directory_service.web import blp
 from directory_service.web.staff import (
@@ -93,6 +93,8 @@ def staff_sign_in_post():
         return render_sign_in(401, error=_("That key is unknown or revoked. Check it and "
                                            "try again."))
     sign_in(principal)
+    if principal.role == "facility":
+        onboarding.claim(current_app.extensions["availability"], principal.facility_id, "sign_in")
     return redirect(safe_next(request.form.get("next")) or home_url(principal), 303)
 
 
