@@ -102,7 +102,29 @@ sync_positions = Table(
     Column("seq", SEQ, nullable=False),
     Column("updated_at", Text, nullable=False),
 )
+# Public "Something wrong?" reports about any record (DESIGN §12): anonymous, so no
+# reporter column exists at all; `detail` is short free text checked for personal data.
+public_reports = Table(
+    "public_reports", metadata,
+    Column("id", Text, primary_key=True),
+    Column("record_id", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("detail", Text),
+    Column("created_at", Text, nullable=False),
+    Column("state", Text, nullable=False),
+    Column("decided_at", Text),
+    Column("decided_by", Text),
+    Index("public_reports_record", "record_id", "state"),
+    Index("public_reports_state", "state", "created_at"),
+)
+# When someone last checked a record was right (an admin's confirmed correction).
+record_verifications = Table(
+    "record_verifications", metadata,
+    Column("record_id", Text, primary_key=True),
+    Column("verified_at", Text, nullable=False),
+    Column("verified_by", Text),
+)
 
 # Copy order for `migrate-availability` (no foreign keys, so any order would do).
 TABLES = (api_keys, facility_versions, bed_reports, bed_history, holds, facility_changes,
-          outbox, sync_positions)
+          outbox, sync_positions, public_reports, record_verifications)

@@ -17,11 +17,12 @@ import threading
 
 import numpy as np
 
-from directory_service.availability import changes, figures, reports
+from directory_service.availability import changes, figures, public_reports, reports
 from directory_service.availability.db import iso, utcnow
 from directory_service.search import columns as cols
 
 FACILITY_ROW = "SELECT rowid, doc FROM records WHERE id = ? AND kind = 'treatment_facility'"
+RECORD_ROW = "SELECT rowid FROM records WHERE id = ?"
 
 
 class _SnapshotState:
@@ -36,6 +37,24 @@ class _SnapshotState:
                                                           self.indexed_reported.copy())
         arrays["beds_open"], arrays["beds_reported"] = copies
         self.rows = {}
+        # Public reports: a confirmed "closed" clears a row's `active`, confirmed problems
+        # discount its score (vector_search.rank reads `index.problems`).
+        self.indexed_active = arrays["active"]
+        arrays["active"] = self.indexed_active.copy()
+        snap.index.problems = {}
+
+    def apply_standing(self, record_id, standing):
+        found = self.snap.db.execute(RECORD_ROW, (record_id,)).fetchone()
+        if found is None:
+            return
+        row = found[0] - 1
+        closed = bool(standing and standing["closed"])
+        self.snap.index.a["active"][row] = self.indexed_active[row] and not closed
+        problems = standing["confirmed_problems"] if standing else 0
+        if problems:
+            self.snap.index.problems[row] = problems
+        else:
+            self.snap.index.problems.pop(row, None)
 
     def apply(self, facility_id, live):
         found = self.snap.db.execute(FACILITY_ROW, (facility_id,)).fetchone()
@@ -68,6 +87,7 @@ class LiveOverlay:
         self._seq = 0
         self._live = {}
         self._expiry = {}
+        self._standing = {}
         self._lock = threading.Lock()
 
     def prepare(self, snap, now=None):
@@ -81,7 +101,13 @@ class LiveOverlay:
                 changed = set(self._live)
             for facility_id in changed:
                 state.apply(facility_id, self._live.get(facility_id, ()))
+                state.apply_standing(facility_id, self._standing.get(facility_id))
             return state.rows
+
+    def standings(self):
+        """{record_id: standing} of records with public reports or a verification, as
+        this worker knows them (read after `prepare` or `live_rows` polled)."""
+        return self._standing
 
     @staticmethod
     def warm(snap):
@@ -110,6 +136,12 @@ class LiveOverlay:
                 for facility_id in changed:
                     self._live[facility_id] = reports.live_rows(db, facility_id, now)
                     self._expiry[facility_id] = changes.next_expiry(db, facility_id, stamp)
+                found = public_reports.standings(db, changed)
+                for record_id in changed:
+                    if record_id in found:
+                        self._standing[record_id] = found[record_id]
+                    else:
+                        self._standing.pop(record_id, None)
         return changed
 
 

@@ -1,0 +1,42 @@
+"""Public "Something wrong?" reports and record verification times (issue 22, item 3).
+
+Self-contained: two new tables and their indexes, nothing else touched, so the lead can
+re-chain it after 0003 (facility profiles) without change.
+
+Revision ID: 0004
+Revises: 0002
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0004"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        "public_reports",
+        sa.Column("id", sa.Text, primary_key=True),
+        sa.Column("record_id", sa.Text, nullable=False),
+        sa.Column("reason", sa.Text, nullable=False),
+        sa.Column("detail", sa.Text),
+        sa.Column("created_at", sa.Text, nullable=False),
+        sa.Column("state", sa.Text, nullable=False),
+        sa.Column("decided_at", sa.Text),
+        sa.Column("decided_by", sa.Text))
+    op.create_index("public_reports_record", "public_reports", ["record_id", "state"])
+    op.create_index("public_reports_state", "public_reports", ["state", "created_at"])
+    op.create_table(
+        "record_verifications",
+        sa.Column("record_id", sa.Text, primary_key=True),
+        sa.Column("verified_at", sa.Text, nullable=False),
+        sa.Column("verified_by", sa.Text))
+
+
+def downgrade():
+    op.drop_table("record_verifications")
+    op.drop_index("public_reports_state", "public_reports")
+    op.drop_index("public_reports_record", "public_reports")
+    op.drop_table("public_reports")
