@@ -141,5 +141,8 @@ def limit_view(app, endpoint):
     settings = app.config["SETTINGS"]
     limiter = app.extensions["rate_limiter"]
     if settings.rate_limit_public_reports:
-        limiter.shared_limit(settings.rate_limit_public_reports, scope=LIMIT_SCOPE,
-                             methods=["POST"])(app.view_functions[endpoint])
+        # Flask-Limiter checks a decorated view inside its wrapper, so the registered view
+        # is replaced by the wrapped one.
+        app.view_functions[endpoint] = limiter.shared_limit(
+            settings.rate_limit_public_reports, scope=LIMIT_SCOPE,
+            methods=["POST"])(app.view_functions[endpoint])
