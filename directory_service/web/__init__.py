@@ -45,9 +45,10 @@ def _page_headers(response):
 def init_app(app):
     """Register the page, its translations and its view helpers on `app`."""
     Babel(app, locale_selector=select_locale)
-    from directory_service.web import staff, views  # routes attach to `blp`
+    from directory_service.web import report_problem, staff, views  # routes attach to `blp`
 
     staff.init_app(app)
     app.register_blueprint(blp)
+    report_problem.init_app(app)
     # A mistyped page URL answers a page in the visitor's language; /v1 stays JSON.
     views.register_error_pages(app)

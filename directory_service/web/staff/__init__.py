@@ -96,7 +96,7 @@ def init_app(app):
     app.session_interface = StaffSessionInterface()
     csrf.init_app(app)
 
-    from directory_service.web.staff import admin, coach, facility, views  # noqa: F401
+    from directory_service.web.staff import admin, coach, facility, reports, views  # noqa: F401
 
 
 def now():
