@@ -58,8 +58,10 @@ def _record_or_404(record_id):
 def _cross_site():
     if request.headers.get("Sec-Fetch-Site") in CROSS_SITE:
         return True
+    # The page's Referrer-Policy (no-referrer) makes browsers send "Origin: null" even
+    # from our own page; Sec-Fetch-Site above is what tells such posts apart.
     origin = request.headers.get("Origin")
-    return bool(origin) and origin.rstrip("/") != request.host_url.rstrip("/")
+    return origin not in (None, "null") and origin.rstrip("/") != request.host_url.rstrip("/")
 
 
 def _form_page(record, values, errors, status):

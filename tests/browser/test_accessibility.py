@@ -13,6 +13,8 @@ PAGES = {
     "print": "/r/seed:fac-001/print",
     "spanish": "/?near=60540&start=treatment&lang=es",
     "spanish-detail": "/r/seed:fac-001?lang=es",
+    # "Something wrong?" (more states in tests/browser/test_public_reports.py)
+    "report-form-es": "/r/seed:fac-001/report?lang=es",
 }
 # The night scenario's pages: beds for a person, stale figures, Join buttons, the paper
 # list and the page's own error page.
