@@ -190,9 +190,13 @@ class SqliteStore(SearchStore):
                 beds = open_beds[i]
                 capacity = {"open": None if beds != beds else int(beds),
                             "reported_at": epoch_to_iso(reported_at[i])}
-            hits.append(Hit(self._merged(docs[row], live), distances[i], scores[i],
-                            {k: (None if v[i] != v[i] else round(v[i], 4))
-                             for k, v in components.items()}, capacity))
+            shown = {k: (None if v[i] != v[i] else round(v[i], 4))
+                     for k, v in components.items()}
+            # Only a hit with confirmed public-report problems says so.
+            if shown.get("confirmed_problems", 0) is None:
+                del shown["confirmed_problems"]
+            hits.append(Hit(self._merged(docs[row], live), distances[i], scores[i], shown,
+                            capacity))
         return SearchResult(ranked.total, hits)
 
     def _text_rows(self, snap, query):
