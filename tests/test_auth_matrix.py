@@ -26,6 +26,8 @@ ENDPOINTS = [
     ("delete", "delete", "/v1/holds/{hold}", None, ("coach", "admin"), "coach"),
     ("report queue", "get", "/v1/reports", None, ("admin", "facility"), None),
     ("one report", "get", "/v1/reports/{report}", None, ("facility", "admin"), "facility"),
+    ("record reports", "get", "/v1/resources/test:b/reports", None, ("facility", "admin"),
+     "facility"),
     ("confirm report", "post", "/v1/reports/{report}/confirm", None, ("admin",), None),
     ("dismiss report", "post", "/v1/reports/{report}/dismiss", None, ("admin",), None),
     ("resolve report", "post", "/v1/reports/{report}/resolve", None, ("admin",), None),

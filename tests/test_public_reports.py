@@ -161,3 +161,17 @@ def test_queue_arguments_are_validated_by_name(app):
                                      headers=bearer(app, "admin"))
     assert response.status_code == 422
     assert set(response.get_json()["errors"]) == {"state", "x"}
+
+
+def test_a_records_reports_are_listed_for_its_facility_and_admins(app):
+    client, adb = app.test_client(), app.extensions["availability"]
+    own = public_reports.create(adb, "test:b", "phone")
+    public_reports.create(adb, "test:a", "hours")
+    listed = client.get("/v1/resources/test:b/reports",
+                        headers=bearer(app, "facility", "test:b"))
+    assert [r["id"] for r in listed.get_json()["reports"]] == [own["id"]]
+    assert client.get("/v1/resources/test:a/reports",
+                      headers=bearer(app, "facility", "test:b")).status_code == 403
+    assert client.get("/v1/resources/test:b/reports").status_code == 401
+    admin = client.get("/v1/resources/test:a/reports", headers=bearer(app, "admin"))
+    assert admin.get_json()["total"] == 1

@@ -1,6 +1,6 @@
 """Public reports: `POST /v1/resources/{id}/reports` (anyone), the queue `GET /v1/reports`
-(admin: all; facility key: its own facility's) and `POST /v1/reports/{id}/confirm|dismiss|
-resolve` (admin). DESIGN §12.
+and `GET /v1/resources/{id}/reports` (admin: all; facility key: its own facility's) and
+`POST /v1/reports/{id}/confirm|dismiss|resolve` (admin). DESIGN §12.
 
 The anonymous POST needs no key and sets no cookie; it has its own rate limit per client
 (RATE_LIMIT_PUBLIC_REPORTS, shared with the public page's form) besides the read limit.
@@ -71,6 +71,17 @@ def visible_reports(principal, args):
 
 @blp.route("/resources/<path:record_id>/reports")
 class RecordReports(MethodView):
+    @auth.require_key("admin", "facility")
+    @blp.arguments(ReportListArgs(exclude=("record_id",)), location="query", unknown=RAISE,
+                   as_kwargs=False)
+    @blp.response(200, ReportListResponse)
+    @blp.doc(security=auth.SECURITY)
+    def get(self, args, record_id):
+        """The reports about one record, newest first: admins, and that facility's key."""
+        total, found = visible_reports(g.principal, {**args, "record_id": record_id})
+        return {"total": total, "page": args["page"], "per_page": args["per_page"],
+                "reports": found}
+
     @bounded_json
     @blp.arguments(PublicReportBody)
     @blp.response(201, PublicReportAccepted)
