@@ -12,7 +12,7 @@ see it as they see a bed report.
 """
 import secrets
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from directory_service.availability.db import iso, lock, mark_changed, upsert, utcnow
 from directory_service.availability.schema import public_reports, record_verifications
@@ -106,11 +106,16 @@ def standings(db, record_ids):
     return found
 
 
+# Built once: every worker runs them on each poll that finds changed records.
+COUNTS = (select(R.record_id, R.reason, R.state, func.count())
+          .where(R.record_id.in_(bindparam("ids", expanding=True)), R.state.in_(UNRESOLVED))
+          .group_by(R.record_id, R.reason, R.state))
+VERIFIED = select(V.record_id, V.verified_at).where(
+    V.record_id.in_(bindparam("ids", expanding=True)))
+
+
 def _standings(db, ids, found):
-    counts = (select(R.record_id, R.reason, R.state, func.count())
-              .where(R.record_id.in_(ids), R.state.in_(UNRESOLVED))
-              .group_by(R.record_id, R.reason, R.state))
-    for record_id, reason, state, n in db.execute(counts):
+    for record_id, reason, state, n in db.execute(COUNTS, {"ids": ids}):
         entry = found.setdefault(record_id, _empty())
         entry[state] += n
         entry["reasons"].add(reason)
@@ -118,8 +123,7 @@ def _standings(db, ids, found):
             entry["closed"] = True
         elif state == "confirmed":
             entry["confirmed_problems"] += n
-    for record_id, at in db.execute(select(V.record_id, V.verified_at)
-                                    .where(V.record_id.in_(ids))):
+    for record_id, at in db.execute(VERIFIED, {"ids": ids}):
         found.setdefault(record_id, _empty())["verified_at"] = at
 
 
