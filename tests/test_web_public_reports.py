@@ -118,3 +118,24 @@ def test_a_facility_page_shows_its_own_reports_only(app):
     html = client.get("/staff/facilities/test:b").get_data(as_text=True)
     assert "Reports from the public" in html and "rings out" in html
     assert "closes at five" not in html
+
+
+def test_too_many_reports_from_one_place_get_a_page_saying_so(tmp_path):
+    from directory_service import create_app
+    from directory_service.config import Settings
+    from tests.stores import build_embedded
+    from tests.test_live_support import directory
+
+    settings = Settings.from_env(store_path=build_embedded(directory(), tmp_path).path,
+                                 availability_path=str(tmp_path / "availability.sqlite"),
+                                 rate_limit_public_reports="1 per hour")
+    app = create_app(settings)
+    client = app.test_client()
+    assert client.post("/r/test:b/report", data={"reason": "phone"}).status_code == 303
+    # The API and the page share one budget per client.
+    assert client.post("/v1/resources/test:b/reports", json={"reason": "phone"}).status_code == 429
+    refused = client.post("/r/test:b/report?lang=es", data={"reason": "phone"})
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert "Demasiados avisos desde aquí" in refused.get_data(as_text=True)
+    assert len(public_reports.listing(app.extensions["availability"])[1]) == 1
+    app.extensions["store"].close()
