@@ -175,3 +175,22 @@ def test_a_records_reports_are_listed_for_its_facility_and_admins(app):
     assert client.get("/v1/resources/test:b/reports").status_code == 401
     admin = client.get("/v1/resources/test:a/reports", headers=bearer(app, "admin"))
     assert admin.get_json()["total"] == 1
+
+
+def test_a_report_changes_the_etag_of_searches_it_can_appear_in(tmp_path, availability_backend):
+    from tests import factories
+
+    meeting = factories.meeting("m1", km=1, day=1, time="19:00", end_time="20:00")
+    app = make_app(tmp_path, [meeting])
+    client, admin = app.test_client(), bearer(app, "admin")
+    url = f"/v1/search?lat={NAPERVILLE['lat']}&lon={NAPERVILLE['lon']}&kind=meeting"
+    first = client.get(url)
+    assert client.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    report = _report(client, record_id="test:m1", reason="closed").get_json()
+    second = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert second.status_code == 200
+    assert second.get_json()["results"][0]["record"]["reported_problems"]["open"] == 1
+    client.post(f"/v1/reports/{report['id']}/confirm", headers=admin)
+    third = client.get(url, headers={"If-None-Match": second.headers["ETag"]})
+    assert third.status_code == 200 and third.get_json()["total"] == 0
+    app.extensions["store"].close()

@@ -15,7 +15,8 @@ import secrets
 from sqlalchemy import bindparam, func, select
 
 from directory_service.availability.db import iso, lock, mark_changed, upsert, utcnow
-from directory_service.availability.schema import public_reports, record_verifications
+from directory_service.availability.schema import (
+    public_report_changes, public_reports, record_verifications)
 
 REASONS = ("closed", "phone", "hours", "address", "beds", "other")
 STATES = ("open", "confirmed", "dismissed", "resolved")
@@ -26,6 +27,7 @@ UNRESOLVED = ("open", "confirmed")
 DETAIL_MAX = 280
 STANDING_SLICE = 500
 R, V = public_reports.c, record_verifications.c
+CURRENT_VERSION = select(func.coalesce(func.max(public_report_changes.c.seq), 0))
 
 
 class ReportConflict(Exception):
@@ -39,7 +41,7 @@ def create(adb, record_id, reason, detail=None, now=None):
               "decided_at": None, "decided_by": None}
     with adb.write() as db:
         db.execute(public_reports.insert().values(**report))
-        mark_changed(db, record_id)
+        _changed(db, record_id)
     return report
 
 
@@ -84,8 +86,23 @@ def decide(adb, report_id, action, by, now=None):
             raise ReportConflict(f"report {report_id} is no longer {' or '.join(allowed)}")
         if state == "resolved":
             mark_verified(db, record_id, by, stamp)
-        mark_changed(db, record_id)
+        _changed(db, record_id)
     return get(adb, report_id)
+
+
+def _changed(db, record_id):
+    """The record changed (every overlay and the outbox see it), and so did the reports'
+    version, which search ETags name (current_version)."""
+    mark_changed(db, record_id)
+    upsert(db, public_report_changes, {"id": 1, "seq": 1}, ["id"],
+           update={"seq": public_report_changes.c.seq + 1})
+
+
+def current_version(db):
+    """The number that moves with every report and decision (0 before the first)."""
+    if hasattr(db, "rows"):
+        return db.rows(CURRENT_VERSION)[0][0]
+    return db.execute(CURRENT_VERSION).scalar()
 
 
 def mark_verified(db, record_id, by, at):

@@ -117,6 +117,13 @@ public_reports = Table(
     Index("public_reports_record", "record_id", "state"),
     Index("public_reports_state", "state", "created_at"),
 )
+# One row (id 1): a number that moves with every report and decision, so a search's ETag
+# can depend on public reports without depending on every bed report (api/http_cache.py).
+public_report_changes = Table(
+    "public_report_changes", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", SEQ, nullable=False),
+)
 # When someone last checked a record was right (an admin's confirmed correction).
 record_verifications = Table(
     "record_verifications", metadata,
@@ -127,4 +134,5 @@ record_verifications = Table(
 
 # Copy order for `migrate-availability` (no foreign keys, so any order would do).
 TABLES = (api_keys, facility_versions, bed_reports, bed_history, holds, facility_changes,
-          outbox, sync_positions, public_reports, record_verifications)
+          outbox, sync_positions, public_reports, public_report_changes,
+          record_verifications)

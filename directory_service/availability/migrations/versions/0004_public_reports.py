@@ -1,4 +1,5 @@
-"""Public "Something wrong?" reports and record verification times (issue 22, item 3).
+"""Public "Something wrong?" reports, their change counter and record verification times
+(issue 22, item 3).
 
 Self-contained: two new tables and their indexes, nothing else touched, so the lead can
 re-chain it after 0003 (facility profiles) without change.
@@ -13,6 +14,8 @@ revision = "0004"
 down_revision = "0002"
 branch_labels = None
 depends_on = None
+
+SEQ = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def upgrade():
@@ -29,6 +32,10 @@ def upgrade():
     op.create_index("public_reports_record", "public_reports", ["record_id", "state"])
     op.create_index("public_reports_state", "public_reports", ["state", "created_at"])
     op.create_table(
+        "public_report_changes",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("seq", SEQ, nullable=False))
+    op.create_table(
         "record_verifications",
         sa.Column("record_id", sa.Text, primary_key=True),
         sa.Column("verified_at", sa.Text, nullable=False),
@@ -37,6 +44,7 @@ def upgrade():
 
 def downgrade():
     op.drop_table("record_verifications")
+    op.drop_table("public_report_changes")
     op.drop_index("public_reports_state", "public_reports")
     op.drop_index("public_reports_record", "public_reports")
     op.drop_table("public_reports")
