@@ -119,10 +119,12 @@ class SearchValidator:
         self.facilities = can_hold_facilities(args)
         self.live = None
         adb = current_app.extensions["availability"]
+        # Public reports touch records of every kind (a caution, a closure); a search
+        # that can show facilities reads both numbers in one query.
         if self.facilities:
-            self.live = changes.current_seq(adb.read())
-        # Public reports touch records of every kind (a caution, a closure).
-        reported = public_reports.current_version(adb.read())
+            self.live, reported = public_reports.versions(adb.read())
+        else:
+            reported = public_reports.current_version(adb.read())
         self.key = "|".join((SEARCH_FORMAT, state["fingerprint"], self.store.build_id(),
                              str(self.live), str(reported), _normalised(args)))
         self._settling, self._holds = state["settling"], state["holds"]

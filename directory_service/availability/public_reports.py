@@ -14,6 +14,7 @@ import secrets
 
 from sqlalchemy import bindparam, func, select
 
+from directory_service.availability import changes
 from directory_service.availability.db import iso, lock, mark_changed, upsert, utcnow
 from directory_service.availability.schema import (
     public_report_changes, public_reports, record_verifications)
@@ -28,6 +29,10 @@ DETAIL_MAX = 280
 STANDING_SLICE = 500
 R, V = public_reports.c, record_verifications.c
 CURRENT_VERSION = select(func.coalesce(func.max(public_report_changes.c.seq), 0))
+# The availability change sequence and the reports' version in one round trip: what a
+# search that can show facilities reads for its ETag.
+BOTH_VERSIONS = select(changes.CURRENT_SEQ.scalar_subquery(),
+                       CURRENT_VERSION.scalar_subquery())
 
 
 class ReportConflict(Exception):
@@ -103,6 +108,11 @@ def current_version(db):
     if hasattr(db, "rows"):
         return db.rows(CURRENT_VERSION)[0][0]
     return db.execute(CURRENT_VERSION).scalar()
+
+
+def versions(reader):
+    """(availability change sequence, reports' version), read together."""
+    return tuple(reader.rows(BOTH_VERSIONS)[0])
 
 
 def mark_verified(db, record_id, by, at):
