@@ -80,6 +80,7 @@ def test_the_admin_confirms_from_the_queue_and_a_closed_record_leaves_search(app
     client = app.test_client()
     client.post("/r/test:b/report", data={"reason": "closed"})
     sign_in(client, make_key(app, "admin"))
+    assert "Reports from the public (1 new)" in client.get("/staff/admin").get_data(as_text=True)
     html, token = page_token(client, "/staff/reports")
     (report,) = _queue(app)
     assert f'id="report-{report["id"]}"' in html and "It has closed" in html

@@ -46,6 +46,12 @@ def facility_reports(facility_id):
 
 
 @blp.app_template_global()
+def new_report_count():
+    """How many reports wait for a decision (the admin page's link says it)."""
+    return public_reports.listing(current_app.extensions["availability"], 1, 1, "open")[0]
+
+
+@blp.app_template_global()
 def report_words():
     return {"reasons": REASON_WORDS, "states": STATE_WORDS}
 
