@@ -194,3 +194,15 @@ def test_a_report_changes_the_etag_of_searches_it_can_appear_in(tmp_path, availa
     third = client.get(url, headers={"If-None-Match": second.headers["ETag"]})
     assert third.status_code == 200 and third.get_json()["total"] == 0
     app.extensions["store"].close()
+
+
+def test_the_compact_view_says_call_first(app):
+    client = app.test_client()
+    url = "/v1/search"
+    args = {**SEARCH, "view": "compact"}
+    hits = {h["id"]: h for h in client.get(url, query_string=args).get_json()["results"]}
+    assert hits["test:b"]["may_be_out_of_date"] is False
+    _report(client)
+    hits = {h["id"]: h for h in client.get(url, query_string=args).get_json()["results"]}
+    assert hits["test:b"]["may_be_out_of_date"] is True
+    assert hits["test:a"]["may_be_out_of_date"] is False
