@@ -8,6 +8,11 @@ counts as a change too, found from the earliest expiry this worker knows, so no
 background job is needed. A newly swapped-in store file gets every live facility applied
 once. Work is proportional to the facilities that changed, never to the directory.
 
+The same polling keeps public reports' standings (availability/public_reports.py) of the
+records that changed: a confirmed "closed" clears the row's `active` in this worker's copy
+of that array, confirmed problems go to `index.problems` (a score discount), and both
+stores merge the standing into the records they return (search/standing.py).
+
 `merge_live` is the one merge of live rows into a record: this overlay uses it for the
 embedded store's arrays and records, and the Elasticsearch store for every record it
 returns (search hits, `get`, exports), so both stores show the same figures.
