@@ -5,7 +5,7 @@ confirmed, dismissed or resolved with the API's own `decide_report`, so the page
 `POST /v1/reports/{id}/…` cannot differ. A facility's page includes the unresolved
 reports about itself (templates/staff/_facility_reports.html, `facility_reports`).
 """
-from flask import current_app, flash, redirect, render_template, request
+from flask import current_app, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
