@@ -150,6 +150,9 @@ class Settings:
     rate_limit_read: str = "600 per minute"
     rate_limit_write: str = "60 per minute"
     rate_limit_auth_failures: str = "10 per minute"
+    # Anonymous "Something wrong?" reports per client address (API and page together):
+    # enough for a person with several corrections, too few to flood the admin queue.
+    rate_limit_public_reports: str = "10 per hour"
     # memory:// counts in each worker separately; redis://host:6379 shares the counts.
     rate_limit_storage_uri: str = "memory://"
     # Client addresses are counted only as keyed hashes (never stored or logged as is).
@@ -222,6 +225,8 @@ class Settings:
             rate_limit_write=_str_or_empty("RATE_LIMIT_WRITE", cls.rate_limit_write),
             rate_limit_auth_failures=_str_or_empty(
                 "RATE_LIMIT_AUTH_FAILURES", cls.rate_limit_auth_failures),
+            rate_limit_public_reports=_str_or_empty(
+                "RATE_LIMIT_PUBLIC_REPORTS", cls.rate_limit_public_reports),
             rate_limit_storage_uri=_str("RATE_LIMIT_STORAGE_URI", cls.rate_limit_storage_uri),
             rate_limit_key_secret=_str("RATE_LIMIT_KEY_SECRET", ""),
             proxy_hops=_int("PROXY_HOPS", cls.proxy_hops),
@@ -290,7 +295,8 @@ class Settings:
             raise ConfigError("MAX_JSON_DEPTH must be between 2 and 200")
         if self.proxy_hops < 0:
             raise ConfigError("PROXY_HOPS must be 0 or more")
-        for name in ("rate_limit_read", "rate_limit_write", "rate_limit_auth_failures"):
+        for name in ("rate_limit_read", "rate_limit_write", "rate_limit_auth_failures",
+                     "rate_limit_public_reports"):
             value = getattr(self, name)
             try:
                 if value:

@@ -48,6 +48,12 @@ UNINSURED_TIER_SPLIT = 0.5
 LEVEL_EXACT = 1.0
 LEVEL_RELATED = 0.6
 
+# A problem the public reported and an administrator confirmed (a dead phone, wrong hours),
+# not yet corrected: each one halves the record's score, so a record people could not
+# reach sinks below ones they can, and the hit says why (`confirmed_problems`). A confirmed
+# "closed" is not discounted but filtered: the record leaves search until it reopens.
+CONFIRMED_PROBLEM_FACTOR = 0.5
+
 # Kinds that carry capacity, payment and level of care.
 FACILITY_ONLY = ("capacity", "payment", "level_of_care")
 
@@ -110,6 +116,18 @@ def combine(components, weights=WEIGHTS):
     return np.where(np.asarray(weight_sum) > 0, total / np.maximum(weight_sum, 1e-12), 0.0)
 
 
+def confirmed_problems_component(count):
+    """CONFIRMED_PROBLEM_FACTOR per confirmed problem; NaN (does not apply) for none."""
+    count = np.asarray(count, dtype=float)
+    return np.where(count > 0, np.power(CONFIRMED_PROBLEM_FACTOR, count), np.nan)
+
+
+def discount(score, component):
+    """The score times the confirmed-problems component where it applies."""
+    component = np.asarray(component, dtype=float)
+    return score * np.where(np.isfinite(component), component, 1.0)
+
+
 def freshness(age_seconds, fresh_hours, stale_hours):
     """fresh / aging / stale / unknown for one report age (None = never reported)."""
     if age_seconds is None:
@@ -134,4 +152,5 @@ def constants():
         "uninsured_tier_split": UNINSURED_TIER_SPLIT,
         "level_exact": LEVEL_EXACT,
         "level_related": LEVEL_RELATED,
+        "confirmed_problem_factor": CONFIRMED_PROBLEM_FACTOR,
     }

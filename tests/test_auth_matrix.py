@@ -2,7 +2,7 @@
 and the right key: only the owner passes (DESIGN §9)."""
 import pytest
 
-from directory_service.availability import holds, keys
+from directory_service.availability import holds, keys, public_reports
 from tests.test_live_support import make_app
 
 BEDS = {"rows": [{"level_of_care": "3.7-WM", "population": "adult_men", "capacity": 10,
@@ -24,6 +24,13 @@ ENDPOINTS = [
     ("decline", "post", "/v1/holds/{hold}/decline", None, ("facility", "admin"), "facility"),
     ("cancel", "post", "/v1/holds/{hold}/cancel", None, ("coach", "admin"), "coach"),
     ("delete", "delete", "/v1/holds/{hold}", None, ("coach", "admin"), "coach"),
+    ("report queue", "get", "/v1/reports", None, ("admin", "facility"), None),
+    ("one report", "get", "/v1/reports/{report}", None, ("facility", "admin"), "facility"),
+    ("record reports", "get", "/v1/resources/test:b/reports", None, ("facility", "admin"),
+     "facility"),
+    ("confirm report", "post", "/v1/reports/{report}/confirm", None, ("admin",), None),
+    ("dismiss report", "post", "/v1/reports/{report}/dismiss", None, ("admin",), None),
+    ("resolve report", "post", "/v1/reports/{report}/resolve", None, ("admin",), None),
 ]
 CASES = ("no key", "bad key", "revoked", "wrong role", "other owner", "right key")
 
@@ -79,8 +86,10 @@ def test_only_the_owner_passes(world, case, name, method, path, body, passing, o
     if method == "put":
         # A well-formed, current condition: only the key decides the outcome.
         headers["If-Match"] = client.get("/v1/facilities/test:b/beds").headers["ETag"]
-    response = getattr(client, method)(path.format(hold=made["id"]), json=body,
-                                       headers=headers)
+    # And a fresh open public report about the facility, for the report endpoints.
+    report = public_reports.create(app.extensions["availability"], "test:b", "phone")
+    response = getattr(client, method)(path.format(hold=made["id"], report=report["id"]),
+                                       json=body, headers=headers)
     expected = {"no key": 401, "bad key": 401, "revoked": 401, "wrong role": 403,
                 "other owner": 403}.get(case)
     if expected:

@@ -216,3 +216,23 @@ def test_rate_limit_settings_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("RATE_LIMIT_ENABLED", "maybe")
     with pytest.raises(ConfigError, match="RATE_LIMIT_ENABLED"):
         Settings.from_env()
+
+
+def test_public_reports_have_their_own_limit_per_client(make_app):
+    """"Something wrong?" reports: RATE_LIMIT_PUBLIC_REPORTS per client address, the API
+    and the page's form sharing one budget, far below the read limit."""
+    client = make_app(rate_limit_public_reports="2 per hour").test_client()
+    report = {"reason": "phone"}
+    for _ in range(2):
+        sent = client.post("/v1/resources/seed:fac-001/reports", json=report,
+                           environ_base=_from(ALICE))
+        assert sent.status_code == 201, sent.get_json()
+    refused = client.post("/v1/resources/seed:fac-001/reports", json=report,
+                          environ_base=_from(ALICE))
+    assert refused.status_code == 429 and refused.content_type == PROBLEM
+    assert 1 <= int(refused.headers["Retry-After"]) <= 3601
+    assert "rate limit" in refused.get_json()["detail"]
+    # Reading goes on; another client may still report.
+    assert client.get("/v1/resources/seed:fac-001", environ_base=_from(ALICE)).status_code == 200
+    assert client.post("/v1/resources/seed:fac-001/reports", json=report,
+                       environ_base=_from(BOB)).status_code == 201

@@ -99,6 +99,9 @@ class CompactHitSchema(Schema):
         "description": "Local ISO 8601 time at which open_now flips next (opens or closes); "
                        "null for 24/7 or unknown hours."})
     meeting = fields.Nested(CompactMeetingSchema, metadata={"description": "Meetings only."})
+    may_be_out_of_date = fields.Boolean(metadata={
+        "description": "Someone reported this record wrong and it is not yet checked: "
+                       "call first (docs/public-reports.md)."})
 
 
 class CompactSearchResponseSchema(Schema):
@@ -193,6 +196,7 @@ def compact_hit(hit, now, levels=()):
         "timezone": record.get("timezone"), "hours": record.get("hours") or {},
         "open_now": open_now,
         "changes_at": changes_at.isoformat() if changes_at else None,
+        "may_be_out_of_date": bool(record.get("reported_problems")),
     }
     if record["kind"] == "treatment_facility":
         out["beds"] = _beds(record, levels)

@@ -7,7 +7,7 @@ is opened only to the origins an operator configures.
 The search ETag is made from what the answer depends on, never from the answer itself
 (whose scores and ages drift every second): the index build, the live bed data (the
 availability database's change sequence, only when facilities can be in the answer),
-the validated query, and the moment until which the answer's time-dependent parts hold
+the public reports' version (any kind can carry a report), the validated query, and the moment until which the answer's time-dependent parts hold
 (`SearchValidator`, docs/coach-walkthrough.md). So a revalidation is answered before any
 search runs. Records keep an ETag over their body less the ticking `age_seconds`.
 """
@@ -24,7 +24,7 @@ from flask import current_app, g, request
 from flask_compress import Compress
 from flask_cors import CORS
 
-from directory_service.availability import changes, outage
+from directory_service.availability import changes, outage, public_reports
 
 # The API endpoints whose answers carry validators (flask-smorest names them
 # "<blueprint>.<MethodView>").
@@ -118,13 +118,19 @@ class SearchValidator:
         self.settings = current_app.config["SETTINGS"]
         self.facilities = can_hold_facilities(args)
         self.live = None
+        adb = current_app.extensions["availability"]
+        # Public reports touch records of every kind (a caution, a closure); a search
+        # that can show facilities reads both numbers in one query.
         if self.facilities:
-            adb = current_app.extensions["availability"]
             # Unreadable: a key of its own, so a degraded answer never matches a real one.
-            self.live = outage.reading(lambda: changes.current_seq(adb.read()),
-                                       outage.UNAVAILABLE)
+            self.live, reported = outage.reading(
+                lambda: public_reports.versions(adb.read()),
+                (outage.UNAVAILABLE, outage.UNAVAILABLE))
+        else:
+            reported = outage.reading(lambda: public_reports.current_version(adb.read()),
+                                      outage.UNAVAILABLE)
         self.key = "|".join((SEARCH_FORMAT, state["fingerprint"], self.store.build_id(),
-                             str(self.live), _normalised(args)))
+                             str(self.live), str(reported), _normalised(args)))
         self._settling, self._holds = state["settling"], state["holds"]
 
     def tag(self, until):

@@ -102,6 +102,29 @@ sync_positions = Table(
     Column("seq", SEQ, nullable=False),
     Column("updated_at", Text, nullable=False),
 )
+# Public "Something wrong?" reports about any record (DESIGN §12): anonymous, so no
+# reporter column exists at all; `detail` is short free text checked for personal data.
+public_reports = Table(
+    "public_reports", metadata,
+    Column("id", Text, primary_key=True),
+    Column("record_id", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("detail", Text),
+    Column("created_at", Text, nullable=False),
+    Column("state", Text, nullable=False),
+    Column("decided_at", Text),
+    Column("decided_by", Text),
+    Index("public_reports_record", "record_id", "state"),
+    Index("public_reports_state", "state", "created_at"),
+)
+# One row (id 1): a number that moves with every report and decision, so a search's ETag
+# can depend on public reports without depending on every bed report (api/http_cache.py).
+public_report_changes = Table(
+    "public_report_changes", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", SEQ, nullable=False),
+)
+# When someone last checked a record was right (an admin's confirmed correction).
 
 # A facility's own profile (DESIGN §12): the fields it declared, each with when and what
 # the source said then (JSON text, profiles.py), merged over the indexed record wherever
@@ -150,4 +173,4 @@ facility_invitations = Table(
 # Copy order for `migrate-availability` (no foreign keys, so any order would do).
 TABLES = (api_keys, facility_versions, bed_reports, bed_history, holds, facility_changes,
           outbox, sync_positions, facility_profiles, profile_history, record_verifications,
-          facility_invitations)
+          facility_invitations, public_reports, public_report_changes)

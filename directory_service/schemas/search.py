@@ -191,6 +191,9 @@ class ComponentsSchema(Schema):
     capacity = fields.Float(allow_none=True)
     payment = fields.Float(allow_none=True)
     level_of_care = fields.Float(allow_none=True)
+    confirmed_problems = fields.Float(allow_none=True, metadata={
+        "description": "Present when a hit on the page has confirmed public-report "
+                       "problems: the factor its score was multiplied by (0.5 each)."})
 
 
 class HitSchema(Schema):

@@ -8,6 +8,11 @@ counts as a change too, found from the earliest expiry this worker knows, so no
 background job is needed. A newly swapped-in store file gets every live facility applied
 once. Work is proportional to the facilities that changed, never to the directory.
 
+The same polling keeps public reports' standings (availability/public_reports.py) of the
+records that changed: a confirmed "closed" clears the row's `active` in this worker's copy
+of that array, confirmed problems go to `index.problems` (a score discount), and both
+stores merge the standing into the records they return (search/standing.py).
+
 `merge_live` is the one merge of live rows into a record: this overlay uses it for the
 embedded store's arrays and records, and the Elasticsearch store for every record it
 returns (search hits, `get`, exports), so both stores show the same figures. It merges
@@ -20,7 +25,8 @@ import threading
 
 import numpy as np
 
-from directory_service.availability import changes, figures, outage, profiles, reports
+from directory_service.availability import (
+    changes, figures, outage, profiles, public_reports, reports)
 from directory_service.availability.db import iso, utcnow
 from directory_service.availability.profile_merge import merge_profile
 from directory_service.search import columns as cols
@@ -62,6 +68,24 @@ class _SnapshotState:
         arrays["beds_open"], arrays["beds_reported"] = copies
         self.rows = {}
         self.searchable = _SearchableFields(arrays)
+        # Public reports: a confirmed "closed" clears a row's `active`, confirmed problems
+        # discount its score (vector_search.rank reads `index.problems`).
+        self.indexed_active = arrays["active"]
+        arrays["active"] = self.indexed_active.copy()
+        snap.index.problems = {}
+
+    def apply_standing(self, record_id, standing):
+        found = self.snap.db.execute(RECORD_ROW, (record_id,)).fetchone()
+        if found is None:
+            return
+        row = found[0] - 1
+        closed = bool(standing and standing["closed"])
+        self.snap.index.a["active"][row] = self.indexed_active[row] and not closed
+        problems = standing["confirmed_problems"] if standing else 0
+        if problems:
+            self.snap.index.problems[row] = problems
+        else:
+            self.snap.index.problems.pop(row, None)
 
     def apply(self, facility_id, live, profile=None):
         found = self.snap.db.execute(RECORD_ROW, (facility_id,)).fetchone()
@@ -140,6 +164,7 @@ class LiveOverlay:
         self._live = {}
         self._profiles = {}
         self._expiry = {}
+        self._standing = {}
         self._lock = threading.Lock()
 
     def prepare(self, snap, now=None):
@@ -152,11 +177,17 @@ class LiveOverlay:
             state = getattr(snap, "live", None)
             if state is None:
                 state = snap.live = _SnapshotState(snap)
-                changed = set(self._live) | set(self._profiles)
+                changed = set(self._live) | set(self._profiles) | set(self._standing)
             for facility_id in changed:
                 state.apply(facility_id, self._live.get(facility_id, ()),
                             self._profiles.get(facility_id))
+                state.apply_standing(facility_id, self._standing.get(facility_id))
             return state.rows
+
+    def standings(self):
+        """{record_id: standing} of records with public reports or a verification, as
+        this worker knows them (read after `prepare` or `live_rows` polled)."""
+        return self._standing
 
     @staticmethod
     def warm(snap):
@@ -188,6 +219,12 @@ class LiveOverlay:
                     self._live[facility_id] = reports.live_rows(db, facility_id, now)
                     self._profiles[facility_id] = profiles.overlay_for(db, facility_id)
                     self._expiry[facility_id] = changes.next_expiry(db, facility_id, stamp)
+                found = public_reports.standings(db, changed)
+                for record_id in changed:
+                    if record_id in found:
+                        self._standing[record_id] = found[record_id]
+                    else:
+                        self._standing.pop(record_id, None)
         return changed
 
 

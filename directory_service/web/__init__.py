@@ -48,11 +48,12 @@ def init_app(app):
     """Register the page, its translations and its view helpers on `app`."""
     Babel(app, locale_selector=select_locale)
     app.add_template_global(outage.is_down, "live_figures_unavailable")
-    from directory_service.web import facts, share, staff, views  # routes attach to `blp`
+    from directory_service.web import facts, report_problem, share, staff, views  # noqa: F401
 
     staff.init_app(app)
     # Card facts and Send links, for the page's templates (cards, detail, print).
     app.jinja_env.globals.update(facts=facts, share=share)
     app.register_blueprint(blp)
+    report_problem.init_app(app)
     # A mistyped page URL answers a page in the visitor's language; /v1 stays JSON.
     views.register_error_pages(app)

@@ -19,6 +19,8 @@ PAGES = {
     "nearer-place": "/?near=Aurora, CO&start=naloxone",
     "nearer-place-es": "/?near=Aurora, CO&start=naloxone&lang=es",
     "bare-name-alternatives": "/?near=Aurora&start=naloxone",
+    # "Something wrong?" (more states in tests/browser/test_public_reports.py)
+    "report-form-es": "/r/seed:fac-001/report?lang=es",
 }
 # The night scenario's pages: beds for a person, stale figures, Join buttons, the paper
 # list and the page's own error page.

@@ -8,6 +8,7 @@ per time zone present in the index, because the documents hold local week minute
 import re
 from zoneinfo import ZoneInfo
 
+from directory_service import ranking
 from directory_service.search.elastic.mapping import DEFAULT_ZONE, WEEK_MINUTES
 from directory_service.search.online import region_zones
 from directory_service.search.elastic.scoring import (
@@ -160,24 +161,49 @@ def sort_clause(q):
             {"id": {"order": "asc"}}]
 
 
-def build_search_body(query, settings, zones=(DEFAULT_ZONE,)):
-    """The request body of one search page; `zones` are the time zones the index holds."""
+def build_search_body(query, settings, zones=(DEFAULT_ZONE,), closed=(), problems=None):
+    """The request body of one search page; `zones` are the time zones the index holds.
+
+    Public reports (search/standing.py, search_effects): ids in `closed` are filtered out,
+    and a record with n confirmed problems ({id: n} in `problems`) has its score
+    multiplied by CONFIRMED_PROBLEM_FACTOR**n, as the embedded store does. Without
+    either, the body is exactly what it was before public reports existed."""
     size = min(query.per_page, settings.max_per_page)
     start = query.offset
     if start + size > MAX_RESULT_WINDOW:
         # Past the window only the total is answered; exports page with search_after.
         start, size = 0, 0
+    hard = filters(query, zones)
+    if closed:
+        hard.append({"bool": {"must_not": [_terms("id", sorted(closed))]}})
+    scored = {"script_score": {
+        "query": {"bool": {"filter": hard}},
+        "script": {"source": SCORE_SCRIPT, "params": script_params(query)},
+    }}
     return {
-        "query": {"script_score": {
-            "query": {"bool": {"filter": filters(query, zones)}},
-            "script": {"source": SCORE_SCRIPT, "params": script_params(query)},
-        }},
+        "query": discounted(scored, problems),
         "sort": sort_clause(query),
         "from": start,
         "size": size,
         "track_total_hits": True,
         "_source": SOURCE_FIELDS,
     }
+
+
+def discounted(scored, problems):
+    """`scored` times CONFIRMED_PROBLEM_FACTOR**n for each record with n confirmed
+    problems: one weighted function per distinct n; a record no filter matches keeps its
+    score (function_score multiplies by 1 when no function applies)."""
+    if not problems:
+        return scored
+    by_count = {}
+    for record_id, count in problems.items():
+        by_count.setdefault(count, []).append(record_id)
+    functions = [{"filter": _terms("id", sorted(ids)),
+                  "weight": float(ranking.CONFIRMED_PROBLEM_FACTOR ** count)}
+                 for count, ids in sorted(by_count.items())]
+    return {"function_score": {"query": scored, "functions": functions,
+                               "score_mode": "multiply", "boost_mode": "multiply"}}
 
 
 def build_scan_body(kinds=(), modified_after_iso=None, after=None, size=1000):

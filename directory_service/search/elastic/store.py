@@ -9,6 +9,7 @@ import logging
 import time
 from datetime import timezone
 
+from directory_service import ranking
 from directory_service.search.columns import epoch_to_iso
 from directory_service.search.elastic.client import (
     ApiError, NotFoundError, TransportError, engine_errors, make_client)
@@ -21,6 +22,7 @@ from directory_service.search.elastic.writer import (  # noqa: F401 (re-export)
 from directory_service.search.elastic.sync import (
     PUSH_BATCH, PUSH_TIMEOUT_S, BackgroundSync, OutboxSync)
 from directory_service.search.live_overlay import merge_live
+from directory_service.search.standing import search_effects, with_standing
 from directory_service.search.store import (
     Hit, SearchResult, SearchStore, StoreError, StoreUnavailable)
 
@@ -41,22 +43,29 @@ def check_version(info):
     return number
 
 
-def hits_from_response(response, query, live=None):
+def hits_from_response(response, query, live=None, standings=None):
     """A search response (Elasticsearch's format) → SearchResult with explained hits.
 
     `live` ({facility_id: live rows}) is merged into each record with the embedded
     store's own merge, and the shown figures are recomputed from the merged rows, so a hit
-    never shows the figures of the indexed files while a report says otherwise.
+    never shows the figures of the indexed files while a report says otherwise. Public
+    reports' `standings` are merged the same way (search/standing.py), and a hit with
+    confirmed problems shows the factor its score was multiplied by.
     """
     hits = []
+    problems = search_effects(standings)[1]
     for raw in response["hits"]["hits"]:
         record, beds = raw["_source"]["record"], raw["_source"].get("beds_by_level") or {}
         rows = (live or {}).get(record["id"])
         if rows and record["kind"] == "treatment_facility":
             record = merge_live(record, rows)
             beds = beds_by_level(record["beds"])
+        record = with_standing(record, standings)
         distance_m = float(raw["sort"][1])
         components, open_beds, reported = components_of(record, beds, distance_m, query)
+        if record["id"] in problems:
+            components["confirmed_problems"] = float(
+                ranking.confirmed_problems_component(problems[record["id"]]))
         capacity = None
         if record["kind"] == "treatment_facility":
             capacity = {"open": open_beds,
@@ -85,6 +94,10 @@ class ElasticsearchStore(SearchStore):
 
     def _live(self):
         return self._overlay.live_rows() if self._overlay is not None else {}
+
+    def _standings(self):
+        """Public reports' standings as the overlay last polled them (after `_live`)."""
+        return self._overlay.standings() if self._overlay is not None else {}
 
     @classmethod
     def from_settings(cls, settings):
@@ -129,10 +142,12 @@ class ElasticsearchStore(SearchStore):
     def search(self, query):
         self._ready()
         zones = tuple(self._index_meta().get("zones") or (DEFAULT_ZONE,))
-        body = build_search_body(query, self.settings, zones)
+        live, standings = self._live(), self._standings()
+        closed, problems = search_effects(standings)
+        body = build_search_body(query, self.settings, zones, closed, problems)
         with engine_errors("search"):
             response = self.client.search(index=self.alias, body=body)
-        return hits_from_response(response, query, self._live())
+        return hits_from_response(response, query, live, standings)
 
     def get(self, record_id):
         self._ready()
@@ -142,7 +157,8 @@ class ElasticsearchStore(SearchStore):
         except NotFoundError:
             return None
         record = found["_source"]["record"]
-        return merge_live(record, self._live().get(record["id"]))
+        record = merge_live(record, self._live().get(record["id"]))
+        return with_standing(record, self._standings())
 
     def resolve_alias(self, alias):
         self._ready()
@@ -188,7 +204,8 @@ class ElasticsearchStore(SearchStore):
                 rows = page["hits"]["hits"]
                 for row in rows:
                     record = row["_source"]["record"]
-                    yield merge_live(record, live.get(record["id"]))
+                    yield with_standing(merge_live(record, live.get(record["id"])),
+                                        self._standings())
                 if remaining is not None:
                     remaining -= len(rows)
                 if len(rows) < body["size"]:

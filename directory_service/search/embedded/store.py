@@ -16,6 +16,7 @@ import numpy as np
 from directory_service.search import columns as cols
 from directory_service.search.live_overlay import merge_into
 from directory_service.search.online import region_zones
+from directory_service.search.standing import with_standing
 from directory_service.search.embedded.writer import SCHEMA_VERSION
 from directory_service.search.store import SearchResult, SearchStore, StoreUnavailable, Hit
 from directory_service.search.embedded.vector_search import VectorIndex, epoch_to_iso
@@ -124,6 +125,11 @@ class SqliteStore(SearchStore):
     def _live(self, snap):
         return self._overlay.prepare(snap) if self._overlay is not None else {}
 
+    def _merged(self, doc, live):
+        """A record with its live beds and its public-report standing merged."""
+        doc = merge_into(doc, live)
+        return with_standing(doc, self._overlay.standings()) if self._overlay else doc
+
     def _snapshot(self):
         try:
             identity = _identity(self.path)
@@ -184,9 +190,13 @@ class SqliteStore(SearchStore):
                 beds = open_beds[i]
                 capacity = {"open": None if beds != beds else int(beds),
                             "reported_at": epoch_to_iso(reported_at[i])}
-            hits.append(Hit(merge_into(docs[row], live), distances[i], scores[i],
-                            {k: (None if v[i] != v[i] else round(v[i], 4))
-                             for k, v in components.items()}, capacity))
+            shown = {k: (None if v[i] != v[i] else round(v[i], 4))
+                     for k, v in components.items()}
+            # Only a hit with confirmed public-report problems says so.
+            if shown.get("confirmed_problems", 0) is None:
+                del shown["confirmed_problems"]
+            hits.append(Hit(self._merged(docs[row], live), distances[i], scores[i], shown,
+                            capacity))
         return SearchResult(ranked.total, hits)
 
     def _text_rows(self, snap, query):
@@ -216,7 +226,7 @@ class SqliteStore(SearchStore):
     def get(self, record_id):
         snap = self._snapshot()
         row = snap.db.execute(SELECT_BY_ID, (record_id,)).fetchone()
-        return merge_into(json.loads(row[0]), self._live(snap)) if row else None
+        return self._merged(json.loads(row[0]), self._live(snap)) if row else None
 
     def resolve_alias(self, alias):
         row = self._snapshot().db.execute(SELECT_ALIAS, (alias,)).fetchone()
@@ -257,7 +267,7 @@ class SqliteStore(SearchStore):
         try:
             for (doc,) in db.execute(SCAN.format(
                     where=where, limit="" if limit is None else " LIMIT ?"), params):
-                yield merge_into(json.loads(doc), live)
+                yield self._merged(json.loads(doc), live)
         finally:
             db.close()
 

@@ -123,6 +123,10 @@ class VectorIndex:
         score = ranking.combine(components)
         if query.uninsured:
             score = ranking.uninsured_tier(score, components.get("payment"))
+        problems = self._problems(idx)
+        if problems is not None:
+            components["confirmed_problems"] = ranking.confirmed_problems_component(problems)
+            score = ranking.discount(score, components["confirmed_problems"])
         order = self._top(score, dist, a["id_rank"][idx], query.offset + query.per_page)
         page = order[query.offset: query.offset + query.per_page]
         return Ranked(len(idx), idx[page], dist[page], score[page],
@@ -236,6 +240,20 @@ class VectorIndex:
             value = np.where(exact, ranking.LEVEL_EXACT, ranking.LEVEL_RELATED)
             out["level_of_care"] = np.where(is_fac, value, np.nan)
         return out
+
+    def _problems(self, idx):
+        """Confirmed public-report problems per candidate (live_overlay sets `problems`,
+        {row: count}), or None when no candidate has any."""
+        problems = getattr(self, "problems", None)
+        if not problems:
+            return None
+        rows = np.fromiter(problems, dtype=np.int64, count=len(problems))
+        counts = np.fromiter(problems.values(), dtype=np.float64, count=len(problems))
+        order = np.argsort(rows)
+        rows, counts = rows[order], counts[order]
+        at = np.clip(np.searchsorted(rows, idx), 0, len(rows) - 1)
+        found = np.where(rows[at] == idx, counts[at], 0.0)
+        return found if found.any() else None
 
     def _payment(self, q, idx):
         bits = self.a["bits_payment"][idx]

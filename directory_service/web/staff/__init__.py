@@ -97,7 +97,7 @@ def init_app(app):
     csrf.init_app(app)
 
     from directory_service.web.staff import (  # noqa: F401
-        admin, coach, coach_holds, facility, onboarding, profile, views,
+        admin, coach, coach_holds, facility, onboarding, profile, reports, views,
     )
 
 
