@@ -173,6 +173,11 @@ UNBOUNDED_QUANTIFIER = re.compile(r"(?<!\\)[*+]|\{\d*,\}")
 def _unbounded(name, schema, components, found):
     while "$ref" in schema:
         schema = components[schema["$ref"].rsplit("/", 1)[-1]]
+    if "allOf" in schema and "type" not in schema:
+        # A described $ref is written {"allOf": [{"$ref": …}], "description": …} (OAS 3.0).
+        for part in schema["allOf"]:
+            _unbounded(name, part, components, found)
+        return
     kind = schema.get("type")
     if "enum" in schema or kind == "boolean":
         return

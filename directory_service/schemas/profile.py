@@ -13,7 +13,7 @@ from marshmallow import Schema, ValidationError, fields, missing, validate, vali
 
 from directory_service.schemas.availability import POPULATIONS, _one_of
 from directory_service.schemas.records import (
-    BedRow, Phones, Populations, StrictSchema, TreatmentFacility,
+    BedRow, Hours, Phones, Populations, StrictSchema, TreatmentFacility,
 )
 
 # Declared as a whole (a list or a schedule is one fact) …
@@ -28,11 +28,27 @@ PROFILE_FIELDS = WHOLE_FIELDS + tuple(f"{parent}.{part}" for parent, parts in NE
                                       for part in parts)
 
 
-def _record_field(schema, name):
-    """The indexer's field, without its default: a profile declares only what it names."""
+# A profile arrives over the API, so every part of it is bounded (tests/test_request_limits.py):
+# lists by the size of their vocabulary at most, phones by a generous length, a week's
+# schedule by a few intervals a day.
+LIST_MAX, PHONE_MAX, INTERVALS_MAX = 32, 40, 70
+
+
+def _record_field(schema, name, longest=None):
+    """The indexer's field, without its default: a profile declares only what it names.
+    `longest` bounds a list's items or a string's length (a copy: the indexer's own field,
+    which reads files, is left as it is)."""
     found = copy.deepcopy(schema._declared_fields[name])
     found.load_default = missing
+    if longest is not None:
+        found.validators = [*found.validators, validate.Length(max=longest)]
     return found
+
+
+class ProfileHours(Hours):
+    """The record's weekly hours, with the number of intervals bounded."""
+
+    intervals = _record_field(Hours, "intervals", INTERVALS_MAX)
 
 
 class ProfileBedRow(StrictSchema):
@@ -43,24 +59,24 @@ class ProfileBedRow(StrictSchema):
     capacity = _record_field(BedRow, "capacity")
 
 
-def _nested(schema_class, parent):
+def _nested(schema_class, parent, longest=None):
     return type(f"Profile{schema_class.__name__}", (StrictSchema,), {
-        part: _record_field(schema_class, part) for part in NESTED[parent]})
+        part: _record_field(schema_class, part, longest) for part in NESTED[parent]})
 
 
-ProfilePhones = _nested(Phones, "phones")
+ProfilePhones = _nested(Phones, "phones", PHONE_MAX)
 ProfilePopulations = _nested(Populations, "populations")
 
 
 class ProfileFields(StrictSchema):
     """The declarable fields of a treatment facility record (DESIGN §3, §12)."""
 
-    levels_of_care = _record_field(TreatmentFacility, "levels_of_care")
-    settings = _record_field(TreatmentFacility, "settings")
-    payment = _record_field(TreatmentFacility, "payment")
-    medications = _record_field(TreatmentFacility, "medications")
+    levels_of_care = _record_field(TreatmentFacility, "levels_of_care", LIST_MAX)
+    settings = _record_field(TreatmentFacility, "settings", LIST_MAX)
+    payment = _record_field(TreatmentFacility, "payment", LIST_MAX)
+    medications = _record_field(TreatmentFacility, "medications", LIST_MAX)
     accepts_clients_on_moud = _record_field(TreatmentFacility, "accepts_clients_on_moud")
-    hours = _record_field(TreatmentFacility, "hours")
+    hours = fields.Nested(ProfileHours)
     walk_in = _record_field(TreatmentFacility, "walk_in")
     intake_24_7 = _record_field(TreatmentFacility, "intake_24_7")
     accepts_police_or_peer_dropoff = _record_field(TreatmentFacility,

@@ -105,7 +105,10 @@ def test_send_copy_link_where_there_is_no_share_sheet(new_page, night_url):
     page.goto(night_url + "/r/night:fac-02?lang=es")
     page.locator("summary", has_text="Enviar").click()
     page.get_by_role("button", name="Copiar enlace").click()
-    assert page.locator(".send-status").inner_text() == "Enlace copiado"
+    from playwright.sync_api import expect
+
+    # The copy is asynchronous (navigator.clipboard): wait for the status, do not race it.
+    expect(page.locator(".send-status")).to_have_text("Enlace copiado")
     assert page.evaluate("navigator.clipboard.readText()") == night_url + "/r/night:fac-02"
     screenshot(page, "phone-send-spanish.png", full_page=False)
 

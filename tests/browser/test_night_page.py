@@ -256,10 +256,11 @@ def test_a_mistyped_page_url_is_a_page_in_the_visitors_language(new_page, night_
 SMALL_TARGETS = """() => {
   const seen = [];
   for (const e of document.querySelectorAll('a, button, select, input, summary')) {
-    if (e.type === 'hidden' || !e.getClientRects().length || e.closest('.skip')) continue;
+    if (e.type === 'hidden' || !e.getClientRects().length || e.closest('.skip')
+        || e.closest('[aria-hidden="true"]')) continue;  // a honeypot field is no target
     const style = getComputedStyle(e);
     if (style.visibility === 'hidden') continue;
-    const box = (e.type === 'checkbox' ? e.labels[0] : e).getBoundingClientRect();
+    const box = ((e.type === 'checkbox' || e.type === 'radio') ? e.labels[0] : e).getBoundingClientRect();
     if (box.width < 44 || box.height < 44)
       seen.push(`${e.tagName} "${(e.textContent || e.name || '').trim().slice(0, 30)}" ` +
                 `${Math.round(box.width)}x${Math.round(box.height)}`);
