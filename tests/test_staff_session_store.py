@@ -1,12 +1,16 @@
 """Server-side staff sessions (issue 24, item 5) on both availability backends: sign-out,
 revocation and expiry end a session for every copy of its cookie; failed sign-ins are
 rate-limited per client address."""
+import base64
+import json
 import time
 import types
 
 import pytest
+from sqlalchemy import select
 
 from directory_service.availability import keys, migrate, staff_sessions
+from directory_service.availability.schema import staff_sessions as sessions_table
 from tests.staff_client import make_key, page_token, sign_in
 
 ALICE, BOB = "203.0.113.77", "198.51.100.23"
@@ -54,19 +58,15 @@ def test_the_cookie_holds_neither_the_key_nor_its_id(staff_app):
     owner = staff_app.test_client()
     sign_in(owner, key)
     value = owner.get_cookie("staff_session", path="/staff").value
-    import base64
     body = value.split(".")[0]
     raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)).decode()
     key_id, secret = key.split(".")
     assert key_id not in raw and secret not in raw
     # The database keeps only the token's hash: the cookie's token is not in it.
-    token = __import__("json").loads(raw)["staff"]["s"]
+    token = json.loads(raw)["staff"]["s"]
     assert _sessions(staff_app, key) == 1
     with staff_app.extensions["availability"].read() as db:
-        from sqlalchemy import select
-
-        from directory_service.availability.schema import staff_sessions as table
-        ids = db.execute(select(table.c.id)).scalars().all()
+        ids = db.execute(select(sessions_table.c.id)).scalars().all()
     assert token not in ids and len(ids) == 1
 
 
@@ -125,6 +125,25 @@ def test_idle_and_too_old_sessions_end_server_side_for_every_copy(staff_app):
     clock[0] += step
     response = owner.get(PAGE)
     assert response.status_code == 401 and _sessions(staff_app, key) == 0
+
+
+def _last_seen(app):
+    with app.extensions["availability"].read() as db:
+        return db.execute(select(sessions_table.c.last_seen_at)).scalar_one()
+
+
+def test_last_seen_is_written_at_most_once_a_minute(staff_app):
+    clock = [1_800_000_000.0]  # 2027-01-15T08:00:00Z
+    staff_app.config["STAFF_CLOCK"] = lambda: clock[0]
+    owner = staff_app.test_client()
+    sign_in(owner, make_key(staff_app, "coach"))
+    assert _last_seen(staff_app) == "2027-01-15T08:00:00Z"
+    clock[0] += 59
+    assert owner.get("/staff/coach").status_code == 200
+    assert _last_seen(staff_app) == "2027-01-15T08:00:00Z"  # a read, no write
+    clock[0] += 1
+    assert owner.get("/staff/coach").status_code == 200
+    assert _last_seen(staff_app) == "2027-01-15T08:01:00Z"
 
 
 def test_expired_sessions_are_pruned_when_someone_signs_in(staff_app):
