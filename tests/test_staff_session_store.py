@@ -220,3 +220,14 @@ def test_successful_sign_ins_do_not_count_and_api_failures_share_the_budget(
     for _ in range(5):
         assert _try(client, "k_x.y").status_code == 401
     assert _try(client, key).status_code == 429
+
+
+@pytest.mark.parametrize("old", [
+    {"k": "k_0123456789ab", "since": 1.0e12, "seen": 1.0e12},  # a cookie from before 0005
+    {"s": ["not", "a", "token"]}, {"s": ""}, {"s": "x" * 4000}, "staff"])
+def test_a_cookie_from_before_or_with_a_strange_token_just_signs_in_again(staff_app, old):
+    client = staff_app.test_client()
+    with client.session_transaction() as session:
+        session["staff"] = old
+    response = client.get("/staff/coach")
+    assert response.status_code == 401 and 'name="key"' in response.get_data(as_text=True)
