@@ -11,7 +11,9 @@ Rate-limit classes (Settings; README, docs/serving.md):
 - write: an unsafe method (POST, PUT, PATCH, DELETE) sent with a valid API key, per key;
 - auth failures: requests that present an `Authorization` header count against their
   client address when they end in 401; once over, such requests get 429 whatever key
-  they carry.
+  they carry. A staff sign-in (POST /staff/sign-in) that fails with 401 counts in the
+  same bucket, and once over, sign-in answers 429 (a page in the visitor's language)
+  even for a correct key until the window passes: a key cannot be guessed there either.
 Requests no route answers (404, 405) count as reads too: scanning for URLs is not free.
 Client addresses are needed to count, never to log: the limiter only ever sees a keyed
 hash of the address (HMAC-SHA256), so neither its storage nor its log holds one.
@@ -30,6 +32,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from directory_service.errors import ApiProblem, problem
 
 SAFE_METHODS = frozenset(("GET", "HEAD", "OPTIONS"))
+# The staff sign-in form's POST: a key is presented there as in an Authorization header.
+SIGN_IN_ENDPOINT = "web.staff_sign_in_post"
 # Liveness probes and our own static files are never limited.
 EXEMPT_ENDPOINTS = frozenset(("health.healthz", "health.readyz", "static", "swagger_assets"))
 # An escape is a backslash and one character; with escapes gone a string is "[^"]*",
@@ -58,6 +62,10 @@ def init_app(app, settings):
         wait = max(1, math.ceil(reset_at - time.time()))
         from directory_service.web.views import error_page, is_api_path
 
+        if request.endpoint == SIGN_IN_ENDPOINT:
+            from directory_service.web.staff.views import sign_in_refused
+
+            return sign_in_refused(wait)
         if not is_api_path(request.path):
             # A person on the public page gets a page in their language, not JSON.
             return error_page(429, {"Retry-After": str(wait)})
@@ -86,7 +94,7 @@ def _limiter(app, settings, secret):
                          exempt_when=lambda: _keyed_writer() is None),
         ApplicationLimit(settings.rate_limit_auth_failures, key_function=failures_key,
                          scope="auth-failures",
-                         exempt_when=lambda: "Authorization" not in request.headers,
+                         exempt_when=lambda: not _presents_key(),
                          deduct_when=lambda response: response.status_code == 401),
     ]
     limiter = Limiter(
@@ -98,6 +106,12 @@ def _limiter(app, settings, secret):
         request_identifier=lambda: request.endpoint or "unrouted")
     limiter.request_filter(lambda: request.endpoint in EXEMPT_ENDPOINTS)
     return limiter
+
+
+def _presents_key():
+    """True when the request presents a key: an Authorization header, or the staff
+    sign-in form (its failures are guesses at a key just the same)."""
+    return "Authorization" in request.headers or request.endpoint == SIGN_IN_ENDPOINT
 
 
 def _keyed_writer():

@@ -70,8 +70,8 @@ def verify(adb, presented):
 
 
 def principal_for(adb, key_id):
-    """The Principal of an active key by its id (a staff session, which never holds the
-    key itself, re-checks with this on every request), or None once it is revoked."""
+    """The Principal of an active key by its id, or None once it is revoked. (Staff
+    sessions now look their key up in the same query as the session: staff_sessions.py.)"""
     row = _key_row(adb, key_id)
     if row is None or row["revoked_at"] is not None:
         return None

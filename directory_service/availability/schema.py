@@ -169,8 +169,19 @@ facility_invitations = Table(
     Column("claimed_at", Text),
     Column("claimed_how", Text),
 )
+# Staff sign-in sessions (availability/staff_sessions.py): the cookie holds only a random
+# token; its SHA-256 is the id here, so a copy of the database holds no usable session.
+staff_sessions = Table(
+    "staff_sessions", metadata,
+    Column("id", Text, primary_key=True),
+    Column("key_id", Text, nullable=False),
+    Column("created_at", Text, nullable=False),
+    Column("last_seen_at", Text, nullable=False),
+    Index("staff_sessions_key", "key_id"),
+    Index("staff_sessions_seen", "last_seen_at"),
+)
 
 # Copy order for `migrate-availability` (no foreign keys, so any order would do).
 TABLES = (api_keys, facility_versions, bed_reports, bed_history, holds, facility_changes,
           outbox, sync_positions, facility_profiles, profile_history, record_verifications,
-          facility_invitations, public_reports, public_report_changes)
+          facility_invitations, public_reports, public_report_changes, staff_sessions)

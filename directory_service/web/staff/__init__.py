@@ -1,11 +1,12 @@
 """Staff pages: intake staff, coaches and administrators, signed in with their API key.
 
 A staff member pastes their key once; the server checks it with the same `keys.verify`
-as the API and keeps only the key's id in a signed session cookie (HttpOnly,
-SameSite=Strict, path /staff, Secure over HTTPS), never the key. Every request re-reads
-the key's row, so a revoked key ends its sessions at once; an idle or too old session
-returns to sign-in. Every POST carries a Flask-WTF CSRF token. The public page never
-touches the session, so anonymous visitors get no cookie at all.
+as the API and starts a server-side session (availability/staff_sessions.py). The signed
+cookie (HttpOnly, SameSite=Strict, path /staff, Secure over HTTPS) carries only that
+session's random token and Flask-WTF's CSRF token, never the key or its id. Every request
+looks the session up with its key, so sign-out, a revoked key, or an idle or too old
+session ends it for every copy of the cookie at once. Every POST carries a Flask-WTF CSRF
+token. The public page never touches the session, so anonymous visitors get no cookie.
 """
 import os
 import secrets
@@ -15,7 +16,7 @@ from flask import current_app, g, get_flashed_messages, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 
-from directory_service.availability import keys
+from directory_service.availability import staff_sessions
 
 SESSION_KEY = "staff"
 SECRET_FILE = "staff-session.secret"
@@ -107,32 +108,39 @@ def now():
     return clock() if callable(clock) else time.time()
 
 
+def _limits():
+    config = current_app.config
+    return staff_sessions.Limits(config["STAFF_IDLE_SECONDS"], config["STAFF_MAX_SECONDS"])
+
+
 def sign_in(principal):
-    """Start a fresh session for `principal`: only the key's id and two times are kept."""
+    """Start a fresh session for `principal`: the cookie gets only its new token (a fresh
+    one each time, so a token planted before sign-in is never the signed-in one)."""
     session.clear()
-    moment = now()
-    session[SESSION_KEY] = {"k": principal.key_id, "since": moment, "seen": moment}
+    token = staff_sessions.start(current_app.extensions["availability"], principal.key_id,
+                                 now(), _limits())
+    session[SESSION_KEY] = {"s": token}
 
 
 def sign_out():
+    """End the session server-side (every copy of the cookie with it), then the cookie."""
+    data = session.get(SESSION_KEY)
+    if isinstance(data, dict):
+        staff_sessions.end(current_app.extensions["availability"], data.get("s"))
     session.clear()
 
 
 def current_principal():
-    """The signed-in Principal, or SignInNeeded (never signed in, idle, too old, revoked)."""
+    """The signed-in Principal, or SignInNeeded (never signed in, signed out, idle, too
+    old, revoked)."""
     data = session.get(SESSION_KEY)
-    if not isinstance(data, dict) or "k" not in data:
+    if not isinstance(data, dict) or "s" not in data:
         raise SignInNeeded("none")
-    moment, config = now(), current_app.config
-    if (moment - data.get("seen", 0) > config["STAFF_IDLE_SECONDS"]
-            or moment - data.get("since", 0) > config["STAFF_MAX_SECONDS"]):
-        session.clear()
-        raise SignInNeeded("expired")
-    principal = keys.principal_for(current_app.extensions["availability"], data["k"])
+    principal, why = staff_sessions.resume(current_app.extensions["availability"],
+                                           data["s"], now(), _limits())
     if principal is None:
         session.clear()
-        raise SignInNeeded("revoked")
-    session[SESSION_KEY] = {**data, "seen": moment}
+        raise SignInNeeded(why)
     g.staff_principal = principal
     return principal
 

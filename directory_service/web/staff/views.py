@@ -1,6 +1,7 @@
 """Sign in, sign out, each role's home, hold decisions, and the staff problem pages."""
 from flask import current_app, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_wtf.csrf import CSRFError
 
 from directory_service.api.holds import decide_hold
@@ -30,15 +31,27 @@ def home_url(principal):
     return page_url(HOMES[principal.role])
 
 
-def render_sign_in(status=200, reason=None, error=None):
+def render_sign_in(status=200, reason=None, error=None, notice=None):
     words = {"expired": _("Your session ended because it was idle too long. Please sign in "
                           "again."),
              "revoked": _("That key was revoked. Please sign in with a current key."),
              "signed_out": _("You are signed out.")}
-    return render_template("staff/sign_in.html", reason=words.get(reason), error=error,
+    return render_template("staff/sign_in.html", reason=notice or words.get(reason),
+                           error=error,
                            next=safe_next(request.values.get("next"))
                            or (request.full_path.rstrip("?") if request.method == "GET"
                                and request.path != "/staff/sign-in" else None)), status
+
+
+def sign_in_refused(wait):
+    """Too many failed sign-ins from this address (request_limits.py): 429, the form in
+    the visitor's language, and when to try again, even for a correct key."""
+    minutes = max(1, (wait + 30) // 60)  # to the nearest minute: 61 s is "1 minute"
+    body, status = render_sign_in(429, notice=ngettext(
+        "Too many failed sign-ins from here. Please wait %(num)d minute and try again.",
+        "Too many failed sign-ins from here. Please wait %(num)d minutes and try again.",
+        minutes))
+    return body, status, {"Retry-After": str(wait)}
 
 
 @blp.before_request
