@@ -284,6 +284,10 @@ class ElasticsearchIndexWriter:
                         "the sync pushes them from that position: %s", position, self.index,
                         str(exc) or type(exc).__name__)
             return
+        if done.get("busy"):
+            log.info("another process holds the outbox lease; it pushes the changes after "
+                     "the snapshot (outbox position %d) onto %s", position, self.index)
+            return
         if done["rows"]:
             log.info("replayed %d outbox rows onto %s (%d pushed, %d already newer)",
                      done["rows"], self.index, done["pushed"], done["stale"])
