@@ -98,3 +98,26 @@ def test_the_9_client_needs_a_9_server():
     assert check_version(info("9.0.2"), client_major=9) == "9.0.2"
     with pytest.raises(StoreUnavailable, match=r"client 9.x\) needs 9.x"):
         check_version(info("8.19.0"), client_major=9)
+
+
+def test_a_search_the_server_timed_out_answers_its_hits_and_warns(tmp_path, caplog):
+    """The double (tests/es_doubles.py, not Elasticsearch) answers as a cluster whose
+    search `timeout` ran out: `timed_out: true` with the hits gathered by then."""
+    from directory_service import create_app
+    from tests import factories
+    from tests.es_doubles import VersionedIndexDouble
+
+    settings = Settings.from_env(elasticsearch_url="http://es.invalid:9200",
+                                 availability_path=str(tmp_path / "availability.sqlite"))
+    app = create_app(settings)
+    double = VersionedIndexDouble([factories.facility("a", km=1)])
+    search = double.search
+    double.search = lambda **kw: {**search(**kw), "timed_out": True}
+    app.extensions["store"].client = double
+    response = app.test_client().get("/v1/search?lat=41.7508&lon=-88.1535")
+    assert response.status_code == 200
+    assert [h["record"]["id"] for h in response.get_json()["results"]] == ["test:a"]
+    warned = [r.getMessage() for r in caplog.records if "timed out" in r.getMessage()]
+    assert warned == ["a search timed out on the cluster after 3s; answered with the hits "
+                      "gathered by then"]
+    assert "41.75" not in warned[0]

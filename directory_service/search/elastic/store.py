@@ -154,6 +154,11 @@ class ElasticsearchStore(SearchStore):
         body = build_search_body(query, self.settings, zones, closed, problems)
         with engine_errors("search"):
             response = self.client.search(index=self.alias, body=body)
+        if response.get("timed_out"):
+            # The server-side `timeout` ran out: the hits gathered by then are answered
+            # (better than none at 2 a.m.) and the operator sees how often it happens.
+            log.warning("a search timed out on the cluster after %s; answered with the "
+                        "hits gathered by then", body["timeout"])
         return hits_from_response(response, query, live, standings)
 
     def get(self, record_id):
