@@ -85,6 +85,24 @@ class Settings:
     # single node, one as soon as there are two).
     elasticsearch_shards: int = 1
     elasticsearch_replicas: str = "0-1"
+    # Issue 24: ELASTICSEARCH_URL may list several nodes (comma-separated); or an Elastic
+    # Cloud deployment's id instead of any URL.
+    elasticsearch_cloud_id: str = ""
+    # Server-side search timeout in every search body (partial results flagged
+    # `timed_out` instead of a shard running on after the client gave up).
+    elasticsearch_search_timeout: str = "3s"
+    # Requests in flight per process (and pooled connections per node); a request that
+    # finds none free within POOL_WAIT_S is a fast 503, never a queue without a deadline.
+    elasticsearch_max_concurrency: int = 10
+    elasticsearch_pool_wait_s: float = 0.25
+    # The live-bed pushes' own credentials (the API's are read-only on the directory).
+    elasticsearch_sync_api_key: str = field(default="", repr=False)
+    elasticsearch_sync_username: str = ""
+    elasticsearch_sync_password: str = field(default="", repr=False)
+    # Outbox rows every consumer has passed are deleted once older than this.
+    elasticsearch_outbox_retention_h: float = 168.0
+    # The cluster health the new index must reach before the alias moves to it.
+    elasticsearch_swap_health: str = "green"
     # Availability database (bed reports, holds, keys): the store of record for live data.
     availability_path: str = "var/availability.sqlite"
     # How long a writer waits for another writer's transaction before giving up (ms).
@@ -186,6 +204,20 @@ class Settings:
             elasticsearch_password=_str("ELASTICSEARCH_PASSWORD", ""),
             elasticsearch_shards=_int("ELASTICSEARCH_SHARDS", cls.elasticsearch_shards),
             elasticsearch_replicas=_str("ELASTICSEARCH_REPLICAS", cls.elasticsearch_replicas),
+            elasticsearch_cloud_id=_str("ELASTICSEARCH_CLOUD_ID", ""),
+            elasticsearch_search_timeout=_str(
+                "ELASTICSEARCH_SEARCH_TIMEOUT", cls.elasticsearch_search_timeout),
+            elasticsearch_max_concurrency=_int(
+                "ELASTICSEARCH_MAX_CONCURRENCY", cls.elasticsearch_max_concurrency),
+            elasticsearch_pool_wait_s=_float(
+                "ELASTICSEARCH_POOL_WAIT_S", cls.elasticsearch_pool_wait_s),
+            elasticsearch_sync_api_key=_str("ELASTICSEARCH_SYNC_API_KEY", ""),
+            elasticsearch_sync_username=_str("ELASTICSEARCH_SYNC_USERNAME", ""),
+            elasticsearch_sync_password=_str("ELASTICSEARCH_SYNC_PASSWORD", ""),
+            elasticsearch_outbox_retention_h=_float(
+                "ELASTICSEARCH_OUTBOX_RETENTION_H", cls.elasticsearch_outbox_retention_h),
+            elasticsearch_swap_health=_str(
+                "ELASTICSEARCH_SWAP_HEALTH", cls.elasticsearch_swap_health),
             availability_path=_str("AVAILABILITY_PATH", cls.availability_path),
             availability_busy_timeout_ms=_int(
                 "AVAILABILITY_BUSY_TIMEOUT_MS", cls.availability_busy_timeout_ms),
@@ -311,7 +343,7 @@ class Settings:
 
     @property
     def uses_elasticsearch(self):
-        return bool(self.elasticsearch_url)
+        return bool(self.elasticsearch_url or self.elasticsearch_cloud_id)
 
     def as_dict(self):
         return {f.name: getattr(self, f.name) for f in fields(self)}

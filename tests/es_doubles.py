@@ -31,6 +31,15 @@ class _Indices:
         return getattr(self.double, f"indices_{name}")
 
 
+class _Cluster:
+    def __init__(self, double):
+        self.double = double
+
+    def health(self, **kwargs):
+        self.double._call("cluster.health", **kwargs)
+        return {"timed_out": False, "status": kwargs.get("wait_for_status", "green")}
+
+
 class VersionedIndexDouble:
     def __init__(self, records=(), index="dir-1", alias="directory", version=0):
         self.alias, self.index = alias, index
@@ -39,6 +48,7 @@ class VersionedIndexDouble:
         self.down = False
         self.failing = set()
         self.indices = _Indices(self)
+        self.cluster = _Cluster(self)
 
     # -- plumbing -------------------------------------------------------------------
     def _call(self, _op, **kwargs):

@@ -16,7 +16,7 @@ from directory_service.search.elastic.client import make_client
 from tests.conftest import ROOT
 
 REFERENCE = re.compile(r"^\$\{([A-Z_][A-Z0-9_]*)(:\?[^}]*)?\}$")
-ROLES = ("directory_api", "directory_indexer")
+ROLES = ("directory_api", "directory_sync", "directory_indexer")
 
 
 @pytest.fixture(scope="module")
@@ -104,4 +104,20 @@ def test_the_setup_puts_the_roles_the_docs_list():
     assert all(f"/_security/user/{role}" in script for role in ROLES)
     # Every password the script sends is a variable from the environment.
     sent = re.findall(r'password\\": \\"([^\\]*)\\"', script)
-    assert len(sent) == 2 and all(value.startswith("${") for value in sent)
+    assert len(sent) == 3 and all(value.startswith("${") for value in sent)
+
+
+def test_the_api_reads_the_directory_and_pushes_live_beds_as_its_own_user(services):
+    """Issue 24: the API's role may not write a document; its live-bed pushes go in
+    under directory_sync (ELASTICSEARCH_SYNC_*), whose role may index but not manage."""
+    env = environment(services["api"])
+    assert env["ELASTICSEARCH_SYNC_USERNAME"] == "directory_sync"
+    assert REFERENCE.match(env["ELASTICSEARCH_SYNC_PASSWORD"])
+    assert env["ELASTICSEARCH_SYNC_PASSWORD"] != env["ELASTICSEARCH_PASSWORD"]
+    roles = {}
+    for role in ROLES:
+        with open(os.path.join(ROOT, "deploy", "elasticsearch", f"role-{role}.json")) as fh:
+            roles[role] = {p for block in json.load(fh)["indices"] for p in block["privileges"]}
+    assert roles["directory_api"] == {"read", "view_index_metadata"}
+    assert roles["directory_sync"] == {"read", "view_index_metadata", "index"}
+    assert "ELASTICSEARCH_SYNC_USERNAME" not in environment(services["indexer"])

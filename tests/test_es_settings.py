@@ -42,6 +42,7 @@ def test_api_key_and_fingerprint_reach_the_client():
                  elasticsearch_api_key="ZGlyOnNlY3JldA==")
     assert client_options(s, 5.0) == {
         "request_timeout": 5.0, "max_retries": 1, "retry_on_timeout": False,
+        "connections_per_node": 10,
         "ssl_assert_fingerprint": "A3" * 32, "api_key": "ZGlyOnNlY3JldA=="}
     client = make_client(s, 5.0)
     node = next(iter(client.transport.node_pool.all()))

@@ -142,3 +142,18 @@ def test_a_replay_the_cluster_refuses_is_made_by_the_next_sync_from_the_snapshot
     client.refuse_bulk = False
     done = sync.OutboxSync(client, "directory", adb).catch_up(index=NEW)
     assert done["pushed"] == 1 and client.open_beds(NEW) == 7
+
+
+def test_a_replay_finding_the_sync_lease_held_leaves_the_rows_to_its_holder(run):
+    """Issue 24: one outbox consumer. An API worker holds the lease, so the indexer's
+    replay pushes nothing; the holder's next batch replays from the snapshot."""
+    adb, client, hooks, index_run = run
+    report(adb, 2, 1)
+    worker = 4242
+    assert outbox.take_lease(adb, sync.lease_name("directory"), worker, 30)[0]
+    hooks.append(lambda: report(adb, 7, 2))
+    index_run()
+    assert client.open_beds(NEW) == 2
+    assert outbox.position(adb.read(), sync.target(NEW)) == 1
+    done = sync.OutboxSync(client, "directory", adb, holder=worker).catch_up(index=NEW)
+    assert done["pushed"] == 1 and client.open_beds(NEW) == 7

@@ -69,11 +69,32 @@ class RecordingIndicesDouble:
         self._record("put_mapping", index=index, meta=meta)
 
 
+class RecordingClusterDouble:
+    """Answers cluster health as a cluster whose shards are all active (or, with
+    `timed_out`, as one whose wait ran out: Elasticsearch's 408 body)."""
+
+    def __init__(self, timed_out=False):
+        self.calls, self.timed_out = [], timed_out
+
+    def health(self, **kwargs):
+        self.calls.append(("health", kwargs))
+        if self.timed_out:
+            return {"timed_out": True, "status": "red", "unassigned_shards": 1,
+                    "initializing_shards": 0}
+        return {"timed_out": False, "status": kwargs.get("wait_for_status", "green")}
+
+
 class RecordingClientDouble:
     """Answers `info` and `count` from fixtures and hands out the indices double."""
 
-    def __init__(self, indices, count=0):
+    def __init__(self, indices, count=0, cluster=None):
         self.indices, self._count = indices, count
+        self.cluster = cluster or RecordingClusterDouble()
+        self.option_calls = []
+
+    def options(self, **kwargs):
+        self.option_calls.append(kwargs)
+        return self
 
     def info(self):
         return load("es_responses", "info_8.json")

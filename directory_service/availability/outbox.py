@@ -6,8 +6,15 @@ figures and then advances its position. The outbox is never the source of truth:
 only says "this facility changed at seq N"; the figures are re-read when pushed. On
 PostgreSQL outbox numbers are taken under the global change lock (db.mark_changed), so
 they become visible in order and reading `seq > position` never skips a late commit.
+
+One consumer at a time (issue 24): a sync takes a lease, a `sync_positions` row named
+`lease:<name>` whose `seq` is the holder's token and `updated_at` its expiry, taken and
+renewed by one compare-and-set upsert (SQLite and PostgreSQL alike); a holder that dies
+loses it when it expires. Rows every consumer has passed are pruned after a retention.
 """
-from sqlalchemy import case, func, select
+from datetime import timedelta
+
+from sqlalchemy import case, delete, func, or_, select, update
 
 from directory_service.availability.db import iso, parse_iso, upsert, utcnow
 from directory_service.availability.schema import outbox, sync_positions
@@ -52,3 +59,40 @@ def lag(db, target, now=None):
     if oldest is not None:
         age = max(0.0, ((now or utcnow()) - parse_iso(oldest)).total_seconds())
     return {"position": after, "pending": count, "oldest_s": round(age, 1)}
+
+
+def _lease_key(name):
+    return f"lease:{name}"
+
+
+def take_lease(adb, name, holder, ttl_s, now=None):
+    """Take or renew the lease `name` for `holder` (a positive integer token) until
+    now + `ttl_s`; returns (held by `holder`, its expiry as an aware datetime).
+
+    The lease is free when nobody has it, when `holder` has it, or when it expired."""
+    now = now or utcnow()
+    key, expires = _lease_key(name), iso(now + timedelta(seconds=ttl_s))
+    free = or_(P.seq == holder, P.updated_at <= iso(now))
+    with adb.write() as db:
+        upsert(db, sync_positions, {"target": key, "seq": holder, "updated_at": expires},
+               ["target"], update={"seq": case((free, holder), else_=P.seq),
+                                   "updated_at": case((free, expires), else_=P.updated_at)})
+        seq, until = db.execute(select(P.seq, P.updated_at).where(P.target == key)).one()
+    return seq == holder, parse_iso(until)
+
+
+def release_lease(adb, name, holder):
+    """Give the lease up at once (only its holder can), so another takes it now."""
+    with adb.write() as db:
+        db.execute(update(sync_positions)
+                   .where(P.target == _lease_key(name), P.seq == holder)
+                   .values(updated_at=iso(utcnow() - timedelta(seconds=1))))
+
+
+def prune(adb, upto_seq, retention_s, now=None):
+    """Delete outbox rows at or below `upto_seq` (a position every consumer has passed)
+    created more than `retention_s` ago; returns how many went."""
+    cutoff = iso((now or utcnow()) - timedelta(seconds=retention_s))
+    with adb.write() as db:
+        result = db.execute(delete(outbox).where(O.seq <= upto_seq, O.created_at < cutoff))
+    return result.rowcount

@@ -29,7 +29,13 @@ ANALYSIS = {
     "analyzer": {FTS_ANALYZER: {"type": "custom", "tokenizer": FTS_ANALYZER,
                                 "filter": ["lowercase", "asciifolding", "porter_stem"]}},
 }
-WORDS_TEXT = {"type": "text", "analyzer": FTS_ANALYZER}
+# Every stem's prefixes of 1 to 19 characters are indexed too (`index_prefixes`; 19 is
+# the most Elasticsearch allows), so the prefix query of the text search (query.py) is a
+# term query on `<field>._index_prefix`: cheap, and allowed where the cluster sets
+# `search.allow_expensive_queries: false` (a plain prefix query is refused there).
+PREFIX_CHARS = (1, 19)
+WORDS_TEXT = {"type": "text", "analyzer": FTS_ANALYZER,
+              "index_prefixes": {"min_chars": PREFIX_CHARS[0], "max_chars": PREFIX_CHARS[1]}}
 # `open` is net of the holds active when it was written; `hold_until` holds the expiry of
 # each of those holds, so a query counts a hold that has expired since as open again
 # (elastic/scoring.py) without anything writing at the expiry instant.

@@ -9,7 +9,7 @@ import re
 from zoneinfo import ZoneInfo
 
 from directory_service import ranking
-from directory_service.search.elastic.mapping import DEFAULT_ZONE, WEEK_MINUTES
+from directory_service.search.elastic.mapping import DEFAULT_ZONE, PREFIX_CHARS, WEEK_MINUTES
 from directory_service.search.online import region_zones
 from directory_service.search.elastic.scoring import (
     SCORE_SCRIPT, hold_fields, level_fields, script_params)
@@ -78,10 +78,18 @@ def text_filters(text):
     kept only 50 of the terms a short prefix expands to (the "s" of "St. Mary's"), so
     matching documents silently dropped out. Both sides use the FTS-like analyzer
     (elastic/mapping.py, ANALYSIS), so "Mary's" is "mary" AND a prefix "s", as in FTS5.
+
+    The prefix is answered from the fields' indexed prefixes (mapping.PREFIX_CHARS): a
+    word longer than the longest indexed prefix would need an expensive prefix query, so
+    it matches whole words (`best_fields`, every term), which the cluster always allows.
     """
-    return [{"multi_match": {"query": word, "type": "bool_prefix", "fields": TEXT_FIELDS,
+    return [{"multi_match": {"query": word, "type": _word_match(word), "fields": TEXT_FIELDS,
                              "operator": "and"}}
             for word in WORD.findall(text)[:MAX_WORDS]]
+
+
+def _word_match(word):
+    return "bool_prefix" if len(word) <= PREFIX_CHARS[1] else "best_fields"
 
 
 def open_beds_clause(q):
@@ -187,6 +195,9 @@ def build_search_body(query, settings, zones=(DEFAULT_ZONE,), closed=(), problem
         "size": size,
         "track_total_hits": True,
         "_source": SOURCE_FIELDS,
+        # Shards stop after this (ELASTICSEARCH_SEARCH_TIMEOUT), before the client's own
+        # timeout, instead of running on for an answer nobody waits for.
+        "timeout": settings.elasticsearch_search_timeout,
     }
 
 

@@ -16,11 +16,34 @@ REPLICAS = re.compile(r"^(\d+|\d+-(\d+|all))$")
 # two prefixes of the same length never overlap; of different lengths, the longer is
 # the more specific and wins. So the priority grows with the prefix's length.
 BASE_PRIORITY = 500
+# A search body's server-side `timeout`: a number and a time unit (Elasticsearch's
+# duration units the service needs).
+DURATION = re.compile(r"^\d+(ms|s|m)$")
+SWAP_HEALTH = ("green", "yellow")
+
+
+def hosts(settings):
+    """The nodes of ELASTICSEARCH_URL: one URL or several, comma-separated."""
+    return [url.strip() for url in settings.elasticsearch_url.split(",") if url.strip()]
 
 
 def check(settings):
     """ConfigError for Elasticsearch settings that cannot work (checked at start-up)."""
     s = settings
+    _check_nodes(s)
+    _check_credentials(s.elasticsearch_sync_api_key, s.elasticsearch_sync_username,
+                       s.elasticsearch_sync_password, "ELASTICSEARCH_SYNC_")
+    if not DURATION.match(s.elasticsearch_search_timeout):
+        raise ConfigError("ELASTICSEARCH_SEARCH_TIMEOUT must be a duration such as 3s or "
+                          f"500ms, got {s.elasticsearch_search_timeout!r}")
+    if s.elasticsearch_max_concurrency < 1 or not s.elasticsearch_pool_wait_s > 0:
+        raise ConfigError("ELASTICSEARCH_MAX_CONCURRENCY must be at least 1 and "
+                          "ELASTICSEARCH_POOL_WAIT_S positive")
+    if not s.elasticsearch_outbox_retention_h > 0:
+        raise ConfigError("ELASTICSEARCH_OUTBOX_RETENTION_H must be positive")
+    if s.elasticsearch_swap_health not in SWAP_HEALTH:
+        raise ConfigError("ELASTICSEARCH_SWAP_HEALTH must be green or yellow, "
+                          f"got {s.elasticsearch_swap_health!r}")
     if s.elasticsearch_api_key and (s.elasticsearch_username or s.elasticsearch_password):
         raise ConfigError("set ELASTICSEARCH_API_KEY or ELASTICSEARCH_USERNAME/PASSWORD, "
                           "not both")
@@ -35,8 +58,9 @@ def check(settings):
         raise ConfigError("ELASTICSEARCH_CA_FINGERPRINT must be a SHA-256 fingerprint: "
                           "64 hex digits, colons allowed")
     if (s.elasticsearch_ca_certs or s.elasticsearch_ca_fingerprint) and \
-            s.elasticsearch_url and not s.elasticsearch_url.startswith("https://"):
-        raise ConfigError("a CA certificate or fingerprint needs an https:// ELASTICSEARCH_URL")
+            any(not url.startswith("https://") for url in hosts(s)):
+        raise ConfigError("a CA certificate or fingerprint needs an https:// ELASTICSEARCH_URL "
+                          "(every node)")
     if not (s.elasticsearch_timeout_s > 0 and s.elasticsearch_indexer_timeout_s > 0):
         raise ConfigError("ELASTICSEARCH_TIMEOUT_S and ELASTICSEARCH_INDEXER_TIMEOUT_S "
                           "must be positive")
@@ -47,18 +71,59 @@ def check(settings):
                           f"got {s.elasticsearch_replicas!r}")
 
 
-def client_options(settings, timeout_s):
-    """Keyword arguments of `Elasticsearch(url, ...)` for this deployment."""
+def _check_nodes(s):
+    """ELASTICSEARCH_URL (one or more nodes) or ELASTICSEARCH_CLOUD_ID, not both."""
+    if s.elasticsearch_url and s.elasticsearch_cloud_id:
+        raise ConfigError("set ELASTICSEARCH_URL or ELASTICSEARCH_CLOUD_ID, not both")
+    for url in hosts(s):
+        if not url.startswith(("http://", "https://")):
+            raise ConfigError("ELASTICSEARCH_URL: every node must be an http:// or https:// "
+                              f"URL, got {url!r}")
+    if s.elasticsearch_url and not hosts(s):
+        raise ConfigError("ELASTICSEARCH_URL names no node")
+
+
+def _check_credentials(api_key, username, password, prefix):
+    """One kind of credentials, complete."""
+    if api_key and (username or password):
+        raise ConfigError(f"set {prefix}API_KEY or {prefix}USERNAME/PASSWORD, not both")
+    if bool(username) != bool(password):
+        raise ConfigError(f"{prefix}USERNAME and {prefix}PASSWORD go together")
+
+
+def nodes(settings):
+    """The first argument and keywords that say where the cluster is: the host list, or
+    `cloud_id` (the client decodes the deployment's https URL from it)."""
+    if settings.elasticsearch_cloud_id:
+        return None, {"cloud_id": settings.elasticsearch_cloud_id}
+    return hosts(settings), {}
+
+
+def client_options(settings, timeout_s, role="api"):
+    """Keyword arguments of `Elasticsearch(hosts, ...)` for this deployment.
+
+    `role` "sync" uses the live-bed pushes' own credentials (ELASTICSEARCH_SYNC_*) when
+    set: the API's role may only read the directory. Each node's pool holds as many
+    connections as requests may be in flight (client.py bounds those), so a request
+    never waits for a pooled connection without a deadline.
+    """
     s = settings
-    options = {"request_timeout": timeout_s, "max_retries": 1, "retry_on_timeout": False}
+    options = {"request_timeout": timeout_s, "max_retries": 1, "retry_on_timeout": False,
+               "connections_per_node": s.elasticsearch_max_concurrency}
     if s.elasticsearch_ca_certs:
         options["ca_certs"] = s.elasticsearch_ca_certs
     if s.elasticsearch_ca_fingerprint:
         options["ssl_assert_fingerprint"] = s.elasticsearch_ca_fingerprint.replace(":", "")
-    if s.elasticsearch_api_key:
-        options["api_key"] = s.elasticsearch_api_key
-    elif s.elasticsearch_username:
-        options["basic_auth"] = (s.elasticsearch_username, s.elasticsearch_password)
+    api_key, username, password = (
+        s.elasticsearch_api_key, s.elasticsearch_username, s.elasticsearch_password)
+    if role == "sync" and (s.elasticsearch_sync_api_key or s.elasticsearch_sync_username):
+        api_key, username, password = (s.elasticsearch_sync_api_key,
+                                       s.elasticsearch_sync_username,
+                                       s.elasticsearch_sync_password)
+    if api_key:
+        options["api_key"] = api_key
+    elif username:
+        options["basic_auth"] = (username, password)
     return options
 
 

@@ -12,7 +12,7 @@ from datetime import timezone
 from directory_service import ranking
 from directory_service.search.columns import epoch_to_iso
 from directory_service.search.elastic.client import (
-    ApiError, NotFoundError, TransportError, engine_errors, make_client)
+    CLIENT_MAJOR, ApiError, NotFoundError, TransportError, engine_errors, make_client)
 from directory_service.search.elastic.mapping import DEFAULT_ZONE, beds_by_level
 from directory_service.search.elastic.query import (
     build_alias_body, build_kind_counts_body, build_scan_body, build_search_body)
@@ -27,19 +27,24 @@ from directory_service.search.store import (
     Hit, SearchResult, SearchStore, StoreError, StoreUnavailable)
 
 log = logging.getLogger(__name__)
-SUPPORTED_MAJOR = 8
+# The servers each client major can use: the 8.x client speaks to 8.x and (through
+# REST API compatibility, `compatible-with=8`) 9.x servers; the 9.x client fails on an
+# 8.x server (elasticsearch-py 9.0 release notes), so it needs 9.x.
+SERVER_MAJORS = {8: (8, 9), 9: (9,)}
 # Index meta (time zones, record count) is re-read this often, so a swap is noticed.
 META_TTL_S = 30.0
 SCAN_KEEP_ALIVE = "2m"
 SCAN_PAGE = 1000
 
 
-def check_version(info):
+def check_version(info, client_major=CLIENT_MAJOR):
     """The server's version string, or StoreUnavailable when this client cannot use it."""
     number = info["version"]["number"]
-    if int(number.split(".")[0]) != SUPPORTED_MAJOR:
-        raise StoreUnavailable(f"Elasticsearch {number} is not supported; "
-                               f"this service needs {SUPPORTED_MAJOR}.x")
+    majors = SERVER_MAJORS.get(client_major, ())
+    if int(number.split(".")[0]) not in majors:
+        needs = " or ".join(f"{m}.x" for m in majors) or "a supported client"
+        raise StoreUnavailable(f"Elasticsearch {number} is not supported; this service "
+                               f"(client {client_major}.x) needs {needs}")
     return number
 
 
@@ -77,8 +82,9 @@ def hits_from_response(response, query, live=None, standings=None):
 
 class ElasticsearchStore(SearchStore):
     name = "elasticsearch"
-    # A live update is searchable after the index's refresh interval (1 s, writer.py).
-    live_settle_s = 2.0
+    # A live update is searchable once pushed (at once by the lease holder, else within
+    # its POLL_S of 2 s, sync.py) plus the index's refresh interval (1 s, writer.py).
+    live_settle_s = 3.5
 
     def __init__(self, client, settings):
         self.client, self.settings = client, settings
@@ -87,6 +93,7 @@ class ElasticsearchStore(SearchStore):
         self._meta, self._meta_at, self._index = None, 0.0, None
         self._overlay = None
         self._background = None
+        self._sync_client = None
 
     def set_live_overlay(self, overlay):
         """Merge live rows (search/live_overlay.py) into every record this store returns."""
@@ -147,6 +154,11 @@ class ElasticsearchStore(SearchStore):
         body = build_search_body(query, self.settings, zones, closed, problems)
         with engine_errors("search"):
             response = self.client.search(index=self.alias, body=body)
+        if response.get("timed_out"):
+            # The server-side `timeout` ran out: the hits gathered by then are answered
+            # (better than none at 2 a.m.) and the operator sees how often it happens.
+            log.warning("a search timed out on the cluster after %s; answered with the "
+                        "hits gathered by then", body["timeout"])
         return hits_from_response(response, query, live, standings)
 
     def get(self, record_id):
@@ -215,12 +227,25 @@ class ElasticsearchStore(SearchStore):
             with engine_errors("close a point in time"):
                 self.client.close_point_in_time(id=pit)
 
+    def sync_client(self):
+        """The client of live-bed pushes: its own credentials (ELASTICSEARCH_SYNC_*) where
+        set, as the API's role may only read the directory; else the API's client."""
+        s = self.settings
+        if self._sync_client is None:
+            separate = bool(getattr(s, "elasticsearch_sync_api_key", "")
+                            or getattr(s, "elasticsearch_sync_username", ""))
+            self._sync_client = make_client(s, s.elasticsearch_timeout_s, role="sync") \
+                if separate else self.client
+        return self._sync_client
+
     def outbox_sync(self, client=None):
         """The outbox sync of this store's alias (elastic/sync.py), or None without an
         availability database."""
         if self._overlay is None:
             return None
-        return OutboxSync(client or self.client, self.alias, self._overlay.adb)
+        retention_h = getattr(self.settings, "elasticsearch_outbox_retention_h", 168.0)
+        return OutboxSync(client or self.sync_client(), self.alias, self._overlay.adb,
+                          retention_s=retention_h * 3600)
 
     def live_beds_changed(self, facility_id, rows):
         """Push pending live changes now, once committed: one small batch with a short
@@ -231,7 +256,7 @@ class ElasticsearchStore(SearchStore):
         the write is answered with what was committed (never 503 after a commit). `rows`
         is not needed: the sync re-reads the committed rows itself. True when pushed.
         """
-        sync = self.outbox_sync(self.client.options(
+        sync = self.outbox_sync(self.sync_client().options(
             request_timeout=PUSH_TIMEOUT_S, max_retries=0))
         if sync is None:
             return False
@@ -258,4 +283,6 @@ class ElasticsearchStore(SearchStore):
         return None if sync is None else sync.lag()
 
     def close(self):
+        if self._sync_client is not None and self._sync_client is not self.client:
+            self._sync_client.close()
         self.client.close()

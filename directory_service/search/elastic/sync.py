@@ -16,7 +16,13 @@ module pushes those changes to the index and records how far it got, per concret
   a batch that resolved the alias just before a swap only updates the old index.
 - Nothing is lost when the cluster is down: the rows stay pending, `/readyz` shows the
   lag, and the next batch (the API's push after a write, the worker's background loop or
-  `flask sync`) catches up in seq order. Several processes pushing the same rows is safe.
+  `flask sync`) catches up in seq order.
+- One consumer at a time: a batch runs only while its process holds the outbox lease
+  (outbox.take_lease, LEASE_TTL_S, renewed by every batch); the others skip their turn,
+  and take over within LEASE_TTL_S when the holder dies. Pushes by two processes would
+  still be safe by the versions; the lease stops every worker re-pushing the same rows.
+  The holder prunes the outbox rows the serving index has passed once they are older
+  than ELASTICSEARCH_OUTBOX_RETENTION_H.
 
 Only outbox.py reads or writes the outbox; this module never holds SQL of its own.
 """
@@ -49,6 +55,23 @@ RETRY_STATUSES = {429, 500, 502, 503, 504}
 # missed writes for longer than the longest backoff: searches filter and rank by old
 # figures (shown figures are merged live and stay right). /readyz marks it `alarming`.
 LAG_ALARM_S = 60.0
+# The outbox lease: renewed by every batch; a dead holder's lease is free after this.
+LEASE_TTL_S = 30.0
+RETENTION_S = 7 * 24 * 3600.0
+_TOKENS = {}
+
+
+def process_token():
+    """This process's lease holder token: a random positive 62-bit number, new after a
+    fork, so two workers never share one."""
+    pid = os.getpid()
+    if pid not in _TOKENS:
+        _TOKENS[pid] = random.SystemRandom().randrange(1, 2 ** 62)
+    return _TOKENS[pid]
+
+
+def lease_name(alias):
+    return f"elasticsearch-sync:{alias}"
 
 
 def target(index):
@@ -152,8 +175,20 @@ def push(client, index, versions, read_rows, version_type="external"):
 class OutboxSync:
     """Pushes outbox rows to the index behind `alias` and advances its position."""
 
-    def __init__(self, client, alias, adb, batch=BATCH):
+    def __init__(self, client, alias, adb, batch=BATCH, holder=None,
+                 retention_s=RETENTION_S, lease_ttl_s=LEASE_TTL_S):
         self.client, self.alias, self.adb, self.batch = client, alias, adb, batch
+        self.holder = holder or process_token()
+        self.retention_s, self.lease_ttl_s = retention_s, lease_ttl_s
+
+    def hold_lease(self):
+        """Take or renew the outbox lease; False while another process holds it."""
+        held, _ = outbox.take_lease(self.adb, lease_name(self.alias), self.holder,
+                                    self.lease_ttl_s)
+        return held
+
+    def release_lease(self):
+        outbox.release_lease(self.adb, lease_name(self.alias), self.holder)
 
     def serving_index(self):
         """The concrete index behind the alias, or None before the first index run."""
@@ -169,6 +204,8 @@ class OutboxSync:
         bulk only sends this batch to the old index: the new one has its own position
         (the writer's snapshot) and gets the same rows on the next batch.
         """
+        if not self.hold_lease():
+            return {"index": index, "rows": 0, "position": None, "busy": True}
         index = index or self.serving_index()
         if index is None:
             return {"index": None, "rows": 0, "position": None}
@@ -184,19 +221,37 @@ class OutboxSync:
                 **result.as_dict()}
 
     def catch_up(self, index=None, max_batches=None):
-        """Batches until nothing is pending (or `max_batches`); totals of the batches."""
+        """Batches until nothing is pending (or `max_batches`); totals of the batches.
+
+        `busy` when another process holds the lease (nothing pushed). Caught up on the
+        serving index, the holder prunes the rows it has passed (`prune`)."""
         total = {"index": index, "rows": 0, "pushed": 0, "stale": 0, "missing": 0,
-                 "refused": 0, "position": None}
+                 "refused": 0, "position": None, "busy": False}
         batches = 0
         while max_batches is None or batches < max_batches:
             step = self.run_once(index=index)
             batches += 1
+            if step.get("busy"):
+                total["busy"] = True
+                return total
             total["index"], total["position"] = step["index"], step["position"]
             for key in ("rows", "pushed", "stale", "missing", "refused"):
                 total[key] += step.get(key, 0)
             if step["rows"] < self.batch:
                 break
+        if index is None and total["position"] is not None:
+            total["pruned"] = self.prune(total["position"])
         return total
+
+    def prune(self, position):
+        """Delete outbox rows at or below the serving index's `position` older than the
+        retention: every consumer has passed them (positions are per index; a rollback
+        to a version older than the retention needs an indexer run, docs/elasticsearch.md).
+        """
+        pruned = outbox.prune(self.adb, position, self.retention_s)
+        if pruned:
+            log.info("pruned %d outbox rows up to %d", pruned, position)
+        return pruned
 
     def catch_up_with_retries(self, index=None, attempts=5, sleep=None, rand=random.random):
         """`catch_up`, retried with exponential backoff; the last failure is raised."""

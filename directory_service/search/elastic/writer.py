@@ -10,8 +10,15 @@ just before the swap (the snapshot) and written at the snapshot's outbox positio
 becomes the new index's sync position; every change after it is replayed onto the new
 index just after the swap (sync.py). Any failure deletes the new index and leaves the
 alias, and so the serving index, untouched.
+
+Two runs for one alias never overlap: a run holds a lease in the availability database
+(outbox.take_lease, `elasticsearch-index-run:<alias>`, renewed at every chunk) from
+before it creates its index until it is done, and a second run stops at once with
+IndexRunBusy. The alias moves only once the new index's shards are active (cluster
+health at ELASTICSEARCH_SWAP_HEALTH).
 """
 import logging
+import random
 import re
 from datetime import datetime, timezone
 
@@ -27,6 +34,12 @@ from directory_service.search.store import DuplicateId, IndexRejected, StoreErro
 log = logging.getLogger(__name__)
 CHUNK = 500
 REPLAY_ATTEMPTS = 3
+# A run renews its lease at every chunk; a run that died frees it after this.
+RUN_LEASE_TTL_S = 600.0
+
+
+class IndexRunBusy(StoreError):
+    """Another index run for the same alias is in progress."""
 
 
 def bulk_failures(results):
@@ -108,6 +121,8 @@ class ElasticsearchIndexWriter:
         # the run started. Live figures applied at commit carry the snapshot's (later)
         # position, and every change after that is pushed with its own seq (sync.py).
         self._adb, self._start_position = None, 0
+        self._run_token = random.SystemRandom().randrange(1, 2 ** 62)
+        self._leased = False
 
     @classmethod
     def from_settings(cls, settings):
@@ -125,6 +140,7 @@ class ElasticsearchIndexWriter:
                 # Read before anything is created: a failure here leaves nothing behind.
                 self._adb = open_availability(self.settings)
                 if self._adb is not None:
+                    self._take_run_lease()
                     self._start_position = outbox.last_seq(self._adb.read())
                 self.client.indices.create(index=self.index,
                                            settings={"refresh_interval": "-1"})
@@ -140,8 +156,24 @@ class ElasticsearchIndexWriter:
         self._close_availability()
         return False
 
+    def _run_lease_name(self):
+        return f"elasticsearch-index-run:{self.alias}"
+
+    def _take_run_lease(self):
+        """Take (or renew) this run's lease; IndexRunBusy while another run holds it."""
+        held, until = outbox.take_lease(self._adb, self._run_lease_name(), self._run_token,
+                                        RUN_LEASE_TTL_S)
+        if not held:
+            raise IndexRunBusy(
+                f"another index run for alias {self.alias!r} is in progress (its lock runs "
+                f"until {until.isoformat()} unless renewed); run again once it is done")
+        self._leased = True
+
     def _close_availability(self):
         if self._adb is not None:
+            if self._leased:
+                outbox.release_lease(self._adb, self._run_lease_name(), self._run_token)
+                self._leased = False
             self._adb.close()
             self._adb = None
 
@@ -166,6 +198,8 @@ class ElasticsearchIndexWriter:
             # transport failure mid-run is a StoreUnavailable (exit 2), not a traceback.
             with engine_errors("write records"):
                 self.item_errors += self._flush()
+            if self._leased:
+                self._take_run_lease()
 
     def _flush(self, actions=None):
         actions, self._buffer = (actions if actions is not None else self._buffer), []
@@ -193,6 +227,8 @@ class ElasticsearchIndexWriter:
             raise IndexRejected(f"Elasticsearch refused {len(self.item_errors)} records, "
                                 f"first {self.item_errors[0][0]}: {self.item_errors[0][1]}\n"
                                 + rejected_lines(self.item_errors))
+        if self._leased:
+            self._take_run_lease()
         position = self._apply_live_beds()
         self._swap(meta)
         self._replay(position)
@@ -204,6 +240,7 @@ class ElasticsearchIndexWriter:
         indexed = self.client.count(index=self.index)["count"]
         if indexed != self.count:
             raise IndexRejected(f"{indexed} documents in {self.index}, expected {self.count}")
+        self._wait_for_shards()
         self.client.indices.put_mapping(index=self.index, meta={
             "zones": sorted(self._zones), "records": self.count,
             "built_at": datetime.now(timezone.utc).isoformat(), **self._region.meta(),
@@ -213,6 +250,21 @@ class ElasticsearchIndexWriter:
         self._created = False
         log.info("alias %s now on %s (%d records); deleted %s", self.alias, self.index,
                  self.count, ", ".join(deleted) or "nothing")
+
+    def _wait_for_shards(self):
+        """Wait (up to the indexer's timeout) until the new index's shards are active at
+        ELASTICSEARCH_SWAP_HEALTH (green: every replica too; yellow: every primary), so
+        the alias never moves to an index that cannot answer. Elasticsearch answers 408
+        with `timed_out` when the wait runs out: the run fails and the alias stays."""
+        wanted = getattr(self.settings, "elasticsearch_swap_health", "green")
+        timeout = f"{int(self.settings.elasticsearch_indexer_timeout_s)}s"
+        health = self.client.options(ignore_status=408).cluster.health(
+            index=self.index, wait_for_status=wanted, timeout=timeout)
+        if health.get("timed_out"):
+            raise IndexRejected(
+                f"{self.index} did not reach {wanted} within {timeout} (status "
+                f"{health.get('status')}, {health.get('unassigned_shards')} unassigned shards, "
+                f"{health.get('initializing_shards')} initializing); the alias was not moved")
 
     def _replay(self, position):
         """Push every outbox row after the snapshot onto the new index, now serving: a
@@ -231,6 +283,10 @@ class ElasticsearchIndexWriter:
             log.warning("changes after the snapshot (outbox position %d) are not on %s yet; "
                         "the sync pushes them from that position: %s", position, self.index,
                         str(exc) or type(exc).__name__)
+            return
+        if done.get("busy"):
+            log.info("another process holds the outbox lease; it pushes the changes after "
+                     "the snapshot (outbox position %d) onto %s", position, self.index)
             return
         if done["rows"]:
             log.info("replayed %d outbox rows onto %s (%d pushed, %d already newer)",
