@@ -42,11 +42,25 @@ def _served_settings():
 
     try:
         settings = Settings.from_env()
-        connection_budget.check(settings, connection_budget.worker_count(settings))
     except ConfigError as exc:
-        sys.stderr.write(f"directory-service refuses to start: {exc}\n")
-        sys.exit(1)
+        _refuse(exc)
+    _check_budget(settings, connection_budget.worker_count(settings))
     return settings
+
+
+def _check_budget(settings, workers):
+    from directory_service import connection_budget
+    from directory_service.config import ConfigError
+
+    try:
+        connection_budget.check(settings, workers)
+    except ConfigError as exc:
+        _refuse(exc)
+
+
+def _refuse(exc):
+    sys.stderr.write(f"directory-service refuses to start: {exc}\n")
+    sys.exit(1)
 
 
 _settings = _served_settings()
@@ -86,6 +100,9 @@ def on_starting(server):
     searcher waits for it. Counters of an earlier run are cleared."""
     from directory_service import gazetteer
 
+    # `-w N` on the command line overrides WEB_CONCURRENCY: count what will really run.
+    if server.cfg.workers != workers:
+        _check_budget(_settings, server.cfg.workers)
     for stale in glob.glob(os.path.join(os.environ["PROMETHEUS_MULTIPROC_DIR"], "*.db")):
         os.remove(stale)
     gazetteer.warm()

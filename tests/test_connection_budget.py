@@ -98,3 +98,18 @@ def test_gunicorn_takes_workers_and_graceful_timeout_from_the_settings():
         cwd=ROOT, capture_output=True, text=True, timeout=120,
         env={**os.environ, "WEB_CONCURRENCY": "3", "GRACEFUL_TIMEOUT_S": "25"})
     assert probe.stdout.split() == ["3", "25"], probe.stderr
+
+
+@pytest.mark.slow
+def test_workers_given_on_the_command_line_are_counted_too():
+    """`gunicorn -w 12` overrides WEB_CONCURRENCY=4: the real count is refused before any
+    socket is bound or worker started."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AVAILABILITY_")}
+    env.update({"AVAILABILITY_URL": PG, "WEB_CONCURRENCY": "4", "API_REPLICAS": "2",
+                "BIND": "127.0.0.1:0"})
+    gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+    result = subprocess.run([gunicorn, "-c", "gunicorn.conf.py", "-w", "12"], cwd=ROOT,
+                            env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert "could open 240 PostgreSQL connections" in result.stderr
+    assert "Listening at" not in result.stderr and "Booting worker" not in result.stderr
