@@ -165,3 +165,5 @@ def test_make_test_still_installs_the_test_tools():
     commands = _dry_run("test")
     assert "pip install --quiet -e '.[test]'" in commands
     assert "scripts/install_browser.sh" in commands
+    # nginx for the proxy's configuration tests (tests/test_proxy_tls.py).
+    assert "scripts/install_nginx.sh" in commands
