@@ -13,7 +13,6 @@ escapes every field a client wrote (a `%0A` in a path cannot forge a log line) a
 addresses and query strings from gunicorn's own error messages.
 """
 import glob
-import multiprocessing
 import os
 import sys
 import tempfile
@@ -66,7 +65,10 @@ def _refuse(exc):
 _settings = _served_settings()
 wsgi_app = "directory_service:create_app()"
 bind = os.environ.get("BIND", "127.0.0.1:8000")
-workers = _settings.web_concurrency or max(2, multiprocessing.cpu_count())
+from directory_service.connection_budget import worker_count  # noqa: E402
+
+# WEB_CONCURRENCY, or the CPU count (at least 2) when it is 0.
+workers = worker_count(_settings)
 # Concurrent connections per worker (slow ones included); beyond it a worker stops accepting.
 worker_connections = int(os.environ.get("WORKER_CONNECTIONS", 1000))
 timeout = 30
