@@ -14,16 +14,30 @@ $(STAMP): setup.cfg pyproject.toml
 
 install: $(STAMP)
 
-load: $(STAMP)
-	$(BIN)/python -m indexer load seed_data/
+# `make run` serves from its own environment holding only what serving needs, at the exact
+# versions and hashes of requirements.lock (the image installs the same); the test tools
+# (playwright, schemathesis, …) never enter it. Loopback unless BIND says otherwise.
+SERVE_VENV := .venv-serve
+SERVE_BIN := $(SERVE_VENV)/bin
+SERVE_STAMP := $(SERVE_VENV)/.installed
+
+$(SERVE_STAMP): requirements.lock requirements-build.lock setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(SERVE_VENV)
+	$(SERVE_BIN)/pip install --quiet --require-hashes -r requirements-build.lock -r requirements.lock
+	$(SERVE_BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(SERVE_STAMP)
+
+load: $(SERVE_STAMP)
+	$(SERVE_BIN)/python -m indexer load seed_data/
 
 run: load
-	$(BIN)/gunicorn -c gunicorn.conf.py --bind $${BIND:-0.0.0.0:8000}
+	$(SERVE_BIN)/gunicorn -c gunicorn.conf.py --bind $${BIND:-127.0.0.1:8000}
 
 test: $(STAMP)
 	bash scripts/install_browser.sh
 	bash scripts/install_postgres.sh
 	bash scripts/install_promtool.sh
+	bash scripts/install_nginx.sh
 	bash scripts/test.sh
 	$(BIN)/python scripts/fuzz.py
 
@@ -50,4 +64,4 @@ bench-nodes: $(STAMP)
 	$(BIN)/python bench/beds_nodes.py
 
 clean:
-	rm -rf $(VENV) var test-artifacts
+	rm -rf $(VENV) $(SERVE_VENV) var test-artifacts

@@ -13,8 +13,8 @@ escapes every field a client wrote (a `%0A` in a path cannot forge a log line) a
 addresses and query strings from gunicorn's own error messages.
 """
 import glob
-import multiprocessing
 import os
+import sys
 import tempfile
 
 worker_class = "gevent"
@@ -31,13 +31,51 @@ monkey.patch_all()
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="directory-metrics-")
 
+
+def _served_settings():
+    """Workers and the graceful timeout come from the settings (directory_service/config.py),
+    and the PostgreSQL connection budget is checked before any worker starts: a deployment
+    whose pools could exceed it is refused with one line naming the numbers."""
+    from directory_service import connection_budget
+    from directory_service.config import ConfigError, Settings
+
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        _refuse(exc)
+    _check_budget(settings, connection_budget.worker_count(settings))
+    return settings
+
+
+def _check_budget(settings, workers):
+    from directory_service import connection_budget
+    from directory_service.config import ConfigError
+
+    try:
+        connection_budget.check(settings, workers)
+    except ConfigError as exc:
+        _refuse(exc)
+
+
+def _refuse(exc):
+    sys.stderr.write(f"directory-service refuses to start: {exc}\n")
+    sys.exit(1)
+
+
+_settings = _served_settings()
 wsgi_app = "directory_service:create_app()"
 bind = os.environ.get("BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("WEB_CONCURRENCY", max(2, multiprocessing.cpu_count())))
+from directory_service.connection_budget import worker_count  # noqa: E402
+
+# WEB_CONCURRENCY, or the CPU count (at least 2) when it is 0.
+workers = worker_count(_settings)
 # Concurrent connections per worker (slow ones included); beyond it a worker stops accepting.
 worker_connections = int(os.environ.get("WORKER_CONNECTIONS", 1000))
 timeout = 30
-graceful_timeout = 20
+# Seconds a worker gets to finish its requests after SIGTERM (GRACEFUL_TIMEOUT_S); the
+# container's stop_grace_period (docker-compose.yml) must be longer, or Docker kills
+# the workers mid-request.
+graceful_timeout = _settings.graceful_timeout_s
 # Idle keep-alive wait, and also the deadline for a request's headers to arrive.
 keepalive = 5
 # A worker is recycled now and then (a guard against slow leaks). Each recycle stalls the
@@ -64,6 +102,9 @@ def on_starting(server):
     searcher waits for it. Counters of an earlier run are cleared."""
     from directory_service import gazetteer
 
+    # `-w N` on the command line overrides WEB_CONCURRENCY: count what will really run.
+    if server.cfg.workers != workers:
+        _check_budget(_settings, server.cfg.workers)
     for stale in glob.glob(os.path.join(os.environ["PROMETHEUS_MULTIPROC_DIR"], "*.db")):
         os.remove(stale)
     gazetteer.warm()

@@ -115,6 +115,19 @@ class Settings:
     availability_pool_size: int = 5
     availability_pool_timeout_s: float = 10.0
     availability_connect_timeout_s: int = 5
+    # Connections a worker may open past pool_size in a burst.
+    availability_max_overflow: int = 5
+    # The PostgreSQL connection budget (directory_service/connection_budget.py): gunicorn
+    # refuses to start when workers x api_replicas x (pool_size + max_overflow) exceeds it.
+    # 90 leaves 10 of the server's default max_connections (100) for superusers, backups
+    # and psql; 0 turns the check off (PgBouncer in front).
+    availability_max_connections: int = 90
+    # API nodes (gunicorn masters) sharing that one database, this one included.
+    api_replicas: int = 1
+    # gunicorn: worker processes (0: the CPU count, at least 2) and the seconds a worker
+    # gets to finish its requests on SIGTERM; a container's stop grace must exceed it.
+    web_concurrency: int = 0
+    graceful_timeout_s: int = 20
     # Bed holds: default and longest life in minutes (a drive across the region, not a day).
     hold_default_minutes: int = 120
     hold_max_minutes: int = 240
@@ -227,6 +240,13 @@ class Settings:
                 "AVAILABILITY_POOL_TIMEOUT_S", cls.availability_pool_timeout_s),
             availability_connect_timeout_s=_int(
                 "AVAILABILITY_CONNECT_TIMEOUT_S", cls.availability_connect_timeout_s),
+            availability_max_overflow=_int(
+                "AVAILABILITY_MAX_OVERFLOW", cls.availability_max_overflow),
+            availability_max_connections=_int(
+                "AVAILABILITY_MAX_CONNECTIONS", cls.availability_max_connections),
+            api_replicas=_int("API_REPLICAS", cls.api_replicas),
+            web_concurrency=_int("WEB_CONCURRENCY", cls.web_concurrency),
+            graceful_timeout_s=_int("GRACEFUL_TIMEOUT_S", cls.graceful_timeout_s),
             hold_default_minutes=_int("HOLD_DEFAULT_MINUTES", cls.hold_default_minutes),
             hold_max_minutes=_int("HOLD_MAX_MINUTES", cls.hold_max_minutes),
             hold_max_active_per_key=_int("HOLD_MAX_ACTIVE_PER_KEY", cls.hold_max_active_per_key),
@@ -300,6 +320,7 @@ class Settings:
         if self.geocoder not in ("", "nominatim"):
             raise ConfigError(f"GEOCODER must be empty or 'nominatim', got {self.geocoder!r}")
         self._check_limits()
+        self._check_pools()
         self._check_service_region()
         if not 0 < self.staff_idle_minutes <= self.staff_session_max_hours * 60:
             raise ConfigError("STAFF_IDLE_MINUTES must be positive and at most "
@@ -309,6 +330,17 @@ class Settings:
         from directory_service.search.elastic.settings import check
 
         check(self)
+
+    def _check_pools(self):
+        for name in ("availability_pool_size", "api_replicas"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name.upper()} must be at least 1")
+        for name in ("availability_max_overflow", "availability_max_connections",
+                     "web_concurrency"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name.upper()} must be 0 or more")
+        if self.graceful_timeout_s < 1:
+            raise ConfigError("GRACEFUL_TIMEOUT_S must be at least 1")
 
     def _check_service_region(self):
         from directory_service.service_region import parse_setting

@@ -119,12 +119,13 @@ class AvailabilityDB:
     """One engine (a connection pool per worker process) on the availability database."""
 
     def __init__(self, path=None, busy_timeout_ms=10_000, url=None, pool_size=5,
-                 pool_timeout_s=10.0, connect_timeout_s=5, migrate=True):
+                 pool_timeout_s=10.0, connect_timeout_s=5, migrate=True, max_overflow=None):
         self.url = url or sqlite_url(path)
         self.path = None if url else os.path.abspath(path)
         self.busy_timeout_ms = busy_timeout_ms
         self._options = dict(pool_size=pool_size, pool_timeout=pool_timeout_s)
         self.connect_timeout_s = connect_timeout_s
+        self.max_overflow = pool_size if max_overflow is None else max_overflow
         if self.path and os.path.dirname(self.path):
             os.makedirs(os.path.dirname(self.path), exist_ok=True)
         self._pid = None
@@ -145,7 +146,8 @@ class AvailabilityDB:
                    url=settings.availability_url or None,
                    pool_size=settings.availability_pool_size,
                    pool_timeout_s=settings.availability_pool_timeout_s,
-                   connect_timeout_s=settings.availability_connect_timeout_s, migrate=migrate)
+                   connect_timeout_s=settings.availability_connect_timeout_s, migrate=migrate,
+                   max_overflow=settings.availability_max_overflow)
 
     @property
     def backend_name(self):
@@ -187,7 +189,7 @@ class AvailabilityDB:
         # before use, so the API recovers without a restart.
         return create_engine(url, connect_args={"connect_timeout": self.connect_timeout_s,
                                                 "application_name": "directory-service"},
-                             max_overflow=self._options["pool_size"], pool_pre_ping=True,
+                             max_overflow=self.max_overflow, pool_pre_ping=True,
                              **self._options)
 
     def _ensure_schema(self):
