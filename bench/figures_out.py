@@ -1,4 +1,5 @@
-"""The benchmark's output: one table on stdout and one plot, each figure beside the\ncommit, the date and the machine's load average it was measured at."""
+"""The benchmark's output: one table on stdout and one plot, each figure beside the
+commit, the date and the machine's load average it was measured at."""
 import json
 import os
 
@@ -28,7 +29,8 @@ def plot(out):
         if fig.get("postgis"):
             peer[fig["size"]] = fig["postgis"]["median_ms"]
     figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.8))
-    left.plot(sorted(ours), [ours[k] for k in sorted(ours)], "o-", label="directory-service (in process)")
+    left.plot(sorted(ours), [ours[k] for k in sorted(ours)], "o-",
+              label="directory-service (in process)")
     if peer:
         left.plot(sorted(peer), [peer[k] for k in sorted(peer)], "s--", label="PostGIS peer")
     else:
@@ -40,7 +42,8 @@ def plot(out):
     served = [fig for fig in runs if fig.get("http")]
     sizes = [f"{fig['size']:,}" for fig in served]
     x = range(len(served))
-    for offset, (key, label) in zip((-0.2, 0.2), (("service", "/v1/search"), ("floor", "bare Flask floor"))):
+    sides = (("service", "/v1/search"), ("floor", "bare Flask floor"))
+    for offset, (key, label) in zip((-0.2, 0.2), sides):
         bars = right.bar([i + offset for i in x], [fig["http"][key]["rps"] for fig in served],
                          width=0.4, label=label)
         right.bar_label(bars, labels=[f"p99 {fig['http'][key]['p99_ms']} ms" for fig in served],
@@ -109,6 +112,7 @@ def print_table(fig, reindex_nice):
     rows.append(("load average (1 min): at start / after HTTP / at end",
                  f"{load['before']:.2f} / {load['http']:.2f} / {load['end']:.2f}"))
     width = max(len(r[0]) for r in rows)
-    print(f"\n| {'what':<{width}} | figure | read at: load (1 min), time (UTC) |\n|{'-' * (width + 2)}|---|---|")
+    print(f"\n| {'what':<{width}} | figure | read at: load (1 min), time (UTC) |")
+    print(f"|{'-' * (width + 2)}|---|---|")
     for what, value, *at in rows:
         print(f"| {what:<{width}} | {value} | {at[0] if at else ''} |")

@@ -45,6 +45,7 @@ from bench.figures_out import plot, print_table  # noqa: E402
 from bench.bed_reports_load import reports_under_load  # noqa: E402
 from bench.loopback import ROOT, Gunicorn, build_store  # noqa: E402
 from bench.distinct_queries import paths as distinct_paths  # noqa: E402
+from bench.served_check import check_served, iso  # noqa: E402
 from bench.wrk_runs import WRK_THREADS, wrk  # noqa: E402
 
 SHARED = os.path.join(ROOT, "..", "shared")
@@ -166,46 +167,6 @@ def search_paths(queries):
     return [f"/v1/search?lat={q['lat']:.6f}&lon={q['lon']:.6f}&radius={q['radius_km']:g}"
             f"&unit=km&kind={q['kind']}&level_of_care={q['level_of_care']}"
             f"&payment={q['payment']}&per_page={q['top']}" for q in queries]
-
-
-def served_answers(url, paths):
-    """(total, ids in order) of every path, as the server answers it."""
-    session, answers = requests.Session(), []
-    for path in paths:
-        body = session.get(url + path, timeout=30).json()
-        answers.append((body["total"], [h["id"] for h in body["results"]]))
-    return answers
-
-
-def differences(ours, served):
-    """Every query whose served answer is not the in-process one: the same filter total
-    and the same ids in the same order, nothing looser. Both must be computed at one
-    moment (bench/pinned_app.py): ranking moves with the clock, so answers minutes apart
-    may rightly differ (issue 25)."""
-    found = [f"query {i}: in process {a[0]} {list(a[1])}, served {b[0]} {list(b[1])}"
-             for i, (a, b) in enumerate(zip(ours, served))
-             if a[0] != b[0] or list(a[1]) != list(b[1])]
-    if len(ours) != len(served):
-        found.append(f"{len(ours)} answers in process, {len(served)} served")
-    return found
-
-
-def check_served(env, paths, ours, now):
-    """Serve the store with the search clock pinned at `now` (the in-process moment) and
-    compare all the answers; the problems, none when they agree."""
-    from bench.pinned_app import ENV
-
-    with Gunicorn({**env, ENV: iso(now)}, workers=WORKERS,
-                  extra_args=["bench.pinned_app:app"]) as pinned:
-        found = differences(ours, served_answers(pinned.url, paths))
-    for line in found[:5]:
-        print(f"  differs: {line}")
-    return [f"{len(found)} served answers differ from the in-process ones "
-            f"at the same moment ({iso(now)})"] if found else []
-
-
-def iso(moment):
-    return moment.isoformat().replace("+00:00", "Z")
 
 
 def context():
@@ -346,7 +307,7 @@ def run(args, shared, base):
         fh.write("\n".join(distinct_paths(syn.METROS, args.distinct)) + "\n")
     env, keys, facilities = serving_env(base, store_path, n, shared)
 
-    served = check_served(env, paths, ours, now)
+    served = check_served(env, paths, ours, now, WORKERS)
     problems += served
     fig["served_check"] = {"queries": len(paths), "pinned_now": iso(now), "agree": not served}
 

@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from bench import figures_out, pinned_app, run
+from bench import figures_out, pinned_app, run, served_check
 from bench.distinct_queries import paths as distinct_paths
 from bench.loopback import build_store
 from directory_service.api import http_cache
@@ -21,23 +21,23 @@ REPORTED = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
 
 def test_answers_that_agree_are_no_problem():
     ours = [(12, ["syn:1", "syn:2"]), (0, [])]
-    assert run.differences(ours, [(12, ["syn:1", "syn:2"]), (0, [])]) == []
+    assert served_check.differences(ours, [(12, ["syn:1", "syn:2"]), (0, [])]) == []
 
 
 def test_every_real_difference_is_named():
     ours = [(12, ["syn:1", "syn:2"]), (5, ["syn:3"]), (7, ["syn:4"])]
     served = [(12, ["syn:2", "syn:1"]), (6, ["syn:3"]), (7, ["syn:4"])]
-    found = run.differences(ours, served)
+    found = served_check.differences(ours, served)
     assert [line.split(":")[0] for line in found] == ["query 0", "query 1"]
     assert "served 12 ['syn:2', 'syn:1']" in found[0]
-    assert run.differences(ours, served[:2])[-1] == "3 answers in process, 2 served"
+    assert served_check.differences(ours, served[:2])[-1] == "3 answers in process, 2 served"
 
 
 @pytest.fixture
 def synthetic_store(shared_dir, tmp_path):
     """20,000 synthetic records (enough facilities near Naperville for a ten-hit order)."""
     path = str(tmp_path / "directory.sqlite")
-    build_store(20_000, path, shared_dir, run.iso(REPORTED))
+    build_store(20_000, path, shared_dir, served_check.iso(REPORTED))
     return path, list(run.synthetic(shared_dir).queries())
 
 
@@ -63,11 +63,12 @@ def test_served_answers_equal_in_process_ones_at_the_pinned_moment(
     moment = REPORTED + timedelta(hours=9)
     ours = run.in_process(store_path, queries, moment)[1]
     paths = run.search_paths(queries)
-    assert run.differences(ours, served_at(moment, store_path, tmp_path, paths, monkeypatch)) == []
+    served = served_at(moment, store_path, tmp_path, paths, monkeypatch)
+    assert served_check.differences(ours, served) == []
     # The same comparison at another moment finds what the clock moves: the pin, not
     # luck, is why they agree (served without it, issue 25's answers moved).
     later = served_at(moment + timedelta(hours=30), store_path, tmp_path, paths, monkeypatch)
-    assert run.differences(ours, later)
+    assert served_check.differences(ours, later)
 
 
 def test_the_pinned_server_refuses_to_start_without_its_moment(monkeypatch):
@@ -142,3 +143,20 @@ def test_the_plot_draws_every_run_with_its_context(tmp_path, monkeypatch):
     assert os.path.getsize(tmp_path / "latency.png") > 0
     assert drawn == ["10,000: commit abc123def456, 2026-12-07T02:35:00Z, load 1.50 / 2.50 / 3.50\n"
                      "100,000: commit abc123def456, 2026-12-07T02:35:00Z, load 1.50 / 2.50 / 3.50"]
+
+
+@pytest.mark.slow
+def test_the_benchmark_server_agrees_at_its_moment_and_flags_another(
+        synthetic_store, shared_dir, tmp_path):
+    """Through gunicorn and `bench.pinned_app:app`, as `make bench` serves it: no problem
+    when the in-process answers are of the pinned moment (exit 0), one problem naming the
+    count when they are of another (exit 1)."""
+    store_path, queries = synthetic_store
+    moment = REPORTED + timedelta(hours=9)
+    env = run.serving_env(str(tmp_path), store_path, 20_000, shared_dir)
+    paths = run.search_paths(queries)
+    ours = run.in_process(store_path, queries, moment)[1]
+    assert served_check.check_served(env[0], paths, ours, moment) == []
+    elsewhere = run.in_process(store_path, queries, moment + timedelta(hours=30))[1]
+    [problem] = served_check.check_served(env[0], paths, elsewhere, moment)
+    assert "served answers differ from the in-process ones at the same moment" in problem
