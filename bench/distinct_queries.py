@@ -32,7 +32,8 @@ def paths(metros, n=10_000, seed=25):
             if r.random() < 0.7:
                 params.append(("level_of_care", r.choice(LEVELS)))
             if r.random() < 0.7:
-                params.append(("payment", ",".join(sorted(set(r.sample(PAYMENTS, r.randint(1, 2)))))))
+                payment = sorted(r.sample(PAYMENTS, r.randint(1, 2)))
+                params.append(("payment", ",".join(payment)))
             if r.random() < 0.3:
                 params.append(("has_open_beds", "true"))
         params.append(("per_page", str(r.choice([10, 10, 20]))))

@@ -39,6 +39,9 @@ def wrk(url, lua, seconds, connections=WRK, server=None, script_args=(), warmup_
     figures = parse_wrk(out)
     requests_done = int(re.search(r"(\d+) requests in", out).group(1))
     figures["requests"] = requests_done
+    repeated = re.search(r"cycle: repeated (\d+)", out)  # bench/cycle.lua says so
+    if repeated:
+        figures["repeated"] = int(repeated.group(1))
     if server:
         figures["cpu_ms_per_request"] = round(
             (server.cpu_seconds() - cpu_before) * 1000 / max(1, requests_done), 3)

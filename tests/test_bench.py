@@ -2,6 +2,9 @@
 figures from distinct queries, every figure beside its commit, date and load average."""
 import json
 import os
+import shutil
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qsl, urlsplit
 
@@ -10,7 +13,8 @@ from werkzeug.datastructures import MultiDict
 
 from bench import figures_out, pinned_app, run, served_check
 from bench.distinct_queries import paths as distinct_paths
-from bench.loopback import build_store
+from bench.loopback import ROOT, build_store
+from bench.wrk_runs import wrk
 from directory_service.api import http_cache
 from directory_service.config import Settings
 from directory_service.schemas.search import SearchArgs
@@ -75,7 +79,9 @@ def test_the_pinned_server_refuses_to_start_without_its_moment(monkeypatch):
     monkeypatch.delenv(pinned_app.ENV, raising=False)
     with pytest.raises(RuntimeError, match=pinned_app.ENV):
         pinned_app.app  # noqa: B018
-    assert pinned_app.parse("2026-12-07T02:30:00Z") == datetime(2026, 12, 7, 2, 30, tzinfo=timezone.utc)
+    moment = datetime(2026, 12, 7, 2, 30, tzinfo=timezone.utc)
+    assert pinned_app.parse("2026-12-07T02:30:00Z") == moment
+    assert pinned_app.parse("2026-12-07T03:30:00+01:00") == moment
     with pytest.raises(ValueError, match="zone"):
         pinned_app.parse("2026-12-07T02:30:00")
 
@@ -134,8 +140,11 @@ def test_the_plot_draws_every_run_with_its_context(tmp_path, monkeypatch):
     import matplotlib.figure
 
     original = matplotlib.figure.Figure.text
-    monkeypatch.setattr(matplotlib.figure.Figure, "text",
-                        lambda self, x, y, s, *a, **k: drawn.append(s) or original(self, x, y, s, *a, **k))
+    def text(self, x, y, s, *args, **kwargs):
+        drawn.append(s)
+        return original(self, x, y, s, *args, **kwargs)
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "text", text)
     for size in (10_000, 100_000):
         with open(tmp_path / f"bench-{size}.json", "w") as fh:
             json.dump(crafted_run(size), fh)
@@ -160,3 +169,37 @@ def test_the_benchmark_server_agrees_at_its_moment_and_flags_another(
     elsewhere = run.in_process(store_path, queries, moment + timedelta(hours=30))[1]
     [problem] = served_check.check_served(env[0], paths, elsewhere, moment)
     assert "served answers differ from the in-process ones at the same moment" in problem
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not shutil.which("wrk"), reason="wrk is not installed (apt-get install -y wrk)")
+def test_each_wrk_thread_cycles_its_own_share_and_repeats_are_counted(tmp_path):
+    """bench/cycle.lua: every path is sent, and the bench is told how many requests sent
+    a path a second time (here, with 6 paths, nearly all of them)."""
+    seen, lock = [], threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            with lock:
+                seen.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    paths = [f"/v1/search?q={i}" for i in range(6)]
+    (tmp_path / "paths.txt").write_text("\n".join(paths) + "\n")
+    try:
+        figures = wrk(f"http://127.0.0.1:{server.server_port}",
+                      os.path.join(ROOT, "bench", "cycle.lua"), 1, connections=["-t2", "-c2"],
+                      script_args=(str(tmp_path / "paths.txt"), "2"))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert set(seen) == set(paths)
+    assert figures["requests"] > 6
+    assert figures["repeated"] >= figures["requests"] - 6
