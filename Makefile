@@ -49,13 +49,18 @@ fuzz: $(STAMP)
 seed: $(STAMP)
 	$(BIN)/python -m seed_data.generate
 
-# Issue 15's benchmark (bench/run.py): index, in-process queries, gunicorn + wrk against the
-# bare Flask floor, PostGIS peer when present, bed reports and a re-index under load.
-# Loopback only, bounded; figures in var/bench/. `make bench SIZE=1000000` for 1M records.
+# Issue 15's benchmark (bench/run.py): index, in-process queries, served answers compared
+# with them at one pinned moment (bench/pinned_app.py), gunicorn + wrk over 10,000 distinct
+# queries against the bare Flask floor, PostGIS peer when present, bed reports and a
+# re-index under load. Loopback only, bounded; figures in var/bench/, each beside its
+# commit, date and load average. Exits non-zero only when an answer differs, a report is
+# lost or a search fails. `make bench SIZE=1000000` for 1M records; BENCH_ARGS for more
+# (e.g. BENCH_ARGS='--seconds 3 --rounds 1').
 SIZE ?= 100000
+BENCH_ARGS ?=
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[test,bench]'
-	$(BIN)/python bench/run.py --size $(SIZE)
+	$(BIN)/python bench/run.py --size $(SIZE) $(BENCH_ARGS)
 
 # Issue 16: bed reports per second while searches run, one node on the SQLite file against
 # two gunicorn nodes sharing one throwaway PostgreSQL cluster (bench/beds_nodes.py).

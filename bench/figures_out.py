@@ -1,63 +1,118 @@
-"""The benchmark's output: one table on stdout and one plot of latency against size."""
+"""The benchmark's output: one table on stdout and one plot, each figure beside the
+commit, the date and the machine's load average it was measured at."""
 import json
 import os
 
 
+def _runs(out):
+    runs = []
+    for name in sorted(os.listdir(out)):
+        if name.startswith("bench-") and name.endswith(".json"):
+            with open(os.path.join(out, name)) as fh:
+                runs.append(json.load(fh))
+    return sorted(runs, key=lambda fig: fig["size"])
+
+
 def plot(out):
-    """In-process median latency against size, every bench-*.json in `out`, with PostGIS."""
+    """Every bench-*.json in `out` on one PNG: in-process latency against size beside the
+    PostGIS peer, and the served req/s beside the bare Flask floor; each run's commit,
+    date and load average under it (figures from a loaded machine say so)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    runs = _runs(out)
     ours, peer = {}, {}
-    for name in os.listdir(out):
-        if name.startswith("bench-") and name.endswith(".json"):
-            with open(os.path.join(out, name)) as fh:
-                fig = json.load(fh)
-            ours.update({int(k): v for k, v in fig["curve"].items()})
-            if fig.get("postgis"):
-                peer[fig["size"]] = fig["postgis"]["median_ms"]
-    figure, axes = plt.subplots(figsize=(6, 4))
-    axes.plot(sorted(ours), [ours[k] for k in sorted(ours)], "o-", label="directory-service (in process)")
+    for fig in runs:
+        ours.update({int(k): v for k, v in fig["curve"].items()})
+        if fig.get("postgis"):
+            peer[fig["size"]] = fig["postgis"]["median_ms"]
+    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.8))
+    left.plot(sorted(ours), [ours[k] for k in sorted(ours)], "o-",
+              label="directory-service (in process)")
     if peer:
-        axes.plot(sorted(peer), [peer[k] for k in sorted(peer)], "s--", label="PostGIS peer")
-    axes.set(xscale="log", yscale="log", xlabel="records", ylabel="median query latency (ms)",
+        left.plot(sorted(peer), [peer[k] for k in sorted(peer)], "s--", label="PostGIS peer")
+    else:
+        left.plot([], [], " ", label="PostGIS peer: not run")
+    left.set(xscale="log", yscale="log", xlabel="records", ylabel="median query latency (ms)",
              title="200 fixed queries (3.7-WM, Medicaid, 50 km)")
-    axes.legend()
-    figure.tight_layout()
+    left.legend(fontsize="small")
+
+    served = [fig for fig in runs if fig.get("http")]
+    sizes = [f"{fig['size']:,}" for fig in served]
+    x = range(len(served))
+    sides = (("service", "/v1/search"), ("floor", "bare Flask floor"))
+    for offset, (key, label) in zip((-0.2, 0.2), sides):
+        bars = right.bar([i + offset for i in x], [fig["http"][key]["rps"] for fig in served],
+                         width=0.4, label=label)
+        right.bar_label(bars, labels=[f"p99 {fig['http'][key]['p99_ms']} ms" for fig in served],
+                        fontsize="x-small")
+    right.set_xticks(list(x), sizes)
+    right.set(xlabel="records", ylabel="requests/s (wrk -t2 -c16, 2 workers)",
+              title="HTTP: distinct queries, service vs floor")
+    right.legend(fontsize="small")
+    notes = [f"{fig['size']:,}: commit {fig.get('commit', '?')}, {fig.get('date', '?')}, "
+             f"load {_loads(fig)}" for fig in runs]
+    figure.text(0.01, 0.01, "\n".join(notes), fontsize="x-small", va="bottom")
+    figure.tight_layout(rect=(0, 0.04 * max(1, len(notes)), 1, 1))
     figure.savefig(os.path.join(out, "latency.png"), dpi=100)
     plt.close(figure)
 
 
+def _loads(fig):
+    load = fig.get("load_average", {})
+    return " / ".join(f"{load[k]:.2f}" for k in ("before", "http", "end") if k in load)
+
+
+def _at(figure):
+    """The load average and time a figure was read at (bench/run.py `context`)."""
+    if not figure or "load_1m" not in figure:
+        return ""
+    return f"{figure['load_1m']:.2f} at {figure['at'][11:19]}"
+
+
 def print_table(fig, reindex_nice):
     http, rep, re_ = fig["http"], fig["reports"], fig["reindex"]
-    peer = fig["postgis"]
+    peer, check = fig["postgis"], fig.get("served_check")
+    rounds = {k: http[k].get("rounds", []) for k in ("service", "floor")}
     rows = [
-        ("records", f"{fig['size']:,}"),
-        ("index time / peak RSS", f"{fig['index']['index_s']} s / {fig['index']['peak_rss_mb']} MB"),
-        ("in-process query median / p99", f"{fig['in_process']['median_ms']} / {fig['in_process']['p99_ms']} ms"),
+        ("records", f"{fig['size']:,}", f"commit {fig.get('commit', '?')}, {fig.get('date', '?')}"),
+        ("index time / peak RSS", f"{fig['index']['index_s']} s / {fig['index']['peak_rss_mb']} MB",
+         _at(fig["index"])),
+        ("in-process query median / p99", f"{fig['in_process']['median_ms']} / {fig['in_process']['p99_ms']} ms",
+         _at(fig["in_process"])),
         ("same filter total as reference / same top-10 set",
          f"{fig['reference']['same_total']} / {fig['reference']['same_top10_set']} of {fig['reference']['queries']}"),
-        ("PostGIS peer median / p99", f"{peer['median_ms']} / {peer['p99_ms']} ms" if peer else "not run"),
-        ("/v1/search req/s (p99)", f"{http['service']['rps']} ({http['service']['p99_ms']} ms)"),
-        ("Flask floor req/s (p99)", f"{http['floor']['rps']} ({http['floor']['p99_ms']} ms)"),
+        ("served answers = in-process ones, one pinned moment",
+         (f"{'all' if check['agree'] else 'NOT all'} {check['queries']}" if check else "not checked"),
+         check.get("pinned_now", "") if check else ""),
+        ("PostGIS peer median / p99", f"{peer['median_ms']} / {peer['p99_ms']} ms" if peer else "not run",
+         _at(peer)),
+        (f"/v1/search req/s (p99), {http.get('distinct_queries', 200):,} distinct queries",
+         f"{http['service']['rps']} ({http['service']['p99_ms']} ms); "
+         f"{http.get('repeated_requests', '?')} requests repeated a query",
+         "; ".join(_at(r) for r in rounds["service"])),
+        ("Flask floor req/s (p99)", f"{http['floor']['rps']} ({http['floor']['p99_ms']} ms)",
+         "; ".join(_at(r) for r in rounds["floor"])),
         ("search / floor ratio", f"{http['ratio']}"),
         ("worker CPU per request: search / floor",
          f"{http['service']['cpu_ms_per_request']} / {http['floor']['cpu_ms_per_request']} ms "
          f"(floor / search {http['cpu_ratio']})"),
         ("bed reports/s alone (p99), lost",
          f"{fig['reports_alone']['per_s']} ({fig['reports_alone']['p99_ms']} ms), "
-         f"{fig['reports_alone']['lost']} lost"),
+         f"{fig['reports_alone']['lost']} lost", _at(fig["reports_alone"])),
         ("bed reports/s under search load (p99), lost; searches/s",
-         f"{rep['per_s']} ({rep['p99_ms']} ms), {rep['lost']} lost; {rep['search_rps']}"),
+         f"{rep['per_s']} ({rep['p99_ms']} ms), {rep['lost']} lost; {rep['search_rps']}", _at(rep)),
         (f"re-index (nice {reindex_nice}) under load: time, slowest search",
-         f"{re_['index_s']} s, {re_['slowest_ms']} ms ({re_['over_100ms']} over 100 ms, {re_['errors']} errors)"),
+         f"{re_['index_s']} s, {re_['slowest_ms']} ms ({re_['over_100ms']} over 100 ms, {re_['errors']} errors)",
+         _at(re_)),
     ]
     load = fig["load_average"]
     rows.append(("load average (1 min): at start / after HTTP / at end",
                  f"{load['before']:.2f} / {load['http']:.2f} / {load['end']:.2f}"))
     width = max(len(r[0]) for r in rows)
-    print(f"\n| {'what':<{width}} | figure |\n|{'-' * (width + 2)}|---|")
-    for what, value in rows:
-        print(f"| {what:<{width}} | {value} |")
+    print(f"\n| {'what':<{width}} | figure | read at: load (1 min), time (UTC) |")
+    print(f"|{'-' * (width + 2)}|---|---|")
+    for what, value, *at in rows:
+        print(f"| {what:<{width}} | {value} | {at[0] if at else ''} |")

@@ -63,6 +63,8 @@ class Gunicorn:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        if getattr(self, "log", None) is not None:
+            self.log.close()  # output() is read inside the `with`, never after
 
     def output(self):
         self.log.seek(0)

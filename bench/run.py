@@ -1,19 +1,24 @@
 """`make bench`: the whole benchmark of issue 15 in one bounded, loopback-only run.
 
-    .venv/bin/python bench/run.py [--size 100000] [--seconds 10] [--out var/bench]
+    .venv/bin/python bench/run.py [--size 100000] [--seconds 10] [--rounds 2]
+                                  [--distinct 10000] [--out var/bench]
 
 1. builds the synthetic directory (../shared/bench/synthetic.py, imported, never copied),
    indexes it with per-row validation in a child process (time, peak RSS);
-2. answers the 200 fixed queries in process (median, p99) and checks every answer against
-   the peers' reference formula (same filter total; top ids compared);
-3. serves it with gunicorn (gunicorn.conf.py, 2 workers, rate limits off) and loads
-   /v1/search with wrk cycling the 200 queries, alternating with the bare Flask floor
+2. answers the 200 fixed queries in process at one pinned moment (median, p99) and checks
+   every answer against the peers' reference formula (same filter total; top ids compared);
+3. serves the store with the search clock pinned at that same moment (bench/pinned_app.py)
+   and requires every served answer to equal the in-process one (total, ids in order):
+   ranking moves with the clock, so only answers of one moment can be compared exactly;
+4. serves it with gunicorn (gunicorn.conf.py, 2 workers, rate limits off, the production
+   entry point) and loads /v1/search with wrk cycling 10,000 distinct queries
+   (bench/distinct_queries.py, bench/cycle.lua), alternating with the bare Flask floor
    (../shared/bench/flask_floor.py) served the same way; prints the ratio;
-4. the PostGIS peer when PostgreSQL with PostGIS and psycopg2 are present (else says so);
-5. bed reports at full speed while wrk loads searches; checks that none was lost;
-6. re-indexes while searches run; prints the slowest search and any error;
-7. one table, figures as JSON (<out>/bench-<size>.json), one PNG of in-process query
-   latency against directory size (<out>/latency.png).
+5. the PostGIS peer when PostgreSQL with PostGIS and psycopg2 are present (else says so);
+6. bed reports at full speed while wrk loads searches; checks that none was lost;
+7. re-indexes while searches run; prints the slowest search and any error;
+8. one table, figures as JSON (<out>/bench-<size>.json), one PNG (<out>/latency.png); the
+   commit, the date and the 1-minute load average are recorded beside every figure.
 
 It asserts no speed (time on a shared machine is noise unless compared in one run); exit
 status 1 only when an answer is wrong, a report was lost or a search failed.
@@ -39,7 +44,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from bench.figures_out import plot, print_table  # noqa: E402
 from bench.bed_reports_load import reports_under_load  # noqa: E402
 from bench.loopback import ROOT, Gunicorn, build_store  # noqa: E402
-from bench.wrk_runs import wrk  # noqa: E402
+from bench.distinct_queries import paths as distinct_paths  # noqa: E402
+from bench.served_check import check_served, iso  # noqa: E402
+from bench.wrk_runs import WRK_THREADS, wrk  # noqa: E402
 
 SHARED = os.path.join(ROOT, "..", "shared")
 WORKERS = 2
@@ -162,13 +169,20 @@ def search_paths(queries):
             f"&payment={q['payment']}&per_page={q['top']}" for q in queries]
 
 
-def check_http(url, paths, ours):
-    """The served answers equal the in-process ones (ids in order) for a sample of queries."""
-    wrong = 0
-    for path, (total, top) in list(zip(paths, ours))[::20]:
-        body = requests.get(url + path, timeout=30).json()
-        wrong += body["total"] != total or [h["id"] for h in body["results"]] != top
-    return wrong
+def context():
+    """What every figure is read beside: the commit measured, the moment, the machine's
+    1-minute load average (time on a shared machine is noise without it)."""
+    return {"load_1m": round(os.getloadavg()[0], 2), "at": iso(now_stamp())}
+
+
+def commit():
+    """The commit measured, `+dirty` when the work tree has changes (then it is not it)."""
+    def git(*args):
+        return subprocess.run(["git", "-C", ROOT, *args], capture_output=True,
+                              text=True).stdout.strip()
+
+    head = git("rev-parse", "--short=12", "HEAD") or "unknown"
+    return head + ("+dirty" if git("status", "--porcelain", "--untracked-files=no") else "")
 
 
 # -- 5. bed reports under load: bench/bed_reports_load.py --------------------------------
@@ -222,6 +236,8 @@ def main():
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--seconds", type=int, default=10, help="each wrk round")
     parser.add_argument("--rounds", type=int, default=2, help="floor/service alternations")
+    parser.add_argument("--distinct", type=int, default=10_000,
+                        help="distinct queries the HTTP rounds cycle through")
     parser.add_argument("--out", default=os.path.join(ROOT, "var", "bench"))
     parser.add_argument("--shared", default=SHARED)
     parser.add_argument("--index-child", nargs=2, metavar=("N", "PATH"))
@@ -240,20 +256,25 @@ def main():
 
 
 def run(args, shared, base):
-    syn, n, fig, problems = synthetic(shared), args.size, {"size": args.size}, []
-    fig["load_average"] = {"before": os.getloadavg()[0]}
+    syn, n, problems = synthetic(shared), args.size, []
+    fig = {"size": args.size, "commit": commit(), "date": iso(now_stamp())}
+    fig["load_average"] = {"before": round(os.getloadavg()[0], 2)}
     fig["machine"] = f"{os.cpu_count()} cores, {platform()}"
     queries = list(syn.queries())
     store_path = os.path.join(base, "directory.sqlite")
-    print(f"bench: {n} synthetic records, {len(queries)} fixed queries, loopback only")
+    print(f"bench: {n} synthetic records, {len(queries)} fixed queries, "
+          f"{args.distinct} distinct HTTP queries, loopback only; commit {fig['commit']}")
 
-    fig["index"] = index(n, store_path, shared, timeout=3600)
+    fig["index"] = {**index(n, store_path, shared, timeout=3600), **context()}
     print(f"  index: {fig['index']['index_s']} s, peak RSS {fig['index']['peak_rss_mb']} MB")
 
+    # The one moment every answer is computed at: in process here, served by the pinned
+    # server below (bench/pinned_app.py), so the clock cannot move an answer between them.
     now = now_stamp()
+    fig["pinned_now"] = iso(now)
     times, ours = in_process(store_path, queries, now)
     fig["in_process"] = {"median_ms": round(statistics.median(times), 3),
-                         "p99_ms": round(pct(times, 0.99), 3)}
+                         "p99_ms": round(pct(times, 0.99), 3), **context()}
     fig["reference"] = compare(ours, reference(list(syn.records(n)), queries))
     if fig["reference"]["same_total"] != len(queries):
         problems.append("filter totals differ from the reference formula")
@@ -263,7 +284,7 @@ def run(args, shared, base):
     fig["curve"] = {n: fig["in_process"]["median_ms"]}
     for small in sorted({max(1000, n // 100), max(1000, n // 10)} - {n}):
         path = os.path.join(base, f"curve-{small}.sqlite")
-        build_store(small, path, shared, now.isoformat().replace("+00:00", "Z"))
+        build_store(small, path, shared, iso(now))
         fig["curve"][small] = round(statistics.median(in_process(path, queries, now)[0]), 3)
 
     jsonl = os.path.join(base, "records.jsonl")
@@ -271,6 +292,8 @@ def run(args, shared, base):
         for row in syn.records(n):
             fh.write(json.dumps(row) + "\n")
     fig["postgis"], why = postgis(shared, jsonl, timeout=3600)
+    if fig["postgis"]:
+        fig["postgis"].update(context())
     print(f"  PostGIS peer: {fig['postgis'] or 'skipped: ' + why}")
 
     paths = search_paths(queries)
@@ -279,49 +302,67 @@ def run(args, shared, base):
         fh.write("\n".join(paths) + "\n")
     with open(lua, "w") as fh:
         fh.write(LUA % os.path.join(base, "paths.txt"))
+    distinct = os.path.join(base, "distinct.txt")
+    with open(distinct, "w") as fh:
+        fh.write("\n".join(distinct_paths(syn.METROS, args.distinct)) + "\n")
     env, keys, facilities = serving_env(base, store_path, n, shared)
+
+    served = check_served(env, paths, ours, now, WORKERS)
+    problems += served
+    fig["served_check"] = {"queries": len(paths), "pinned_now": iso(now), "agree": not served}
+
     floor_env = {"RATE_LIMIT_ENABLED": "false", "LOG_LEVEL": "WARNING",
                  "PYTHONPATH": f"{os.path.join(shared, 'bench')}:{ROOT}"}
+    # The measured rounds send the distinct queries (bench/cycle.lua, each wrk thread its
+    # own share); the warm-up sends the fixed 200, so none of the measured ones is warmed.
+    cycle = (os.path.join(ROOT, "bench", "cycle.lua"), (distinct, str(WRK_THREADS)))
     rounds = {"service": [], "floor": []}
     for _ in range(args.rounds):
         with Gunicorn(floor_env, workers=WORKERS, extra_args=["flask_floor:app"],
                       health="/v1/search") as floor:
-            rounds["floor"].append(wrk(floor.url, lua, args.seconds, server=floor))
+            rounds["floor"].append({**wrk(floor.url, cycle[0], args.seconds, server=floor,
+                                          script_args=cycle[1], warmup_lua=lua), **context()})
         with Gunicorn(env, workers=WORKERS) as server:
-            rounds["service"].append(wrk(server.url, lua, args.seconds, server=server))
-            if not rounds["service"][-1]["non_2xx"] and len(rounds["service"]) == 1:
-                wrong = check_http(server.url, paths, ours)
-                if wrong:
-                    problems.append(f"{wrong} served answers differ from the in-process ones")
+            rounds["service"].append({**wrk(server.url, cycle[0], args.seconds, server=server,
+                                            script_args=cycle[1], warmup_lua=lua), **context()})
     fig["http"] = {k: {"rps": round(statistics.median(r["rps"] for r in v)),
                        "p99_ms": round(statistics.median(r["p99_ms"] for r in v), 1),
                        "cpu_ms_per_request": round(statistics.median(
                            r["cpu_ms_per_request"] for r in v), 3),
-                       "non_2xx": sum(r["non_2xx"] for r in v)} for k, v in rounds.items()}
+                       "non_2xx": sum(r["non_2xx"] for r in v),
+                       "rounds": v} for k, v in rounds.items()}
+    fig["http"]["distinct_queries"] = args.distinct
+    # A path comes again only after its wrk thread sent its whole share (bench/cycle.lua
+    # counts the requests that did).
+    fig["http"]["repeated_requests"] = max(r.get("repeated", 0) for r in rounds["service"])
     fig["http"]["ratio"] = round(fig["http"]["service"]["rps"] / fig["http"]["floor"]["rps"], 3)
     fig["http"]["cpu_ratio"] = round(fig["http"]["floor"]["cpu_ms_per_request"]
                                      / fig["http"]["service"]["cpu_ms_per_request"], 3)
-    fig["load_average"] = {"before": fig["load_average"]["before"], "http": os.getloadavg()[0]}
+    fig["load_average"]["http"] = round(os.getloadavg()[0], 2)
     if fig["http"]["service"]["non_2xx"]:
         problems.append("searches answered non-2xx under wrk")
-    print(f"  HTTP: {fig['http']}")
+    print(f"  HTTP: " + json.dumps({k: {f: v[f] for f in ("rps", "p99_ms", "cpu_ms_per_request",
+                                                          "non_2xx")}
+                                    for k, v in fig["http"].items() if isinstance(v, dict)}))
 
     with Gunicorn(env, workers=WORKERS) as server:
-        fig["reports_alone"] = reports_under_load(server.url, keys, facilities, lua,
-                                                  args.seconds, load=False)
+        fig["reports_alone"] = {**reports_under_load(server.url, keys, facilities, lua,
+                                                     args.seconds, load=False), **context()}
         print(f"  bed reports alone: {fig['reports_alone']}")
-        fig["reports"] = reports_under_load(server.url, keys, facilities, lua, args.seconds)
+        fig["reports"] = {**reports_under_load(server.url, keys, facilities, lua,
+                                               args.seconds), **context()}
         print(f"  bed reports under search load: {fig['reports']}")
         if any(fig[k]["lost"] or fig[k]["refused"] for k in ("reports", "reports_alone")):
             problems.append("bed reports lost or refused")
-        fig["reindex"] = reindex_under_load(server.url, paths, n, store_path, shared)
+        fig["reindex"] = {**reindex_under_load(server.url, paths, n, store_path, shared),
+                          **context()}
         print(f"  re-index under search load: {fig['reindex']}")
         if fig["reindex"]["errors"]:
             problems.append("searches failed during the re-index")
         if "Traceback" in server.output():
             problems.append("tracebacks in the server log")
 
-    fig["load_average"]["end"] = os.getloadavg()[0]
+    fig["load_average"]["end"] = round(os.getloadavg()[0], 2)
     fig["problems"] = problems
     out = os.path.join(args.out, f"bench-{n}.json")
     with open(out, "w") as fh:
