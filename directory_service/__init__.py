@@ -7,7 +7,7 @@ from flask import Flask, send_from_directory
 from flask_smorest import Api
 
 from directory_service import (availability, cli, errors, geo, metrics, request_limits,
-                               request_log, security_headers, web)
+                               request_log, security_headers, tracing, web)
 from directory_service.api import export, health, http_cache, public_reports, resources, search
 from directory_service.body_deadline import BodyDeadline
 from directory_service.config import Settings
@@ -34,6 +34,7 @@ def create_app(settings=None, store=None):
         JSON_SORT_KEYS=False,
     )
     request_log.init_app(app, settings)
+    tracing.init_app(app)
     metrics.init_app(app, settings)
     request_limits.init_app(app, settings)
     app.wsgi_app = BodyDeadline(app.wsgi_app, settings.body_timeout_s)
