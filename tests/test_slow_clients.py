@@ -147,7 +147,7 @@ def test_slow_bodies_are_cut_off_so_searches_still_answer(tmp_path, seed_store_p
     """Three times as many body tricklers as connection slots (2 workers × 50): without a
     body deadline every slot stays taken and no search connects."""
     env = {"STORE_PATH": seed_store_path, "AVAILABILITY_PATH": str(tmp_path / "av.sqlite"),
-           "LOG_LEVEL": "WARNING", "WORKER_CONNECTIONS": "50", "BODY_TIMEOUT_S": "2",
+           "LOG_LEVEL": "WARNING", "WORKER_CONNECTIONS": "50", "BODY_TIMEOUT_S": "1",
            "RATE_LIMIT_ENABLED": "false"}
     with Gunicorn(env, workers=2) as server:
         tricklers = BodyTricklers(server.port, 300)
@@ -157,8 +157,10 @@ def test_slow_bodies_are_cut_off_so_searches_still_answer(tmp_path, seed_store_p
             answered = []
             for _ in range(5):
                 try:
+                    # Queued behind up to 200 tricklers cut a slot-full at a time: a
+                    # generous bound for a loaded machine, not a timing assertion.
                     answered.append(requests.get(f"{server.url}/v1/search?near=60540",
-                                                 timeout=20).status_code)
+                                                 timeout=90).status_code)
                 except requests.RequestException as exc:
                     answered.append(type(exc).__name__)
                 tricklers.trickle(0.5)
