@@ -61,10 +61,11 @@ class SafeLogger(Logger):
     def setup(self, cfg):
         super().setup(cfg)
         if json_logs():
-            from directory_service.request_log import json_formatter
+            from directory_service.request_log import RequestIdFilter, json_formatter
 
             for handler in self.error_log.handlers:
                 handler.setFormatter(json_formatter())
+                handler.addFilter(RequestIdFilter())  # "-": gunicorn's own lines have none
 
     def access(self, resp, req, environ, request_time):
         if not json_logs():

@@ -83,7 +83,8 @@ def test_a_forged_path_writes_exactly_one_access_log_line(served):
 def test_every_log_line_is_json_with_a_timestamp_level_and_request_id(served):
     _, output = served
     entries = [json.loads(line) for line in output.splitlines() if line.strip()]
-    assert entries and all({"timestamp", "level", "message"} <= set(e) for e in entries)
+    assert entries and all({"timestamp", "level", "message", "request_id"} <= set(e)
+                           for e in entries)
     access = access_lines(output)
     assert access and all(len(e["request_id"]) >= 1 and e["duration_ms"] >= 0 for e in access)
     search = [e for e in access if e["route"] == "/v1/search"]
