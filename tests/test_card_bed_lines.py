@@ -1,9 +1,9 @@
 """A card shows every bed figure when two fit, else the most telling one and a link to the
-rest on the place's page (web/present.card_bed_lines): all named, none added up, and the
+rest on the place's page (web/bed_figures.card_bed_lines): all named, none added up, and the
 first Call still on a phone's first screen (tests/browser/test_first_screen.py)."""
 import re
 
-from directory_service.web import present
+from directory_service.web import bed_figures
 
 
 def group(open_, freshness="fresh"):
@@ -12,15 +12,15 @@ def group(open_, freshness="fresh"):
 
 def test_two_lines_fit_and_both_are_shown():
     lines = [{"text": "a"}, {"text": "b"}]
-    assert present.card_bed_lines(lines, [group(0), group(None, "unknown")]) == (lines, 0)
+    assert bed_figures.card_bed_lines(lines, [group(0), group(None, "unknown")]) == (lines, 0)
 
 
 def test_more_lines_keep_the_open_figure_and_count_the_rest():
     lines = [{"text": "unreported"}, {"text": "stale"}, {"text": "full"}, {"text": "open"}]
     groups = [group(None, "unknown"), group(3, "stale"), group(0), group(2, "aging")]
-    assert present.card_bed_lines(lines, groups) == ([{"text": "open"}], 3)
+    assert bed_figures.card_bed_lines(lines, groups) == ([{"text": "open"}], 3)
     # With no open bed, a full figure says more than a stale or unreported one.
-    assert present.card_bed_lines(lines[:3], groups[:3]) == ([{"text": "full"}], 2)
+    assert bed_figures.card_bed_lines(lines[:3], groups[:3]) == ([{"text": "full"}], 2)
 
 
 def test_a_card_links_to_the_figures_it_leaves_out(client):

@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from directory_service.web import present
+from directory_service.web import bed_figures, present
 
 CHICAGO = ZoneInfo("America/Chicago")
 
@@ -91,24 +91,24 @@ def test_bed_groups_keep_who_may_take_them_apart_and_net_of_holds():
                        row("adult_women", 0, 7200, "fresh", status="full"),
                        row("adult_any", 2, 100, "fresh"), row("adult_any", 1, 90000, "stale"),
                        row("adult_men", 9, 60, "fresh", level="3.5")]}
-    groups = {g["group"]: g for g in present.bed_groups(record, ["3.7-WM"])}
+    groups = {g["group"]: g for g in bed_figures.bed_groups(record, ["3.7-WM"])}
     assert groups["men"]["open"] == 3 and groups["women"]["open"] == 0
     # A sum is as old as its oldest figure.
     assert groups["adults"]["open"] == 3 and groups["adults"]["freshness"] == "stale"
-    men = present.bed_groups(record, ["3.7-WM"], gender="men")
+    men = bed_figures.bed_groups(record, ["3.7-WM"], gender="men")
     assert [g["group"] for g in men] == ["men", "adults"]
-    assert present.bed_groups(record, ["3.7-WM"], age=15) == []
+    assert bed_figures.bed_groups(record, ["3.7-WM"], age=15) == []
 
 
 def test_usable_beds_need_a_figure_that_is_not_stale():
     stale = [{"group": "men", "open": 2, "freshness": "stale"}]
-    assert not present.usable_beds(stale) and present.usable_beds(stale, include_stale=True)
-    assert not present.usable_beds([{"group": "men", "open": 0, "freshness": "fresh"}])
-    assert not present.usable_beds([{"group": "men", "open": None, "freshness": "unknown"}])
+    assert not bed_figures.usable_beds(stale) and bed_figures.usable_beds(stale, include_stale=True)
+    assert not bed_figures.usable_beds([{"group": "men", "open": 0, "freshness": "fresh"}])
+    assert not bed_figures.usable_beds([{"group": "men", "open": None, "freshness": "unknown"}])
 
 
 def test_bed_lines_read_unknown_stale_full_and_open():
-    line = lambda **g: present.bed_line({"group": "men", "reported_at": "2026-11-23T10:00:00Z",  # noqa: E731
+    line = lambda **g: bed_figures.bed_line({"group": "men", "reported_at": "2026-11-23T10:00:00Z",  # noqa: E731
                                          "age_seconds": 3600, "freshness": "fresh", **g})
     assert line(open=4)["text"] == "4 open for men" and line(open=4)["when"] == "1 h ago"
     assert line(open=0)["text"] == "Full for men"

@@ -48,11 +48,12 @@ def init_app(app):
     """Register the page, its translations and its view helpers on `app`."""
     Babel(app, locale_selector=select_locale)
     app.add_template_global(outage.is_down, "live_figures_unavailable")
-    from directory_service.web import facts, report_problem, share, staff, views  # noqa: F401
+    from directory_service.web import (  # noqa: F401 (routes attach to `blp`)
+        bed_figures, facts, report_problem, share, staff, views)
 
     staff.init_app(app)
     # Card facts and Send links, for the page's templates (cards, detail, print).
-    app.jinja_env.globals.update(facts=facts, share=share)
+    app.jinja_env.globals.update(bed_figures=bed_figures, facts=facts, share=share)
     app.register_blueprint(blp)
     report_problem.init_app(app)
     # A mistyped page URL answers a page in the visitor's language; /v1 stays JSON.

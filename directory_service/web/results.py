@@ -17,7 +17,7 @@ from flask import current_app
 from directory_service import timezones
 from directory_service.api.search import hit_body, run_search
 from directory_service.availability import outage
-from directory_service.web import present
+from directory_service.web import bed_figures, present
 
 # Hits the page orders itself, at most (the store's nearest and best first).
 FETCH_LIMIT = 300
@@ -64,11 +64,11 @@ def card(hit, now, zone, query, form):
     if record["kind"] == "meeting":
         out["timing"] = present.meeting_timing(record, now)
     if record["kind"] == "treatment_facility":
-        out["beds"] = present.bed_groups(record, query.levels, form.get("gender"),
+        out["beds"] = bed_figures.bed_groups(record, query.levels, form.get("gender"),
                                          form.get("age"))
-        out["usable"] = present.usable_beds(out["beds"], form.get("stale"))
-        out["bed_lines"] = present.bed_lines(out["beds"], zone)
-        out["card_bed_lines"], out["more_bed_lines"] = present.card_bed_lines(out["bed_lines"], out["beds"])
+        out["usable"] = bed_figures.usable_beds(out["beds"], form.get("stale"))
+        out["bed_lines"] = bed_figures.bed_lines(out["beds"], zone)
+        out["card_bed_lines"], out["more_bed_lines"] = bed_figures.card_bed_lines(out["bed_lines"], out["beds"])
     return out
 
 
@@ -109,7 +109,7 @@ def collect(args, form, now, per_page, fallback_zone):
     if form.get("beds") and not outage.is_down():
         kept = [c for c in cards if c["r"]["kind"] != "treatment_facility" or c["usable"]]
         hidden_stale = sum(1 for c in cards if c["r"]["kind"] == "treatment_facility"
-                           and not c["usable"] and present.usable_beds(c["beds"], True))
+                           and not c["usable"] and bed_figures.usable_beds(c["beds"], True))
         cards = kept
     if form.get("day") == "today":
         cards = [c for c in cards if not (c["timing"] and c["timing"]["ended_today"])]

@@ -21,7 +21,7 @@ from directory_service.availability import figures, holds
 from directory_service.errors import ApiProblem
 from directory_service.schemas.availability import HoldBody, MatchBody
 from directory_service.search import columns as cols
-from directory_service.web import blp, present, search_form
+from directory_service.web import bed_figures, blp, search_form
 from directory_service.web.staff import flashed_notices, signed_in
 from directory_service.web.staff.coach_holds import holds_context, my_holds
 from directory_service.web.views import page_now, page_url
@@ -102,11 +102,11 @@ def _page(principal, needs=None, answer=None, errors=None, status=200):
 
 def match_lines(result, needs):
     """The bed lines of one match, as the public card writes them: one per level of care
-    and population the person may take, each with its own age (present.bed_line)."""
+    and population the person may take, each with its own age (bed_figures.bed_line)."""
     levels = sum(vocab.expand_levels([needs["level_of_care"]]), ())
-    groups = present.bed_groups(result["record"], levels, needs.get("gender"), needs.get("age"))
+    groups = bed_figures.bed_groups(result["record"], levels, needs.get("gender"), needs.get("age"))
     zone = result["record"].get("timezone")
-    return present.bed_lines(groups, zone)
+    return bed_figures.bed_lines(groups, zone)
 
 
 @blp.get("/staff/coach")

@@ -82,7 +82,7 @@ def match_reason(item):
     if field == "open_beds":
         freshness = FRESHNESS.get(item["freshness"], item["freshness"])
         # No number here: `open` adds levels of care up, and a person reads each level's
-        # own figure in the bed lines above (present.bed_lines).
+        # own figure in the bed lines above (bed_figures.bed_lines).
         if item["open"]:
             return _("An open bed that fits (oldest figure %(freshness)s)", freshness=freshness)
         return _("No open bed known (figure %(freshness)s)", freshness=freshness)
