@@ -71,7 +71,9 @@ def test_spanish_payment_words(client):
     assert "Without insurance" not in body
 
 
-def test_meeting_cards_show_fellowship_and_types_in_words(client):
+def test_meeting_cards_show_fellowship_and_types_in_words(client, app):
+    # "Meetings" lists by next start: the page's clock decides which ten come first.
+    app.config["PAGE_NOW"] = datetime(2026, 11, 25, 9, 0, tzinfo=ZoneInfo("America/Chicago"))
     html = client.get("/?near=Joliet, IL&need=meetings&radius=50").get_data(as_text=True)
     tags = [text(t) for t in re.findall(r'<ul class="tags meeting-types">(.*?)</ul>', html)]
     assert len(tags) == len(cards(html)) > 0
