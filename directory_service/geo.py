@@ -144,7 +144,7 @@ def _city_place(city, region, served=None):
     if abbr is None and served and len(found) > 1:
         # The directory's own area first: the population rule decides only among the
         # cities a default search there would find records from; without any, the
-        # nearest (in a served state first) wins outright.
+        # nearest in a served state wins outright; with none there either, population.
         contenders, ordered = served.order(found)
     best = ordered[0]
     # The others in population order: the well-known namesakes are the likely meanings.

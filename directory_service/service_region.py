@@ -56,8 +56,8 @@ class ServiceRegion:
         `ordered` puts the cities within REACH_KM of a record first (in population order),
         then the others: in a served state first, nearest first. `contenders` are those the
         population rule still has to choose between: the served ones when there are any,
-        else the nearest alone; all of them when the region says nothing about any (a
-        state list that holds none of them), so today's rule stands.
+        else the nearest in a served state alone; all of them when none is near a record
+        or in a served state, so the population rule stands as without a region.
         """
         served, others = [], []
         for city in cities:
@@ -69,7 +69,11 @@ class ServiceRegion:
         if served:
             others.sort(key=lambda entry: entry[:2])
             return served, served + [city for _out, _d, city in others]
-        if all(out and math.isinf(d) for out, d, _city in others):
+        in_state = [entry for entry in others if not entry[0]]
+        if not in_state:
+            # Nothing of that name near the records or in their states: nearness to the
+            # directory says nothing ("Portland" asked of a Chicago directory is not
+            # Portland, MI), so the population rule stands, as with no region.
             return list(cities), list(cities)
         # A stable sort: without record points (a state list) the population order stays.
         others.sort(key=lambda entry: entry[:2])

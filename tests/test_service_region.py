@@ -158,11 +158,16 @@ def test_a_national_directory_is_kept_small_on_a_coarser_grid():
     assert RegionBuilder().meta() == {}
 
 
-def test_the_nearest_wins_when_no_namesake_is_served():
-    # A directory around Chicago only: Columbus, WI is the nearest Columbus.
+def test_far_namesakes_fall_back_to_the_population_rule():
+    # Nothing of that name near a Chicago-only directory nor in its states: nearness to
+    # it means nothing ("Portland" is not Portland, MI), so the population rule decides.
     chicago = ServiceRegion(points=[(41.88, -87.63)])
     place = geo.resolve_near("Columbus", served=chicago)
-    assert place.label == "Columbus, WI" and "Columbus, OH" in place.alternatives
+    assert place.label == "Columbus, OH" and "Columbus, GA" in place.alternatives
+    illinois = ServiceRegion(points=[(41.88, -87.63)], states={"IL"})
+    assert geo.resolve_near("Portland", served=illinois).label == "Portland, OR"
+    # One in a served state still wins over a bigger one elsewhere.
+    assert geo.resolve_near("Peoria", served=illinois).label == "Peoria, IL"
     # A state list that holds none of them says nothing: the population rule.
     assert geo.resolve_near("Columbus", served=parse_setting("AK")).label == "Columbus, OH"
 
