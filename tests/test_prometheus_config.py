@@ -6,7 +6,6 @@ import re
 import shutil
 import subprocess
 
-import pytest
 import yaml
 
 from tests.conftest import ROOT

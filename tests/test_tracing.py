@@ -3,7 +3,6 @@ standard environment variables, one span per request named by route, and nothing
 searcher's in it."""
 import json
 
-import pytest
 
 from directory_service import create_app, tracing
 from directory_service.config import Settings

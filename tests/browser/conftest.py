@@ -14,7 +14,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from directory_service import create_app
 from directory_service.config import Settings
-from tests import mixed_ages
+from tests import mixed_ages, needs
 from tests.browser import night
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -28,15 +28,9 @@ CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-q
 PHONE = {"width": 360, "height": 740}
 
 
-def in_ci():
-    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
-
-
 def missing(reason):
     """Skip for a developer without the browser; fail under CI=true, never a silent pass."""
-    if in_ci():
-        pytest.fail(f"CI=true and the browser tests cannot run: {reason}", pytrace=False)
-    pytest.skip(reason)
+    needs.missing(f"the browser tests need it: {reason}")
 
 
 class QuietHandler(WSGIRequestHandler):
