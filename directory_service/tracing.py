@@ -35,7 +35,6 @@ def init_app(app, exporter=None):
     if exporter is None and not wanted():
         return False
     try:
-        from opentelemetry import trace
         from opentelemetry.sdk.resources import Resource
         from opentelemetry.sdk.trace import TracerProvider
         from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
