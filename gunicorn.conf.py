@@ -117,14 +117,6 @@ def child_exit(server, worker):
     multiprocess.mark_process_dead(worker.pid)
 
 
-def post_worker_init(worker):
-    """Each worker runs its own live-bed catch-up loop (Elasticsearch only; a no-op for
-    the embedded store), started after the fork so no thread crosses it."""
-    store = getattr(worker.wsgi, "extensions", {}).get("store")
-    if store is not None:
-        store.start_background_sync()
-
-
 def post_request(worker, req, environ, resp):
     """Let the worker's other connections go first before reading this one's next request.
 

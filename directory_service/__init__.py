@@ -6,7 +6,7 @@
 from flask import Flask, send_from_directory
 from flask_smorest import Api
 
-from directory_service import (availability, cli, errors, geo, metrics, request_limits,
+from directory_service import (availability, cli, errors, geo, jobs, metrics, request_limits,
                                request_log, security_headers, tracing, web)
 from directory_service.api import export, health, http_cache, public_reports, resources, search
 from directory_service.body_deadline import BodyDeadline
@@ -50,6 +50,7 @@ def create_app(settings=None, store=None):
     api.register_blueprint(export.blp)
     app.register_blueprint(health.blp)
     availability.init_app(app, api, settings)
+    jobs.init_app(app)
     public_reports.init_app(app, api)
     app.cli.add_command(cli.sync)
     http_cache.init_app(app, settings)

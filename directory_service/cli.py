@@ -104,14 +104,12 @@ def upgrade_availability(url):
 
 
 @click.command("sync")
-@click.option("--follow", is_flag=True,
-              help="Keep running: catch up, then poll, backing off while the cluster "
-                   "refuses (what each API worker does in the background).")
 @click.option("--attempts", default=5, show_default=True, type=click.IntRange(1, 20),
               help="Tries before giving up (exponential backoff between them).")
 @with_appcontext
-def sync(follow, attempts):
-    """Push pending live bed changes (the outbox) to Elasticsearch, oldest first.
+def sync(attempts):
+    """Push pending live bed changes (the outbox) to Elasticsearch, oldest first, now
+    (the job runner, `flask jobs`, does it continuously).
 
     Prints the totals and the lag left as JSON; exits 2 when the cluster cannot take
     them (they stay pending, nothing is lost)."""
@@ -120,11 +118,6 @@ def sync(follow, attempts):
     if outbox_sync is None:
         click.echo("nothing to sync: the embedded store reads the availability database "
                    "itself", err=True)
-        return
-    if follow:
-        from directory_service.search.elastic.sync import BackgroundSync
-
-        BackgroundSync(store.outbox_sync).run()
         return
     try:
         done = outbox_sync.catch_up_with_retries(attempts=attempts)

@@ -199,6 +199,14 @@ class Settings:
     staff_idle_minutes: float = 30.0
     staff_session_max_hours: float = 12.0
     session_cookie_secure: bool = False
+    # Background jobs (docs/jobs.md): empty JOBS_URL queues in a SQLite file (JOBS_PATH,
+    # default jobs.sqlite beside AVAILABILITY_PATH); redis://… shares one Redis queue.
+    jobs_url: str = field(default="", repr=False)
+    jobs_path: str = ""
+    jobs_workers: int = 2
+    jobs_poll_s: float = 1.0
+    # Outbox rows every consumer has passed are deleted once older than this (hours).
+    outbox_retention_h: float = 168.0
 
     @classmethod
     def from_env(cls, **overrides):
@@ -287,13 +295,21 @@ class Settings:
             staff_session_max_hours=_float(
                 "STAFF_SESSION_MAX_HOURS", cls.staff_session_max_hours),
             session_cookie_secure=_bool("SESSION_COOKIE_SECURE", cls.session_cookie_secure),
+            jobs_url=_str("JOBS_URL", ""), jobs_path=_str("JOBS_PATH", ""),
+            jobs_workers=_int("JOBS_WORKERS", cls.jobs_workers),
+            jobs_poll_s=_float("JOBS_POLL_S", cls.jobs_poll_s),
+            outbox_retention_h=_float("OUTBOX_RETENTION_H", _float(  # the older name
+                "ELASTICSEARCH_OUTBOX_RETENTION_H", cls.outbox_retention_h)),
         )
         settings = replace(settings, **overrides)
         settings.check()
         return settings
 
     def check(self):
+        from directory_service.jobs.settings import check as check_jobs
+
         self._check_elasticsearch()
+        check_jobs(self)
         if not 1 <= self.default_per_page <= self.max_per_page:
             raise ConfigError("DEFAULT_PER_PAGE must be between 1 and MAX_PER_PAGE")
         if not 0 < self.fresh_hours < self.stale_hours:

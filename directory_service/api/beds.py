@@ -7,7 +7,6 @@ report never replaces a newer one. Notes and the reporting key are shown only to
 facility's own key and admins.
 """
 import functools
-import logging
 from collections import defaultdict
 from datetime import datetime, timezone
 
@@ -16,7 +15,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, ValidationError
 
-from directory_service import beds as freshness
+from directory_service import beds as freshness, jobs
 from directory_service.api import auth
 from directory_service.availability import figures, reports
 from directory_service.availability.bodies import bounded_json
@@ -28,8 +27,6 @@ from directory_service.schemas.availability import (
 )
 
 blp = Blueprint("beds", __name__, url_prefix="/v1", description="Live bed availability")
-
-log = logging.getLogger(__name__)
 
 
 def refuse_query_parameters(blueprint, exempt=()):
@@ -126,18 +123,12 @@ def beds_body(facility_id, record=None, private=False):
 
 
 def publish(facility_id):
-    """Tell the search store (Elasticsearch pushes it) the facility's new figures.
+    """Queue the outbox consumers (the Elasticsearch push, …) for the committed change.
 
-    Runs after the commit, so it never fails the write: the change is in the outbox, and
-    a push that cannot be made now is caught up by the sync (search/elastic/sync.py). A
-    503 here made the client retry a committed write (412, or a second held bed)."""
-    adb = current_app.extensions["availability"]
-    try:
-        current_app.extensions["store"].live_beds_changed(
-            facility_id, reports.live_rows(adb.read(), facility_id))
-    except Exception:  # committed already: log it, answer with what was committed
-        log.exception("live beds of %s not pushed after the commit; the sync catches up",
-                      facility_id)
+    Runs after the commit and never fails the write: the change is in the outbox, and the
+    job runner catches up even if queuing fails now (directory_service/jobs/). A 503 here
+    made the client retry a committed write (412, or a second held bed)."""
+    jobs.after_write(current_app._get_current_object())
 
 
 @blp.route("/facilities/<path:facility_id>/beds")

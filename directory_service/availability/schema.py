@@ -180,8 +180,21 @@ staff_sessions = Table(
     Index("staff_sessions_key", "key_id"),
     Index("staff_sessions_seen", "last_seen_at"),
 )
+# Periodic jobs (directory_service/jobs/claims.py): one row per (job, schedule slot), taken
+# by the first node's runner to insert it, so a job runs once per slot across all nodes.
+jobs_claims = Table(
+    "jobs_claims", metadata,
+    Column("job", Text, primary_key=True),
+    Column("slot", Text, primary_key=True),
+    Column("node", Text, nullable=False),
+    Column("claimed_at", Text, nullable=False),
+    Column("finished_at", Text),
+    Column("outcome", Text),
+    Index("jobs_claims_claimed", "claimed_at"),
+)
 
 # Copy order for `migrate-availability` (no foreign keys, so any order would do).
 TABLES = (api_keys, facility_versions, bed_reports, bed_history, holds, facility_changes,
           outbox, sync_positions, facility_profiles, profile_history, record_verifications,
-          facility_invitations, public_reports, public_report_changes, staff_sessions)
+          facility_invitations, public_reports, public_report_changes, staff_sessions,
+          jobs_claims)

@@ -141,19 +141,6 @@ class SearchStore(abc.ABC):
             raise StoreUnavailable(health.get("detail") or "the store is not ready")
         return {"records_by_kind": {}, "built_at": None}
 
-    def live_beds_changed(self, facility_id, rows):
-        """Push one facility's current live bed rows into the index.
-
-        `rows` are bed rows (level_of_care, population, status, available, held,
-        reported_at) as the availability database holds them; open beds are available
-        minus held. The embedded store reads the availability database itself, so its
-        implementation does nothing; Elasticsearch writes a partial update.
-        """
-
-    def start_background_sync(self):
-        """Start pushing live changes in the background (a server worker calls it once it
-        runs); the default has nothing to push."""
-
     def sync_lag(self):
         """How far the engine's copy of live figures lags the availability database
         ({"pending", "oldest_s", …}), or None where search reads that database itself."""

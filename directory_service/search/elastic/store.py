@@ -12,19 +12,18 @@ from datetime import timezone
 from directory_service import ranking
 from directory_service.search.columns import epoch_to_iso
 from directory_service.search.elastic.client import (
-    CLIENT_MAJOR, ApiError, NotFoundError, TransportError, engine_errors, make_client)
+    CLIENT_MAJOR, NotFoundError, engine_errors, make_client)
 from directory_service.search.elastic.mapping import DEFAULT_ZONE, beds_by_level
 from directory_service.search.elastic.query import (
     build_alias_body, build_kind_counts_body, build_scan_body, build_search_body)
 from directory_service.search.elastic.scoring import components_of
 from directory_service.search.elastic.writer import (  # noqa: F401 (re-export)
     ElasticsearchIndexWriter)
-from directory_service.search.elastic.sync import (
-    PUSH_BATCH, PUSH_TIMEOUT_S, BackgroundSync, OutboxSync)
+from directory_service.search.elastic.sync import OutboxSync
 from directory_service.search.live_overlay import merge_live
 from directory_service.search.standing import search_effects, with_standing
 from directory_service.search.store import (
-    Hit, SearchResult, SearchStore, StoreError, StoreUnavailable)
+    Hit, SearchResult, SearchStore, StoreUnavailable)
 
 log = logging.getLogger(__name__)
 # The servers each client major can use: the 8.x client speaks to 8.x and (through
@@ -92,7 +91,6 @@ class ElasticsearchStore(SearchStore):
         self._version_ok = False
         self._meta, self._meta_at, self._index = None, 0.0, None
         self._overlay = None
-        self._background = None
         self._sync_client = None
 
     def set_live_overlay(self, overlay):
@@ -240,41 +238,10 @@ class ElasticsearchStore(SearchStore):
 
     def outbox_sync(self, client=None):
         """The outbox sync of this store's alias (elastic/sync.py), or None without an
-        availability database."""
+        availability database. The job runner's consumer runs it (jobs/elastic.py)."""
         if self._overlay is None:
             return None
-        retention_h = getattr(self.settings, "elasticsearch_outbox_retention_h", 168.0)
-        return OutboxSync(client or self.sync_client(), self.alias, self._overlay.adb,
-                          retention_s=retention_h * 3600)
-
-    def live_beds_changed(self, facility_id, rows):
-        """Push pending live changes now, once committed: one small batch with a short
-        timeout and no client retries (`sync.PUSH_*`).
-
-        Never raises: the change is committed and in the outbox, so a cluster that cannot
-        take it now is caught up by the worker's background loop or `flask sync`, and
-        the write is answered with what was committed (never 503 after a commit). `rows`
-        is not needed: the sync re-reads the committed rows itself. True when pushed.
-        """
-        sync = self.outbox_sync(self.sync_client().options(
-            request_timeout=PUSH_TIMEOUT_S, max_retries=0))
-        if sync is None:
-            return False
-        try:
-            sync.run_once(limit=PUSH_BATCH)
-        except (StoreError, ApiError, TransportError) as exc:
-            log.warning("live beds not pushed after the write (the sync catches up): %s",
-                        str(exc) or type(exc).__name__)
-            return False
-        return True
-
-    def start_background_sync(self):
-        """Start this worker's catch-up loop (gunicorn's post_worker_init calls it)."""
-        if self._overlay is None:
-            return
-        if self._background is None:
-            self._background = BackgroundSync(self.outbox_sync)
-        self._background.start()
+        return OutboxSync(client or self.sync_client(), self.alias, self._overlay.adb)
 
     def sync_lag(self):
         """The outbox lag of the serving index ({"index", "position", "pending",

@@ -15,14 +15,14 @@ module pushes those changes to the index and records how far it got, per concret
   sync replays every row after that position onto the new index, with no special case;
   a batch that resolved the alias just before a swap only updates the old index.
 - Nothing is lost when the cluster is down: the rows stay pending, `/readyz` shows the
-  lag, and the next batch (the API's push after a write, the worker's background loop or
-  `flask sync`) catches up in seq order.
-- One consumer at a time: a batch runs only while its process holds the outbox lease
+  lag, and the next batch (the job runner's consumer, directory_service/jobs/elastic.py,
+  queued after each write and retried with backoff; or `flask sync`) catches up in seq
+  order. API workers neither push nor poll (issue 23).
+- One consumer at a time: a batch runs only while its holder has the outbox lease
   (outbox.take_lease, LEASE_TTL_S, renewed by every batch); the others skip their turn,
   and take over within LEASE_TTL_S when the holder dies. Pushes by two processes would
-  still be safe by the versions; the lease stops every worker re-pushing the same rows.
-  The holder prunes the outbox rows the serving index has passed once they are older
-  than ELASTICSEARCH_OUTBOX_RETENTION_H.
+  still be safe by the versions; the lease stops two nodes re-pushing the same rows.
+  The outbox is pruned by the runner once every consumer has passed (jobs/upkeep.py).
 
 Only outbox.py reads or writes the outbox; this module never holds SQL of its own.
 """
@@ -39,25 +39,18 @@ from directory_service.search.store import StoreError, StoreUnavailable
 
 log = logging.getLogger(__name__)
 BATCH = 500
-# The push the API makes right after a committed write: a small batch, a short timeout,
-# no client retries. If it fails the write is still answered; the loop catches up.
-PUSH_BATCH = 50
-PUSH_TIMEOUT_S = 2.0
-# Background loop: poll while caught up, back off exponentially (with jitter) while the
-# cluster refuses, never waiting longer than BACKOFF_CAP_S.
-POLL_S = 2.0
+# `catch_up_with_retries`: back off exponentially (with jitter) while the cluster refuses.
 BACKOFF_BASE_S = 0.5
 BACKOFF_CAP_S = 60.0
 # Item statuses worth retrying (the whole batch is retried; versions make that safe).
 RETRY_STATUSES = {429, 500, 502, 503, 504}
-# A change normally reaches the index within a second (pushed right after the write) and
-# at worst one poll later. Pending rows older than this mean the cluster has refused or
-# missed writes for longer than the longest backoff: searches filter and rank by old
+# A change normally reaches the index within a second (the runner's consumer is queued
+# right after the write). Pending rows older than this mean the cluster has refused or
+# missed writes for longer than the runner's longest backoff: searches filter and rank by old
 # figures (shown figures are merged live and stay right). /readyz marks it `alarming`.
 LAG_ALARM_S = 60.0
 # The outbox lease: renewed by every batch; a dead holder's lease is free after this.
 LEASE_TTL_S = 30.0
-RETENTION_S = 7 * 24 * 3600.0
 _TOKENS = {}
 
 
@@ -176,10 +169,10 @@ class OutboxSync:
     """Pushes outbox rows to the index behind `alias` and advances its position."""
 
     def __init__(self, client, alias, adb, batch=BATCH, holder=None,
-                 retention_s=RETENTION_S, lease_ttl_s=LEASE_TTL_S):
+                 lease_ttl_s=LEASE_TTL_S):
         self.client, self.alias, self.adb, self.batch = client, alias, adb, batch
         self.holder = holder or process_token()
-        self.retention_s, self.lease_ttl_s = retention_s, lease_ttl_s
+        self.lease_ttl_s = lease_ttl_s
 
     def hold_lease(self):
         """Take or renew the outbox lease; False while another process holds it."""
@@ -223,8 +216,7 @@ class OutboxSync:
     def catch_up(self, index=None, max_batches=None):
         """Batches until nothing is pending (or `max_batches`); totals of the batches.
 
-        `busy` when another process holds the lease (nothing pushed). Caught up on the
-        serving index, the holder prunes the rows it has passed (`prune`)."""
+        `busy` when another holder has the lease (nothing pushed)."""
         total = {"index": index, "rows": 0, "pushed": 0, "stale": 0, "missing": 0,
                  "refused": 0, "position": None, "busy": False}
         batches = 0
@@ -239,19 +231,7 @@ class OutboxSync:
                 total[key] += step.get(key, 0)
             if step["rows"] < self.batch:
                 break
-        if index is None and total["position"] is not None:
-            total["pruned"] = self.prune(total["position"])
         return total
-
-    def prune(self, position):
-        """Delete outbox rows at or below the serving index's `position` older than the
-        retention: every consumer has passed them (positions are per index; a rollback
-        to a version older than the retention needs an indexer run, docs/elasticsearch.md).
-        """
-        pruned = outbox.prune(self.adb, position, self.retention_s)
-        if pruned:
-            log.info("pruned %d outbox rows up to %d", pruned, position)
-        return pruned
 
     def catch_up_with_retries(self, index=None, attempts=5, sleep=None, rand=random.random):
         """`catch_up`, retried with exponential backoff; the last failure is raised."""
@@ -274,57 +254,3 @@ class OutboxSync:
             return None
         state = outbox.lag(self.adb.read(), target(index), now)
         return {"index": index, **state, "alarming": state["oldest_s"] > LAG_ALARM_S}
-
-
-class BackgroundSync:
-    """The catch-up loop of one API worker: a daemon thread (a greenlet under gevent's
-    patched threading) that runs `catch_up`, waits POLL_S when caught up and backs off
-    after failures. `step` is one turn, so tests drive it without threads or clocks."""
-
-    def __init__(self, make_sync, poll_s=POLL_S, rand=random.random):
-        self.make_sync, self.poll_s, self.rand = make_sync, poll_s, rand
-        self.failures = 0
-        self.last_error = None
-        self._stop = threading.Event()
-        self._thread, self._pid = None, None
-
-    def step(self):
-        """One catch-up; returns the seconds to wait before the next."""
-        try:
-            self.make_sync().catch_up()
-        except (StoreError, ApiError, TransportError) as exc:
-            self.failures += 1
-            self.last_error = str(exc) or type(exc).__name__
-            delay = backoff_s(self.failures, self.rand)
-            log.warning("live-bed sync failed (%d in a row), retrying in %.1f s: %s",
-                        self.failures, delay, self.last_error)
-            return delay
-        if self.failures:
-            log.info("live-bed sync caught up after %d failures", self.failures)
-        self.failures, self.last_error = 0, None
-        return self.poll_s
-
-    def start(self):
-        """Start the loop once per process (a forked worker starts its own)."""
-        if self._thread is not None and self._pid == os.getpid() and self._thread.is_alive():
-            return
-        self._stop.clear()
-        self._pid = os.getpid()
-        self._thread = threading.Thread(target=self._run, name="es-live-sync", daemon=True)
-        self._thread.start()
-
-    def stop(self):
-        self._stop.set()
-
-    def run(self):
-        """The loop in the calling thread, until `stop` (`flask sync --follow`)."""
-        self._run()
-
-    def _run(self):
-        while not self._stop.is_set():
-            try:
-                delay = self.step()
-            except Exception:  # never let the loop die: log and go on
-                log.exception("live-bed sync loop error")
-                delay = BACKOFF_CAP_S
-            self._stop.wait(delay)

@@ -1,0 +1,68 @@
+"""The ONE list of periodic jobs and the ONE list of outbox consumers.
+
+Every job is a plain function `run(app, now) -> dict of counts` (app: the Flask app, for
+its settings and `app.extensions["availability"]`; now: an aware UTC datetime). Nothing
+here imports huey: the runner (runner.py) turns these lists into tasks.
+
+- PERIODIC: run once per schedule slot across all nodes (claims.py). A job raising is
+  logged and its slot recorded as failed; the next slot runs it again.
+- CONSUMERS: read the outbox after their own position (`sync_positions` under their
+  target name) and advance it. Each runs right after every committed write
+  (jobs.after_write) and every minute on every node, so it must be safe when two nodes
+  run it at once (take an outbox lease, availability/outbox.py). Return {"busy": True}
+  when another node holds it (retried in a second); raise to be retried with backoff.
+  `position(app)` says how far it got (None: not used by this deployment); the outbox is
+  pruned behind the slowest (upkeep.py).
+"""
+from dataclasses import dataclass
+from typing import Callable
+
+from directory_service.availability import outbox
+from directory_service.jobs import elastic, upkeep
+from directory_service.jobs.schedules import DailyAt, Every  # noqa: F401 (for entries)
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str
+    schedule: object  # schedules.Every / schedules.DailyAt: .slot(now, settings)
+    run: Callable
+
+
+@dataclass(frozen=True)
+class OutboxConsumer:
+    name: str
+    run: Callable
+    position: Callable
+
+
+def target_position(target):
+    """`position` of a consumer that keeps one `sync_positions` row named `target`."""
+    def position(app):
+        return outbox.position(app.extensions["availability"].read(), target)
+    return position
+
+
+CONSUMERS = (
+    OutboxConsumer("elasticsearch", elastic.push, elastic.position),
+    # At merge (issue 23): OutboxConsumer("webhooks", <dispatch, then deliver_due>,
+    # target_position("webhooks")), OutboxConsumer("watches", watches.check,
+    # target_position("watches")).
+)
+
+PERIODIC = (
+    PeriodicJob("outbox.prune", Every(60), upkeep.prune),
+    # At merge: PeriodicJob("nudges.run_due", Every(1), nudges.run_due),
+    # PeriodicJob("webhooks.deliver_due", Every(1), webhooks.deliver_due),
+    # PeriodicJob("outcomes.record_freshness",
+    #             DailyAt(lambda s: s.<nudge times>, lambda s: s.site_timezone),
+    #             outcomes.record_freshness).
+)
+
+
+def consumer(name, consumers=None):
+    return next(c for c in (consumers or CONSUMERS) if c.name == name)
+
+
+def periodic(name, jobs=None):
+    return next(j for j in (jobs or PERIODIC) if j.name == name)
