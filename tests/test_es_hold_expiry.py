@@ -122,6 +122,7 @@ def test_a_hold_pushes_its_expiry_merged_over_the_indexed_rows(es_app):  # noqa:
         "level_of_care": "3.7-WM", "population": "adult_men", "expires_in_minutes": 30})
     assert hold.status_code in (200, 201), hold.get_json()
     expires = hold.get_json()["expires_at"]
+    es_app.extensions["jobs"].run_queued()  # the job runner's push (directory_service/jobs/)
     update = [c for c in double.calls if c[0] == "bulk"][-1][1]["operations"][1]
     assert update["beds_by_level"]["3_7-WM__men"]["open"] == 1
     assert update["beds_by_level"]["3_7-WM__men"]["hold_until"] == [expires]

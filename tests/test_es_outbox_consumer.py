@@ -1,4 +1,4 @@
-"""Issue 24: one outbox consumer at a time, and the outbox pruned behind it.
+"""Issue 24: one outbox consumer at a time (pruning: tests/test_jobs.py).
 
 The lease is a `sync_positions` row taken by compare-and-set (availability/outbox.py),
 on SQLite and PostgreSQL. Pushes go through VersionedIndexDouble (tests/es_doubles.py),
@@ -9,8 +9,10 @@ from datetime import timedelta
 
 import pytest
 
+from directory_service import create_app
 from directory_service.availability import outbox
 from directory_service.availability.db import mark_changed, utcnow
+from directory_service.config import Settings
 from directory_service.search.elastic import sync
 from tests import factories
 from tests.availability_backends import open_adb
@@ -70,26 +72,27 @@ def test_only_the_lease_holder_pushes(adb):
     assert second.catch_up()["rows"] == 1
 
 
-def test_the_holder_prunes_rows_the_serving_index_passed_after_the_retention(adb):
-    double = VersionedIndexDouble([FAC])
-    for _ in range(3):
-        change(adb)
-    consumer = sync.OutboxSync(double, "directory", adb, holder=A, retention_s=3600)
-    done = consumer.catch_up()
-    # Pushed, but younger than the retention: kept.
-    assert done["position"] == 3 and done["pruned"] == 0
-    assert len(outbox.pending(adb.read(), 0)) == 3
-    change(adb)  # seq 4: not yet pushed, never pruned
-    later = utcnow() + timedelta(hours=2)
-    assert outbox.prune(adb, 3, 3600, now=later) == 3
-    assert [r["seq"] for r in outbox.pending(adb.read(), 0)] == [4]
-    assert outbox.lag(adb.read(), sync.target("dir-1"))["pending"] == 1
-
-
-def test_the_background_loop_of_a_second_process_waits_its_turn(adb):
-    double = VersionedIndexDouble([FAC])
+def test_the_runner_of_a_second_node_waits_its_turn_then_pushes(adb, tmp_path):
+    """Issue 23: the runner's consumer finds the lease held by another node: no call to
+    the cluster, `busy`, and a run queued a second later that pushes once it is free."""
+    app = es_app(tmp_path, VersionedIndexDouble([FAC]))
+    double, runner = app.extensions["store"].client, app.extensions["jobs"]
     change(adb)
     assert outbox.take_lease(adb, sync.lease_name("directory"), A, 30)[0]
-    loop = sync.BackgroundSync(lambda: sync.OutboxSync(double, "directory", adb, holder=B))
-    assert loop.step() == sync.POLL_S and loop.failures == 0
+    assert runner.consume("elasticsearch")["busy"]
     assert double.calls == []
+    (retry,) = runner.huey.pending()
+    assert retry.args == ("elasticsearch", "retry:elasticsearch") and retry.eta is not None
+    outbox.release_lease(adb, sync.lease_name("directory"), A)
+    assert runner.consume("elasticsearch")["rows"] == 1
+    # Caught up, the run gave the lease back: another node need not wait for its expiry.
+    assert outbox.take_lease(adb, sync.lease_name("directory"), B, 30)[0]
+
+
+def es_app(tmp_path, double):
+    """An app on the test's availability backend (AVAILABILITY_URL when PostgreSQL)."""
+    settings = Settings.from_env(elasticsearch_url="http://es.invalid:9200",
+                                 availability_path=str(tmp_path / "availability.sqlite3"))
+    app = create_app(settings)
+    app.extensions["store"].client = double
+    return app

@@ -4,8 +4,10 @@ transactional outbox, with external versioning.
 - A push carries the outbox seq of the facility's newest change as its external
   version: an older push landing late is refused (409) and counted as "already newer".
 - A write is answered once committed, even while the cluster is down (never 503 after
-  a commit: the client has no reason to retry, and a hold is never made twice); the
-  background loop backs off while the cluster refuses and catches up in seq order.
+  a commit: the client has no reason to retry, and a hold is never made twice). The API
+  never pushes: it queues the job runner's consumer (directory_service/jobs/), which
+  backs off while the cluster refuses and catches up in seq order. Tests run what is
+  queued in-process (`run_queued`); tests/test_jobs.py runs a real runner process.
 - /readyz reports the lag (pending rows, age of the oldest).
 - The request bodies are golden files (tests/fixtures/queries/sync_*.json).
 
@@ -20,6 +22,7 @@ import pytest
 from directory_service import create_app
 from directory_service.availability import outbox, reports
 from directory_service.config import Settings
+from directory_service.jobs.runner import backoff_s
 from directory_service.search.elastic import sync
 from directory_service.search.elastic.client import helpers
 from directory_service.search.elastic.writer import ElasticsearchIndexWriter
@@ -105,33 +108,41 @@ def test_a_write_is_answered_once_committed_while_the_cluster_is_down(es_app):
     hold = client.post("/v1/facilities/test:full/holds", headers=bearer(es_app, "coach"),
                        json={"level_of_care": "3.7-WM", "population": "adult_men"})
     assert hold.status_code == 201, hold.get_json()
+    # The runner's push fails: both changes wait in the outbox, a retry is scheduled.
+    runner = es_app.extensions["jobs"]
+    assert runner.run_queued() == 1
+    assert outbox.lag(adb.read(), sync.target("dir-1"))["pending"] == 2
+    assert runner.huey.scheduled_count() == 1
     double.failing = set()
     # Exactly one bed is held: the coach got an answer and had no reason to ask again.
     beds = client.get("/v1/facilities/test:full/beds").get_json()
     assert beds["figures"]["3.7-WM"]["open"] == 2
     assert [r["held"] for r in beds["rows"]] == [1]
-    # Both changes wait in the outbox; the next write's push takes them along.
-    assert outbox.lag(adb.read(), sync.target("dir-1"))["pending"] == 2
+    # The next write queues the consumer at once (not behind the retry): all go along.
     assert put_beds(client, key, "test:full", 4).status_code == 200
+    assert runner.run_queued() == 1
     assert open_beds(double, "test:full") == 3  # 4 available, 1 held
     assert outbox.lag(adb.read(), sync.target("dir-1"))["pending"] == 0
 
 
-def test_the_background_loop_backs_off_during_an_outage_then_catches_up_in_order(es_app):
-    store, double = es_app.extensions["store"], es_app.extensions["store"].client
+def test_the_runner_backs_off_during_an_outage_then_catches_up_in_order(es_app):
+    double, runner = es_app.extensions["store"].client, es_app.extensions["jobs"]
     adb = es_app.extensions["availability"]
     double.down = True
     for facility, available, second in ((FULL, 2, 1), (OTHER, 5, 2), (FULL, 6, 3)):
         commit_report(adb, facility, available, second)
-    loop = sync.BackgroundSync(store.outbox_sync, rand=lambda: 1.0)
-    delays = [loop.step() for _ in range(4)]
-    assert delays == [0.5, 1.0, 2.0, 4.0] and loop.failures == 4
-    assert "ConnectionError" in loop.last_error or "unreachable" in loop.last_error
-    for _ in range(10):
-        loop.step()
-    assert loop.step() == sync.BACKOFF_CAP_S  # bounded
+    assert [backoff_s(n, rand=lambda: 1.0) for n in (1, 2, 3, 4, 7, 8, 20)] == [
+        1, 2, 4, 8, 60, 60, 60]  # bounded
+    for failures in range(1, 6):
+        step = runner.consume("elasticsearch")
+        assert step["error"] in ("ConnectionError", "StoreUnavailable")
+        full = backoff_s(failures, rand=lambda: 1.0)
+        assert full / 2 <= step["retry_in_s"] <= full
+    # One retry waits however often it failed.
+    assert [task.eta is not None for task in runner.huey.pending()] == [True]
     double.down = False
-    assert loop.step() == sync.POLL_S and loop.failures == 0
+    assert runner.consume("elasticsearch")["rows"] == 3
+    assert runner._failures == {}
     bulks = [c[1]["operations"] for c in double.calls if c[0] == "bulk"]
     assert len(bulks) == 1  # one bulk for the backlog
     actions = [op["index"] for op in bulks[0][::2]]
@@ -228,13 +239,16 @@ def test_the_sync_command_catches_up_or_exits_2_leaving_the_rows_pending(es_app)
     assert open_beds(double, "test:full") == 5
 
 
-def test_each_worker_starts_one_loop_and_it_stops(es_app):
-    store = es_app.extensions["store"]
-    store.start_background_sync()
-    loop = store._background
-    thread = loop._thread
-    store.start_background_sync()  # a second call in the same process starts nothing
-    assert store._background is loop and loop._thread is thread and thread.daemon
-    loop.stop()
-    thread.join(timeout=10)
-    assert not thread.is_alive()
+def test_api_workers_neither_push_nor_poll_they_queue_the_runner(es_app):
+    """Issue 23: a write queues one run of the runner's consumer and sends the cluster
+    nothing; a burst of writes queues one run, not one each."""
+    client, double = es_app.test_client(), es_app.extensions["store"].client
+    runner = es_app.extensions["jobs"]
+    key = bearer(es_app, "facility", "test:full")
+    for available in (3, 4, 5):
+        assert put_beds(client, key, "test:full", available).status_code == 200
+    assert not [c for c in double.calls if c[0] in ("mget", "bulk")]
+    assert runner.huey.pending_count() == 1
+    assert runner.run_queued() == 1
+    assert [c[0] for c in double.calls if c[0] in ("mget", "bulk")] == ["mget", "bulk"]
+    assert open_beds(double, "test:full") == 5

@@ -44,5 +44,6 @@ def test_a_live_bed_push_writes_only_through_the_sync_client(tmp_path):
     store.client, store._sync_client = reader, writer
     response = put_beds(app.test_client(), bearer(app, "facility", "test:full"), "test:full", 3)
     assert response.status_code == 200, response.get_json()
+    assert app.extensions["jobs"].run_queued() == 1  # the job runner pushes, not the API
     assert "bulk" in [name for name, _ in writer.calls]
     assert not {"bulk", "index", "update"} & {name for name, _ in reader.calls}

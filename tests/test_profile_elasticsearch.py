@@ -39,6 +39,7 @@ def test_profile_fields_are_searchable_in_the_document_and_merged_on_read(es_app
         "levels_of_care": ["3.7-WM"], "payment": ["medicaid", "sliding_fee"],
         "beds": [{"level_of_care": "3.7-WM", "population": "adult_women", "capacity": 6}]}})
     assert saved.status_code == 200, saved.get_json()
+    es_app.extensions["jobs"].run_queued()  # the job runner's push (directory_service/jobs/)
 
     source = double.source(BARE["id"])
     assert source["levels_of_care"] == ["3.7-WM"]
@@ -55,6 +56,7 @@ def test_profile_fields_are_searchable_in_the_document_and_merged_on_read(es_app
                           json={"rows": [{"level_of_care": "3.7-WM",
                                           "population": "adult_women", "available": 2}]})
     assert reported.status_code == 200, reported.get_json()
+    es_app.extensions["jobs"].run_queued()
     assert double.source(BARE["id"])["beds_by_level"]["3_7-WM__women"]["open"] == 2
 
 

@@ -23,7 +23,7 @@ from directory_service.jobs.queue import make_huey
 log = logging.getLogger(__name__)
 BUSY_RETRY_S = 1.0  # another node holds the consumer's lease: try again this soon
 BACKOFF_BASE_S, BACKOFF_CAP_S = 1.0, 60.0
-STALE_MARKER_S = 300.0  # a "queued" marker this old lost its task (queue wiped): requeue
+STALE_MARKER_S = 300.0  # a marker this old lost its task (queue wiped): cleared
 
 
 def backoff_s(failures, rand=random.random):
@@ -32,8 +32,9 @@ def backoff_s(failures, rand=random.random):
     return delay * (0.5 + rand() / 2)
 
 
-def _marker(name):
-    return f"queued:{name}"
+def _marker(name, kind="queued"):
+    """The key saying a run of consumer `name` waits: "queued" (now) or "retry"."""
+    return f"{kind}:{name}"
 
 
 class Jobs:
@@ -73,18 +74,19 @@ class Jobs:
             self.enqueue_consumer(consumer.name)
 
     def enqueue_consumer(self, name, delay=None):
-        """Queue one run of consumer `name` (after `delay` seconds) unless one is queued;
-        True when this call queued it."""
-        huey = self.huey
-        if not huey.put_if_empty(_marker(name), time.time()):
+        """Queue one run of consumer `name` unless one is queued already; True when this
+        call queued it. With `delay` (a retry), a run that long from now, coalesced with
+        other retries only: a write still queues an immediate run meanwhile."""
+        huey, marker = self.huey, _marker(name, "retry" if delay else "queued")
+        if not huey.put_if_empty(marker, time.time()):
             return False
         try:
             if delay:
-                self._task("consume").schedule((name,), delay=delay)
+                self._task("consume").schedule((name, marker), delay=delay)
             else:
-                self._task("consume")(name)
+                self._task("consume")(name, marker)
         except Exception:
-            huey.delete(_marker(name))
+            huey.delete(marker)
             raise
         return True
 
@@ -100,16 +102,17 @@ class Jobs:
                 self._task("run_periodic")(job.name, iso(slot), iso(now))
                 due.append(job.name)
         for consumer in self.consumers:
-            self._requeue_if_stale(consumer.name)
+            for kind in ("queued", "retry"):
+                self._clear_if_stale(_marker(consumer.name, kind))
             self.enqueue_consumer(consumer.name)
         return due
 
-    def _requeue_if_stale(self, name):
-        queued_at = self.huey.get(_marker(name), peek=True)
+    def _clear_if_stale(self, marker):
+        queued_at = self.huey.get(marker, peek=True)
         if queued_at is not None and time.time() - queued_at > STALE_MARKER_S:
-            log.warning("outbox consumer %s was marked queued %.0f s ago; queuing it again",
-                        name, time.time() - queued_at)
-            self.huey.delete(_marker(name))
+            log.warning("%s was set %.0f s ago and its run never came; cleared", marker,
+                        time.time() - queued_at)
+            self.huey.delete(marker)
 
     def run_periodic(self, name, slot, now=None):
         """Run periodic job `name` for `slot` if this node claims it first; its counts,
@@ -129,9 +132,12 @@ class Jobs:
         claims.finish(adb, name, slot, outcome)
         return {"claimed": True, **outcome}
 
-    def consume(self, name):
-        """Run outbox consumer `name` once; retried soon when busy, later when failing."""
-        self.huey.delete(_marker(name))
+    def consume(self, name, marker=None):
+        """Run outbox consumer `name` once; retried soon when busy, later when failing.
+        `marker`: the key it was queued under, cleared first so a write during the run
+        queues the next one."""
+        if marker:
+            self.huey.delete(marker)
         consumer = registry.consumer(name, self.consumers)
         try:
             with self.app.app_context():
@@ -156,12 +162,13 @@ class Jobs:
         """Execute what is queued now, in this process (tests, `jobs --once`); returns
         how many tasks ran. Tasks with a later eta go to the schedule, not run."""
         huey, count = self.huey, 0
-        while count < limit:
+        for _ in range(limit):
             task = huey.dequeue()
             if task is None:
                 break
-            huey.execute(task)
-            count += 1
+            if huey.ready_to_run(task):
+                count += 1
+            huey.execute(task)  # a later one goes to the schedule
         return count
 
     def consumer(self, workers=None):
