@@ -1,8 +1,8 @@
 """Once per schedule slot across all nodes: a periodic job's run is a row (job, slot).
 
 Every node's runner ticks and may try to run the same job for the same slot; the first
-to insert the row (INSERT … ON CONFLICT DO NOTHING, atomic on SQLite and PostgreSQL
-alike) runs it, the others see no row inserted and skip. The row then records when the
+to insert the row (INSERT … ON CONFLICT DO NOTHING RETURNING, atomic on SQLite and
+PostgreSQL alike) runs it, the others see no row inserted and skip. The row then records when the
 run ended and its counts (or the error class), for an operator; rows older than the
 retention are pruned by the runner's own prune job.
 """
@@ -32,9 +32,10 @@ def claim(adb, job, slot, node=None, now=None):
               "claimed_at": iso(now or utcnow())}
     with adb.write() as db:
         insert = postgresql.insert if db.dialect.name == "postgresql" else sqlite.insert
-        result = db.execute(insert(jobs_claims).values(**values)
-                            .on_conflict_do_nothing(index_elements=["job", "slot"]))
-    return result.rowcount == 1
+        taken = db.execute(insert(jobs_claims).values(**values)
+                           .on_conflict_do_nothing(index_elements=["job", "slot"])
+                           .returning(C.node)).first()
+    return taken is not None
 
 
 def finish(adb, job, slot, outcome, now=None):
@@ -57,4 +58,6 @@ def prune(adb, now=None, retention=RETENTION):
     """Delete claims made more than `retention` ago; returns how many went."""
     cutoff = iso((now or utcnow()) - retention)
     with adb.write() as db:
-        return db.execute(delete(jobs_claims).where(C.claimed_at < cutoff)).rowcount
+        gone = db.execute(delete(jobs_claims).where(C.claimed_at < cutoff)
+                          .returning(C.job)).all()
+    return len(gone)

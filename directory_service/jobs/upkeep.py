@@ -13,13 +13,12 @@ from directory_service.jobs import claims
 log = logging.getLogger(__name__)
 
 
-def prune(app, now, consumers=None):
-    """Delete what every consumer has passed and old claims; returns the counts."""
-    from directory_service.jobs import registry
-
+def prune(app, now):
+    """Delete what every consumer of the app's runner has passed (registry.CONSUMERS
+    unless a test gave it others) and old claims; returns the counts."""
     adb, settings = app.extensions["availability"], app.config["SETTINGS"]
     positions = {}
-    for consumer in consumers if consumers is not None else registry.CONSUMERS:
+    for consumer in app.extensions["jobs"].consumers:
         at = consumer.position(app)
         if at is not None:
             positions[consumer.name] = at
