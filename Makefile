@@ -30,8 +30,9 @@ $(SERVE_STAMP): requirements.lock requirements-build.lock setup.cfg pyproject.to
 load: $(SERVE_STAMP)
 	$(SERVE_BIN)/python -m indexer load seed_data/
 
+# The background job runner (docs/jobs.md) runs beside gunicorn; Ctrl-C stops both.
 run: load
-	$(SERVE_BIN)/gunicorn -c gunicorn.conf.py --bind $${BIND:-127.0.0.1:8000}
+	bash scripts/serve.sh $(SERVE_BIN)/python -m directory_service.jobs -- $(SERVE_BIN)/gunicorn -c gunicorn.conf.py --bind $${BIND:-127.0.0.1:8000}
 
 test: $(STAMP)
 	bash scripts/install_browser.sh

@@ -147,8 +147,10 @@ def test_make_run_installs_only_what_serving_needs_and_binds_loopback():
     assert len(serve) == 1
     assert "--bind ${BIND:-127.0.0.1:8000}" in serve[0]
     assert "0.0.0.0" not in commands
-    # It serves from its own environment, not the test environment `make install` makes.
-    assert serve[0].startswith(".venv-serve/bin/gunicorn")
+    # It serves from its own environment, not the test environment `make install` makes,
+    # with the background job runner beside gunicorn (scripts/serve.sh stops both).
+    assert serve[0].startswith("bash scripts/serve.sh .venv-serve/bin/python -m "
+                               "directory_service.jobs -- .venv-serve/bin/gunicorn ")
 
 
 @pytest.mark.skipif(not shutil.which("make"), reason="make is not installed here")

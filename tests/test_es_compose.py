@@ -107,10 +107,13 @@ def test_the_setup_puts_the_roles_the_docs_list():
     assert len(sent) == 3 and all(value.startswith("${") for value in sent)
 
 
-def test_the_api_reads_the_directory_and_pushes_live_beds_as_its_own_user(services):
-    """Issue 24: the API's role may not write a document; its live-bed pushes go in
-    under directory_sync (ELASTICSEARCH_SYNC_*), whose role may index but not manage."""
-    env = environment(services["api"])
+def test_the_api_reads_the_directory_and_the_runner_pushes_live_beds_as_its_own_user(
+        services):
+    """Issue 24: the API's role may not write a document; live-bed pushes go in under
+    directory_sync (ELASTICSEARCH_SYNC_*), whose role may index but not manage. Since
+    issue 23 the job runner (`jobs`) pushes, and the API holds no write credential."""
+    assert "ELASTICSEARCH_SYNC_USERNAME" not in environment(services["api"])
+    env = environment(services["jobs"])
     assert env["ELASTICSEARCH_SYNC_USERNAME"] == "directory_sync"
     assert REFERENCE.match(env["ELASTICSEARCH_SYNC_PASSWORD"])
     assert env["ELASTICSEARCH_SYNC_PASSWORD"] != env["ELASTICSEARCH_PASSWORD"]

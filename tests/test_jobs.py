@@ -226,3 +226,19 @@ def test_a_runner_process_pushes_a_write_and_stops_on_sigterm(tmp_path):
                 runner.kill()
             log.close()
     assert "job runner stopped" in (tmp_path / "runner.log").read_text()
+
+
+def test_serve_sh_stops_both_when_one_ends_or_on_sigterm(tmp_path):
+    """`make run`'s scripts/serve.sh: the runner and gunicorn live and die together."""
+    script = str(ROOT / "scripts" / "serve.sh")
+    ended = subprocess.run(["bash", script, "sh", "-c", "exit 3", "--", "sleep", "120"],
+                           timeout=60)
+    assert ended.returncode == 3  # the sleep was stopped, or this would have waited
+    ready, stopped = tmp_path / "ready", tmp_path / "stopped"
+    both = subprocess.Popen(["bash", script, "sleep", "120", "--", "sh", "-c",
+                             f"trap 'touch {stopped}; exit 0' TERM; touch {ready}; "
+                             "sleep 120 & wait"])
+    wait_for(ready.exists, "the second command starts")
+    both.send_signal(signal.SIGTERM)
+    assert both.wait(timeout=60) == 143
+    assert stopped.exists()
