@@ -99,8 +99,6 @@ class Settings:
     elasticsearch_sync_api_key: str = field(default="", repr=False)
     elasticsearch_sync_username: str = ""
     elasticsearch_sync_password: str = field(default="", repr=False)
-    # Outbox rows every consumer has passed are deleted once older than this.
-    elasticsearch_outbox_retention_h: float = 168.0
     # The cluster health the new index must reach before the alias moves to it.
     elasticsearch_swap_health: str = "green"
     # Availability database (bed reports, holds, keys): the store of record for live data.
@@ -235,8 +233,6 @@ class Settings:
             elasticsearch_sync_api_key=_str("ELASTICSEARCH_SYNC_API_KEY", ""),
             elasticsearch_sync_username=_str("ELASTICSEARCH_SYNC_USERNAME", ""),
             elasticsearch_sync_password=_str("ELASTICSEARCH_SYNC_PASSWORD", ""),
-            elasticsearch_outbox_retention_h=_float(
-                "ELASTICSEARCH_OUTBOX_RETENTION_H", cls.elasticsearch_outbox_retention_h),
             elasticsearch_swap_health=_str(
                 "ELASTICSEARCH_SWAP_HEALTH", cls.elasticsearch_swap_health),
             availability_path=_str("AVAILABILITY_PATH", cls.availability_path),

@@ -39,8 +39,6 @@ def check(settings):
     if s.elasticsearch_max_concurrency < 1 or not s.elasticsearch_pool_wait_s > 0:
         raise ConfigError("ELASTICSEARCH_MAX_CONCURRENCY must be at least 1 and "
                           "ELASTICSEARCH_POOL_WAIT_S positive")
-    if not s.elasticsearch_outbox_retention_h > 0:
-        raise ConfigError("ELASTICSEARCH_OUTBOX_RETENTION_H must be positive")
     if s.elasticsearch_swap_health not in SWAP_HEALTH:
         raise ConfigError("ELASTICSEARCH_SWAP_HEALTH must be green or yellow, "
                           f"got {s.elasticsearch_swap_health!r}")
