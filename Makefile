@@ -38,6 +38,7 @@ test: $(STAMP)
 	bash scripts/install_browser.sh
 	bash scripts/install_postgres.sh
 	bash scripts/install_promtool.sh
+	bash scripts/install_redis.sh
 	bash scripts/install_nginx.sh
 	bash scripts/test.sh
 	$(BIN)/python scripts/fuzz.py
