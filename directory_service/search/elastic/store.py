@@ -81,8 +81,9 @@ def hits_from_response(response, query, live=None, standings=None):
 
 class ElasticsearchStore(SearchStore):
     name = "elasticsearch"
-    # A live update is searchable once pushed (at once by the lease holder, else within
-    # its POLL_S of 2 s, sync.py) plus the index's refresh interval (1 s, writer.py).
+    # A live update is searchable once pushed (by the job runner, within its queue poll
+    # JOBS_POLL_S of 1 s, or a second later when another node holds the outbox lease:
+    # docs/jobs.md) plus the index's refresh interval (1 s, writer.py).
     live_settle_s = 3.5
 
     def __init__(self, client, settings):
