@@ -20,6 +20,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from huey import RedisHuey
 
 from directory_service import create_app, jobs
 from directory_service.availability import outbox, reports
@@ -160,7 +161,7 @@ def test_a_write_queues_consumers_once_and_never_fails_for_the_queue(tmp_path):
     assert jobs.after_write(broken) is False  # logged, never raised
 
 
-def test_the_jobs_settings_are_checked():
+def test_the_jobs_settings_are_checked(tmp_path):
     with pytest.raises(ConfigError, match="JOBS_URL"):
         Settings.from_env(jobs_url="amqp://queue")
     with pytest.raises(ConfigError, match="JOBS_WORKERS"):
@@ -170,9 +171,11 @@ def test_the_jobs_settings_are_checked():
 
     assert queue_path(Settings(availability_path="/data/availability.sqlite")) == \
         "/data/jobs.sqlite"
-    redis = Jobs(create_app(Settings.from_env(
-        availability_path=os.devnull, jobs_url="redis://127.0.0.1:1/0"))).settings
-    assert redis.jobs_url.startswith("redis://")
+    # JOBS_URL=redis://… makes a Redis queue (connected at first use; tests/test_jobs_redis.py).
+    app = create_app(Settings.from_env(availability_path=str(tmp_path / "a.sqlite3"),
+                                       jobs_url="redis://127.0.0.1:1/0"))
+    assert isinstance(app.extensions["jobs"].huey, RedisHuey)
+    assert not (tmp_path / "jobs.sqlite").exists()
 
 
 def test_flask_jobs_once_ticks_and_runs_what_is_queued(tmp_path):
