@@ -11,6 +11,7 @@
 Clocks are passed in (`now`); the one process test waits for conditions, with a deadline.
 """
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -245,3 +246,42 @@ def test_serve_sh_stops_both_when_one_ends_or_on_sigterm(tmp_path):
     both.send_signal(signal.SIGTERM)
     assert both.wait(timeout=60) == 143
     assert stopped.exists()
+
+
+def test_two_runner_processes_on_postgresql_run_a_periodic_job_once(tmp_path, pg_server):
+    """Two nodes' runners, each with its own SQLite queue, one PostgreSQL database: both
+    tick at start, and this hour's outbox.prune runs on one of them only."""
+    url = pg_server.create()
+    runners, logs = [], []
+    try:
+        for name in ("a", "b"):
+            (tmp_path / name).mkdir()
+            logs.append(tmp_path / name / "runner.log")
+            env = {**os.environ, "AVAILABILITY_URL": url, "LOG_FORMAT": "text",
+                   "LOG_LEVEL": "DEBUG", "JOBS_POLL_S": "0.2",
+                   "AVAILABILITY_PATH": str(tmp_path / name / "availability.sqlite3")}
+            env.pop("ELASTICSEARCH_URL", None)
+            with open(logs[-1], "w") as out:
+                runners.append(subprocess.Popen(
+                    [sys.executable, "-m", "directory_service.jobs"], cwd=ROOT, env=env,
+                    stdout=out, stderr=subprocess.STDOUT))
+
+        def attempts():
+            return [[line for line in log.read_text().splitlines()
+                     if "periodic job outbox.prune, slot" in line] for log in logs]
+
+        wait_for(lambda: all(attempts()), "both runners try this hour's outbox.prune")
+        lines = [line for per_runner in attempts() for line in per_runner]
+        ran = [re.search(r"slot (\S+): ran$", line).group(1) for line in lines
+               if line.endswith(": ran")]
+        refused = [line for line in lines if line.endswith("claimed by another runner")]
+        assert len(ran) == len(set(ran)) >= 1  # once per slot (two only across an hour)
+        assert len(ran) + len(refused) == 2
+        for runner in runners:
+            runner.send_signal(signal.SIGTERM)
+        assert [runner.wait(timeout=60) for runner in runners] == [0, 0]
+    finally:
+        for runner in runners:
+            if runner.poll() is None:
+                runner.kill()
+        pg_server.drop(url)

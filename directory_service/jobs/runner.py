@@ -121,6 +121,7 @@ class Jobs:
         slot, now = parse_iso(slot), parse_iso(now) if now else utcnow()
         adb = self.app.extensions["availability"]
         if not claims.claim(adb, name, slot, now=now):
+            log.debug("periodic job %s, slot %s: claimed by another runner", name, iso(slot))
             return {"claimed": False}
         try:
             with self.app.app_context():
@@ -130,6 +131,7 @@ class Jobs:
             claims.finish(adb, name, slot, f"error: {type(exc).__name__}")
             return {"claimed": True, "error": type(exc).__name__}
         claims.finish(adb, name, slot, outcome)
+        log.info("periodic job %s, slot %s: ran", name, iso(slot))
         return {"claimed": True, **outcome}
 
     def consume(self, name, marker=None):
