@@ -228,6 +228,7 @@ def test_a_runner_process_pushes_a_write_and_stops_on_sigterm(tmp_path):
         finally:
             if runner.poll() is None:
                 runner.kill()
+                runner.wait(timeout=60)
             log.close()
     assert "job runner stopped" in (tmp_path / "runner.log").read_text()
 
@@ -284,4 +285,5 @@ def test_two_runner_processes_on_postgresql_run_a_periodic_job_once(tmp_path, pg
         for runner in runners:
             if runner.poll() is None:
                 runner.kill()
+                runner.wait(timeout=60)
         pg_server.drop(url)
