@@ -148,8 +148,8 @@ class Jobs:
             with self._lock:
                 failures = self._failures[name] = self._failures.get(name, 0) + 1
             delay = backoff_s(failures)
-            log.warning("outbox consumer %s failed (%d in a row), retrying in %.1f s: %s",
-                        name, failures, delay, type(exc).__name__)
+            log.warning("outbox consumer %s failed (%d in a row), retrying in %.1f s: %s: %s",
+                        name, failures, delay, type(exc).__name__, str(exc)[:300])
             self.enqueue_consumer(name, delay=delay)
             return {"error": type(exc).__name__, "retry_in_s": round(delay, 1)}
         with self._lock:
