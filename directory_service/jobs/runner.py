@@ -19,6 +19,7 @@ from huey import crontab
 from directory_service.availability.db import iso, parse_iso, utcnow
 from directory_service.jobs import claims, registry
 from directory_service.jobs.queue import make_huey
+from directory_service.search.store import StoreError
 
 log = logging.getLogger(__name__)
 BUSY_RETRY_S = 1.0  # another node holds the consumer's lease: try again this soon
@@ -148,8 +149,11 @@ class Jobs:
             with self._lock:
                 failures = self._failures[name] = self._failures.get(name, 0) + 1
             delay = backoff_s(failures)
-            log.warning("outbox consumer %s failed (%d in a row), retrying in %.1f s: %s: %s",
-                        name, failures, delay, type(exc).__name__, str(exc)[:300])
+            # The engine's message says why; a database driver's may name hosts and
+            # users, so of any other error only the class is logged.
+            why = str(exc)[:300] if isinstance(exc, StoreError) else ""
+            log.warning("outbox consumer %s failed (%d in a row), retrying in %.1f s: %s %s",
+                        name, failures, delay, type(exc).__name__, why)
             self.enqueue_consumer(name, delay=delay)
             return {"error": type(exc).__name__, "retry_in_s": round(delay, 1)}
         with self._lock:
