@@ -24,7 +24,7 @@ from tests.test_live_support import bearer
 FAC, OTHER = "seed:fac-001", "seed:fac-002"
 CHICAGO = ZoneInfo("America/Chicago")
 ADDRESS = "intake@crossroads.example.org"
-LINK = re.compile(r"(?:Still accurate|Todavía es correcto|Update|Actualizar): "
+LINK = re.compile(r"(?:Still accurate|Sigue vigente|Update|Actualizar): "
                   r"http://localhost(/staff/nudge/\S+)")
 
 
@@ -198,11 +198,11 @@ def test_a_spanish_contact_gets_spanish_words_and_pages(nudge_app, now, smtp):
     assert message["Subject"] == ("Crossroads Recovery Center: ¿siguen siendo correctas sus "
                                   "cifras de camas?")
     text = smtp.inbox.text()
-    assert "Todavía es correcto" in text and "?lang=es" in text
+    assert "Sigue vigente" in text and "?lang=es" in text
     paths = links_of(text)
     client = nudge_app.test_client()
     page = client.get(paths["confirm"]).get_data(as_text=True)
-    assert '<html lang="es">' in page and "Sí, todavía es correcto" in page
+    assert '<html lang="es">' in page and "Sí, sigue vigente" in page
     client.post(paths["confirm"])
     again = client.post(paths["confirm"]).get_data(as_text=True)
     assert "Este enlace ya se usó" in again
