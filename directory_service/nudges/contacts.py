@@ -30,8 +30,11 @@ ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@"
 class ContactsBody(Schema):
     """The contacts a facility sets; `max_emails` comes from NUDGE_MAX_CONTACTS."""
 
+    # 20: NUDGE_MAX_CONTACTS's own ceiling; the configured count is checked below.
     emails = fields.List(fields.String(validate=validate.Length(max=254)), load_default=list,
-                         metadata={"description": "Addresses that get the nudges."})
+                         validate=validate.Length(max=20),
+                         metadata={"description": "Addresses that get the nudges (at most "
+                                                  "NUDGE_MAX_CONTACTS)."})
     webhook_url = fields.String(load_default=None, allow_none=True,
                                 validate=validate.Length(max=2000), metadata={
                                     "description": "Optional: a URL that is POSTed each "
