@@ -1,7 +1,7 @@
 """Nudges to facilities (issue 23, item 2): a facility whose figures went stale gets one
 e-mail per staleness episode, seen by a real SMTP server on loopback, with one-tap links.
 
-Every test sets the clock: `run_due(app, now)` takes it, and the link pages read the
+Each runs on SQLite and PostgreSQL. Every test sets the clock: `run_due(app, now)` takes it, and the link pages read the
 staff pages' clock (STAFF_CLOCK). The seed's report times are shifted to the loading
 time, so the clock is set from them: `now` is 13:10 in Chicago (the 13:00 nudge round)
 on the first day seed facility fac-001 (Crossroads, intake 24/7) is past FRESH_HOURS.
@@ -42,7 +42,8 @@ def oldest_figure(app):
 
 
 @pytest.fixture
-def nudge_app(seed_app_factory, smtp):
+def nudge_app(seed_app_factory, smtp, availability_backend):
+    """The seed directory, mail to the loopback server, on SQLite and PostgreSQL."""
     app = seed_app_factory(smtp_url=smtp.url, mail_from="nudges@directory.example.org",
                            public_url="http://localhost")
     stale = (oldest_figure(app) + timedelta(hours=4, minutes=1)).astimezone(CHICAGO)
