@@ -333,3 +333,46 @@ def test_smtp_url_is_checked_at_start(seed_app_factory):
     with pytest.raises(ConfigError, match="NUDGE_TIMES"):
         seed_app_factory(nudge_times=("8 am",))
     assert mail.parse_url("smtps://u%40x:p%2F@mail.example.org")["user"] == "u@x"
+
+
+def test_a_webhook_contact_gets_the_links_and_private_targets_are_refused(nudge_app, now,
+                                                                          monkeypatch):
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from directory_service.nudges import run
+
+    received = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self):
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/nudge"
+        set_contacts(nudge_app, emails=[], webhook_url=url)
+        # Loopback is the server's own network: refused unless WEBHOOK_ALLOW_PRIVATE.
+        assert nudges.run_due(nudge_app, now)["failed"] == 1 and received == []
+        failure = nudge_app.test_client().get("/v1/nudges", headers=bearer(
+            nudge_app, "admin")).get_json()["nudges"][0]
+        assert failure["last_error"] == "the webhook points into a private network"
+        assert failure["to"] == "127.0.0.1"
+        checked = run.check_target
+        monkeypatch.setattr(run, "check_target", lambda target, _allow: checked(target, True))
+        assert nudges.run_due(nudge_app, now + timedelta(minutes=1))["sent"] == 1
+    finally:
+        server.shutdown()
+        server.server_close()
+    [delivery] = received
+    assert delivery["type"] == "nudge" and delivery["facility_id"] == FAC
+    assert set(delivery["links"]) == {"still_accurate", "update"}
+    path = delivery["links"]["still_accurate"].removeprefix("http://localhost")
+    assert nudge_app.test_client().post(path).status_code == 200

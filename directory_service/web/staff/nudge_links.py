@@ -9,7 +9,7 @@ link key; "Update" signs the visitor in for that one facility, for
 NUDGE_SESSION_MINUTES. A used or expired link is 410, an altered one 400, each a page
 in the message's language (the link carries `?lang=es`).
 """
-from flask import current_app, redirect, render_template, request
+from flask import current_app, redirect, render_template
 from marshmallow import ValidationError
 
 from directory_service.api.beds import beds_body, save_report
