@@ -68,7 +68,8 @@ def build_message(settings, to, subject, text, html=None):
     message = EmailMessage()
     message["From"] = settings.mail_from
     message["To"] = ", ".join(to)
-    message["Subject"] = subject
+    # One line: a record's name with a line break in it must not end the header.
+    message["Subject"] = " ".join(subject.split())
     domain = settings.mail_from.rpartition("@")[2] or None
     message["Message-ID"] = make_msgid(domain=domain)
     message.set_content(text)

@@ -59,8 +59,13 @@ class ContactsBody(Schema):
     def _url(self, value, **kwargs):
         if value in (None, ""):
             return
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 (a port that is not a number raises here)
+        except ValueError:
+            raise ValidationError("must be an http:// or https:// URL") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname \
+                or any(c.isspace() for c in value):
             raise ValidationError("must be an http:// or https:// URL")
 
 

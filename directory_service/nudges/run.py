@@ -69,6 +69,9 @@ def deliver(app, send, record, oldest, now):
         error = str(exc)
     except OSError as exc:  # the webhook could not be reached (urllib's errors)
         error = f"the webhook could not be reached ({type(exc).__name__})"
+    except Exception as exc:  # noqa: BLE001 (one bad record must not stop the run)
+        # Counted as a try, so a message that can never be built is given up in time.
+        error = f"the message could not be made ({type(exc).__name__})"
     else:
         sends.finish(adb, send["id"], now, message_id=sent_id)
         return True

@@ -11,13 +11,17 @@ class WebhookRefused(Exception):
 
 
 def check_target(url, allow_private=False):
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise WebhookRefused("the webhook URL is not valid") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise WebhookRefused("the webhook URL is not http or https")
     if allow_private:
         return
     try:
-        found = socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
+        found = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
     except OSError:
         raise WebhookRefused("the webhook host does not resolve") from None
     for *_rest, address in found:
