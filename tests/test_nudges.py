@@ -376,3 +376,27 @@ def test_a_webhook_contact_gets_the_links_and_private_targets_are_refused(nudge_
     assert set(delivery["links"]) == {"still_accurate", "update"}
     path = delivery["links"]["still_accurate"].removeprefix("http://localhost")
     assert nudge_app.test_client().post(path).status_code == 200
+
+
+def test_an_admin_sets_a_facilitys_contacts_and_a_bad_address_is_named(nudge_app, now):
+    client = nudge_app.test_client()
+    sign_in(client, make_key(nudge_app, "admin"))
+    page = f"/staff/facility/{OTHER}/profile"
+    html = client.get(page).get_data(as_text=True)
+    token = re.search(r'id="reminders".*?name="csrf_token" value="([^"]+)"', html,
+                      re.S).group(1)
+    refused = client.post(f"/staff/facility/{OTHER}/contacts", data={
+        "csrf_token": token, "emails": "intake at hope springs", "language": "es"})
+    shown = client.get(refused.headers["Location"]).get_data(as_text=True)
+    assert "Reminders not saved. E-mail addresses:" in shown
+    adb = nudge_app.extensions["availability"]
+    assert contact_book.get(adb.read(), OTHER)["emails"] == []
+    client.post(f"/staff/facility/{OTHER}/contacts", data={
+        "csrf_token": token, "emails": "intake@hopesprings.example.org", "language": "es",
+        "paused": "on"})
+    assert contact_book.get(adb.read(), OTHER) == {
+        "emails": ["intake@hopesprings.example.org"], "webhook_url": None, "language": "es",
+        "paused": True, "updated_at": contact_book.get(adb.read(), OTHER)["updated_at"]}
+    # Without the form's token the save is refused (the staff pages' CSRF rule).
+    assert client.post(f"/staff/facility/{OTHER}/contacts",
+                       data={"emails": "x@example.org"}).status_code == 400
