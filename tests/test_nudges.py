@@ -400,3 +400,13 @@ def test_an_admin_sets_a_facilitys_contacts_and_a_bad_address_is_named(nudge_app
     # Without the form's token the save is refused (the staff pages' CSRF rule).
     assert client.post(f"/staff/facility/{OTHER}/contacts",
                        data={"emails": "x@example.org"}).status_code == 400
+
+
+def test_the_command_line_runs_once_and_sends_a_test_message(nudge_app, smtp):
+    runner = nudge_app.test_cli_runner()
+    done = runner.invoke(args=["nudges", "test-mail", "--to", ADDRESS])
+    assert done.exit_code == 0, done.output
+    assert smtp.inbox.messages[0][0].rcpt_tos == [ADDRESS]
+    assert runner.invoke(args=["nudges", "test-mail", "--to", "a, b@c.org"]).exit_code == 2
+    ran = runner.invoke(args=["nudges", "run"])
+    assert ran.exit_code == 0 and '"sent": 0' in ran.output  # no contacts yet
