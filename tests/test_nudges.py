@@ -364,3 +364,27 @@ def test_the_command_line_runs_once_and_sends_a_test_message(nudge_app, smtp):
     assert runner.invoke(args=["nudges", "test-mail", "--to", "a, b@c.org"]).exit_code == 2
     ran = runner.invoke(args=["nudges", "run"])
     assert ran.exit_code == 0 and '"sent": 0' in ran.output  # no contacts yet
+
+
+def test_a_links_token_reaches_no_log_and_the_unsubscribe_link_names_no_address(monkeypatch):
+    import base64
+    import json
+    from datetime import timedelta as span
+
+    from directory_service.nudges import links
+    from directory_service.request_log import ENVIRON_ROUTE
+    from tests.test_serving import _logger, _Response
+
+    token = links.unsubscribe_token("secret", FAC, ADDRESS)
+    payload = token.split(".")[0]
+    decoded = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)).decode()
+    assert "@" not in decoded and "crossroads" not in decoded
+    monkeypatch.setenv("LOG_FORMAT", "json")
+    logger, lines = _logger(), []
+    monkeypatch.setattr(logger.access_log, "info", lines.append)
+    environ = {"REQUEST_METHOD": "POST", "RAW_URI": f"/staff/nudge/{token}",
+               "PATH_INFO": f"/staff/nudge/{token}", "SERVER_PROTOCOL": "HTTP/1.1",
+               "QUERY_STRING": "", "REMOTE_ADDR": "127.0.0.1",
+               ENVIRON_ROUTE: "/staff/nudge/<token>"}
+    logger.access(_Response(), [], environ, span(milliseconds=2))
+    assert json.loads(lines[0])["path"] == "/staff/nudge/<token>" and token not in lines[0]

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from directory_service.availability import keys
 from directory_service.availability.db import iso, lock, upsert, utcnow
 from directory_service.availability.schema import nudge_contacts
+from directory_service.nudges.links import address_digest
 
 C = nudge_contacts.c
 LANGUAGES = ("en", "es")
@@ -113,15 +114,16 @@ def save(adb, facility_id, body, by, now=None):
     return get(adb.read(), facility_id)
 
 
-def unsubscribe(adb, facility_id, address):
-    """Remove one address (an unsubscribe link); True when it was listed."""
+def unsubscribe(adb, facility_id, digest):
+    """Remove the address whose `links.address_digest` is `digest` (an unsubscribe
+    link); True when it was listed."""
     with adb.write() as db:
         lock(db, f"nudge:{facility_id}")
         row = db.execute(select(C.emails).where(C.facility_id == facility_id)).first()
         if row is None:
             return False
         emails = json.loads(row[0])
-        kept = [e for e in emails if e.lower() != address.lower()]
+        kept = [e for e in emails if address_digest(e) != digest]
         if len(kept) == len(emails):
             return False
         db.execute(nudge_contacts.update().where(C.facility_id == facility_id)

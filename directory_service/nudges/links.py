@@ -8,6 +8,7 @@ nodes, a double tap) use it once. An altered token fails the signature; an expir
 fails both its own expiry and the row's. Unsubscribing is idempotent, so its link needs
 no row and does not expire.
 """
+import hashlib
 import secrets
 from datetime import datetime, timedelta, timezone
 
@@ -84,19 +85,27 @@ def prune(db, now, keep_days=30):
         L.expires_at < iso(now - timedelta(days=keep_days)))).rowcount
 
 
+def address_digest(address):
+    """What an unsubscribe link names instead of the address: a signed token is readable
+    by anyone who sees the URL (logs, proxies), so the address itself never goes in it."""
+    return hashlib.sha256(address.strip().lower().encode("utf-8")).hexdigest()[:24]
+
+
 def unsubscribe_token(secret, facility_id, address):
-    return _signer(secret, UNSUBSCRIBE_SALT).dumps({"f": facility_id, "a": address})
+    return _signer(secret, UNSUBSCRIBE_SALT).dumps({"f": facility_id,
+                                                    "h": address_digest(address)})
 
 
 def read_unsubscribe(secret, token):
-    """(facility_id, address) of an unsubscribe link; LinkRefused("altered") otherwise."""
+    """(facility_id, address digest) of an unsubscribe link; LinkRefused("altered")
+    otherwise."""
     try:
         data = _signer(secret, UNSUBSCRIBE_SALT).loads(token)
     except BadSignature:
         raise LinkRefused("altered") from None
-    if not isinstance(data, dict) or not data.get("f") or not data.get("a"):
+    if not isinstance(data, dict) or not data.get("f") or not data.get("h"):
         raise LinkRefused("altered")
-    return data["f"], data["a"]
+    return data["f"], data["h"]
 
 
 def epoch(moment):

@@ -114,8 +114,8 @@ def nudge_unsubscribe(token):
 @blp.post("/staff/nudge/unsubscribe/<token>")
 def nudge_unsubscribe_post(token):
     try:
-        facility_id, address = links.read_unsubscribe(current_app.config["SECRET_KEY"], token)
+        facility_id, digest = links.read_unsubscribe(current_app.config["SECRET_KEY"], token)
     except links.LinkRefused:
         return _refused("altered")
-    contact_book.unsubscribe(current_app.extensions["availability"], facility_id, address)
+    contact_book.unsubscribe(current_app.extensions["availability"], facility_id, digest)
     return render_template("staff/nudge_unsubscribe.html", done=True)
