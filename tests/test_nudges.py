@@ -116,6 +116,9 @@ def test_still_accurate_confirms_every_row_once_and_search_shows_it_fresh(nudge_
     # The GET only shows the button: a mail scanner opening the link changes nothing.
     assert page.status_code == 200 and "Yes, still accurate" in html and "method=\"post\"" in html
     assert open_beds(client)["freshness"] != "fresh"
+    # A page elsewhere cannot make the visitor's browser tap it (the sign-in form's rule).
+    forged = client.post(paths["confirm"], headers={"Origin": "https://elsewhere.example"})
+    assert forged.status_code == 400 and open_beds(client)["freshness"] != "fresh"
     done = client.post(paths["confirm"])
     assert done.status_code == 200, done.get_data(as_text=True)
     assert "3 bed figures of Crossroads Recovery Center are marked still accurate" in \
@@ -167,7 +170,8 @@ def test_update_signs_in_for_that_facility_only_and_briefly(nudge_app, now, smtp
     assert client.get(f"/staff/facilities/{FAC}").status_code == 401
 
 
-def test_paused_contacts_get_nothing(nudge_app, now, smtp):
+def test_paused_contacts_and_a_facility_without_figures_get_nothing(nudge_app, now, smtp):
+    set_contacts(nudge_app, "seed:fac-010")  # one unknown row: nothing to confirm
     set_contacts(nudge_app, paused=True)
     assert nudges.run_due(nudge_app, now)["sent"] == 0
     set_contacts(nudge_app, paused=False)
