@@ -9,6 +9,8 @@ from flask_smorest import Api
 from directory_service import (availability, cli, errors, geo, jobs, metrics, request_limits,
                                request_log, security_headers, tracing, web)
 from directory_service.api import export, health, http_cache, public_reports, resources, search
+from directory_service.api import nudges as nudges_api
+from directory_service.nudges import cli as nudges_cli
 from directory_service.body_deadline import BodyDeadline
 from directory_service.config import Settings
 from directory_service.openapi_contract import ProblemResponsesPlugin
@@ -52,7 +54,9 @@ def create_app(settings=None, store=None):
     availability.init_app(app, api, settings)
     jobs.init_app(app)
     public_reports.init_app(app, api)
+    api.register_blueprint(nudges_api.blp)
     app.cli.add_command(cli.sync)
+    app.cli.add_command(nudges_cli.nudges)
     http_cache.init_app(app, settings)
     web.init_app(app)
     _serve_swagger_assets(app)

@@ -205,6 +205,20 @@ class Settings:
     jobs_poll_s: float = 1.0
     # Outbox rows every consumer has passed are deleted once older than this (hours).
     outbox_retention_h: float = 168.0
+    # Nudges to facilities, every setting explained in docs/nudges.md: mail over SMTP
+    # (empty SMTP_URL: no e-mail), the site's address for links made outside a request,
+    # local nudge times, and the life of links and of the "Update" session.
+    smtp_url: str = field(default="", repr=False)
+    smtp_ca_file: str = ""
+    smtp_timeout_s: float = 10.0
+    mail_from: str = ""
+    public_url: str = "http://127.0.0.1:8000"
+    nudge_times: tuple = ("08:00", "13:00", "18:00")
+    nudge_window_minutes: int = 60
+    nudge_link_hours: float = 12.0
+    nudge_session_minutes: float = 15.0
+    nudge_max_contacts: int = 5
+    nudge_max_attempts: int = 5
 
     @classmethod
     def from_env(cls, **overrides):
@@ -296,6 +310,17 @@ class Settings:
             jobs_poll_s=_float("JOBS_POLL_S", cls.jobs_poll_s),
             outbox_retention_h=_float("OUTBOX_RETENTION_H", _float(  # the older name
                 "ELASTICSEARCH_OUTBOX_RETENTION_H", cls.outbox_retention_h)),
+            smtp_url=_str("SMTP_URL", ""),
+            smtp_ca_file=_str("SMTP_CA_FILE", ""),
+            smtp_timeout_s=_float("SMTP_TIMEOUT_S", cls.smtp_timeout_s),
+            mail_from=_str("MAIL_FROM", ""),
+            public_url=_str("PUBLIC_URL", cls.public_url).rstrip("/"),
+            nudge_times=_list("NUDGE_TIMES", cls.nudge_times),
+            nudge_window_minutes=_int("NUDGE_WINDOW_MINUTES", cls.nudge_window_minutes),
+            nudge_link_hours=_float("NUDGE_LINK_HOURS", cls.nudge_link_hours),
+            nudge_session_minutes=_float("NUDGE_SESSION_MINUTES", cls.nudge_session_minutes),
+            nudge_max_contacts=_int("NUDGE_MAX_CONTACTS", cls.nudge_max_contacts),
+            nudge_max_attempts=_int("NUDGE_MAX_ATTEMPTS", cls.nudge_max_attempts),
         )
         settings = replace(settings, **overrides)
         settings.check()
@@ -337,6 +362,12 @@ class Settings:
         if not 0 < self.staff_idle_minutes <= self.staff_session_max_hours * 60:
             raise ConfigError("STAFF_IDLE_MINUTES must be positive and at most "
                               "STAFF_SESSION_MAX_HOURS")
+        self._check_nudges()
+
+    def _check_nudges(self):
+        from directory_service.nudges.settings import check
+
+        check(self)
 
     def _check_elasticsearch(self):
         from directory_service.search.elastic.settings import check

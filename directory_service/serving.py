@@ -75,12 +75,14 @@ class SafeLogger(Logger):
         from directory_service.request_log import ENVIRON_ID, ENVIRON_ROUTE
 
         atoms = self.atoms(resp, req, environ, request_time)
+        route = environ.get(ENVIRON_ROUTE, "-")
+        # A nudge link's path is its token, a capability until used: its route stands in.
+        path = route if route.startswith("/staff/nudge/") else atoms.get("U")
         line = {
             "timestamp": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
             "level": "INFO", "logger": "access", "message": "request",
             "request_id": environ.get(ENVIRON_ID, "-"),
-            "method": atoms.get("m"), "path": atoms.get("U"),
-            "route": environ.get(ENVIRON_ROUTE, "-"),
+            "method": atoms.get("m"), "path": path, "route": route,
             "status": _int(atoms.get("s")), "bytes": _int(atoms.get("B")),
             "duration_ms": round(request_time.total_seconds() * 1000, 2),
         }

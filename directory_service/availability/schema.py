@@ -177,6 +177,8 @@ staff_sessions = Table(
     Column("key_id", Text, nullable=False),
     Column("created_at", Text, nullable=False),
     Column("last_seen_at", Text, nullable=False),
+    # A session that must end sooner than the limits say (a nudge's "Update" link).
+    Column("ends_at", Text),
     Index("staff_sessions_key", "key_id"),
     Index("staff_sessions_seen", "last_seen_at"),
 )
@@ -193,8 +195,54 @@ jobs_claims = Table(
     Index("jobs_claims_claimed", "claimed_at"),
 )
 
+# Nudges (directory_service/nudges/): who a facility wants reminded, never shown
+# publicly; `emails` is a JSON list. `link_key_id` is the facility key (no usable
+# secret) that a message's one-tap links act as.
+nudge_contacts = Table(
+    "nudge_contacts", metadata,
+    Column("facility_id", Text, primary_key=True),
+    Column("emails", Text, nullable=False),
+    Column("webhook_url", Text),
+    Column("language", Text, nullable=False),
+    Column("paused", Integer, nullable=False),
+    Column("link_key_id", Text),
+    Column("updated_at", Text, nullable=False),
+    Column("updated_by", Text),
+)
+# Every nudge sent or tried, by channel (email, webhook): what the admin page lists and
+# what decides "one nudge per staleness episode" and the bounded retries.
+nudge_sends = Table(
+    "nudge_sends", metadata,
+    Column("id", Text, primary_key=True),
+    Column("facility_id", Text, nullable=False),
+    Column("channel", Text, nullable=False),
+    # The address or URL (the admin page shows it masked; never logged).
+    Column("recipient", Text, nullable=False),
+    Column("language", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text),
+    Column("message_id", Text),
+    Column("stale_since", Text),
+    Column("created_at", Text, nullable=False),
+    Column("last_attempt_at", Text),
+    Index("nudge_sends_facility", "facility_id", "created_at"),
+    Index("nudge_sends_status", "status", "created_at"),
+)
+# One row per one-tap link: a link works once (`used_at`) and until `expires_at`.
+nudge_links = Table(
+    "nudge_links", metadata,
+    Column("id", Text, primary_key=True),
+    Column("facility_id", Text, nullable=False),
+    Column("send_id", Text),
+    Column("purpose", Text, nullable=False),
+    Column("expires_at", Text, nullable=False),
+    Column("used_at", Text),
+    Index("nudge_links_expires", "expires_at"),
+)
+
 # Copy order for `migrate-availability` (no foreign keys, so any order would do).
 TABLES = (api_keys, facility_versions, bed_reports, bed_history, holds, facility_changes,
           outbox, sync_positions, facility_profiles, profile_history, record_verifications,
           facility_invitations, public_reports, public_report_changes, staff_sessions,
-          jobs_claims)
+          jobs_claims, nudge_contacts, nudge_sends, nudge_links)

@@ -45,15 +45,17 @@ def _seconds(text_value):
     return parse_iso(text_value).timestamp()
 
 
-def start(adb, key_id, moment, limits):
+def start(adb, key_id, moment, limits, ends_at=None):
     """A new session for `key_id` at `moment` (epoch seconds): returns its token, which
-    only the cookie keeps. Expired sessions and revoked keys' sessions are pruned first."""
+    only the cookie keeps. Expired sessions and revoked keys' sessions are pruned first.
+    `ends_at` (epoch seconds) ends it sooner than the limits (a nudge's "Update" link)."""
     token = secrets.token_urlsafe(32)
     with adb.write() as db:
         prune_in(db, moment, limits)
         db.execute(staff_sessions.insert().values(
             id=_id(token), key_id=key_id, created_at=_when(moment),
-            last_seen_at=_when(moment)))
+            last_seen_at=_when(moment),
+            ends_at=None if ends_at is None else _when(ends_at)))
     return token
 
 
@@ -63,6 +65,7 @@ def prune_in(db, moment, limits):
     gone = staff_sessions.delete().where(
         (S.last_seen_at < _when(moment - limits.idle_s))
         | (S.created_at < _when(moment - limits.max_s))
+        | (S.ends_at < _when(moment))
         | S.key_id.in_(revoked))
     return db.execute(gone).rowcount
 
@@ -74,8 +77,8 @@ def resume(adb, token, moment, limits):
     if not isinstance(token, str) or not token:
         return None, "none"
     session_id = _id(token)
-    query = (select(S.key_id, S.created_at, S.last_seen_at, K.role, K.facility_id,
-                    K.revoked_at)
+    query = (select(S.key_id, S.created_at, S.last_seen_at, S.ends_at, K.role,
+                    K.facility_id, K.revoked_at)
              .select_from(staff_sessions.outerjoin(api_keys, K.id == S.key_id))
              .where(S.id == session_id))
     row = adb.read().execute(query).mappings().first()
@@ -83,7 +86,8 @@ def resume(adb, token, moment, limits):
         return None, "none"
     why = None
     if (moment - _seconds(row["last_seen_at"]) > limits.idle_s
-            or moment - _seconds(row["created_at"]) > limits.max_s):
+            or moment - _seconds(row["created_at"]) > limits.max_s
+            or (row["ends_at"] is not None and moment > _seconds(row["ends_at"]))):
         why = "expired"
     elif row["role"] is None or row["revoked_at"] is not None:
         why = "revoked"

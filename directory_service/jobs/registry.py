@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from directory_service.availability import outbox
+from directory_service import nudges
 from directory_service.jobs import elastic, upkeep
 from directory_service.jobs.schedules import DailyAt, Every  # noqa: F401 (for entries)
 
@@ -52,7 +53,10 @@ CONSUMERS = (
 
 PERIODIC = (
     PeriodicJob("outbox.prune", Every(60), upkeep.prune),
-    # At merge: PeriodicJob("nudges.run_due", Every(1), nudges.run_due),
+    # Every minute; nudges/due.py decides per facility (its intake hours, NUDGE_TIMES in
+    # its own zone, one nudge per staleness episode).
+    PeriodicJob("nudges.run_due", Every(1), nudges.run_due),
+    # At merge:
     # PeriodicJob("webhooks.deliver_due", Every(1), webhooks.deliver_due),
     # PeriodicJob("outcomes.record_freshness",
     #             DailyAt(lambda s: s.<nudge times>, lambda s: s.site_timezone),

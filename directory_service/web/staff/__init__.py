@@ -98,7 +98,8 @@ def init_app(app):
     csrf.init_app(app)
 
     from directory_service.web.staff import (  # noqa: F401
-        admin, coach, coach_holds, facility, onboarding, profile, reports, views,
+        admin, admin_nudges, coach, coach_holds, contacts, facility, nudge_links,
+        onboarding, profile, reports, views,
     )
 
 
@@ -113,12 +114,13 @@ def _limits():
     return staff_sessions.Limits(config["STAFF_IDLE_SECONDS"], config["STAFF_MAX_SECONDS"])
 
 
-def sign_in(principal):
+def sign_in(principal, ends_at=None):
     """Start a fresh session for `principal`: the cookie gets only its new token (a fresh
-    one each time, so a token planted before sign-in is never the signed-in one)."""
+    one each time, so a token planted before sign-in is never the signed-in one).
+    `ends_at` (epoch seconds) ends it sooner than the usual limits."""
     session.clear()
     token = staff_sessions.start(current_app.extensions["availability"], principal.key_id,
-                                 now(), _limits())
+                                 now(), _limits(), ends_at)
     session[SESSION_KEY] = {"s": token}
 
 

@@ -14,6 +14,9 @@ from directory_service.web.staff import (
 )
 from directory_service.web.views import page_url
 
+# POSTs made without a session (sign-in, a nudge's one-tap links, whose signed token is
+# the authority): checked for coming from this site instead of by a session's token.
+ORIGIN_CHECKED = ("web.staff_sign_in_post", "web.nudge_link_post", "web.nudge_unsubscribe_post")
 # Which decision each role may take from a page, and the words that report it.
 DECISIONS = {"confirm": ("confirmed", ("facility", "admin")),
              "decline": ("declined", ("facility", "admin")),
@@ -59,7 +62,7 @@ def _csrf_on_staff_forms():
     """Only staff POSTs are checked: the API's writes carry keys, not cookies. Sign-in
     has no session yet, so no token: it must come from this site (origin.py)."""
     if request.method == "POST" and request.path.startswith("/staff/"):
-        if request.endpoint == "web.staff_sign_in_post":
+        if request.endpoint in ORIGIN_CHECKED:
             if not origin.from_this_site():
                 raise CSRFError("the sign-in form was sent from another site")
         else:
