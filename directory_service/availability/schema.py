@@ -223,7 +223,7 @@ watch_fires = Table(
     sqlite_autoincrement=True,
 )
 # One row (id 1): when the check last ran (holds expiring since then free beds with
-# nobody writing) and the facilities to look at again (JSON), see watches/check.py.
+# nobody writing) and the facilities to look at again (JSON), see watches/job.py.
 watch_checks = Table(
     "watch_checks", metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
