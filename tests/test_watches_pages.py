@@ -51,14 +51,16 @@ def test_tell_me_when_a_bed_opens_without_javascript(app, coach):
     assert re.search(r"/staff/coach/watches#watch-w_[0-9a-f]+$", landing)
     page = coach.get(landing).get_data(as_text=True)
     assert "Watching. A bed that opens" in page and "120 min left" in page
-    assert re.search(r'<noscript><meta http-equiv="refresh" content="60; url=/staff/coach/watches">', page)
+    assert re.search(r'<noscript><meta http-equiv="refresh" '
+                     r'content="60; url=/staff/coach/watches">', page)
     assert "No bed has opened for these needs yet." in page
     set_open(app, 3, NOW + timedelta(minutes=1))
     assert watches.check(app, NOW + timedelta(minutes=1))["fired"] == 1
     page = coach.get("/staff/coach/watches").get_data(as_text=True)
     assert "A bed opened: Crossroads Recovery Center · " in page and ": 3 open" in page
     # The coach page lists it too, under My watches.
-    assert "A bed opened: Crossroads Recovery Center" in coach.get("/staff/coach").get_data(as_text=True)
+    coach_page = coach.get("/staff/coach").get_data(as_text=True)
+    assert "A bed opened: Crossroads Recovery Center" in coach_page
     watch_id = re.search(r'id="watch-(w_[0-9a-f]+)"', page).group(1)
     _html, csrf = page_token(coach, "/staff/coach/watches")
     done = coach.post(f"/staff/coach/watches/{watch_id}/cancel", data={"csrf_token": csrf})
@@ -115,7 +117,8 @@ def test_the_stream_delivers_a_fire_and_resumes_after_the_last_event(app, coach)
                       WATCH_EVENTS_KEEPALIVE_SECONDS=0.05)
     set_open(app, 0)
     start_watch(coach)
-    after = re.search(r'data-after="(\d+)"', coach.get("/staff/coach").get_data(as_text=True)).group(1)
+    coach_page = coach.get("/staff/coach").get_data(as_text=True)
+    after = re.search(r'data-after="(\d+)"', coach_page).group(1)
     response = coach.get(f"/staff/coach/watches/events?after={after}", buffered=False)
     assert response.mimetype == "text/event-stream"
     assert response.headers["Cache-Control"] == "no-store"
@@ -128,7 +131,8 @@ def test_the_stream_delivers_a_fire_and_resumes_after_the_last_event(app, coach)
     response.close()
     assert [e["event"] for e in events] == ["fire"]
     data = json.loads(events[0]["data"])
-    assert data["facility_id"] == FACILITY and "A bed opened: Crossroads Recovery Center" in data["text"]
+    assert data["facility_id"] == FACILITY
+    assert "A bed opened: Crossroads Recovery Center" in data["text"]
     # A reconnection names the last event it had: nothing is sent twice.
     again = coach.get("/staff/coach/watches/events", headers={"Last-Event-ID": events[0]["id"]},
                       buffered=False)

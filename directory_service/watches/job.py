@@ -32,8 +32,10 @@ FIRST_LOOK = timedelta(minutes=10)
 
 
 def match_needs(saved):
-    """A saved watch's needs as the match reads them (no fallbacks, the widest page)."""
-    return {**saved, "include_fallbacks": False, "limit": 50}
+    """A saved watch's needs as the match reads them: no fallbacks, and no cut at a
+    `limit` (a watch's first look keeps every open bed of the store's first page,
+    MAX_PER_PAGE facilities; later looks find the changed ones on any page)."""
+    return {**saved, "include_fallbacks": False, "limit": 0}
 
 
 def open_rows(app, saved, now, only=None):
