@@ -13,12 +13,9 @@ import logging
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select
-
 from directory_service import beds, geo
-from directory_service.availability import match, outbox
+from directory_service.availability import changes, match, outbox
 from directory_service.availability.db import iso, parse_iso
-from directory_service.availability.schema import holds
 from directory_service.watches import notify, store
 
 log = logging.getLogger(__name__)
@@ -54,14 +51,6 @@ def open_rows(app, saved, now, only=None):
     return found
 
 
-def _expired_holds(db, since, now):
-    """Facilities with a hold that expired in (since, now] while still active."""
-    h = holds.c
-    query = select(h.facility_id).where(h.state == "active", h.expires_at > iso(since),
-                                        h.expires_at <= iso(now)).distinct()
-    return set(db.execute(query).scalars())
-
-
 def check(app, now, send_mail=None, deliver_to_url=None):
     """Fire the watches that newly opened beds fit; returns counts.
 
@@ -94,7 +83,7 @@ def _one_batch(app, adb, now, counts, deliver_to_url):
         rows = outbox.pending(db, after, BATCH)
         checked_at, recheck = store.clock(db)
         since = parse_iso(checked_at) if checked_at else now - FIRST_LOOK
-        expired = _expired_holds(db, since, now)
+        expired = changes.expired_between(db, iso(since), iso(now))
         watching = store.active(db, now)
     # Facilities to look at: changed now, freed by an expiry, or changed a moment ago.
     stamp, horizon = iso(now), iso(now - timedelta(seconds=RECHECK_S))
