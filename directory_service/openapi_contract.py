@@ -152,6 +152,12 @@ LINKS = {
         "FirstResource": _link("get", "/v1/resources/{record_id}", "The first hit in full.",
                                record_id="$response.body#/results/0/id"),
     },
+    ("/v1/watches", "post", "201"): {
+        "GetWatch": _link("get", "/v1/watches/{watch_id}", "Read the watch and its fires.",
+                          watch_id="$response.body#/id"),
+        "CancelWatch": _link("delete", "/v1/watches/{watch_id}", "Cancel it.",
+                             watch_id="$response.body#/id"),
+    },
     ("/v1/match", "post", "200"): {
         "FirstMatchBeds": _link("get", BEDS, "Beds of the first match.",
                                 facility_id="$response.body#/results/0/id"),

@@ -27,6 +27,7 @@ REQUESTS = []  # (method, path template, status, stateful) of every generated re
 NO_RATE_LIMITS = ({"rate_limit_enabled": False}
                   if "rate_limit_enabled" in Settings.__dataclass_fields__ else {})
 PLACES = ["60540", "Naperville, IL", "Elgin, IL", "60432"]
+WATCH = {"near": "60540", "level_of_care": "detox", "hours": 2}
 STATE = {}
 
 
@@ -59,12 +60,17 @@ def build():
                                headers={"Authorization": f"Bearer {keys['coach']}"})
         if response.status_code == 201:
             holds.append(response.get_json()["id"])
+    # A coach watch the admin key (the fuzzer's key for /v1/watches) owns.
+    watch = client.post("/v1/watches", json=WATCH,
+                        headers={"Authorization": f"Bearer {keys['admin']}"})
+    assert watch.status_code == 201, watch.get_json()
     snapshot = sqlite3.connect(":memory:")
     sqlite3.connect(f"{base}/availability.sqlite").backup(snapshot)
     STATE.update(app=app, client=client, facilities=facilities, keys=keys, snapshot=snapshot,
                  availability=f"{base}/availability.sqlite")
     records = [r["id"] for r in store.scan()][::25]
-    return app, keys, {"facility_id": ids, "hold_id": holds, "record_id": records}
+    return app, keys, {"facility_id": ids, "hold_id": holds, "record_id": records,
+                       "watch_id": [watch.get_json()["id"]]}
 
 
 def reset():
@@ -132,6 +138,12 @@ def valid_variant(case, seed):
         body = {"near": rng.choice(PLACES), "level_of_care": rng.choice(["detox", "3.7-WM", "3.5"])}
         if rng.random() < 0.5:
             body.update(payer="medicaid", gender=rng.choice(["men", "women"]), age=30)
+        case.body = body
+    elif path == "/v1/watches" and method == "post":
+        body = {"near": rng.choice(PLACES), "level_of_care": rng.choice(["detox", "3.7-WM"]),
+                "hours": rng.randint(1, 24)}
+        if rng.random() < 0.3:
+            body["email"] = "coach@example.org"
         case.body = body
     elif path == "/v1/export":
         case.query = {k: v for k, v in (case.query or {}).items() if k in ("format", "kind")}

@@ -1,8 +1,11 @@
 """Every write endpoint × no key, a revoked key, the wrong role, another facility's key,
 and the right key: only the owner passes (DESIGN §9)."""
+from datetime import datetime, timezone
+
 import pytest
 
 from directory_service.availability import holds, keys, public_reports
+from directory_service.watches import store as watch_store
 from tests.test_live_support import make_app
 
 BEDS = {"rows": [{"level_of_care": "3.7-WM", "population": "adult_men", "capacity": 10,
@@ -10,6 +13,7 @@ BEDS = {"rows": [{"level_of_care": "3.7-WM", "population": "adult_men", "capacit
 FEED = [{"facility_id": "test:b", "level_of_care": "3.7-WM", "population": "adult_men",
          "capacity": 10, "available": 2}]
 HOLD = {"level_of_care": "3.7-WM", "population": "adult_men"}
+WATCH = {"level_of_care": "3.7-WM", "lat": 41.7508, "lon": -88.1535, "hours": 2}
 
 # (name, method, path, body, roles that pass, who owns it: "facility" / "coach" / None)
 ENDPOINTS = [
@@ -31,7 +35,13 @@ ENDPOINTS = [
     ("confirm report", "post", "/v1/reports/{report}/confirm", None, ("admin",), None),
     ("dismiss report", "post", "/v1/reports/{report}/dismiss", None, ("admin",), None),
     ("resolve report", "post", "/v1/reports/{report}/resolve", None, ("admin",), None),
+    ("create watch", "post", "/v1/watches", WATCH, ("coach", "admin"), None),
+    ("my watches", "get", "/v1/watches", None, ("coach", "admin"), None),
+    ("one watch", "get", "/v1/watches/{watch}", None, ("coach", "admin"), "coach"),
+    ("cancel watch", "delete", "/v1/watches/{watch}", None, ("coach", "admin"), "coach"),
 ]
+# Another key's watch is not found at all (404), not refused: its id tells nothing.
+OTHER_OWNER_STATUS = {"one watch": 404, "cancel watch": 404}
 CASES = ("no key", "bad key", "revoked", "wrong role", "other owner", "right key")
 
 
@@ -88,10 +98,14 @@ def test_only_the_owner_passes(world, case, name, method, path, body, passing, o
         headers["If-Match"] = client.get("/v1/facilities/test:b/beds").headers["ETag"]
     # And a fresh open public report about the facility, for the report endpoints.
     report = public_reports.create(app.extensions["availability"], "test:b", "phone")
-    response = getattr(client, method)(path.format(hold=made["id"], report=report["id"]),
+    # And a fresh watch by "coach", for the watch endpoints.
+    watch = watch_store.create(app.extensions["availability"], ids["coach"][0],
+                               {"level_of_care": "3.7-WM"}, None, 2, datetime.now(timezone.utc))
+    response = getattr(client, method)(path.format(hold=made["id"], report=report["id"],
+                                                   watch=watch["id"]),
                                        json=body, headers=headers)
     expected = {"no key": 401, "bad key": 401, "revoked": 401, "wrong role": 403,
-                "other owner": 403}.get(case)
+                "other owner": OTHER_OWNER_STATUS.get(name, 403)}.get(case)
     if expected:
         assert response.status_code == expected, response.get_json()
         assert response.mimetype == "application/problem+json"

@@ -18,7 +18,7 @@ OUTAGES = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)
 
 def init_app(app, api, settings):
     from directory_service import cli
-    from directory_service.api import auth, beds, holds, match, profile
+    from directory_service.api import auth, beds, holds, match, profile, watches
     from directory_service.search.live_overlay import LiveOverlay
 
     adb = AvailabilityDB.from_settings(settings)
@@ -28,7 +28,7 @@ def init_app(app, api, settings):
     if hasattr(store, "set_live_overlay"):
         store.set_live_overlay(LiveOverlay(adb))
     auth.register_scheme(api)
-    for blueprint in (beds.blp, holds.blp, match.blp, profile.blp):
+    for blueprint in (beds.blp, holds.blp, match.blp, profile.blp, watches.blp):
         api.register_blueprint(blueprint)
     document_hold_limit(api, settings)
     app.cli.add_command(cli.keys)

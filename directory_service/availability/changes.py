@@ -56,6 +56,13 @@ def all_active_expiries(db, stamp):
     return list(db.execute(select(H.expires_at).where(*_active(stamp))).scalars())
 
 
+def expired_between(db, since, until):
+    """Facility ids with a hold that expired in (`since`, `until`] (ISO strings) while
+    still active: beds freed with nobody writing (coach watches look at them)."""
+    return set(db.execute(select(H.facility_id).where(
+        H.state == "active", H.expires_at > since, H.expires_at <= until).distinct()).scalars())
+
+
 def live_facility_ids(conn):
     """Facility ids with bed reports, history, a version, holds, a profile or an unrevoked
     key: the ids a re-index must keep (indexer/serving.py). Tables an older database lacks

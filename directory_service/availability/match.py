@@ -5,6 +5,8 @@ unheld bed) is a hard filter, so those criteria are always `met`. Preferences (a
 or pregnancy programme, the person's language, their medication dispensed on site) only
 explain: a hit lists them under `unmet` when it lacks them, so the coach can judge.
 """
+import dataclasses
+
 from directory_service import beds, geo, vocab
 from directory_service.availability import figures
 from directory_service.search.store import SearchQuery
@@ -129,12 +131,15 @@ def explain(needs, query, hit, figure):
             [api_line(i) for i in items if not i["ok"]])
 
 
-def match(store, needs, origin, settings, now):
-    """Ranked, explained matches (and fallbacks when asked); returns a list of dicts."""
+def match(store, needs, origin, settings, now, only=None):
+    """Ranked, explained matches (and fallbacks when asked); returns a list of dicts.
+
+    `only` (facility ids; coach watches) restricts the answer to those facilities, found
+    on every page of the store's answer and never cut at `limit`."""
     per_page = settings.max_per_page
     query = build_query(needs, origin, per_page)
     results = []
-    for hit in store.search(query).hits:
+    for hit in _hits(store, query, only):
         record = beds.annotate_record(hit.record, now, settings)
         rows = bed_rows(record, query, needs)
         # An open bed this person may take whose own figure is not stale (unless asked):
@@ -143,12 +148,29 @@ def match(store, needs, origin, settings, now):
             continue
         figure = beds.figure(hit.capacity["open"], hit.capacity["reported_at"], now, settings)
         results.append(_body(needs, query, hit, figure, record, rows, fallback=False))
-        if len(results) == needs["limit"]:
+        if only is None and len(results) == needs["limit"]:
             break
     if needs["include_fallbacks"]:
         results += _fallbacks(store, needs, origin, settings, now,
                               {r["id"] for r in results})
     return results
+
+
+def _hits(store, query, only):
+    """The store's first page of hits or, for `only`, those facilities' hits on any page."""
+    if only is None:
+        yield from store.search(query).hits
+        return
+    wanted = set(only)
+    while wanted:
+        found = store.search(query)
+        for hit in found.hits:
+            if hit.record["id"] in wanted:
+                wanted.discard(hit.record["id"])
+                yield hit
+        if not found.hits or query.page * query.per_page >= found.total:
+            return
+        query = dataclasses.replace(query, page=query.page + 1)
 
 
 def _fallbacks(store, needs, origin, settings, now, seen):

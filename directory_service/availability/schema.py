@@ -241,8 +241,59 @@ nudge_links = Table(
     Index("nudge_links_expires", "expires_at"),
 )
 
+# Coach watches (directory_service/watches/): the needs of a match, no personal data (the
+# origin as a point rounded to about 100 m, never the typed place), until `expires_at`.
+watches = Table(
+    "watches", metadata,
+    Column("id", Text, primary_key=True),
+    Column("coach_key_id", Text, nullable=False),
+    Column("needs", Text, nullable=False),
+    Column("place", Text),
+    Column("created_at", Text, nullable=False),
+    Column("expires_at", Text, nullable=False),
+    Column("state", Text, nullable=False),
+    Column("ended_at", Text),
+    Column("notify", Text),
+    Column("notify_to", Text),
+    Column("secret", Text),
+    Index("watches_coach", "coach_key_id", "state", "expires_at"),
+    Index("watches_state", "state", "expires_at"),
+)
+# The bed rows open for a watch's needs as last seen: an opening is a row not here.
+watch_open_beds = Table(
+    "watch_open_beds", metadata,
+    Column("watch_id", Text, primary_key=True),
+    Column("facility_id", Text, primary_key=True),
+    Column("level_of_care", Text, primary_key=True),
+    Column("population", Text, primary_key=True),
+    Column("since", Text, nullable=False),
+)
+# Every fire of a watch: which bed opened, when, and what became of its notification.
+watch_fires = Table(
+    "watch_fires", metadata,
+    Column("seq", SEQ, primary_key=True, autoincrement=True),
+    Column("watch_id", Text, nullable=False),
+    Column("facility_id", Text, nullable=False),
+    Column("level_of_care", Text, nullable=False),
+    Column("population", Text, nullable=False),
+    Column("open", Integer),
+    Column("fired_at", Text, nullable=False),
+    Column("notified", Text),
+    Index("watch_fires_watch", "watch_id", "seq"),
+    sqlite_autoincrement=True,
+)
+# One row (id 1): when the check last ran (holds expiring since then free beds with
+# nobody writing) and the facilities to look at again (JSON), see watches/job.py.
+watch_checks = Table(
+    "watch_checks", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("checked_at", Text, nullable=False),
+    Column("recheck", Text, nullable=False),
+)
+
 # Copy order for `migrate-availability` (no foreign keys, so any order would do).
 TABLES = (api_keys, facility_versions, bed_reports, bed_history, holds, facility_changes,
           outbox, sync_positions, facility_profiles, profile_history, record_verifications,
           facility_invitations, public_reports, public_report_changes, staff_sessions,
-          jobs_claims, nudge_contacts, nudge_sends, nudge_links)
+          jobs_claims, nudge_contacts, nudge_sends, nudge_links,
+          watches, watch_open_beds, watch_fires, watch_checks)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from directory_service.availability import outbox
-from directory_service import nudges
+from directory_service import nudges, watches
 from directory_service.jobs import elastic, upkeep
 from directory_service.jobs.schedules import DailyAt, Every  # noqa: F401 (for entries)
 
@@ -46,6 +46,8 @@ def target_position(target):
 
 CONSUMERS = (
     OutboxConsumer("elasticsearch", elastic.push, elastic.position),
+    # Coach watches (watches/job.py): a bed that newly opens fires the watches it fits.
+    OutboxConsumer("watches", watches.check, target_position("watches")),
     # At merge (issue 23): OutboxConsumer("webhooks", <dispatch, then deliver_due>,
     # target_position("webhooks")), OutboxConsumer("watches", watches.check,
     # target_position("watches")).

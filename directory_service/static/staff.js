@@ -2,8 +2,9 @@
  * answers with a redirect back to its page, and a − / + tap with the page again showing
  * the changed number, nothing saved). With it: − / + change the number in place
  * (nothing is sent until Save), forms marked data-enhance are sent with fetch and the
- * page's main part is replaced by the answer (no reload), hold countdowns tick, and a
- * coach's list of holds shows the facility's decision when it comes (no reload). */
+ * page's main part is replaced by the answer (no reload), hold countdowns tick, a
+ * coach's list of holds shows the facility's decision when it comes (no reload), and a
+ * watch that fires shows on every open coach page (Server-Sent Events). */
 (function () {
   "use strict";
 
@@ -130,7 +131,33 @@
     tick(root);
   }
 
+  // My watches: a fired watch arrives as a Server-Sent Event and is added in place, and
+  // #watch-news says it. The server ends each stream after a few minutes; EventSource
+  // reconnects by itself with the last event id, so nothing is missed or shown twice.
+  function listenWatches() {
+    var list = document.getElementById("my-watches-list");
+    if (!list || !window.EventSource) { return; }
+    var url = list.getAttribute("data-events");
+    var after = list.getAttribute("data-after");
+    var source = new EventSource(url + (url.indexOf("?") === -1 ? "?" : "&") + "after=" + encodeURIComponent(after));
+    source.addEventListener("fire", function (event) {
+      var fire;
+      try { fire = JSON.parse(event.data); } catch (e) { return; }
+      var item = document.createElement("li");
+      var link = document.createElement("a");
+      item.className = "fresh-fire";
+      link.href = fire.url;
+      link.textContent = fire.text;
+      item.appendChild(link);
+      var fires = document.querySelector("#watch-" + fire.watch_id + " .fires");
+      if (fires) { fires.insertBefore(item, fires.firstChild); }
+      var news = document.getElementById("watch-news");
+      if (news) { news.textContent = fire.text; news.hidden = false; }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    listenWatches();
     init(document);
     window.setInterval(function () { tick(document); }, 15000);
     var list = document.getElementById("my-holds-list");

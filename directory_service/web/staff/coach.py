@@ -24,6 +24,7 @@ from directory_service.search import columns as cols
 from directory_service.web import bed_figures, blp, search_form
 from directory_service.web.staff import flashed_notices, signed_in
 from directory_service.web.staff.coach_holds import holds_context, my_holds
+from directory_service.web.staff.watches import my_watches, watches_context
 from directory_service.web.views import page_now, page_url
 
 LOOK_KEY = "coach_look"
@@ -97,7 +98,8 @@ def _page(principal, needs=None, answer=None, errors=None, status=200):
         distances=DISTANCES, minutes=_minutes_choices(settings),
         default_minutes=settings.hold_default_minutes, levels=vocab.LEVELS_OF_CARE,
         payers=vocab.PAYMENT, languages=search_form.LANGUAGES, holdable=holdable_rows,
-        bed_lines=match_lines, **holds_context()), status
+        bed_lines=match_lines, **holds_context(),
+        **watches_context(principal, my_watches(principal))), status
 
 
 def match_lines(result, needs):

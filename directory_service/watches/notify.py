@@ -1,0 +1,86 @@
+"""Telling a coach that a watch fired, the way they chose: e-mail or a webhook.
+
+The sending is not done here: `send_mail(settings, to, subject, text)` is the mail
+module's (nudges) and `deliver_to_url(db, url, secret, event_type, payload,
+ordering_key)` the webhooks module's, which signs, retries and dead-letters. Both are
+parameters (tests pass recorders) and imported only when a watch needs them. The message
+names the facility and the bed, never anything about the person.
+"""
+import logging
+
+from directory_service import vocab
+from directory_service.watches import store
+
+log = logging.getLogger(__name__)
+EVENT = "watch.fired"
+
+
+def payload(app, watch, fire):
+    """What a fire says: the watch, the facility (name, intake phone) and the bed row."""
+    record = app.extensions["store"].get(fire["facility_id"]) or {}
+    phones = record.get("phones") or {}
+    return {"watch_id": watch["id"], "fire_id": fire["seq"],
+            "facility_id": fire["facility_id"], "facility_name": record.get("name"),
+            "phone": phones.get("intake") or phones.get("main"),
+            "level_of_care": fire["level_of_care"], "population": fire["population"],
+            "open": fire["open"], "fired_at": fire["fired_at"],
+            "watch_expires_at": watch["expires_at"]}
+
+
+def _default_deliver():
+    from directory_service import webhooks  # the webhooks branch; absent before it
+
+    return webhooks.deliver_to_url
+
+
+def _default_send():
+    from directory_service import mail  # the nudges branch; absent before it
+
+    return mail.send_mail
+
+
+def queue_webhook(app, db, watch, fire, deliver_to_url=None):
+    """Queue the webhook delivery in the fire's own transaction (`db`), so a recorded
+    fire is delivered at least once; a queue that refuses leaves the fire recorded."""
+    if watch["notify"] != "webhook":
+        return
+    try:
+        deliver = deliver_to_url or _default_deliver()
+        deliver(db, watch["notify_to"], watch["secret"], EVENT, payload(app, watch, fire),
+                watch["id"])
+        fire["notified"] = "queued"
+    except Exception as exc:  # noqa: BLE001 - never lose the fire over its webhook
+        log.warning("watch %s: webhook not queued (%s)", watch["id"], type(exc).__name__)
+        fire["notified"] = "failed"
+    db.execute(store.watch_fires.update().where(store.F.seq == fire["seq"])
+               .values(notified=fire["notified"]))
+
+
+def text(body):
+    """The e-mail: plain words a coach reads on a phone."""
+    code = body["level_of_care"]
+    level = f"{vocab.LEVEL_OF_CARE_NAMES.get(code, code)} ({code})"
+    lines = [f"A bed opened that fits your watch {body['watch_id']}:",
+             f"{body['facility_name'] or body['facility_id']}: {level}, "
+             f"{body['population'].replace('_', ' ')}, {body['open']} open.",
+             f"Call intake: {body['phone']}" if body["phone"] else "",
+             "Hold it from the coach page before someone else does.",
+             f"The watch runs until {body['watch_expires_at']} (UTC)."]
+    return "\n".join(line for line in lines if line) + "\n"
+
+
+def send_email(app, watch, fire, send_mail=None):
+    """Send the e-mail after the fire committed; the outcome is kept on the fire."""
+    if watch["notify"] != "email":
+        return
+    adb = app.extensions["availability"]
+    body = payload(app, watch, fire)
+    try:
+        send = send_mail or _default_send()
+        send(app.config["SETTINGS"], [watch["notify_to"]], "A bed opened: "
+             + (body["facility_name"] or body["facility_id"]), text(body))
+        outcome = "sent"
+    except Exception as exc:  # noqa: BLE001 - MailError, or no mail module yet
+        log.warning("watch %s: e-mail not sent (%s)", watch["id"], type(exc).__name__)
+        outcome = "failed"
+    store.mark_notified(adb, fire["seq"], outcome)
