@@ -36,8 +36,12 @@ def _hold(adb, facility_id, coach, when, minutes=120, note=None):
                         now=when)["id"]
 
 
-def script(app):
-    """Run the week; returns {"keys": {group: key id}, "holds": {name: hold id}}.
+SNAPSHOTS = {"mon": (0, 12), "tue": (1, 13), "thu": (3, 9)}
+
+
+def script(app, snapshot=None):
+    """Run the week, calling `snapshot(now)` (if given) at SNAPSHOTS' moments; returns
+    {"keys": {group: key id}, "holds": {name: hold id}}.
 
     Expected (as of AS_OF): placed 6, confirmed 2 (h1, h6), declined 3 (h2 by the
     facility, h3 released by a report of fewer beds, h5 cancelled by its coach), expired
@@ -56,13 +60,17 @@ def script(app):
     holds.decide(adb, made["h1"], "confirmed", "key:facility", now=at(0, 10))
     made["h2"] = _hold(adb, "test:a", south, at(0, 10, 15))
     holds.decide(adb, made["h2"], "declined", "key:facility", now=at(0, 11, 15))
+    snap = snapshot or (lambda now: None)
+    snap(at(*SNAPSHOTS["mon"]))   # a fresh (10:00), c never reported, b no rows yet
     _report(adb, "test:b", 1, at(1, 12))                     # opens: Tue 12:00
     made["h3"] = _hold(adb, "test:b", north, at(1, 12, 20))
     _report(adb, "test:b", 0, at(1, 12, 50))                 # full: h3 released
+    snap(at(*SNAPSHOTS["tue"]))   # a stale (27 h), b fresh, c never reported
     _report(adb, "test:b", 2, at(2, 8))                      # opens: Wed 08:00
     made["h4"] = _hold(adb, "test:b", loose, at(2, 8, 10), minutes=60)  # never decided
     made["h5"] = _hold(adb, "test:b", south, at(2, 9))
     holds.decide(adb, made["h5"], "cancelled", "key:coach", now=at(2, 9, 30))
+    snap(at(*SNAPSHOTS["thu"]))   # a and b stale, c never reported
     made["h6"] = _hold(adb, "test:a", north, at(3, 10))
     holds.decide(adb, made["h6"], "confirmed", "key:facility", now=at(3, 10, 45))
     made["h7"] = _hold(adb, "test:b", north, at(7, 0, 30))  # the next week: outside
