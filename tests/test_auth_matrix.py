@@ -31,6 +31,8 @@ ENDPOINTS = [
     ("confirm report", "post", "/v1/reports/{report}/confirm", None, ("admin",), None),
     ("dismiss report", "post", "/v1/reports/{report}/dismiss", None, ("admin",), None),
     ("resolve report", "post", "/v1/reports/{report}/resolve", None, ("admin",), None),
+    ("outcomes", "get", "/v1/outcomes", None, ("admin",), None),
+    ("outcomes csv", "get", "/v1/outcomes.csv", None, ("admin",), None),
 ]
 CASES = ("no key", "bad key", "revoked", "wrong role", "other owner", "right key")
 
