@@ -105,7 +105,7 @@ def test_an_old_sqlite_file_is_adopted_without_losing_rows(tmp_path, schema_file
         "holds": 2, "facility_changes": 1, "outbox": 0, "sync_positions": 0,
         "facility_profiles": 0, "profile_history": 0, "record_verifications": 0,
         "facility_invitations": 0, "public_reports": 0, "public_report_changes": 0,
-        "staff_sessions": 0}
+        "staff_sessions": 0, "outcomes_freshness": 0}
     assert reports.facility_version(adb.read(), "test:a") == 1
     assert _report(adb, available=2).version == 2  # reason, outbox: all there now
     adb.close()
