@@ -79,7 +79,8 @@ class FreshnessSnapshot(Schema):
 
 
 class OutcomesResponse(Schema):
-    from_ = fields.String(attribute="from", data_key="from", metadata={"description": "Window start, UTC."})
+    from_ = fields.String(attribute="from", data_key="from",
+                          metadata={"description": "Window start, UTC."})
     to = fields.String(metadata={"description": "Window end (exclusive), UTC."})
     group_by = fields.String()
     as_of = fields.String(metadata={"description": "The moment holds were judged at."})
