@@ -260,7 +260,8 @@ def test_the_page_shows_the_figures_and_charts_with_text_alternatives(scripted):
     assert ("<desc id=\"chart-outcomes-desc\">North: 3 placed, 2 admitted, 1 declined, "
             "0 expired, 0 still held. South: 2 placed, 0 admitted, 2 declined") in html
     assert "South: median 67.5 minutes, 90th percentile 75 (2 holds)." in html
-    assert "2026-11-02T12:00:00Z: 50 % fresh (1 of 2 facilities)." in html
+    assert "2 Nov 2026 12:00: 50\u00a0% fresh (1 of 2 facilities)." in html
+    assert '<time datetime="2026-11-03T13:00:00Z">3 Nov 2026 13:00</time>' in html
     assert "<script" not in html.split("</head>", 1)[1]
     for secret in [*made["holds"].values(), *made["keys"].values(), week.NOTE]:
         assert secret not in html
@@ -356,3 +357,21 @@ def test_migration_0010_adds_the_group_to_existing_keys(tmp_path):
         assert [(k["id"], k["coach_group"]) for k in keys.list_keys(adb)] == [("k_old", None)]
     finally:
         adb.close()
+
+
+def test_a_group_label_never_runs_as_a_spreadsheet_formula(tmp_path):
+    app = _app(tmp_path)
+    try:
+        adb = app.extensions["availability"]
+        coach = keys.create(adb, "coach", coach_group="=HYPERLINK(\"x\")")[0]
+        week._report(adb, "test:a", 2, week.at(0, 9))
+        week._hold(adb, "test:a", coach, week.at(0, 10))
+        admin = make_key(app, "admin")
+        rows = _csv(app.test_client().get(f"/v1/outcomes.csv?{WINDOW}&group_by=coach_group",
+                                          headers={"Authorization": f"Bearer {admin}"}))
+        assert rows[0]["group"] == "'=HYPERLINK(\"x\")" and rows[0]["placed"] == "1"
+        # The JSON keeps the label as it is.
+        body = _get(app, admin, f"{WINDOW}&group_by=coach_group").get_json()
+        assert body["groups"][0]["group"] == "=HYPERLINK(\"x\")"
+    finally:
+        app.extensions["store"].close()

@@ -8,12 +8,13 @@ grouping is answered with the form and a message naming the field.
 from datetime import date
 
 from flask import render_template, request
-from flask_babel import format_date, format_decimal
+from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
 from directory_service.api.outcomes import csv_response, outcomes_for
+from directory_service.availability.db import parse_iso
 from directory_service.errors import ApiProblem
 from directory_service.outcomes import REASONS
 from directory_service.schemas.outcomes import OutcomeArgs
@@ -55,7 +56,12 @@ def minutes(value):
 
 
 def percent(share):
-    return "—" if share is None else format_decimal(share * 100, "0.#") + " %"
+    return "—" if share is None else format_decimal(share * 100, "0.#") + "\u00a0%"
+
+
+def moment(taken_at):
+    """A snapshot's time, e.g. "2 Nov 2026 12:00" (UTC, as the column says)."""
+    return format_datetime(parse_iso(taken_at), "d MMM y HH:mm")
 
 
 def _args():
@@ -73,13 +79,13 @@ def _view(result):
     by_outcome = charts.stacked_bars([(g["label"], g) for g in groups], OUTCOMES)
     decision = charts.durations([(g["label"], g["decision_minutes"]) for g in groups])
     opening = charts.durations([(g["label"], g["opening_to_hold_minutes"]) for g in groups])
-    snapshots = result["freshness"]
-    fresh = charts.share_line([(s["taken_at"], s["fresh_share"]) for s in snapshots])
+    snapshots = [{**s, "when": moment(s["taken_at"])} for s in result["freshness"]]
+    fresh = charts.share_line([(s["when"], s["fresh_share"]) for s in snapshots])
     return {"groups": groups, "by_outcome": by_outcome, "decision": decision,
             "opening": opening, "fresh": fresh, "outcome_desc": outcome_desc(groups),
             "decision_desc": duration_desc(groups, "decision_minutes"),
             "opening_desc": duration_desc(groups, "opening_to_hold_minutes"),
-            "fresh_desc": fresh_desc(snapshots)}
+            "fresh_desc": fresh_desc(snapshots), "snapshots": snapshots}
 
 
 def outcome_desc(groups):
@@ -102,7 +108,7 @@ def duration_desc(groups, key):
 def fresh_desc(snapshots):
     """The freshness line's points as sentences (the SVG's <desc>)."""
     return " ".join(_("%(when)s: %(share)s fresh (%(fresh)s of %(total)s facilities).",
-                      when=s["taken_at"], share=percent(s["fresh_share"]), fresh=s["fresh"],
+                      when=s["when"], share=percent(s["fresh_share"]), fresh=s["fresh"],
                       total=s["facilities"]) for s in snapshots)
 
 
