@@ -3,17 +3,19 @@
 Only numbers and coordinates are made here; templates/staff/_charts.html draws them with
 CSS classes (never colours), so the charts take the page's colours, light or dark, and no
 script runs. Every chart is also given as a table on the page (its text alternative).
+Narrow on purpose (320 units): each group's name and figure sit on a line above its bar,
+so the words stay readable when a phone scales the chart down.
 """
-WIDTH = 640
-LABEL = 200          # the column of group names, left of the bars
-BAR = 320            # the longest bar
-ROW = 30             # one group's band
-PAD = 12
-LABEL_CHARS = 28
+WIDTH = 320
+ROW = 46             # one group: a line of words, then its bar
+TEXT = 14            # baseline of the words within the row
+BAR_TOP, BAR_HEIGHT = 20, 16
+PAD = 4
+LABEL_CHARS = 26
 
 
 def short(label):
-    """A label that fits the name column; the table beside the chart has it whole."""
+    """A label that fits its line; the table beside the chart has it whole."""
     label = str(label)
     return label if len(label) <= LABEL_CHARS else label[:LABEL_CHARS - 1] + "…"
 
@@ -22,23 +24,27 @@ def _r(value):
     return round(value, 1)
 
 
+def _height(rows):
+    return 2 * PAD + ROW * max(len(rows), 1)
+
+
 def stacked_bars(rows, parts):
-    """Horizontal stacked bars: `rows` is [(label, {part: count})], `parts` the order of
-    the segments. Bars share one scale, so lengths compare across groups."""
+    """Stacked bars: `rows` is [(label, {part: count})], `parts` the order of the
+    segments. Bars share one scale, so lengths compare across groups."""
     top = max([sum(values[p] for p in parts) for _, values in rows] + [1])
     bars = []
     for i, (label, values) in enumerate(rows):
-        x, segments = LABEL, []
+        y = PAD + i * ROW
+        x, segments = 0.0, []
         for part in parts:
-            width = BAR * values[part] / top
+            width = WIDTH * values[part] / top
             if values[part]:
                 segments.append({"part": part, "x": _r(x), "width": _r(width),
                                  "count": values[part]})
             x += width
-        bars.append({"label": short(label), "y": PAD + i * ROW, "segments": segments,
-                     "total": sum(values[p] for p in parts), "end": _r(x + 6)})
-    return {"width": WIDTH, "height": 2 * PAD + ROW * max(len(rows), 1), "bars": bars,
-            "bar_height": ROW - 10}
+        bars.append({"label": short(label), "text_y": y + TEXT, "bar_y": y + BAR_TOP,
+                     "segments": segments, "total": sum(values[p] for p in parts)})
+    return {"width": WIDTH, "height": _height(rows), "bars": bars, "bar_height": BAR_HEIGHT}
 
 
 def durations(rows):
@@ -48,17 +54,17 @@ def durations(rows):
     bars = []
     for i, (label, d) in enumerate(rows):
         y = PAD + i * ROW
-        bar = {"label": short(label), "y": y, "mid": y + (ROW - 10) / 2, "median": d["median"],
-               "p90": d["p90"], "count": d["count"]}
+        bar = {"label": short(label), "text_y": y + TEXT, "bar_y": y + BAR_TOP,
+               "mid": y + BAR_TOP + BAR_HEIGHT / 2, "median": d["median"], "p90": d["p90"],
+               "count": d["count"]}
         if d["median"] is not None:
-            bar.update(width=_r(BAR * d["median"] / top), p90_x=_r(LABEL + BAR * d["p90"] / top))
-            bar["end"] = _r(max(LABEL + bar["width"], bar["p90_x"]) + 6)
+            bar.update(width=_r(WIDTH * d["median"] / top),
+                       p90_x=_r(min(WIDTH * d["p90"] / top, WIDTH - 1)))
         bars.append(bar)
-    return {"width": WIDTH, "height": 2 * PAD + ROW * max(len(rows), 1), "bars": bars,
-            "bar_height": ROW - 10}
+    return {"width": WIDTH, "height": _height(rows), "bars": bars, "bar_height": BAR_HEIGHT}
 
 
-PLOT_LEFT, PLOT_TOP, PLOT_WIDTH, PLOT_HEIGHT = 56, 12, 560, 180
+PLOT_LEFT, PLOT_TOP, PLOT_WIDTH, PLOT_HEIGHT = 44, 10, 268, 150
 
 
 def share_line(points):
@@ -75,7 +81,7 @@ def share_line(points):
                      "share": share})
     grid = [{"y": _r(PLOT_TOP + PLOT_HEIGHT * (1 - s)), "percent": int(s * 100)}
             for s in (0, 0.5, 1)]
-    return {"width": WIDTH, "height": PLOT_TOP + PLOT_HEIGHT + 36, "dots": dots,
+    return {"width": WIDTH, "height": PLOT_TOP + PLOT_HEIGHT + 30, "dots": dots,
             "line": " ".join(f"{d['x']},{d['y']}" for d in dots), "grid": grid,
             "left": PLOT_LEFT, "right": PLOT_LEFT + PLOT_WIDTH,
             "bottom": PLOT_TOP + PLOT_HEIGHT,
