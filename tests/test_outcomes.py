@@ -97,6 +97,7 @@ def test_a_scripted_week_gives_exactly_its_figures(tmp_path, availability_backen
             body = response.get_json()
             assert body["totals"] == TOTALS, group_by
             assert body["groups"] == expected, group_by
+            assert response.headers["Cache-Control"] == "no-store"
             assert (body["from"], body["to"], body["as_of"]) == (
                 "2026-10-26T00:00:00Z", "2026-11-09T00:00:00Z", "2026-11-10T00:00:00Z")
             # Counts and durations only: no hold, no coach's key, no note.

@@ -105,5 +105,12 @@ class OutcomesCsv(MethodView):
         return csv_response(result, args["table"])
 
 
+@blp.after_request
+def _kept_nowhere(response):
+    """Program figures for an administrator: no shared cache or browser keeps them."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def init_app(app, api):
     api.register_blueprint(blp)
