@@ -376,3 +376,21 @@ def test_a_group_label_never_runs_as_a_spreadsheet_formula(tmp_path):
         assert body["groups"][0]["group"] == "=HYPERLINK(\"x\")"
     finally:
         app.extensions["store"].close()
+
+
+def test_each_ending_is_read_into_its_reason():
+    from directory_service.availability import hold_reasons
+    from directory_service.outcomes.figures import outcome
+
+    def hold(state, reason=None, expires_at="2026-11-02T12:00:00Z"):
+        return {"state": state, "reason": reason, "expires_at": expires_at}
+
+    gone = hold_reasons.bed_gone("3.7-WM", "adult_men", "full", 0, "2026-11-02T10:00:00Z")
+    fewer = hold_reasons.fewer_than_held(0, "3.7-WM", "adult_men", "2026-11-02T10:00:00Z", 1)
+    now = week.at(0, 11)
+    assert [outcome(h, now) for h in (
+        hold("active"), hold("active", expires_at="2026-11-02T11:00:00Z"), hold("expired"),
+        hold("confirmed"), hold("declined"), hold("cancelled"), hold("released", fewer),
+        hold("released", gone), hold("released", "some other words"))] == [
+        "active", "expired", "expired", "confirmed", "facility_declined", "coach_cancelled",
+        "fewer_beds_reported", "bed_gone", "released_other"]
