@@ -10,6 +10,7 @@ from directory_service import (availability, cli, errors, geo, jobs, metrics, re
                                request_log, security_headers, tracing, web)
 from directory_service.api import export, health, http_cache, public_reports, resources, search
 from directory_service.api import nudges as nudges_api
+from directory_service.api import outcomes as outcomes_api
 from directory_service.nudges import cli as nudges_cli
 from directory_service.body_deadline import BodyDeadline
 from directory_service.config import Settings
@@ -55,6 +56,7 @@ def create_app(settings=None, store=None):
     jobs.init_app(app)
     public_reports.init_app(app, api)
     api.register_blueprint(nudges_api.blp)
+    outcomes_api.init_app(app, api)
     app.cli.add_command(cli.sync)
     app.cli.add_command(nudges_cli.nudges)
     http_cache.init_app(app, settings)

@@ -23,7 +23,9 @@ keys = AppGroup("keys", help="Create, revoke and list API keys.")
 @click.option("--facility", "facility_id", default=None,
               help="The facility id a facility key may report for.")
 @click.option("--label", default=None, help="Who holds the key (no personal data needed).")
-def create(role, facility_id, label):
+@click.option("--group", "coach_group", default=None,
+              help="A coach key's team, the group outcomes are reported by.")
+def create(role, facility_id, label, coach_group):
     """Create a key and print it once."""
     if facility_id:
         try:
@@ -35,7 +37,7 @@ def create(role, facility_id, label):
                 raise click.UsageError(f"no treatment facility {facility_id!r} in the directory")
     try:
         key_id, key = api_keys.create(current_app.extensions["availability"], role,
-                                      facility_id, label)
+                                      facility_id, label, coach_group)
     except api_keys.InvalidKeyRequest as exc:
         raise click.UsageError(str(exc)) from None
     click.echo(f"key id: {key_id}", err=True)

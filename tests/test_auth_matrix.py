@@ -39,6 +39,8 @@ ENDPOINTS = [
     ("my watches", "get", "/v1/watches", None, ("coach", "admin"), None),
     ("one watch", "get", "/v1/watches/{watch}", None, ("coach", "admin"), "coach"),
     ("cancel watch", "delete", "/v1/watches/{watch}", None, ("coach", "admin"), "coach"),
+    ("outcomes", "get", "/v1/outcomes", None, ("admin",), None),
+    ("outcomes csv", "get", "/v1/outcomes.csv", None, ("admin",), None),
 ]
 # Another key's watch is not found at all (404), not refused: its id tells nothing.
 OTHER_OWNER_STATUS = {"one watch": 404, "cancel watch": 404}

@@ -107,7 +107,7 @@ def test_an_old_sqlite_file_is_adopted_without_losing_rows(tmp_path, schema_file
         "facility_invitations": 0, "public_reports": 0, "public_report_changes": 0,
         "staff_sessions": 0, "jobs_claims": 0, "nudge_contacts": 0, "nudge_sends": 0,
         "nudge_links": 0, "watches": 0, "watch_open_beds": 0, "watch_fires": 0,
-        "watch_checks": 0}
+        "watch_checks": 0, "outcomes_freshness": 0}
     assert reports.facility_version(adb.read(), "test:a") == 1
     assert _report(adb, available=2).version == 2  # reason, outbox: all there now
     adb.close()

@@ -35,23 +35,27 @@ def _digest(key):
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def create(adb, role, facility_id=None, label=None):
+def create(adb, role, facility_id=None, label=None, coach_group=None):
     """Store a new key and return (key_id, key); the key is shown once and never again."""
     with adb.write() as db:
-        return create_in(db, role, facility_id, label)
+        return create_in(db, role, facility_id, label, coach_group)
 
 
-def create_in(db, role, facility_id=None, label=None):
-    """`create` inside an open write transaction (many keys made in one commit)."""
+def create_in(db, role, facility_id=None, label=None, coach_group=None):
+    """`create` inside an open write transaction (many keys made in one commit).
+    `coach_group`: a coach key's team, what outcomes are reported by (coach keys only)."""
     if role not in ROLES:
         raise InvalidKeyRequest(f"role must be one of {', '.join(ROLES)}")
     if (role == "facility") != bool(facility_id):
         raise InvalidKeyRequest(
             "a facility key needs --facility, and only a facility key takes one")
+    if coach_group and role != "coach":
+        raise InvalidKeyRequest("only a coach key takes a coach group")
     key_id = "k_" + secrets.token_hex(6)
     key = f"{key_id}.{secrets.token_urlsafe(32)}"
     db.execute(api_keys.insert().values(id=key_id, hash=_digest(key), role=role,
                                         facility_id=facility_id, label=label,
+                                        coach_group=coach_group or None,
                                         created_at=iso(utcnow())))
     return key_id, key
 
@@ -92,6 +96,7 @@ def revoke(adb, key_id):
 
 
 def list_keys(adb):
-    query = (select(K.id, K.role, K.facility_id, K.label, K.created_at, K.revoked_at)
+    query = (select(K.id, K.role, K.facility_id, K.label, K.coach_group, K.created_at,
+                    K.revoked_at)
              .order_by(K.created_at, K.id))
     return [dict(row) for row in adb.read().execute(query).mappings()]

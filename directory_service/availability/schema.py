@@ -78,6 +78,9 @@ api_keys = Table(
     Column("label", Text),
     Column("created_at", Text, nullable=False),
     Column("revoked_at", Text),
+    # Coach keys only: the team a coach works in, the finest grain outcomes report by
+    # (migration 0010); never a person.
+    Column("coach_group", Text),
 )
 # The last change per facility, by a global sequence: search workers read what changed
 # since their last look with one indexed query.
@@ -291,9 +294,21 @@ watch_checks = Table(
     Column("recheck", Text, nullable=False),
 )
 
+# Outcomes (directory_service/outcomes/): at each nudge time, how many facilities with
+# live rows were fresh, aging, stale or never reported (freshness_bands' rule).
+outcomes_freshness = Table(
+    "outcomes_freshness", metadata,
+    Column("taken_at", Text, primary_key=True),
+    Column("facilities", Integer, nullable=False),
+    Column("fresh", Integer, nullable=False),
+    Column("aging", Integer, nullable=False),
+    Column("stale", Integer, nullable=False),
+    Column("unreported", Integer, nullable=False),
+)
+
 # Copy order for `migrate-availability` (no foreign keys, so any order would do).
 TABLES = (api_keys, facility_versions, bed_reports, bed_history, holds, facility_changes,
           outbox, sync_positions, facility_profiles, profile_history, record_verifications,
           facility_invitations, public_reports, public_report_changes, staff_sessions,
           jobs_claims, nudge_contacts, nudge_sends, nudge_links,
-          watches, watch_open_beds, watch_fires, watch_checks)
+          watches, watch_open_beds, watch_fires, watch_checks, outcomes_freshness)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from directory_service.availability import outbox
-from directory_service import nudges, watches
+from directory_service import nudges, outcomes, watches
 from directory_service.jobs import elastic, upkeep
 from directory_service.jobs.schedules import DailyAt, Every  # noqa: F401 (for entries)
 
@@ -58,11 +58,13 @@ PERIODIC = (
     # Every minute; nudges/due.py decides per facility (its intake hours, NUDGE_TIMES in
     # its own zone, one nudge per staleness episode).
     PeriodicJob("nudges.run_due", Every(1), nudges.run_due),
+    # The share of facilities fresh at each nudge time (in the site's zone), for the
+    # outcomes page's "freshness over time".
+    PeriodicJob("outcomes.record_freshness",
+                DailyAt(lambda s: s.nudge_times, lambda s: s.site_timezone),
+                outcomes.record_freshness),
     # At merge:
     # PeriodicJob("webhooks.deliver_due", Every(1), webhooks.deliver_due),
-    # PeriodicJob("outcomes.record_freshness",
-    #             DailyAt(lambda s: s.<nudge times>, lambda s: s.site_timezone),
-    #             outcomes.record_freshness).
 )
 
 

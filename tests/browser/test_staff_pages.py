@@ -322,7 +322,9 @@ def test_an_anonymous_visit_sets_no_cookie_and_loads_nothing_elsewhere(new_page,
 STAFF_PAGES = {"sign-in": ("/staff/sign-in", None), "facility": (FAC, "facility"),
                "facility-es": (FAC + "?lang=es", "facility"), "coach": ("/staff/coach", "coach"),
                "admin": ("/staff/admin", "admin"), "forbidden-es": ("/staff/admin?lang=es", "coach"),
-               "coach-holds-es": ("/staff/coach/holds?lang=es", "coach")}
+               "coach-holds-es": ("/staff/coach/holds?lang=es", "coach"),
+               "outcomes": ("/staff/admin/outcomes", "admin"),
+               "outcomes-es": ("/staff/admin/outcomes?lang=es", "admin")}
 
 
 @pytest.mark.parametrize("name", STAFF_PAGES)

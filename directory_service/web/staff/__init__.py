@@ -99,7 +99,7 @@ def init_app(app):
 
     from directory_service.web.staff import (  # noqa: F401
         admin, admin_nudges, coach, coach_holds, contacts, facility, nudge_links,
-        onboarding, profile, reports, views, watches,
+        onboarding, outcomes, profile, reports, views, watches,
     )
 
 

@@ -89,6 +89,8 @@ def staff_create_key():
     role = request.form.get("role", "")
     facility_id = (request.form.get("facility_id") or "").strip() or None
     label = (request.form.get("label") or "").strip()[:200] or None
+    # A coach key's team, what outcomes are reported by; ignored for other roles.
+    coach_group = (request.form.get("coach_group") or "").strip()[:80] or None
     if role == "facility":
         record = current_app.extensions["store"].get(facility_id) if facility_id else None
         if record is None or record.get("kind") != "treatment_facility":
@@ -96,7 +98,8 @@ def staff_create_key():
                                                 "from the list."), status=422)
     try:
         key_id, key = keys.create(current_app.extensions["availability"], role,
-                                  facility_id if role == "facility" else None, label)
+                                  facility_id if role == "facility" else None, label,
+                                  coach_group if role == "coach" else None)
     except keys.InvalidKeyRequest:
         return _page(principal, key_error=_("Choose a role; only a facility key takes a "
                                             "facility id."), status=422)
