@@ -4,59 +4,11 @@ One settings object (12-factor): the app, the indexer and the tests all build it
 there is exactly one place that says what can be configured. README's configuration
 reference lists the same names.
 """
-import os
 import zoneinfo
 from dataclasses import dataclass, field, fields, replace
 
-
-class ConfigError(ValueError):
-    """An environment variable holds a value the service cannot use."""
-
-
-def _float(name, default):
-    raw = os.environ.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        return float(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
-
-
-def _int(name, default):
-    value = _float(name, default)
-    if value != int(value):
-        raise ConfigError(f"{name} must be a whole number, got {value!r}")
-    return int(value)
-
-
-def _str(name, default):
-    raw = os.environ.get(name)
-    return default if raw in (None, "") else raw
-
-
-def _str_or_empty(name, default):
-    """Like _str, but a variable set to "" means empty (a rate limit class turned off)."""
-    raw = os.environ.get(name)
-    return default if raw is None else raw.strip()
-
-
-def _bool(name, default):
-    raw = os.environ.get(name)
-    if raw in (None, ""):
-        return default
-    if raw.strip().lower() in ("1", "true", "yes", "on"):
-        return True
-    if raw.strip().lower() in ("0", "false", "no", "off"):
-        return False
-    raise ConfigError(f"{name} must be true or false, got {raw!r}")
-
-
-def _list(name, default=()):
-    raw = os.environ.get(name)
-    if raw in (None, ""):
-        return tuple(default)
-    return tuple(part.strip() for part in raw.split(",") if part.strip())
+from directory_service.env_values import (  # noqa: F401 (ConfigError is imported from here)
+    ConfigError, _bool, _float, _int, _list, _str, _str_or_empty)
 
 
 @dataclass(frozen=True)
