@@ -7,7 +7,7 @@ from flask import Flask, send_from_directory
 from flask_smorest import Api
 
 from directory_service import (availability, cli, errors, geo, metrics, request_limits,
-                               request_log, security_headers, tracing, web)
+                               request_log, security_headers, tracing, web, webhooks)
 from directory_service.api import export, health, http_cache, public_reports, resources, search
 from directory_service.body_deadline import BodyDeadline
 from directory_service.config import Settings
@@ -51,6 +51,7 @@ def create_app(settings=None, store=None):
     app.register_blueprint(health.blp)
     availability.init_app(app, api, settings)
     public_reports.init_app(app, api)
+    webhooks.init_app(app, api)
     app.cli.add_command(cli.sync)
     http_cache.init_app(app, settings)
     web.init_app(app)
