@@ -99,8 +99,9 @@ def add_delivery(db, event, payload, lane, now, subscription_id=None, outbox_seq
     if subscription_id is not None:
         statement = statement.on_conflict_do_nothing(
             index_elements=["subscription_id", "outbox_seq"])
-    done = db.execute(statement).rowcount
-    return delivery_id if done else None
+    # RETURNING, not rowcount: with an implicit RETURNING of the key, PostgreSQL's
+    # rowcount says 1 even when the conflict skipped the row.
+    return db.execute(statement.returning(D.id)).scalar()
 
 
 def due(db, now, limit):
@@ -110,12 +111,11 @@ def due(db, now, limit):
     blocked = (select(earlier.c.seq).where(earlier.c.lane == D.lane,
                                             earlier.c.state == "pending",
                                             earlier.c.seq < D.seq).exists())
-    live_sub = select(S.id).where(S.id == D.subscription_id, S.state == "active").exists()
     query = (select(webhook_deliveries, S.url.label("sub_url"), S.secret.label("sub_secret"))
              .select_from(webhook_deliveries.outerjoin(
                  webhook_subscriptions, S.id == D.subscription_id))
              .where(D.state == "pending", D.next_attempt_at <= iso(now), ~blocked,
-                    or_(D.subscription_id.is_(None), live_sub))
+                    or_(D.subscription_id.is_(None), S.state == "active"))
              .order_by(D.seq).limit(limit))
     return [dict(r) for r in db.execute(query).mappings()]
 
