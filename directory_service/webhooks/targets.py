@@ -22,8 +22,9 @@ MAX_BODY = 64 * 1024
 MAX_URL = 2000
 USER_AGENT = "directory-service-webhooks/1"
 # 100.64.0.0/10 (carrier-grade NAT) and the like are not is_private but not public either.
-NON_PUBLIC = ("is_private", "is_loopback", "is_link_local", "is_reserved", "is_multicast",
-              "is_unspecified")
+# The most telling name first (127.0.0.1 is also "private").
+NON_PUBLIC = ("is_loopback", "is_link_local", "is_unspecified", "is_multicast", "is_reserved",
+              "is_private")
 
 
 class TargetRefused(ValueError):
