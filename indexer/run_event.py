@@ -7,6 +7,7 @@ directory re-reads it (`GET /v1/export?modified_after=`). The run has already sw
 when this is written, so a database that cannot be reached is a warning, not a failure.
 """
 import logging
+import os
 
 from directory_service.availability import events
 from directory_service.availability.db import AvailabilityDB, add_event, iso, utcnow
@@ -25,8 +26,12 @@ def run_data(report, now):
 
 
 def announce(settings, report, now=None):
-    """Write the run's record.changed row; returns None, or why it could not be written."""
+    """Write the run's record.changed row; returns None, or why it could not be written.
+    Where no availability database exists yet, nobody can have subscribed: nothing is
+    written (and no file is made)."""
     now = now or utcnow()
+    if not settings.availability_url and not os.path.exists(settings.availability_path):
+        return None  # no availability database yet: no subscription to tell
     adb = AvailabilityDB.from_settings(settings)
     try:
         with adb.write() as db:
