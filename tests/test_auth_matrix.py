@@ -1,8 +1,11 @@
 """Every write endpoint × no key, a revoked key, the wrong role, another facility's key,
 and the right key: only the owner passes (DESIGN §9)."""
+from datetime import datetime, timezone
+
 import pytest
 
 from directory_service.availability import holds, keys, public_reports
+from directory_service.webhooks import store as webhook_store
 from tests.test_live_support import make_app
 
 BEDS = {"rows": [{"level_of_care": "3.7-WM", "population": "adult_men", "capacity": 10,
@@ -10,6 +13,8 @@ BEDS = {"rows": [{"level_of_care": "3.7-WM", "population": "adult_men", "capacit
 FEED = [{"facility_id": "test:b", "level_of_care": "3.7-WM", "population": "adult_men",
          "capacity": 10, "available": 2}]
 HOLD = {"level_of_care": "3.7-WM", "population": "adult_men"}
+SUB = {"url": "https://93.184.215.14/hook", "events": ["beds.updated"]}
+SUBS = "/v1/subscriptions"
 
 # (name, method, path, body, roles that pass, who owns it: "facility" / "coach" / None)
 ENDPOINTS = [
@@ -31,6 +36,14 @@ ENDPOINTS = [
     ("confirm report", "post", "/v1/reports/{report}/confirm", None, ("admin",), None),
     ("dismiss report", "post", "/v1/reports/{report}/dismiss", None, ("admin",), None),
     ("resolve report", "post", "/v1/reports/{report}/resolve", None, ("admin",), None),
+    ("subscribe", "post", SUBS, SUB, ("admin",), None),
+    ("subscriptions", "get", SUBS, None, ("admin",), None),
+    ("subscription", "get", SUBS + "/{sub}", None, ("admin",), None),
+    ("pause subscription", "patch", SUBS + "/{sub}", {"state": "paused"}, ("admin",), None),
+    ("delete subscription", "delete", SUBS + "/{sub}", None, ("admin",), None),
+    ("deliveries", "get", SUBS + "/{sub}/deliveries", None, ("admin",), None),
+    ("redeliver", "post", SUBS + "/{sub}/deliveries/{delivery}/redeliver", None, ("admin",),
+     None),
 ]
 CASES = ("no key", "bad key", "revoked", "wrong role", "other owner", "right key")
 
@@ -88,7 +101,10 @@ def test_only_the_owner_passes(world, case, name, method, path, body, passing, o
         headers["If-Match"] = client.get("/v1/facilities/test:b/beds").headers["ETag"]
     # And a fresh open public report about the facility, for the report endpoints.
     report = public_reports.create(app.extensions["availability"], "test:b", "phone")
-    response = getattr(client, method)(path.format(hold=made["id"], report=report["id"]),
+    # And a subscription with a dead letter, for the webhook endpoints.
+    sub, delivery = dead_letter(app)
+    response = getattr(client, method)(path.format(hold=made["id"], report=report["id"],
+                                                   sub=sub, delivery=delivery),
                                        json=body, headers=headers)
     expected = {"no key": 401, "bad key": 401, "revoked": 401, "wrong role": 403,
                 "other owner": 403}.get(case)
@@ -99,6 +115,18 @@ def test_only_the_owner_passes(world, case, name, method, path, body, passing, o
             assert response.headers["WWW-Authenticate"] == "Bearer"
     else:
         assert 200 <= response.status_code < 300, response.get_json()
+
+
+def dead_letter(app):
+    """(subscription id, id of a dead delivery of it), made directly in the database."""
+    adb, now = app.extensions["availability"], datetime.now(timezone.utc)
+    with adb.write() as db:
+        sub = webhook_store.create_subscription(db, SUB["url"], SUB["events"], None, "test",
+                                                0, now)
+        delivery = webhook_store.add_delivery(db, "beds.updated", "{}", "lane", now,
+                                              subscription_id=sub["id"], outbox_seq=1)
+        webhook_store.record(db, delivery, now, "dead", 500, "HTTP 500")
+    return sub["id"], delivery
 
 
 def test_my_holds_lists_only_the_callers_own(world):
