@@ -98,7 +98,8 @@ def init_app(app):
     csrf.init_app(app)
 
     from directory_service.web.staff import (  # noqa: F401
-        admin, coach, coach_holds, facility, onboarding, profile, reports, views,
+        admin, admin_webhooks, coach, coach_holds, facility, onboarding, profile, reports,
+        views,
     )
 
 
