@@ -79,7 +79,7 @@ def resolve(url, allow_private, getaddrinfo=socket.getaddrinfo):
     scheme, host, port, path = parse(url)
     try:
         found = getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError, OSError):
+    except (UnicodeError, OSError, ValueError):
         raise TargetRefused(f"the host {host!r} cannot be resolved") from None
     addresses = list(dict.fromkeys(info[4][0] for info in found))
     if not addresses:
