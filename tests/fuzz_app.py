@@ -162,6 +162,10 @@ def valid_variant(case, seed):
     elif path == "/v1/facilities/{facility_id}/holds" and method == "post":
         case.path_parameters = {"facility_id": facility_id}
         case.body = hold_body(record)
+    elif path == "/v1/subscriptions" and method == "post":
+        case.body = {"url": f"https://93.184.215.{rng.randint(1, 254)}/hook",
+                     "events": rng.sample(["beds.updated", "hold.created", "hold.decided",
+                                           "hold.expired", "record.changed"], 2)}
     elif path == "/v1/availability":
         case.body = [{"facility_id": facility_id, **row} for row in report_rows(record, rng)]
     return case
