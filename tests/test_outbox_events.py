@@ -27,13 +27,14 @@ def events_after(adb, seq=0):
 
 
 def test_a_report_records_beds_updated_with_its_figures_and_nothing_private(adb):
-    reports.apply_report(adb, "fac-1", [row(available=1)], "key:k1", BEDS, now=NOW)
+    sent = row(available=1)
+    reports.apply_report(adb, "fac-1", [sent], "key:k1", BEDS, now=NOW)
     ((event, data),) = events_after(adb)
     assert event == "beds.updated"
     assert data["facility_id"] == "fac-1" and data["how"] == "report"
     assert data["rows"] == [{"level_of_care": "3.7-WM", "population": "adult_men",
                              "capacity": 10, "available": 1, "status": "open",
-                             "reported_at": row(available=1)["reported_at"]}]
+                             "reported_at": sent["reported_at"]}]
     assert "key:k1" not in str(data)
 
 

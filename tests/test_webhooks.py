@@ -203,3 +203,68 @@ def test_reports_made_directly_are_dispatched_too(world, receiver):
     record = world.extensions["store"].get("test:b")
     reports.apply_report(adb, "test:b", [row(available=1)], "key:x", record["beds"], now=NOW)
     assert run(world, NOW)["delivered"] == 1
+
+
+def test_two_nodes_dispatching_and_delivering_at_once_send_each_once(world, receiver):
+    """Four threads (as workers on two API nodes) run dispatch and deliver_due together:
+    every change reaches the receiver exactly once."""
+    import threading
+
+    subscribe(world, receiver.url)
+    for available in (3, 2, 1):
+        report(world, available=available)
+    report(world, "test:a", available=0)
+    errors = []
+
+    def node():
+        try:
+            for _ in range(3):
+                run(world, NOW)
+        except Exception as exc:  # noqa: BLE001 — collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=node) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    ids = [r["headers"]["webhook-id"] for r in receiver.received]
+    assert len(ids) == 4 and len(set(ids)) == 4
+    b_order = [json.loads(r["body"])["data"]["rows"][0]["available"] for r in receiver.received
+               if json.loads(r["body"])["data"]["facility_id"] == "test:b"]
+    assert b_order == [3, 2, 1]
+
+
+def test_a_receiver_slower_than_the_timeout_is_a_failed_attempt(world, monkeypatch):
+    """WEBHOOK_TIMEOUT_S bounds an attempt: a receiver that sleeps past it is retried."""
+    import time
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    import threading
+
+    class Slow(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            time.sleep(10)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        settings = world.config["SETTINGS"]
+        from dataclasses import replace
+        world.config["SETTINGS"] = replace(settings, webhook_timeout_s=0.5)
+        subscribe(world, f"http://127.0.0.1:{server.server_address[1]}/slow")
+        report(world)
+        started = time.monotonic()
+        done = run(world, NOW)
+        assert time.monotonic() - started < 8  # not the 10 s the receiver takes
+        assert (done["sent"], done["failed"]) == (1, 1)
+        (letter,) = store.list_deliveries(world.extensions["availability"].read(), 1, 5)[1]
+        assert letter["last_error"] == "timeout" and letter["state"] == "pending"
+    finally:
+        server.shutdown()
+        server.server_close()

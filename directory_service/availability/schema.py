@@ -68,6 +68,8 @@ holds = Table(
     Index("holds_active", "facility_id", "level_of_care", "population", "state"),
     Index("holds_coach", "coach_key_id", "state", "expires_at"),
     Index("holds_created_seq", "created_seq"),
+    # Holds past their time still marked active (holds.expire_due, every dispatch).
+    Index("holds_expiry", "state", "expires_at"),
 )
 api_keys = Table(
     "api_keys", metadata,

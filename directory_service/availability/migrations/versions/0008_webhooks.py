@@ -21,6 +21,7 @@ SEQ = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 def upgrade():
     op.add_column("outbox", sa.Column("event", sa.Text))
     op.add_column("outbox", sa.Column("data", sa.Text))
+    op.create_index("holds_expiry", "holds", ["state", "expires_at"])
     op.create_table(
         "webhook_subscriptions",
         sa.Column("id", sa.Text, primary_key=True),
@@ -67,6 +68,7 @@ def downgrade():
     op.drop_index("webhook_deliveries_due", "webhook_deliveries")
     op.drop_table("webhook_deliveries")
     op.drop_table("webhook_subscriptions")
+    op.drop_index("holds_expiry", "holds")
     with op.batch_alter_table("outbox") as batch:
         batch.drop_column("data")
         batch.drop_column("event")
