@@ -9,8 +9,6 @@ from directory_service.webhooks.store import DELIVERY_STATES, STATES
 from directory_service.webhooks.targets import MAX_URL
 
 EVENT_HELP = "; ".join(f"`{name}`: {text}" for name, text in DESCRIPTIONS.items())
-EventName = fields.String(validate=validate.OneOf(EVENTS, error="must be one of: "
-                                                  + ", ".join(EVENTS)))
 
 
 def _events(**kwargs):

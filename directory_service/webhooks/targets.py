@@ -141,6 +141,8 @@ def post(target, body, headers, timeout_s, max_body=MAX_BODY):
 
 def _reason(exc):
     """A short, address-free reason (the class, and a timeout said as such)."""
+    if isinstance(exc, urllib3.exceptions.NewConnectionError):
+        return "cannot connect"  # refused or unreachable (a subclass of the timeout)
     if isinstance(exc, urllib3.exceptions.TimeoutError):
         return "timeout"
     cause = getattr(exc, "reason", None)
