@@ -132,3 +132,33 @@ def test_an_unreachable_database_does_not_fail_the_run(tmp_path):
     settings = Settings.from_env(availability_url="postgresql://nobody@127.0.0.1:1/none",
                                  availability_connect_timeout_s=1)
     assert "not told" in run_event.announce(settings, ImportReport(), now=NOW)
+
+
+def test_the_indexer_command_announces_a_swapped_run_only(tmp_path, monkeypatch):
+    import pathlib
+
+    from click.testing import CliRunner
+
+    from directory_service.availability.db import AvailabilityDB
+    from indexer.cli import main
+
+    feed = tmp_path / "feed"
+    feed.mkdir()
+    seed = pathlib.Path(__file__).parent.parent / "seed_data" / "treatment_facilities.ndjson"
+    lines = seed.read_text(encoding="utf-8").splitlines(keepends=True)[:5]
+    (feed / "facilities.ndjson").write_text("".join(lines))
+    monkeypatch.setenv("STORE_PATH", str(tmp_path / "store" / "directory.sqlite"))
+    monkeypatch.setenv("AVAILABILITY_PATH", str(tmp_path / "availability.sqlite"))
+    monkeypatch.delenv("AVAILABILITY_URL", raising=False)
+    adb = AvailabilityDB(str(tmp_path / "availability.sqlite"))
+    assert CliRunner().invoke(main, ["load", str(feed), "--quiet", "--dry-run"]).exit_code == 0
+    assert outbox.pending(adb.read(), 0) == []
+    done = CliRunner().invoke(main, ["load", str(feed), "--quiet"])
+    assert done.exit_code == 0, done.output
+    (found,) = outbox.pending(adb.read(), 0)
+    assert found["event"] == "record.changed"
+    assert (found["data"]["written"], found["data"]["new"]) == (5, 5)
+    (feed / "facilities.ndjson").write_text('{"id": "x", "kind": "nope"}\n')
+    assert CliRunner().invoke(main, ["load", str(feed), "--quiet"]).exit_code == 2
+    assert len(outbox.pending(adb.read(), 0)) == 1
+    adb.close()
