@@ -268,3 +268,13 @@ def test_a_receiver_slower_than_the_timeout_is_a_failed_attempt(world, monkeypat
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_flask_webhooks_run_dispatches_and_sends(world, receiver):
+    subscribe(world, receiver.url)
+    report(world)
+    result = world.test_cli_runner().invoke(args=["webhooks", "run"])
+    assert result.exit_code == 0, result.output
+    counts = json.loads(result.output)
+    assert counts["dispatch"]["queued"] == 1 and counts["deliver"]["delivered"] == 1
+    assert len(receiver.received) == 1

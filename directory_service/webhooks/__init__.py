@@ -15,5 +15,7 @@ __all__ = ["dispatch", "deliver_due", "deliver_to_url", "init_app"]
 
 def init_app(app, api):
     from directory_service.webhooks import api as webhook_api
+    from directory_service.webhooks.cli import webhooks as command
 
     webhook_api.init_app(app, api)
+    app.cli.add_command(command)
