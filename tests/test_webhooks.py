@@ -278,3 +278,22 @@ def test_flask_webhooks_run_dispatches_and_sends(world, receiver):
     counts = json.loads(result.output)
     assert counts["dispatch"]["queued"] == 1 and counts["deliver"]["delivered"] == 1
     assert len(receiver.received) == 1
+
+
+def test_a_target_that_is_down_costs_one_attempt_a_run(world):
+    """Nothing listens: the first facility's delivery fails to connect, and the others'
+    are not tried in the same run (nor charged an attempt); the next run tries again."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    subscribe(world, f"http://127.0.0.1:{port}/down")
+    for facility in ("test:a", "test:b", "test:c"):
+        report(world, facility, available=0 if facility == "test:a" else 1)
+    first = run(world, NOW)
+    assert (first["sent"], first["failed"]) == (1, 1)
+    listed = store.list_deliveries(world.extensions["availability"].read(), 1, 10)[1]
+    assert sorted(d["attempts"] for d in listed) == [0, 0, 1]
+    assert listed[-1]["last_error"] == "cannot connect"
+    assert run(world, NOW + timedelta(seconds=1))["sent"] == 1

@@ -16,6 +16,7 @@ crash mid-send retries after the claim lapses.
 """
 import json
 import logging
+import time
 from datetime import timedelta
 
 from standardwebhooks import Webhook
@@ -29,6 +30,7 @@ TARGET = "webhooks"
 DISPATCH_LOCK = "webhooks:dispatch"
 BATCH = 500
 MAX_SENDS = 200
+MAX_RUN_S = 50  # a run ends in time for the next minute's
 
 
 def _adb(app):
@@ -115,23 +117,33 @@ def backoff(settings, attempts):
 
 
 def deliver_due(app, now=None, clock=utcnow, getaddrinfo=None):
-    """Send every due delivery (at most MAX_SENDS a run); returns {"sent", "delivered",
-    "failed", "dead"}. `now` schedules (due, retry times); `clock` stamps the signature
-    (a receiver checks it against its own clock)."""
+    """Send every due delivery (at most MAX_SENDS, for at most MAX_RUN_S, a run); returns
+    {"sent", "delivered", "failed", "dead"}. `now` schedules (due, retry times); `clock`
+    stamps the signature (a receiver checks it against its own clock).
+
+    A target that cannot be reached (timeout, refused, not resolvable) is not tried
+    again in the same run, so a partner that is down costs one timeout a run, not one
+    per facility; an HTTP error answer does not stop its other lanes."""
     now = now or utcnow()
     adb, settings = _adb(app), _settings(app)
     counts = {"sent": 0, "delivered": 0, "failed": 0, "dead": 0}
     hold_s = settings.webhook_timeout_s * 3 + 30
-    while counts["sent"] < MAX_SENDS:
+    deadline, unreachable = time.monotonic() + MAX_RUN_S, set()
+    while counts["sent"] < MAX_SENDS and time.monotonic() < deadline:
         batch = store.due(adb.read(), now, MAX_SENDS - counts["sent"])
         progressed = False
         for delivery in batch:
+            owner = delivery["subscription_id"] or delivery["url"]
+            if owner in unreachable or time.monotonic() >= deadline:
+                continue
             with adb.write() as db:
                 if not store.claim(db, delivery, now, hold_s):
                     continue
             progressed = True
             counts["sent"] += 1
             outcome = _attempt(settings, delivery, clock(), getaddrinfo)
+            if outcome[0] is None:
+                unreachable.add(owner)
             _record(adb, settings, delivery, now, outcome, counts)
         if not progressed:
             break
