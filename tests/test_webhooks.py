@@ -297,3 +297,13 @@ def test_a_target_that_is_down_costs_one_attempt_a_run(world):
     assert sorted(d["attempts"] for d in listed) == [0, 0, 1]
     assert listed[-1]["last_error"] == "cannot connect"
     assert run(world, NOW + timedelta(seconds=1))["sent"] == 1
+
+
+def test_metrics_count_deliveries_by_state(world, receiver):
+    subscribe(world, receiver.url)
+    receiver.statuses = [500]
+    report(world)
+    run(world, NOW)
+    text = world.test_client().get("/metrics").get_data(as_text=True)
+    assert 'directory_webhook_deliveries{state="pending"} 1.0' in text
+    assert 'directory_webhook_deliveries{state="dead"} 0.0' in text

@@ -174,3 +174,9 @@ def redeliver(db, delivery_id, now):
         state="pending", attempts=0, next_attempt_at=iso(now), updated_at=iso(now),
         last_error=None)).rowcount
     return done == 1
+
+
+def counts_by_state(db):
+    """{state: deliveries} (for /metrics: pending and dead are worth an alert)."""
+    rows = db.execute(select(D.state, func.count()).group_by(D.state))
+    return {state: n for state, n in rows}
