@@ -41,7 +41,7 @@ def _settings(app):
     return app.config["SETTINGS"]
 
 
-def payload(event, created_at, data):
+def body_of(event, created_at, data):
     """The body: Standard Webhooks' {"type", "timestamp", "data"}, as the exact bytes
     that are signed and sent."""
     return json.dumps({"type": event, "timestamp": created_at, "data": data},
@@ -71,7 +71,7 @@ def dispatch(app, now=None):
             for row in rows:
                 if row["event"] not in events.EVENTS:
                     continue
-                body = payload(row["event"], row["created_at"], row["data"])
+                body = body_of(row["event"], row["created_at"], row["data"])
                 for sub in subs:
                     if row["event"] in sub["events"] and row["seq"] > sub["start_seq"]:
                         if store.add_delivery(db, row["event"], body,
@@ -92,16 +92,17 @@ def start_position(db):
     return outbox.last_seq(db)
 
 
-def deliver_to_url(db, url, secret, event_type, payload_data, ordering_key, now=None):
-    """Queue a delivery of `payload_data` (a dict) as `event_type` to an ad-hoc `url`
-    signed with `secret` (whsec_…), in order with the others of `ordering_key` to that
-    URL; sent, retried and dead-lettered by `deliver_due` like a subscription's. `db` is
-    the AvailabilityDB or a connection in a write transaction. Returns the delivery id.
-    The target is checked when sent (WEBHOOK_ALLOW_PRIVATE)."""
+def deliver_to_url(db, url, secret, event_type, payload, ordering_key, now=None):
+    """Queue `payload` (a dict, sent as `data`) as `event_type` to an ad-hoc `url` signed
+    with `secret` (whsec_…), in order with the others of `ordering_key` to that URL;
+    sent, retried and dead-lettered by `deliver_due` like a subscription's. `db` is the
+    AvailabilityDB or a connection in a write transaction. Returns the delivery id.
+    Raises targets.TargetRefused for a URL that is not http(s), and the library's error
+    for an empty secret; the address is checked when sent (WEBHOOK_ALLOW_PRIVATE)."""
     targets.parse(url)
-    Webhook(secret)  # a malformed secret fails here, not at every attempt
+    Webhook(secret)  # an unusable secret fails here, not at every attempt
     now = now or utcnow()
-    body = payload(event_type, iso(now), payload_data)
+    body = body_of(event_type, iso(now), payload)
     if hasattr(db, "write"):
         with db.write() as conn:
             return store.add_delivery(conn, event_type, body, lane(url, ordering_key), now,
