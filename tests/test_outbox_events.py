@@ -162,3 +162,14 @@ def test_the_indexer_command_announces_a_swapped_run_only(tmp_path, monkeypatch)
     assert CliRunner().invoke(main, ["load", str(feed), "--quiet"]).exit_code == 2
     assert len(outbox.pending(adb.read(), 0)) == 1
     adb.close()
+
+
+def test_a_profile_save_records_record_changed_with_the_fields(adb):
+    from directory_service.availability import profiles
+    from tests import factories
+
+    record = factories.facility("p", km=1)
+    profiles.save(adb, record, {"payment": ["free"]}, by="key:f", now=NOW)
+    ((event, data),) = events_after(adb)
+    assert event == "record.changed"
+    assert data == {"source": "profile", "record_ids": [record["id"]], "fields": ["payment"]}

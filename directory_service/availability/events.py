@@ -16,7 +16,7 @@ DESCRIPTIONS = {
     HOLD_DECIDED: "A hold was confirmed (admitted), declined, cancelled or released, with "
                   "the reason.",
     HOLD_EXPIRED: "A hold reached its expiry undecided; the bed is free again.",
-    RECORD_CHANGED: "An index run (or a facility's profile) changed directory records.",
+    RECORD_CHANGED: "An index run, or a facility's profile save, changed directory records.",
 }
 BED_FIELDS = ("level_of_care", "population", "capacity", "available", "status", "reported_at")
 HOLD_FIELDS = ("facility_id", "level_of_care", "population", "state", "created_at",
