@@ -44,6 +44,8 @@ ENDPOINTS = [
     ("deliveries", "get", SUBS + "/{sub}/deliveries", None, ("admin",), None),
     ("redeliver", "post", SUBS + "/{sub}/deliveries/{delivery}/redeliver", None, ("admin",),
      None),
+    ("all deliveries", "get", "/v1/deliveries", None, ("admin",), None),
+    ("redeliver any", "post", "/v1/deliveries/{delivery}/redeliver", None, ("admin",), None),
 ]
 CASES = ("no key", "bad key", "revoked", "wrong role", "other owner", "right key")
 

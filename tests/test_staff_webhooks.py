@@ -35,13 +35,13 @@ def test_an_admin_sends_a_dead_letter_again_and_pauses(app):
     html, csrf = page_token(client, "/staff/webhooks")
     assert "County 211" in html and delivery in html and "HTTP 500" in html
     assert sub["secret"] not in html
-    answer = client.post(f"/staff/webhooks/{sub['id']}/deliveries/{delivery}/redeliver",
+    answer = client.post(f"/staff/webhooks/deliveries/{delivery}/redeliver",
                          data={"csrf_token": csrf}, follow_redirects=True)
     assert ("done", "Queued to be sent again now, with the same id.") in notices(
         answer.get_data(as_text=True))
     assert store.get_delivery(app.extensions["availability"].read(), delivery)["state"] \
         == "pending"
-    again = client.post(f"/staff/webhooks/{sub['id']}/deliveries/{delivery}/redeliver",
+    again = client.post(f"/staff/webhooks/deliveries/{delivery}/redeliver",
                         data={"csrf_token": csrf}, follow_redirects=True)
     assert any(kind == "error" for kind, _ in notices(again.get_data(as_text=True)))
     paused = client.post(f"/staff/webhooks/{sub['id']}/state",
@@ -49,6 +49,22 @@ def test_an_admin_sends_a_dead_letter_again_and_pauses(app):
     assert ("done", "Deliveries paused.") in notices(paused.get_data(as_text=True))
     assert store.get_subscription(app.extensions["availability"].read(), sub["id"])[
         "state"] == "paused"
+
+
+def test_a_dead_letter_to_a_coach_webhook_is_listed_and_sent_again(app):
+    from directory_service import webhooks
+
+    adb = app.extensions["availability"]
+    delivery = webhooks.deliver_to_url(adb, "https://93.184.215.14/w", store.new_secret(),
+                                       "watch.matched", {"watch_id": "w1"}, "w1", now=NOW)
+    with adb.write() as db:
+        store.record(db, delivery, NOW, "dead", None, "cannot connect")
+    client = app.test_client()
+    sign_in(client, make_key(app, "admin"))
+    html, csrf = page_token(client, "/staff/webhooks")
+    assert "Dead letters to coaches" in html and delivery in html
+    client.post(f"/staff/webhooks/deliveries/{delivery}/redeliver", data={"csrf_token": csrf})
+    assert store.get_delivery(adb.read(), delivery)["state"] == "pending"
 
 
 def test_only_admins_see_it(app):

@@ -307,3 +307,23 @@ def test_metrics_count_deliveries_by_state(world, receiver):
     text = world.test_client().get("/metrics").get_data(as_text=True)
     assert 'directory_webhook_deliveries{state="pending"} 1.0' in text
     assert 'directory_webhook_deliveries{state="dead"} 0.0' in text
+
+
+def test_an_ad_hoc_dead_letter_is_listed_and_redelivered_through_the_api(world, receiver):
+    secret = store.new_secret()
+    adb = world.extensions["availability"]
+    receiver.statuses = [500, 500, 500]
+    sent = webhooks.deliver_to_url(adb, receiver.url, secret, "watch.matched", {"w": 1}, "w",
+                                   now=NOW)
+    for seconds in (0, 60, 180):
+        webhooks.deliver_due(world, NOW + timedelta(seconds=seconds))
+    client, admin = world.test_client(), bearer(world, "admin")
+    dead = client.get("/v1/deliveries?state=dead", headers=admin).get_json()["deliveries"]
+    assert [(d["id"], d["subscription_id"]) for d in dead] == [(sent, None)]
+    assert "secret" not in dead[0] and secret not in json.dumps(dead)
+    again = client.post(f"/v1/deliveries/{sent}/redeliver", headers=admin)
+    assert again.status_code == 200 and again.get_json()["state"] == "pending"
+    assert client.post("/v1/deliveries/msg_nope/redeliver", headers=admin).status_code == 404
+    webhooks.deliver_due(world, datetime.now(timezone.utc) + timedelta(seconds=1))
+    Webhook(secret).verify(receiver.received[-1]["body"], receiver.received[-1]["headers"])
+    assert receiver.received[-1]["headers"]["webhook-id"] == sent

@@ -1,6 +1,8 @@
 """Partner webhook subscriptions (admin keys only): `POST|GET /v1/subscriptions`,
 `GET|PATCH|DELETE /v1/subscriptions/{id}`, its deliveries (`?state=dead`: the dead
-letters) and `POST …/deliveries/{delivery_id}/redeliver`. DESIGN §13.
+letters) and `POST …/deliveries/{delivery_id}/redeliver`; `GET /v1/deliveries` and
+`POST /v1/deliveries/{delivery_id}/redeliver` for every delivery, ad-hoc ones (coach
+watches, deliver_to_url) included. DESIGN §13.
 
 A URL is checked when registered (and again before every attempt): a non-public target is
 a 422 naming `url`. The signing secret is in the creation answer only.
@@ -24,7 +26,8 @@ from directory_service.webhooks.schemas import (
 
 blp = Blueprint("webhooks", __name__, url_prefix="/v1",
                 description="Webhooks for partner systems (admin)")
-refuse_query_parameters(blp, exempt=("webhooks.Subscriptions", "webhooks.Deliveries"))
+refuse_query_parameters(blp, exempt=("webhooks.Subscriptions", "webhooks.Deliveries",
+                                     "webhooks.AllDeliveries"))
 
 
 def _adb():
@@ -57,12 +60,15 @@ def _subscription_or_404(db, sub_id):
 
 
 def redeliver(sub_id, delivery_id):
-    """A dead letter sent again (the API and the admin page): 404 unknown, 409 not dead."""
+    """A dead letter sent again (the API and the admin page): 404 unknown, 409 not dead.
+    `sub_id` None: any delivery, ad-hoc ones (deliver_to_url) included."""
     with _adb().write() as db:
-        _subscription_or_404(db, sub_id)
+        if sub_id is not None:
+            _subscription_or_404(db, sub_id)
         found = store.get_delivery(db, delivery_id)
-        if found is None or found["subscription_id"] != sub_id:
-            raise ApiProblem(404, f"no delivery with id {delivery_id!r} for {sub_id}")
+        if found is None or (sub_id is not None and found["subscription_id"] != sub_id):
+            raise ApiProblem(404, f"no delivery with id {delivery_id!r}"
+                                  + (f" for {sub_id}" if sub_id else ""))
         if not store.redeliver(db, delivery_id, utcnow()):
             raise ApiProblem(409, f"delivery {delivery_id} is {found['state']}; only a dead "
                                   "one is redelivered")
@@ -149,6 +155,33 @@ class Redeliver(MethodView):
     def post(self, sub_id, delivery_id):
         """Send a dead letter again, at once, with the same `webhook-id`."""
         return redeliver(sub_id, delivery_id)
+
+
+@blp.route("/deliveries")
+class AllDeliveries(MethodView):
+    @auth.require_key("admin")
+    @blp.arguments(DeliveryArgs, location="query", unknown=RAISE, as_kwargs=False)
+    @blp.response(200, DeliveryList)
+    @blp.doc(security=auth.SECURITY)
+    def get(self, args):
+        """Every delivery, newest first: subscriptions' and those to ad-hoc URLs (coach
+        watches, `subscription_id` null); `?state=dead` lists every dead letter."""
+        total, found = store.list_deliveries(_adb().read(), args["page"], args["per_page"],
+                                             None, args.get("state"))
+        return {"total": total, "page": args["page"], "per_page": args["per_page"],
+                "deliveries": found}
+
+
+@blp.route("/deliveries/<delivery_id>/redeliver")
+class RedeliverAny(MethodView):
+    @auth.require_key("admin")
+    @blp.response(200, DeliverySchema)
+    @blp.alt_response(409, description="The delivery is not dead (pending or delivered).")
+    @blp.doc(security=auth.SECURITY)
+    def post(self, delivery_id):
+        """Send any dead letter again (ad-hoc ones too), at once, with the same
+        `webhook-id`."""
+        return redeliver(None, delivery_id)
 
 
 def init_app(app, api):

@@ -153,9 +153,17 @@ def public_delivery(row):
     return out
 
 
+ADHOC = "adhoc"
+
+
 def list_deliveries(db, page, per_page, subscription_id=None, state=None):
-    """(total, deliveries) newest first, of one subscription (None: of all) and state."""
-    where = [D.subscription_id == subscription_id] if subscription_id else []
+    """(total, deliveries) newest first, of one subscription (None: of all; ADHOC: those
+    to ad-hoc URLs, deliver_to_url) and state."""
+    where = []
+    if subscription_id == ADHOC:
+        where.append(D.subscription_id.is_(None))
+    elif subscription_id:
+        where.append(D.subscription_id == subscription_id)
     if state:
         where.append(D.state == state)
     total = db.execute(select(func.count()).select_from(webhook_deliveries)

@@ -27,8 +27,10 @@ def staff_webhooks():
     for sub in subscriptions:
         sub["pending"] = store.list_deliveries(db, 1, 1, sub["id"], "pending")[0]
         sub["dead_total"], sub["dead"] = store.list_deliveries(db, 1, SHOWN, sub["id"], "dead")
+    adhoc_total, adhoc = store.list_deliveries(db, 1, SHOWN, store.ADHOC, "dead")
     return render_template("staff/webhooks.html", principal=principal,
-                           subscriptions=subscriptions, notices=flashed_notices())
+                           subscriptions=subscriptions, adhoc=adhoc, adhoc_total=adhoc_total,
+                           notices=flashed_notices())
 
 
 @blp.post("/staff/webhooks/<sub_id>/state")
@@ -46,11 +48,11 @@ def staff_webhook_state(sub_id):
     return redirect(page_url("web.staff_webhooks"), 303)
 
 
-@blp.post("/staff/webhooks/<sub_id>/deliveries/<delivery_id>/redeliver")
-def staff_webhook_redeliver(sub_id, delivery_id):
+@blp.post("/staff/webhooks/deliveries/<delivery_id>/redeliver")
+def staff_webhook_redeliver(delivery_id):
     signed_in("admin")
     try:
-        webhook_api.redeliver(sub_id, delivery_id)
+        webhook_api.redeliver(None, delivery_id)
     except ApiProblem as exc:
         if exc.status == 404:
             raise StaffProblem(404) from None
