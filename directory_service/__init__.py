@@ -7,7 +7,7 @@ from flask import Flask, send_from_directory
 from flask_smorest import Api
 
 from directory_service import (availability, cli, errors, geo, jobs, metrics, request_limits,
-                               request_log, security_headers, tracing, web)
+                               request_log, security_headers, tracing, web, webhooks)
 from directory_service.api import export, health, http_cache, public_reports, resources, search
 from directory_service.api import nudges as nudges_api
 from directory_service.api import outcomes as outcomes_api
@@ -57,6 +57,7 @@ def create_app(settings=None, store=None):
     public_reports.init_app(app, api)
     api.register_blueprint(nudges_api.blp)
     outcomes_api.init_app(app, api)
+    webhooks.init_app(app, api)
     app.cli.add_command(cli.sync)
     app.cli.add_command(nudges_cli.nudges)
     http_cache.init_app(app, settings)

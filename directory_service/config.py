@@ -171,6 +171,15 @@ class Settings:
     nudge_session_minutes: float = 15.0
     nudge_max_contacts: int = 5
     nudge_max_attempts: int = 5
+    # Partner webhooks (directory_service/webhooks/): targets in private, loopback,
+    # link-local or other non-public ranges are refused unless allowed (tests, a closed
+    # network); each attempt's connect and read timeout; attempts before a delivery is
+    # dead-lettered; the first retry's delay, doubled per attempt up to the cap.
+    webhook_allow_private: bool = False
+    webhook_timeout_s: float = 5.0
+    webhook_max_attempts: int = 8
+    webhook_backoff_base_s: float = 30.0
+    webhook_backoff_cap_s: float = 3600.0
 
     @classmethod
     def from_env(cls, **overrides):
@@ -273,6 +282,11 @@ class Settings:
             nudge_session_minutes=_float("NUDGE_SESSION_MINUTES", cls.nudge_session_minutes),
             nudge_max_contacts=_int("NUDGE_MAX_CONTACTS", cls.nudge_max_contacts),
             nudge_max_attempts=_int("NUDGE_MAX_ATTEMPTS", cls.nudge_max_attempts),
+            webhook_allow_private=_bool("WEBHOOK_ALLOW_PRIVATE", cls.webhook_allow_private),
+            webhook_timeout_s=_float("WEBHOOK_TIMEOUT_S", cls.webhook_timeout_s),
+            webhook_max_attempts=_int("WEBHOOK_MAX_ATTEMPTS", cls.webhook_max_attempts),
+            webhook_backoff_base_s=_float("WEBHOOK_BACKOFF_BASE_S", cls.webhook_backoff_base_s),
+            webhook_backoff_cap_s=_float("WEBHOOK_BACKOFF_CAP_S", cls.webhook_backoff_cap_s),
         )
         settings = replace(settings, **overrides)
         settings.check()
@@ -314,6 +328,10 @@ class Settings:
         if not 0 < self.staff_idle_minutes <= self.staff_session_max_hours * 60:
             raise ConfigError("STAFF_IDLE_MINUTES must be positive and at most "
                               "STAFF_SESSION_MAX_HOURS")
+        if not (0 < self.webhook_timeout_s <= 60 and 1 <= self.webhook_max_attempts <= 50
+                and 0 < self.webhook_backoff_base_s <= self.webhook_backoff_cap_s):
+            raise ConfigError("WEBHOOK_TIMEOUT_S must be in (0, 60], WEBHOOK_MAX_ATTEMPTS in "
+                              "[1, 50], and 0 < WEBHOOK_BACKOFF_BASE_S <= WEBHOOK_BACKOFF_CAP_S")
         self._check_nudges()
 
     def _check_nudges(self):

@@ -193,6 +193,23 @@ class DirectoryCollector:
         for band in ("fresh", "aging", "stale", "unknown"):
             bands.add_metric([band], counts.get(band, 0))
         yield bands
+        yield from _webhooks(adb)
+
+
+def _webhooks(adb):
+    """Partner webhook deliveries by state: a growing `pending` or any `dead` needs a look."""
+    from directory_service.webhooks import store
+
+    try:
+        found = store.counts_by_state(adb.read())
+    except Exception as exc:  # noqa: BLE001 - a scrape never fails for it
+        log.warning("metrics: webhook counts failed (%s)", type(exc).__name__)
+        return
+    family = GaugeMetricFamily("directory_webhook_deliveries",
+                               "Partner webhook deliveries by state.", labels=["state"])
+    for state in store.DELIVERY_STATES:
+        family.add_metric([state], found.get(state, 0))
+    yield family
 
 
 def _safe(call):

@@ -119,6 +119,7 @@ def _link(method, path, description, **parameters):
 HOLD = "/v1/holds/{hold_id}"
 BEDS = "/v1/facilities/{facility_id}/beds"
 FACILITY_HOLDS = "/v1/facilities/{facility_id}/holds"
+SUBSCRIPTION = "/v1/subscriptions/{sub_id}"
 # (path, method, status) → {link name: link}. A test checks every target exists.
 LINKS = {
     (FACILITY_HOLDS, "post", "201"): {
@@ -147,6 +148,16 @@ LINKS = {
     (BEDS, "put", "200"): {
         "ReadBeds": _link("get", BEDS, "Read the figures back.",
                           facility_id="$request.path.facility_id"),
+    },
+    ("/v1/subscriptions", "post", "201"): {
+        "GetSubscription": _link("get", SUBSCRIPTION, "Read the subscription.",
+                                 sub_id="$response.body#/id"),
+        "UpdateSubscription": _link("patch", SUBSCRIPTION, "Pause or resume it.",
+                                    sub_id="$response.body#/id"),
+        "DeleteSubscription": _link("delete", SUBSCRIPTION, "Delete it.",
+                                    sub_id="$response.body#/id"),
+        "Deliveries": _link("get", SUBSCRIPTION + "/deliveries", "Its deliveries.",
+                            sub_id="$response.body#/id"),
     },
     ("/v1/search", "get", "200"): {
         "FirstResource": _link("get", "/v1/resources/{record_id}", "The first hit in full.",

@@ -15,7 +15,7 @@ import click
 from directory_service.config import Settings
 from directory_service.search.store import StoreError
 from directory_service import geo, vocab
-from indexer import export as exporter, pipeline, run_log
+from indexer import export as exporter, pipeline, run_event, run_log
 from indexer.formats import FORMATS
 from indexer.formats.common import ImportOptions
 from indexer.geocode import Placer
@@ -109,10 +109,13 @@ def load(paths, dry_run, allow_rejected, max_rejected_fraction, fmt, store_path,
 
 def _keep_report(settings, report, failure=None, dry_run=False):
     """For the administrator's page (indexer/run_log.py); a warning if it cannot be kept.
-    A dry run changes nothing that serves, so it leaves the last real run's report."""
+    A dry run changes nothing that serves, so it leaves the last real run's report. A run
+    that swapped in is also announced to partners' webhooks (indexer/run_event.py)."""
     if dry_run:
         return
     problem = run_log.save(settings, report, failure=failure, dry_run=dry_run)
+    if failure is None and getattr(report, "swapped", False):
+        problem = run_event.announce(settings, report) or problem
     if problem:
         click.echo(f"warning: {problem}", err=True)
 

@@ -64,13 +64,33 @@ def build():
     watch = client.post("/v1/watches", json=WATCH,
                         headers={"Authorization": f"Bearer {keys['admin']}"})
     assert watch.status_code == 201, watch.get_json()
+    subscriptions, deliveries = partner_webhooks(app, client, keys["admin"])
     snapshot = sqlite3.connect(":memory:")
     sqlite3.connect(f"{base}/availability.sqlite").backup(snapshot)
     STATE.update(app=app, client=client, facilities=facilities, keys=keys, snapshot=snapshot,
                  availability=f"{base}/availability.sqlite")
     records = [r["id"] for r in store.scan()][::25]
     return app, keys, {"facility_id": ids, "hold_id": holds, "record_id": records,
-                       "watch_id": [watch.get_json()["id"]]}
+                       "watch_id": [watch.get_json()["id"]],
+                       "sub_id": subscriptions, "delivery_id": deliveries}
+
+
+def partner_webhooks(app, client, admin_key):
+    """A subscription (on a public literal address, never called) with one dead letter,
+    so the webhook operations meet ids that exist."""
+    from directory_service.webhooks import store
+
+    made = client.post("/v1/subscriptions", headers={"Authorization": f"Bearer {admin_key}"},
+                       json={"url": "https://93.184.215.14/hook", "events": ["beds.updated"]})
+    assert made.status_code == 201, made.get_json()
+    sub_id = made.get_json()["id"]
+    adb = app.extensions["availability"]
+    from directory_service.availability.db import utcnow
+    with adb.write() as db:
+        delivery_id = store.add_delivery(db, "beds.updated", "{}", f"{sub_id}|x", utcnow(),
+                                         subscription_id=sub_id, outbox_seq=0)
+        store.record(db, delivery_id, utcnow(), "dead", 500, "HTTP 500")
+    return [sub_id], [delivery_id]
 
 
 def reset():
@@ -154,6 +174,10 @@ def valid_variant(case, seed):
     elif path == "/v1/facilities/{facility_id}/holds" and method == "post":
         case.path_parameters = {"facility_id": facility_id}
         case.body = hold_body(record)
+    elif path == "/v1/subscriptions" and method == "post":
+        case.body = {"url": f"https://93.184.215.{rng.randint(1, 254)}/hook",
+                     "events": rng.sample(["beds.updated", "hold.created", "hold.decided",
+                                           "hold.expired", "record.changed"], 2)}
     elif path == "/v1/availability":
         case.body = [{"facility_id": facility_id, **row} for row in report_rows(record, rng)]
     return case

@@ -6,6 +6,7 @@ import pytest
 
 from directory_service.availability import holds, keys, public_reports
 from directory_service.watches import store as watch_store
+from directory_service.webhooks import store as webhook_store
 from tests.test_live_support import make_app
 
 BEDS = {"rows": [{"level_of_care": "3.7-WM", "population": "adult_men", "capacity": 10,
@@ -14,6 +15,8 @@ FEED = [{"facility_id": "test:b", "level_of_care": "3.7-WM", "population": "adul
          "capacity": 10, "available": 2}]
 HOLD = {"level_of_care": "3.7-WM", "population": "adult_men"}
 WATCH = {"level_of_care": "3.7-WM", "lat": 41.7508, "lon": -88.1535, "hours": 2}
+SUB = {"url": "https://93.184.215.14/hook", "events": ["beds.updated"]}
+SUBS = "/v1/subscriptions"
 
 # (name, method, path, body, roles that pass, who owns it: "facility" / "coach" / None)
 ENDPOINTS = [
@@ -41,6 +44,16 @@ ENDPOINTS = [
     ("cancel watch", "delete", "/v1/watches/{watch}", None, ("coach", "admin"), "coach"),
     ("outcomes", "get", "/v1/outcomes", None, ("admin",), None),
     ("outcomes csv", "get", "/v1/outcomes.csv", None, ("admin",), None),
+    ("subscribe", "post", SUBS, SUB, ("admin",), None),
+    ("subscriptions", "get", SUBS, None, ("admin",), None),
+    ("subscription", "get", SUBS + "/{sub}", None, ("admin",), None),
+    ("pause subscription", "patch", SUBS + "/{sub}", {"state": "paused"}, ("admin",), None),
+    ("delete subscription", "delete", SUBS + "/{sub}", None, ("admin",), None),
+    ("deliveries", "get", SUBS + "/{sub}/deliveries", None, ("admin",), None),
+    ("redeliver", "post", SUBS + "/{sub}/deliveries/{delivery}/redeliver", None, ("admin",),
+     None),
+    ("all deliveries", "get", "/v1/deliveries", None, ("admin",), None),
+    ("redeliver any", "post", "/v1/deliveries/{delivery}/redeliver", None, ("admin",), None),
 ]
 # Another key's watch is not found at all (404), not refused: its id tells nothing.
 OTHER_OWNER_STATUS = {"one watch": 404, "cancel watch": 404}
@@ -100,11 +113,14 @@ def test_only_the_owner_passes(world, case, name, method, path, body, passing, o
         headers["If-Match"] = client.get("/v1/facilities/test:b/beds").headers["ETag"]
     # And a fresh open public report about the facility, for the report endpoints.
     report = public_reports.create(app.extensions["availability"], "test:b", "phone")
-    # And a fresh watch by "coach", for the watch endpoints.
+    # And a fresh watch by "coach", for the watch endpoints, and a subscription with a
+    # dead letter, for the webhook endpoints.
     watch = watch_store.create(app.extensions["availability"], ids["coach"][0],
                                {"level_of_care": "3.7-WM"}, None, 2, datetime.now(timezone.utc))
+    sub, delivery = dead_letter(app)
     response = getattr(client, method)(path.format(hold=made["id"], report=report["id"],
-                                                   watch=watch["id"]),
+                                                   watch=watch["id"], sub=sub,
+                                                   delivery=delivery),
                                        json=body, headers=headers)
     expected = {"no key": 401, "bad key": 401, "revoked": 401, "wrong role": 403,
                 "other owner": OTHER_OWNER_STATUS.get(name, 403)}.get(case)
@@ -115,6 +131,18 @@ def test_only_the_owner_passes(world, case, name, method, path, body, passing, o
             assert response.headers["WWW-Authenticate"] == "Bearer"
     else:
         assert 200 <= response.status_code < 300, response.get_json()
+
+
+def dead_letter(app):
+    """(subscription id, id of a dead delivery of it), made directly in the database."""
+    adb, now = app.extensions["availability"], datetime.now(timezone.utc)
+    with adb.write() as db:
+        sub = webhook_store.create_subscription(db, SUB["url"], SUB["events"], None, "test",
+                                                0, now)
+        delivery = webhook_store.add_delivery(db, "beds.updated", "{}", "lane", now,
+                                              subscription_id=sub["id"], outbox_seq=1)
+        webhook_store.record(db, delivery, now, "dead", 500, "HTTP 500")
+    return sub["id"], delivery
 
 
 def test_my_holds_lists_only_the_callers_own(world):

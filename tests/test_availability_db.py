@@ -107,7 +107,8 @@ def test_an_old_sqlite_file_is_adopted_without_losing_rows(tmp_path, schema_file
         "facility_invitations": 0, "public_reports": 0, "public_report_changes": 0,
         "staff_sessions": 0, "jobs_claims": 0, "nudge_contacts": 0, "nudge_sends": 0,
         "nudge_links": 0, "watches": 0, "watch_open_beds": 0, "watch_fires": 0,
-        "watch_checks": 0, "outcomes_freshness": 0}
+        "watch_checks": 0, "outcomes_freshness": 0, "webhook_subscriptions": 0,
+        "webhook_deliveries": 0}
     assert reports.facility_version(adb.read(), "test:a") == 1
     assert _report(adb, available=2).version == 2  # reason, outbox: all there now
     adb.close()
@@ -149,6 +150,9 @@ def test_one_command_copies_a_sqlite_deployment_to_postgresql(tmp_path, pg_serve
     old = AvailabilityDB(path)
     _report(old, available=5)
     key_id, key = keys.create(old, "admin")
+    from directory_service.webhooks import deliver_to_url
+    from directory_service.webhooks.store import new_secret
+    deliver_to_url(old, "https://93.184.215.14/hook", new_secret(), "t.test", {}, "k")
     old.close()
     target = pg_server.create(migrated=False)
     runner = CliRunner()
@@ -162,6 +166,7 @@ def test_one_command_copies_a_sqlite_deployment_to_postgresql(tmp_path, pg_serve
     assert _report(new, available=4).version == 3
     total, entries = reports.history(new, "test:a", 1, 10)
     assert total == 3 and entries[0]["seq"] == 3
+    assert deliver_to_url(new, "https://93.184.215.14/hook", new_secret(), "t.test", {}, "k")
     again = runner.invoke(main, ["migrate-availability", "--from", path, "--to", target])
     assert again.exit_code != 0 and "already has rows" in again.output
     new.close()

@@ -22,6 +22,7 @@ import pytest
 from directory_service import create_app
 from directory_service.availability import outbox, reports
 from directory_service.config import Settings
+from directory_service.jobs.registry import CONSUMERS as ALL_CONSUMERS
 from directory_service.jobs.runner import backoff_s
 from directory_service.search.elastic import sync
 from directory_service.search.elastic.client import helpers
@@ -30,6 +31,9 @@ from tests import factories
 from tests.es_doubles import VersionedIndexDouble
 from tests.es_golden import matches_golden
 from tests.test_live_support import bearer, row
+
+# One queued run per outbox consumer (Elasticsearch, webhooks, watches) after a write.
+CONSUMERS = len(ALL_CONSUMERS)
 
 FULL = factories.facility("full", km=1, beds=[row(available=0)])
 OTHER = factories.facility("other", km=2, beds=[row(available=1)])
@@ -110,7 +114,7 @@ def test_a_write_is_answered_once_committed_while_the_cluster_is_down(es_app):
     assert hold.status_code == 201, hold.get_json()
     # The runner's push fails: both changes wait in the outbox, a retry is scheduled.
     runner = es_app.extensions["jobs"]
-    assert runner.run_queued() == 1
+    assert runner.run_queued() == CONSUMERS
     assert outbox.lag(adb.read(), sync.target("dir-1"))["pending"] == 2
     assert runner.huey.scheduled_count() == 1
     double.failing = set()
@@ -120,7 +124,7 @@ def test_a_write_is_answered_once_committed_while_the_cluster_is_down(es_app):
     assert [r["held"] for r in beds["rows"]] == [1]
     # The next write queues the consumer at once (not behind the retry): all go along.
     assert put_beds(client, key, "test:full", 4).status_code == 200
-    assert runner.run_queued() == 1
+    assert runner.run_queued() == CONSUMERS
     assert open_beds(double, "test:full") == 3  # 4 available, 1 held
     assert outbox.lag(adb.read(), sync.target("dir-1"))["pending"] == 0
 
@@ -248,7 +252,7 @@ def test_api_workers_neither_push_nor_poll_they_queue_the_runner(es_app):
     for available in (3, 4, 5):
         assert put_beds(client, key, "test:full", available).status_code == 200
     assert not [c for c in double.calls if c[0] in ("mget", "bulk")]
-    assert runner.huey.pending_count() == 1
-    assert runner.run_queued() == 1
+    assert runner.huey.pending_count() == CONSUMERS
+    assert runner.run_queued() == CONSUMERS
     assert [c[0] for c in double.calls if c[0] in ("mget", "bulk")] == ["mget", "bulk"]
     assert open_beds(double, "test:full") == 5

@@ -17,6 +17,7 @@ SQLAlchemy Core queries:
 Each worker process has its own connection pool (`pool_pre_ping`, so a restarted server
 is reconnected to without restarting the API).
 """
+import json
 import logging
 import os
 import sqlite3
@@ -324,12 +325,24 @@ def _mark_changed_statement(dialect_name):
     return statement
 
 
-def mark_changed(db, facility_id):
+def mark_changed(db, facility_id, event=None, data=None):
     """Tell every search worker, and the outbox, that this facility's live figures changed.
 
     Called inside the write transaction of the change, so the outbox row commits with it
-    or not at all. On PostgreSQL the global change lock is held from here to the commit:
-    sequence numbers are then taken and made visible in one order."""
+    or not at all. `event` names what happened for the partners' webhooks (a name of
+    webhooks/events.py; None: nothing a partner is told of) and `data` its figures (a
+    dict, stored as JSON). On PostgreSQL the global change lock is held from here to the
+    commit: sequence numbers are then taken and made visible in one order."""
     lock(db, GLOBAL_CHANGE_LOCK)
     db.execute(_mark_changed_statement(db.dialect.name), {"facility_id": facility_id})
-    db.execute(OUTBOX_ADD, {"facility_id": facility_id, "created_at": iso(utcnow())})
+    add_event(db, facility_id, event, data)
+
+
+def add_event(db, facility_id, event, data=None):
+    """One outbox row (in the caller's transaction) without touching the search workers'
+    change sequence: an event no facility's live figures hang on, such as an index run
+    (facility_id "")."""
+    lock(db, GLOBAL_CHANGE_LOCK)
+    db.execute(OUTBOX_ADD, {"facility_id": facility_id, "created_at": iso(utcnow()),
+                            "event": event,
+                            "data": None if data is None else json.dumps(data, sort_keys=True)})

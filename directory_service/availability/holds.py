@@ -17,8 +17,8 @@ from datetime import timedelta
 
 from sqlalchemy import and_, case, func, or_, select
 
-from directory_service.availability import figures, hold_reasons, reports
-from directory_service.availability.db import iso, lock, mark_changed, parse_iso, utcnow
+from directory_service.availability import events, figures, hold_reasons, reports
+from directory_service.availability.db import add_event, iso, lock, mark_changed, parse_iso, utcnow
 from directory_service.availability.schema import bed_reports, holds
 
 STATES = ("active", "confirmed", "declined", "cancelled", "expired", "released")
@@ -169,8 +169,9 @@ def create(adb, facility_id, level, population, coach_key_id, note, minutes, ind
             coach_key_id=coach_key_id, note=note, created_at=iso(now),
             expires_at=iso(now + timedelta(minutes=minutes)), state="active",
             created_seq=created_seq))
-        mark_changed(db, facility_id)
-        return _public(_select_hold(db, hold_id), now)
+        made = _select_hold(db, hold_id)
+        mark_changed(db, facility_id, events.HOLD_CREATED, events.hold(made))
+        return _public(made, now)
 
 
 def decide(adb, hold_id, state, decided_by, now=None):
@@ -191,22 +192,52 @@ def decide(adb, hold_id, state, decided_by, now=None):
         row = _select_hold(db, hold_id)
         hold = _public(row, now)
         if hold["state"] == "expired" and row["state"] == "active":
-            _set_state(db, hold_id, "expired", hold["expires_at"], None)
-            mark_changed(db, hold["facility_id"])
+            _expire(db, row)
             refusal = hold_reasons.expired(hold_id, hold["expires_at"])
         elif hold["state"] != "active":
             refusal = hold_reasons.already(hold_id, hold["state"], hold.get("reason"))
         elif state == "confirmed" and (gone := _bed_gone(db, hold)):
             _set_state(db, hold_id, "released", iso(now), gone)
-            mark_changed(db, hold["facility_id"])
+            mark_changed(db, hold["facility_id"], events.HOLD_DECIDED,
+                         events.hold(_select_hold(db, hold_id)))
             refusal = hold_reasons.not_confirmed(hold_id, gone)
         else:
             _set_state(db, hold_id, state, iso(now), None)
-            if state == "confirmed":
-                _admit(db, hold, decided_by, now)
-            mark_changed(db, hold["facility_id"])
-            return _public(_select_hold(db, hold_id), now)
+            admitted = _admit(db, hold, decided_by, now) if state == "confirmed" else None
+            decided = _select_hold(db, hold_id)
+            mark_changed(db, hold["facility_id"], events.HOLD_DECIDED, events.hold(decided))
+            if admitted is not None:
+                add_event(db, hold["facility_id"], events.BEDS_UPDATED, events.beds(
+                    hold["facility_id"], admitted[0], [admitted[1]], "admission"))
+            return _public(decided, now)
     raise HoldConflict(refusal)
+
+
+def _expire(db, row):
+    """Mark a hold past its time expired, and record hold.expired (once: only an active
+    row is ever expired)."""
+    _set_state(db, row["id"], "expired", row["expires_at"], None)
+    mark_changed(db, row["facility_id"], events.HOLD_EXPIRED,
+                 events.hold(row, state="expired", decided_at=row["expires_at"]))
+
+
+def expire_due(adb, now=None, limit=500):
+    """Mark holds whose time has passed expired, each with its hold.expired event; returns
+    how many. Expiry needs no write to take effect (every count reads the clock), so this
+    only tells the outbox, and does it once per hold (the webhooks dispatch runs it)."""
+    now = now or utcnow()
+    due = adb.read().execute(select(H.id, H.facility_id).where(
+        H.state == "active", H.expires_at <= iso(now)).order_by(H.expires_at).limit(limit))
+    done = 0
+    for hold_id, facility_id in due:
+        # One transaction per hold, so the lock order (facility, then changes) holds.
+        with adb.write() as db:
+            lock(db, reports.facility_lock(facility_id))
+            row = _select_hold(db, hold_id)
+            if row["state"] == "active" and row["expires_at"] <= iso(now):
+                _expire(db, row)
+                done += 1
+    return done
 
 
 def _bed_gone(db, hold):
@@ -239,6 +270,7 @@ def _admit(db, hold, decided_by, now):
         "status": "unknown"}
     entry["note"] = f"admission from hold {hold['id']}"
     reports.append_history(db, fid, "admission", entry, version, now)
+    return version, entry
 
 
 def seconds_until(moment_iso, now=None):

@@ -97,7 +97,7 @@ def copy(source_url, target_url, batch=COPY_BATCH):
                     dst.execute(table.insert(), [dict(r) for r in chunk])
                     copied[table.name] += len(chunk)
             if dst.dialect.name == "postgresql":
-                for table in (schema.bed_history, schema.outbox):
+                for table in (schema.bed_history, schema.outbox, schema.webhook_deliveries):
                     dst.execute(text(
                         f"SELECT setval(pg_get_serial_sequence('{table.name}', 'seq'), "
                         f"COALESCE((SELECT MAX(seq) FROM {table.name}), 0) + 1, false)"))

@@ -12,6 +12,7 @@ One consumer at a time (issue 24): a sync takes a lease, a `sync_positions` row 
 renewed by one compare-and-set upsert (SQLite and PostgreSQL alike); a holder that dies
 loses it when it expires. Rows every consumer has passed are pruned after a retention.
 """
+import json
 from datetime import timedelta
 
 from sqlalchemy import case, delete, func, or_, select, update
@@ -28,10 +29,14 @@ def last_seq(db):
 
 
 def pending(db, after_seq, limit=500):
-    """Up to `limit` outbox rows after `after_seq`, oldest first, as dicts."""
-    query = (select(O.seq, O.facility_id, O.created_at).where(O.seq > after_seq)
-             .order_by(O.seq).limit(limit))
-    return [dict(row) for row in db.execute(query).mappings()]
+    """Up to `limit` outbox rows after `after_seq`, oldest first, as dicts (with `event`
+    and `data`, a dict or None)."""
+    query = (select(O.seq, O.facility_id, O.created_at, O.event, O.data)
+             .where(O.seq > after_seq).order_by(O.seq).limit(limit))
+    rows = [dict(row) for row in db.execute(query).mappings()]
+    for row in rows:
+        row["data"] = None if row["data"] is None else json.loads(row["data"])
+    return rows
 
 
 def position(db, target):
@@ -43,11 +48,17 @@ def position(db, target):
 def advance(adb, target, seq):
     """Record that `target` holds every change up to `seq` (never moves backwards)."""
     with adb.write() as db:
-        stored = sync_positions.c.seq
-        values = {"target": target, "seq": seq, "updated_at": iso(utcnow())}
-        upsert(db, sync_positions, values, ["target"], update={
-            "seq": case((stored > seq, stored), else_=seq),
-            "updated_at": values["updated_at"]})
+        advance_in(db, target, seq)
+
+
+def advance_in(db, target, seq):
+    """`advance` inside the caller's write transaction (with what it did because of the
+    rows, so both commit or neither)."""
+    stored = sync_positions.c.seq
+    values = {"target": target, "seq": seq, "updated_at": iso(utcnow())}
+    upsert(db, sync_positions, values, ["target"], update={
+        "seq": case((stored > seq, stored), else_=seq),
+        "updated_at": values["updated_at"]})
 
 
 def lag(db, target, now=None):

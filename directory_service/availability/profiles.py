@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import bindparam, func, null, select, union_all
 
-from directory_service.availability import onboarding, verification
-from directory_service.availability.db import iso, lock, upsert, utcnow
+from directory_service.availability import events, onboarding, verification
+from directory_service.availability.db import iso, lock, mark_changed, upsert, utcnow
 from directory_service.availability.profile_merge import get_field, same, source_record
 from directory_service.availability.schema import (
     facility_profiles, profile_history, record_verifications)
@@ -119,8 +119,10 @@ def save(adb, record, declared, accept_source=(), keep=(), by=None, expected=Non
             facility_id=facility_id, event="save", changes=json.dumps(changes, sort_keys=True),
             version=version, recorded_at=iso(now), recorded_by=by))
         onboarding.note_claim(db, facility_id, "profile", now)
-        # Also tells every search worker and the outbox that the record changed.
-        verification.mark_verified_in(db, facility_id, "profile", by, now)
+        verification.mark_verified_in(db, facility_id, "profile", by, now, announce=False)
+        # Every search worker, the outbox and partners' webhooks: the record changed.
+        mark_changed(db, facility_id, events.RECORD_CHANGED, {
+            "source": "profile", "record_ids": [facility_id], "fields": sorted(changes)})
     return Profile(facility_id, version, fields, iso(now), by)
 
 

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import and_, bindparam, func, select
 
-from directory_service.availability import hold_reasons, verification
-from directory_service.availability.db import iso, lock, mark_changed, parse_iso, upsert, utcnow
+from directory_service.availability import events, hold_reasons, verification
+from directory_service.availability.db import (
+    add_event, iso, lock, mark_changed, parse_iso, upsert, utcnow)
 from directory_service.availability.schema import bed_history, bed_reports, facility_versions
 from directory_service.availability.schema import holds as holds_table
 
@@ -140,12 +141,13 @@ def apply_report(adb, facility_id, rows, reported_by, indexed_beds, expected=Non
         if not accepted:
             return Applied(current, refused)
         version = bump_version(db, facility_id)
-        released = {}
+        released, written = {}, []
         for i, row in accepted:
             row = {**row, "reported_by": reported_by,
                    "reported_at": row.get("reported_at") or iso(now)}
             _put_row(db, facility_id, row, version)
             append_history(db, facility_id, event, row, version, now)
+            written.append(row)
             freed = release_beyond(db, facility_id, row, now)
             if freed:
                 released[i] = freed
@@ -153,7 +155,12 @@ def apply_report(adb, facility_id, rows, reported_by, indexed_beds, expected=Non
             # "Still accurate" confirms the record too (DESIGN §12).
             verification.mark_verified_in(db, facility_id, "confirmation", reported_by, now,
                                           announce=False)
-        mark_changed(db, facility_id)
+        freed = [hold_id for ids in released.values() for hold_id in ids]
+        mark_changed(db, facility_id, events.BEDS_UPDATED,
+                     events.beds(facility_id, version, written, event, freed))
+        for hold_id in freed:
+            row = db.execute(holds_table.select().where(holds_table.c.id == hold_id)).mappings().one()
+            add_event(db, facility_id, events.HOLD_DECIDED, events.hold(row))
     return Applied(version, refused, released)
 
 

@@ -5,7 +5,7 @@ migrations (availability/migrations/) create them. Times are ISO 8601 UTC string
 "Z" (db.iso), as the SQLite file always held them, so they compare in time order as text
 on both backends and an existing file is adopted without rewriting a row.
 """
-from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, Table, Text
+from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, Table, Text, UniqueConstraint
 
 metadata = MetaData()
 # SQLite needs exactly INTEGER for a rowid alias (AUTOINCREMENT); PostgreSQL gets bigint.
@@ -68,6 +68,8 @@ holds = Table(
     Index("holds_active", "facility_id", "level_of_care", "population", "state"),
     Index("holds_coach", "coach_key_id", "state", "expires_at"),
     Index("holds_created_seq", "created_seq"),
+    # Holds past their time still marked active (holds.expire_due, every dispatch).
+    Index("holds_expiry", "state", "expires_at"),
 )
 api_keys = Table(
     "api_keys", metadata,
@@ -92,11 +94,15 @@ facility_changes = Table(
 )
 # Transactional outbox: one row per committed change of a facility's live figures, written
 # in the same transaction as the change; sync_positions records how far each target got.
+# `event` names what happened (webhooks/events.py; NULL: a change no partner is told of)
+# and `data` holds its figures as JSON text. An index run's row has facility_id "".
 outbox = Table(
     "outbox", metadata,
     Column("seq", SEQ, primary_key=True, autoincrement=True),
     Column("facility_id", Text, nullable=False),
     Column("created_at", Text, nullable=False),
+    Column("event", Text),
+    Column("data", Text),
     sqlite_autoincrement=True,
 )
 sync_positions = Table(
@@ -305,10 +311,55 @@ outcomes_freshness = Table(
     Column("stale", Integer, nullable=False),
     Column("unreported", Integer, nullable=False),
 )
+# Partner webhooks (directory_service/webhooks/): an admin's subscriptions, and one
+# delivery per (subscription, outbox row) or per ad-hoc target, retried until delivered
+# or dead. The secret signs deliveries, so it is kept as given (it cannot be hashed).
+webhook_subscriptions = Table(
+    "webhook_subscriptions", metadata,
+    Column("id", Text, primary_key=True),
+    Column("url", Text, nullable=False),
+    Column("events", Text, nullable=False),
+    Column("description", Text),
+    Column("secret", Text, nullable=False),
+    Column("state", Text, nullable=False),
+    # Events after this outbox position only: a new subscription gets no history.
+    Column("start_seq", SEQ, nullable=False),
+    Column("created_at", Text, nullable=False),
+    Column("updated_at", Text, nullable=False),
+    Column("created_by", Text),
+)
+webhook_deliveries = Table(
+    "webhook_deliveries", metadata,
+    Column("seq", SEQ, primary_key=True, autoincrement=True),
+    Column("id", Text, nullable=False, unique=True),
+    Column("subscription_id", Text),
+    Column("outbox_seq", SEQ),
+    # Ad-hoc targets (deliver_to_url) carry their own URL and secret.
+    Column("url", Text),
+    Column("secret", Text),
+    Column("event", Text, nullable=False),
+    Column("payload", Text, nullable=False),
+    # One lane per (subscription or URL, facility): a lane delivers in seq order.
+    Column("lane", Text, nullable=False),
+    Column("state", Text, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", Text, nullable=False),
+    Column("created_at", Text, nullable=False),
+    Column("updated_at", Text, nullable=False),
+    Column("delivered_at", Text),
+    Column("last_status", Integer),
+    Column("last_error", Text),
+    UniqueConstraint("subscription_id", "outbox_seq", name="webhook_deliveries_once"),
+    Index("webhook_deliveries_due", "state", "next_attempt_at"),
+    Index("webhook_deliveries_lane", "lane", "state", "seq"),
+    Index("webhook_deliveries_subscription", "subscription_id", "state", "seq"),
+    sqlite_autoincrement=True,
+)
 
 # Copy order for `migrate-availability` (no foreign keys, so any order would do).
 TABLES = (api_keys, facility_versions, bed_reports, bed_history, holds, facility_changes,
           outbox, sync_positions, facility_profiles, profile_history, record_verifications,
           facility_invitations, public_reports, public_report_changes, staff_sessions,
           jobs_claims, nudge_contacts, nudge_sends, nudge_links,
-          watches, watch_open_beds, watch_fires, watch_checks, outcomes_freshness)
+          watches, watch_open_beds, watch_fires, watch_checks, outcomes_freshness,
+          webhook_subscriptions, webhook_deliveries)

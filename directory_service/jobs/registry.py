@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from directory_service.availability import outbox
-from directory_service import nudges, outcomes, watches
+from directory_service import nudges, outcomes, watches, webhooks
 from directory_service.jobs import elastic, upkeep
 from directory_service.jobs.schedules import DailyAt, Every  # noqa: F401 (for entries)
 
@@ -44,10 +44,30 @@ def target_position(target):
     return position
 
 
+def partner_webhooks(app, now):
+    """Expire due holds (their `hold.expired` events), queue the outbox's new events per
+    subscription, then send what is due: one run, so a report reaches partners in seconds
+    and a retry at most a minute after its time (the runner ticks consumers each minute)."""
+    counts = webhooks.dispatch(app, now)
+    return {**counts, **webhooks.deliver_due(app, now)}
+
+
+def coach_watches(app, now):
+    """Fire the watches newly opened beds fit; send the fires' webhooks at once."""
+    counts = watches.check(app, now)
+    if counts.get("fired"):
+        counts["webhooks"] = webhooks.deliver_due(app, now)
+    return counts
+
+
 CONSUMERS = (
     OutboxConsumer("elasticsearch", elastic.push, elastic.position),
-    # Coach watches (watches/job.py): a bed that newly opens fires the watches it fits.
-    OutboxConsumer("watches", watches.check, target_position("watches")),
+    # Partner webhooks (webhooks/delivery.py): new outbox events become one delivery per
+    # subscription (idempotent), then every due delivery is sent (retries by their time).
+    OutboxConsumer("webhooks", partner_webhooks, target_position("webhooks")),
+    # Coach watches (watches/job.py): a bed that newly opens fires the watches it fits;
+    # a fire's webhook is queued with it and sent at once.
+    OutboxConsumer("watches", coach_watches, target_position("watches")),
     # At merge (issue 23): OutboxConsumer("webhooks", <dispatch, then deliver_due>,
     # target_position("webhooks")), OutboxConsumer("watches", watches.check,
     # target_position("watches")).
@@ -63,8 +83,6 @@ PERIODIC = (
     PeriodicJob("outcomes.record_freshness",
                 DailyAt(lambda s: s.nudge_times, lambda s: s.site_timezone),
                 outcomes.record_freshness),
-    # At merge:
-    # PeriodicJob("webhooks.deliver_due", Every(1), webhooks.deliver_due),
 )
 
 

@@ -80,9 +80,12 @@ def fresh_rows(db, facility_id):
 
 
 def newest_versions(rows):
-    """{facility_id: seq of its newest row} from outbox rows, in order of that seq."""
+    """{facility_id: seq of its newest row} from outbox rows, in order of that seq. A row
+    of no facility (an index run's event, facility_id "") changes no document."""
     newest = {}
     for row in rows:
+        if not row["facility_id"]:
+            continue
         newest.pop(row["facility_id"], None)
         newest[row["facility_id"]] = row["seq"]
     return newest

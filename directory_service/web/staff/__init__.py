@@ -98,8 +98,8 @@ def init_app(app):
     csrf.init_app(app)
 
     from directory_service.web.staff import (  # noqa: F401
-        admin, admin_nudges, coach, coach_holds, contacts, facility, nudge_links,
-        onboarding, outcomes, profile, reports, views, watches,
+        admin, admin_nudges, admin_webhooks, coach, coach_holds, contacts, facility,
+        nudge_links, onboarding, outcomes, profile, reports, views, watches,
     )
 
 
