@@ -68,9 +68,6 @@ CONSUMERS = (
     # Coach watches (watches/job.py): a bed that newly opens fires the watches it fits;
     # a fire's webhook is queued with it and sent at once.
     OutboxConsumer("watches", coach_watches, target_position("watches")),
-    # At merge (issue 23): OutboxConsumer("webhooks", <dispatch, then deliver_due>,
-    # target_position("webhooks")), OutboxConsumer("watches", watches.check,
-    # target_position("watches")).
 )
 
 PERIODIC = (
