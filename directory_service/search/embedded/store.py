@@ -13,6 +13,7 @@ from datetime import timezone
 
 import numpy as np
 
+from directory_service import fast_json
 from directory_service.search import columns as cols
 from directory_service.search.live_overlay import merge_into
 from directory_service.search.online import region_zones
@@ -221,7 +222,7 @@ class SqliteStore(SearchStore):
             return {}
         rowids = [int(r) + 1 for r in rows]
         sql = SELECT_BY_ROWIDS.format(marks=",".join("?" * len(rowids)))
-        return {rowid - 1: json.loads(doc) for rowid, doc in snap.db.execute(sql, rowids)}
+        return {rowid - 1: fast_json.loads(doc) for rowid, doc in snap.db.execute(sql, rowids)}
 
     def get(self, record_id):
         snap = self._snapshot()
