@@ -5,6 +5,7 @@ never 0 and never open. The one freshness rule lives here (docs/ranking.md §5):
 is as fresh as its age says, and several figures together are as fresh as the oldest of
 them, so one old row is never hidden behind a fresh one.
 """
+import functools
 from datetime import datetime
 
 from directory_service import ranking
@@ -12,11 +13,17 @@ from directory_service.availability import outage
 from directory_service.search.columns import allowed_groups, population_group
 
 
+@functools.lru_cache(maxsize=8192)
+def _moment(reported_at):
+    """A report time's datetime, parsed once per text: every search hit's bed rows and
+    figures ask for theirs, and the same reports come back search after search."""
+    return datetime.fromisoformat(reported_at.replace("Z", "+00:00"))
+
+
 def _age_seconds(reported_at, now):
     if not reported_at:
         return None
-    moment = datetime.fromisoformat(reported_at.replace("Z", "+00:00"))
-    return max(0, int((now - moment).total_seconds()))
+    return max(0, int((now - _moment(reported_at)).total_seconds()))
 
 
 def row_age(row, now):

@@ -25,6 +25,7 @@ from flask_compress import Compress
 from flask_cors import CORS
 
 from directory_service.availability import changes, outage, public_reports
+from directory_service.search import live_overlay
 
 # The API endpoints whose answers carry validators (flask-smorest names them
 # "<blueprint>.<MethodView>").
@@ -119,16 +120,20 @@ class SearchValidator:
         self.facilities = can_hold_facilities(args)
         self.live = None
         adb = current_app.extensions["availability"]
-        # Public reports touch records of every kind (a caution, a closure); a search
-        # that can show facilities reads both numbers in one query.
+        # Public reports touch records of every kind (a caution, a closure): every search
+        # reads their version, and the live change sequence in the same query; the key
+        # names the sequence only when facilities can be in the answer. The sequence read
+        # here is the one read of it this request makes: the live overlay (a poll per
+        # search) asks for changes only when it moved past what the worker has applied
+        # (`live_overlay.SEQUENCE_READ`), so a search with no change reads the availability
+        # database once, not twice (issue 25).
+        # Unreadable: a key of its own, so a degraded answer never matches a real one.
+        seq, reported = outage.reading(lambda: public_reports.versions(adb.read()),
+                                       (outage.UNAVAILABLE, outage.UNAVAILABLE))
         if self.facilities:
-            # Unreadable: a key of its own, so a degraded answer never matches a real one.
-            self.live, reported = outage.reading(
-                lambda: public_reports.versions(adb.read()),
-                (outage.UNAVAILABLE, outage.UNAVAILABLE))
-        else:
-            reported = outage.reading(lambda: public_reports.current_version(adb.read()),
-                                      outage.UNAVAILABLE)
+            self.live = seq
+        if seq is not outage.UNAVAILABLE:
+            setattr(g, live_overlay.SEQUENCE_READ, seq)
         self.key = "|".join((SEARCH_FORMAT, state["fingerprint"], self.store.build_id(),
                              str(self.live), str(reported), _normalised(args)))
         self._settling, self._holds = state["settling"], state["holds"]
