@@ -7,10 +7,12 @@ import json
 from datetime import datetime, timezone
 
 import pytest
+from marshmallow import fields as ma_fields, validate
 from hypothesis import given, settings, strategies as st
 
 from directory_service import fast_json
 from directory_service.api import http_cache
+from directory_service.schemas import records
 from tests import factories
 from tests.test_live_support import bearer, etag, make_app, row
 from tests.test_search_fast_path import SEARCHES
@@ -113,7 +115,34 @@ def test_everyday_values_take_the_fast_path():
     assert fast_json.dumps(value) == classic(value)
 
 
-def test_loads_gives_json_loads_values():
-    for text in ['{"a":1.0,"b":[1,2],"c":"\\u00e9"}', '{"n":NaN}', '[1e400]',
-                 '{"big":123456789012345678901234567890}', '"\\ud800"']:
-        assert repr(fast_json.loads(text)) == repr(json.loads(text))
+def test_loads_record_gives_json_loads_values():
+    for text in ['{"a":1.0,"b":[1,2],"c":"\\u00e9","d":-0.0,"e":1e-05}', '{"n":NaN}', '[1e400]',
+                 '"\\ud800"', '{"i":9223372036854775807}']:
+        assert repr(fast_json.loads_record(text)) == repr(json.loads(text))
+
+
+def _numbers(schema, path=""):
+    """(path, field) of every number field in a schema, nested ones included."""
+    for name, field in schema.fields.items():
+        where = f"{path}{name}"
+        while isinstance(field, ma_fields.List):
+            field = field.inner
+        if isinstance(field, ma_fields.Nested):
+            yield from _numbers(field.schema, where + ".")
+        elif isinstance(field, (ma_fields.Number, ma_fields.Raw, ma_fields.Mapping)):
+            yield where, field
+
+
+@pytest.mark.parametrize("kind", sorted(records.SCHEMAS))
+def test_stored_records_hold_no_number_orjson_reads_otherwise(kind):
+    """loads_record trusts that a record has no integer beyond 64 bits (orjson would read
+    it as a float) and no NaN: every number field of every kind is bounded, and no field
+    takes arbitrary JSON."""
+    found = list(_numbers(records.SCHEMAS[kind]))
+    assert found
+    for where, field in found:
+        assert isinstance(field, (ma_fields.Integer, ma_fields.Float)), where
+        if isinstance(field, ma_fields.Float):
+            assert not field.allow_nan, where
+        bounds = [v for v in field.validators if isinstance(v, validate.Range)]
+        assert bounds and all(-2 ** 63 <= b.min and b.max <= 2 ** 63 - 1 for b in bounds), where

@@ -110,12 +110,14 @@ def build_query(args, origin, settings, now=None):
     )
 
 
-def hit_body(hit, now, settings):
-    """One hit as the API returns it: why it ranks where it does, and its record."""
-    record = beds.annotate_record(hit.record, now, settings)
+def hit_body(hit, now, settings, down=None):
+    """One hit as the API returns it: why it ranks where it does, and its record.
+    `down`: outage.is_down(), asked once per search by the caller (else here)."""
+    record = beds.annotate_record(hit.record, now, settings, down)
     capacity = None
     if hit.capacity is not None:
-        capacity = beds.figure(hit.capacity["open"], hit.capacity["reported_at"], now, settings)
+        capacity = beds.figure(hit.capacity["open"], hit.capacity["reported_at"], now, settings,
+                               down)
     return {
         "id": record["id"], "kind": record["kind"], "name": record["name"],
         "distance_m": round(hit.distance_m, 1),
@@ -171,13 +173,14 @@ class Search(MethodView):
         if unchanged is not None:
             return unchanged
         query, origin, result = run_search(args, now)
+        down = outage.is_down()  # no read between here and the body: the same throughout
         body = {
             "total": result.total, "page": query.page, "per_page": query.per_page,
             "total_pages": math.ceil(result.total / query.per_page),
             "origin": origin_body(origin),
-            "results": [hit_body(h, query.now, settings) for h in result.hits],
+            "results": [hit_body(h, query.now, settings, down) for h in result.hits],
         }
-        if outage.is_down():
+        if down:
             body["live_figures"] = outage.UNAVAILABLE
         if args["view"] == "compact":
             body = compact_view.compact(body, query.now, query.levels)
