@@ -23,6 +23,7 @@ from importlib import metadata
 from flask import current_app, g, request
 from flask_compress import Compress
 from flask_cors import CORS
+from werkzeug.http import http_date
 
 from directory_service.availability import changes, outage, public_reports
 from directory_service.search import live_overlay
@@ -301,7 +302,28 @@ def add_validators(response, max_age_s):
     else:
         _add_semantic_etag(response)
         _cache_control(response, max_age_s, 0, 0)
-    return response.make_conditional(request)
+    return _conditional(response)
+
+
+# Request headers that make `make_conditional` do more than add Date and Content-Length.
+CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MATCH", "HTTP_IF_MODIFIED_SINCE",
+                       "HTTP_IF_UNMODIFIED_SINCE", "HTTP_RANGE", "HTTP_IF_RANGE")
+
+
+def _conditional(response):
+    """`response.make_conditional(request)`: for a GET or HEAD without conditional or
+    range headers (most searches) that is a Date and a Content-Length header, written
+    here without werkzeug parsing the absent headers (issue 25)."""
+    environ = request.environ
+    if any(name in environ for name in CONDITIONAL_HEADERS):
+        return response.make_conditional(request)
+    if "date" not in response.headers:
+        response.headers["Date"] = http_date()
+    if response.automatically_set_content_length and "content-length" not in response.headers:
+        length = response.calculate_content_length()
+        if length is not None:
+            response.headers["Content-Length"] = str(length)
+    return response
 
 
 def _fingerprint(app, settings):
