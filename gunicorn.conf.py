@@ -119,10 +119,17 @@ def child_exit(server, worker):
 
 def post_worker_init(worker):
     """Each worker runs its own live-bed catch-up loop (Elasticsearch only; a no-op for
-    the embedded store), started after the fork so no thread crosses it."""
+    the embedded store), started after the fork so no thread crosses it; and opens its
+    store before it takes a request, so no first search holds the worker's other
+    connections while it does (issue 25). A store not ready yet (no index, a database
+    down) is left to the requests, which answer as they always did."""
     store = getattr(worker.wsgi, "extensions", {}).get("store")
     if store is not None:
         store.start_background_sync()
+        try:
+            store.warm()
+        except Exception as exc:  # noqa: BLE001 - the requests report it (503, /readyz)
+            worker.log.warning("store not opened before requests: %s", type(exc).__name__)
 
 
 def post_request(worker, req, environ, resp):

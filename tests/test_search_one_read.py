@@ -37,3 +37,34 @@ def test_one_availability_read_per_search_until_something_changes(tmp_path, monk
     polls.clear()
     assert search_open(client, "test:a")["open"] == 7
     assert polls == []
+
+
+def test_warm_opens_the_store_and_the_overlay_before_the_first_search(tmp_path, monkeypatch):
+    """gunicorn's post_worker_init warms the store: the first search then neither opens
+    the file nor copies the overlay's arrays (work that held the worker, issue 25)."""
+    from directory_service.search import live_overlay
+    from directory_service.search.embedded import store as embedded
+
+    app = make_app(tmp_path, [factories.facility("a", km=1, beds=[row(available=1)])])
+    store = app.extensions["store"]
+    store.warm()
+    opened, copied = [], []
+    monkeypatch.setattr(embedded, "_Snapshot", lambda *a: opened.append(a))
+    state = live_overlay._SnapshotState
+    monkeypatch.setattr(live_overlay, "_SnapshotState",
+                        lambda *a: copied.append(a) or state(*a))
+    assert app.test_client().get(FACILITY_SEARCH).get_json()["total"] == 1
+    assert (opened, copied) == ([], [])
+
+
+def test_gunicorn_warms_the_store_of_each_worker():
+    import ast
+    import os
+
+    from tests.conftest import ROOT
+
+    with open(os.path.join(ROOT, "gunicorn.conf.py")) as handle:
+        tree = ast.parse(handle.read())
+    hook = next(n for n in tree.body if isinstance(n, ast.FunctionDef)
+                and n.name == "post_worker_init")
+    assert "store.warm()" in ast.unparse(hook)

@@ -154,6 +154,10 @@ class SearchStore(abc.ABC):
         """Start pushing live changes in the background (a server worker calls it once it
         runs); the default has nothing to push."""
 
+    def warm(self):
+        """Do the work of a first search before a server worker takes requests (gunicorn's
+        post_worker_init); the default has none. Raises what a search would raise."""
+
     def sync_lag(self):
         """How far the engine's copy of live figures lags the availability database
         ({"pending", "oldest_s", …}), or None where search reads that database itself."""

@@ -174,6 +174,13 @@ class SqliteStore(SearchStore):
         except Exception:  # noqa: BLE001 - reported by the inline open that follows
             self._failed, self._opening = identity, None
 
+    def warm(self):
+        """Open the file and make the live overlay's copies of its arrays now: done by a
+        worker's first search, they kept every connection of that worker waiting (0.1-0.25 s
+        at 100k records, seconds at 1M: the only greenlet gevent's monitor found holding a
+        worker for over 20 ms under wrk, issue 25), at every start and recycle."""
+        self._live(self._snapshot())
+
     def search(self, query):
         snap = self._snapshot()
         live = self._live(snap)
