@@ -112,8 +112,8 @@ def main():
           f"{args.rounds} rounds of {args.seconds} s; medians:")
     for name, s in summary.items():
         print(f"  {name}: {s['rps']:.0f} req/s ({s['rps'] / floor['rps']:.2f} of the floor), "
-              f"p99 {s['p99_ms']} ms ({s['p99_ms'] / floor['p99_ms']:.1f}x the floor's), "
-              f"CPU {s['cpu_ms_per_request']} ms/request "
+              f"p99 {s['p99_ms']:.1f} ms ({s['p99_ms'] / floor['p99_ms']:.1f}x the floor's), "
+              f"CPU {s['cpu_ms_per_request']:.3f} ms/request "
               f"(floor / this {floor['cpu_ms_per_request'] / s['cpu_ms_per_request']:.2f})")
 
 
