@@ -6,7 +6,8 @@ in one run under wrk (issue 25): req/s, p99 and worker CPU per request of each, 
 
 gunicorn with gunicorn.conf.py (gevent, 2 workers), wrk -t2 -c16 cycling the 10,000
 distinct searches (bench/cycle.lua) as `make bench` does; the old commit is a
-`git archive` put first on PYTHONPATH. `--monitor S` turns on gevent's monitor thread,
+`git archive` put first on PYTHONPATH; `--burn MS` adds the floor's page after MS ms of
+CPU (bench/burn_floor.py), a control for the tail. `--monitor S` turns on gevent's monitor thread,
 which reports (in each server's output, printed here) every time one greenlet kept a
 worker's event loop for more than S seconds, with its stack: what holds a worker.
 """
@@ -52,6 +53,9 @@ def main():
     parser.add_argument("--store")
     parser.add_argument("--distinct", type=int, default=10_000)
     parser.add_argument("--monitor", type=float, help="gevent max blocking time, seconds")
+    parser.add_argument("--burn", type=float,
+                        help="also serve the floor's page after this many ms of CPU "
+                             "(bench/burn_floor.py): a control for the tail")
     args = parser.parse_args()
     base = tempfile.mkdtemp(prefix="served-ab-")
     stamp = now_stamp().isoformat().replace("+00:00", "Z")
@@ -83,12 +87,16 @@ def main():
     servers["new"] = env
     floor_env = {"RATE_LIMIT_ENABLED": "false", "LOG_LEVEL": "WARNING",
                  "PYTHONPATH": f"{os.path.join(SHARED, 'bench')}:{ROOT}"}
-    results = {name: [] for name in (*servers, "floor")}
+    names = (*servers, "floor") + ((f"floor + {args.burn:g} ms CPU",) if args.burn else ())
+    results = {name: [] for name in names}
     for round_ in range(args.rounds):
         for name in results:
             if name == "floor":
                 server = Gunicorn(floor_env, workers=2, extra_args=["flask_floor:app"],
                                   health="/v1/search")
+            elif name.startswith("floor + "):
+                server = Gunicorn({**floor_env, "BURN_MS": str(args.burn)}, workers=2,
+                                  extra_args=["bench.burn_floor:app"], health="/v1/search")
             else:
                 server = Gunicorn(servers[name], workers=2)
             with server:
