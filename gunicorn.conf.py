@@ -117,6 +117,19 @@ def child_exit(server, worker):
     multiprocess.mark_process_dead(worker.pid)
 
 
+def post_worker_init(worker):
+    """Each worker opens its store before it takes a request, so no first search holds
+    the worker's other connections while it does (issue 25). A store not ready yet (no
+    index, a database down) is left to the requests, which answer as they always did.
+    (Live beds reach Elasticsearch through the job runner, not the workers: jobs/.)"""
+    store = getattr(worker.wsgi, "extensions", {}).get("store")
+    if store is not None:
+        try:
+            store.warm()
+        except Exception as exc:  # noqa: BLE001 - the requests report it (503, /readyz)
+            worker.log.warning("store not opened before requests: %s", type(exc).__name__)
+
+
 def post_request(worker, req, environ, resp):
     """Let the worker's other connections go first before reading this one's next request.
 

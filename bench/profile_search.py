@@ -2,6 +2,7 @@
 under pyinstrument (or timed only, with --no-profile).
 
     .venv/bin/python bench/profile_search.py [--size 100000] [--repeat 5] [--html out.html]
+        [--distinct 2000] [--store path]
 
 The store is built fast (bench/loopback.build_store); the app is the real one
 (create_app, rate limits off), so the profile is the request path a worker runs, less
@@ -25,16 +26,26 @@ def main():
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--html")
     parser.add_argument("--no-profile", action="store_true")
+    parser.add_argument("--distinct", type=int, default=0,
+                        help="profile this many distinct searches (bench/distinct_queries.py) "
+                             "instead of the 200 fixed ones")
+    parser.add_argument("--store", help="store file to use (built there when absent)")
     args = parser.parse_args()
     base = tempfile.mkdtemp(prefix="profile-")
-    store = os.path.join(base, "directory.sqlite")
-    build_store(args.size, store, SHARED, now_stamp().isoformat().replace("+00:00", "Z"))
+    store = args.store or os.path.join(base, "directory.sqlite")
+    if not os.path.exists(store):
+        build_store(args.size, store, SHARED, now_stamp().isoformat().replace("+00:00", "Z"))
     os.environ.update(STORE_PATH=store, AVAILABILITY_PATH=os.path.join(base, "a.sqlite"),
                       RATE_LIMIT_ENABLED="false", LOG_LEVEL="WARNING")
     from directory_service import create_app
 
     client = create_app().test_client()
-    paths = search_paths(list(synthetic(SHARED).queries()))
+    if args.distinct:
+        from bench.distinct_queries import paths as distinct_paths
+
+        paths = distinct_paths(synthetic(SHARED).METROS, args.distinct)
+    else:
+        paths = search_paths(list(synthetic(SHARED).queries()))
     for path in paths[:20]:
         assert client.get(path).status_code == 200
     profiler = None

@@ -5,6 +5,7 @@ never 0 and never open. The one freshness rule lives here (docs/ranking.md §5):
 is as fresh as its age says, and several figures together are as fresh as the oldest of
 them, so one old row is never hidden behind a fresh one.
 """
+import functools
 from datetime import datetime
 
 from directory_service import ranking
@@ -12,11 +13,17 @@ from directory_service.availability import outage
 from directory_service.search.columns import allowed_groups, population_group
 
 
+@functools.lru_cache(maxsize=8192)
+def _moment(reported_at):
+    """A report time's datetime, parsed once per text: every search hit's bed rows and
+    figures ask for theirs, and the same reports come back search after search."""
+    return datetime.fromisoformat(reported_at.replace("Z", "+00:00"))
+
+
 def _age_seconds(reported_at, now):
     if not reported_at:
         return None
-    moment = datetime.fromisoformat(reported_at.replace("Z", "+00:00"))
-    return max(0, int((now - moment).total_seconds()))
+    return max(0, int((now - _moment(reported_at)).total_seconds()))
 
 
 def row_age(row, now):
@@ -39,23 +46,26 @@ def oldest(ages, settings):
             "freshness": ranking.freshness(age, settings.fresh_hours, settings.stale_hours)}
 
 
-def figure(open_beds, reported_at, now, settings):
+def figure(open_beds, reported_at, now, settings, down=None):
     """{"open", "reported_at", "age_seconds", "freshness"} for one bed figure.
 
     A store's figure for a question already carries the oldest report time of the rows it
-    counts (search/columns.py `bed_levels`), so this is `oldest` over those rows.
+    counts (search/columns.py `bed_levels`), so this is `oldest` over those rows. `down`:
+    outage.is_down() when the caller has it already (a search asks once, not per hit).
     """
-    if outage.is_down():  # live figures unreadable: no number rather than an old one
+    if outage.is_down() if down is None else down:
+        # live figures unreadable: no number rather than an old one
         open_beds = None
     age = _age_seconds(reported_at, now) if open_beds is not None else None
     return {"open": open_beds, "reported_at": reported_at if open_beds is not None else None,
             **oldest([age], settings)}
 
 
-def annotate_record(record, now, settings):
+def annotate_record(record, now, settings, down=None):
     """A copy of `record` whose bed rows carry age_seconds and freshness (all marked
-    unavailable while the availability database is down: availability/outage.py)."""
-    if outage.is_down():
+    unavailable while the availability database is down: availability/outage.py; `down`
+    as in `figure`)."""
+    if outage.is_down() if down is None else down:
         return outage.unavailable_record(record)
     if not record.get("beds"):
         return record

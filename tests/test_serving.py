@@ -149,6 +149,28 @@ def test_every_access_log_atom_is_escaped():
     assert not any("\n" in str(value) or "\r" in str(value) for value in atoms.values())
 
 
+@pytest.mark.parametrize("status, sent", [("200 OK", 12), ("304 NOT MODIFIED", None), (404, 3)])
+def test_the_json_access_line_shows_the_atoms_it_names(status, sent, monkeypatch):
+    """The line reads its four atoms directly (issue 25: gunicorn's `atoms` builds some
+    sixty per request): the same values as `atoms` gives, escaped alike."""
+    import json as json_module
+    from datetime import timedelta
+
+    monkeypatch.delenv("LOG_FORMAT", raising=False)
+    environ = {"REQUEST_METHOD": "GET", "RAW_URI": "/a%0Ab", "SERVER_PROTOCOL": "HTTP/1.1",
+               "PATH_INFO": "/a\nb\\n\u00e2\u0080\u0094", "QUERY_STRING": "x=\r",
+               "REMOTE_ADDR": "127.0.0.1"}
+    response = type("R", (), {"status": status, "sent": sent, "headers": ()})()
+    logger, lines = _logger(), []
+    monkeypatch.setattr(logger.access_log, "info", lines.append)
+    took = timedelta(milliseconds=3)
+    logger.access(response, [], environ, took)
+    line, atoms = json_module.loads(lines[0]), logger.atoms(response, [], environ, took)
+    assert (line["method"], line["path"]) == (atoms["m"], atoms["U"])
+    assert line["path"] == "/a\\x0ab\\\\n\u2014"
+    assert (line["status"], line["bytes"]) == (int(str(atoms["s"])), atoms["B"])
+
+
 def test_error_messages_lose_addresses_and_query_strings(caplog):
     logger = _logger()
     logger.error_log.propagate = True

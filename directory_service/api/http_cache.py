@@ -23,8 +23,10 @@ from importlib import metadata
 from flask import current_app, g, request
 from flask_compress import Compress
 from flask_cors import CORS
+from werkzeug.http import http_date
 
 from directory_service.availability import changes, outage, public_reports
+from directory_service.search import live_overlay
 
 # The API endpoints whose answers carry validators (flask-smorest names them
 # "<blueprint>.<MethodView>").
@@ -119,16 +121,20 @@ class SearchValidator:
         self.facilities = can_hold_facilities(args)
         self.live = None
         adb = current_app.extensions["availability"]
-        # Public reports touch records of every kind (a caution, a closure); a search
-        # that can show facilities reads both numbers in one query.
+        # Public reports touch records of every kind (a caution, a closure): every search
+        # reads their version, and the live change sequence in the same query; the key
+        # names the sequence only when facilities can be in the answer. The sequence read
+        # here is the one read of it this request makes: the live overlay (a poll per
+        # search) asks for changes only when it moved past what the worker has applied
+        # (`live_overlay.SEQUENCE_READ`), so a search with no change reads the availability
+        # database once, not twice (issue 25).
+        # Unreadable: a key of its own, so a degraded answer never matches a real one.
+        seq, reported = outage.reading(lambda: public_reports.versions(adb.read()),
+                                       (outage.UNAVAILABLE, outage.UNAVAILABLE))
         if self.facilities:
-            # Unreadable: a key of its own, so a degraded answer never matches a real one.
-            self.live, reported = outage.reading(
-                lambda: public_reports.versions(adb.read()),
-                (outage.UNAVAILABLE, outage.UNAVAILABLE))
-        else:
-            reported = outage.reading(lambda: public_reports.current_version(adb.read()),
-                                      outage.UNAVAILABLE)
+            self.live = seq
+        if seq is not outage.UNAVAILABLE:
+            setattr(g, live_overlay.SEQUENCE_READ, seq)
         self.key = "|".join((SEARCH_FORMAT, state["fingerprint"], self.store.build_id(),
                              str(self.live), str(reported), _normalised(args)))
         self._settling, self._holds = state["settling"], state["holds"]
@@ -245,8 +251,13 @@ def _answer_deadlines(value, settings, moments=None):
 
 def _cache_control(response, max_age_s, until, stamp):
     """Public, for at most max_age_s and never past the answer's own deadline."""
-    response.cache_control.public = True
     left = max_age_s if not until else max(0, min(max_age_s, math.floor(until - stamp)))
+    if "Cache-Control" not in response.headers:
+        # The header werkzeug's `cache_control` writes, without parsing the absent one
+        # twice (a twentieth of a served search, issue 25).
+        response.headers["Cache-Control"] = f"public, max-age={left}"
+        return
+    response.cache_control.public = True
     response.cache_control.max_age = left
 
 
@@ -291,7 +302,28 @@ def add_validators(response, max_age_s):
     else:
         _add_semantic_etag(response)
         _cache_control(response, max_age_s, 0, 0)
-    return response.make_conditional(request)
+    return _conditional(response)
+
+
+# Request headers that make `make_conditional` do more than add Date and Content-Length.
+CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MATCH", "HTTP_IF_MODIFIED_SINCE",
+                       "HTTP_IF_UNMODIFIED_SINCE", "HTTP_RANGE", "HTTP_IF_RANGE")
+
+
+def _conditional(response):
+    """`response.make_conditional(request)`: for a GET or HEAD without conditional or
+    range headers (most searches) that is a Date and a Content-Length header, written
+    here without werkzeug parsing the absent headers (issue 25)."""
+    environ = request.environ
+    if any(name in environ for name in CONDITIONAL_HEADERS):
+        return response.make_conditional(request)
+    if "date" not in response.headers:
+        response.headers["Date"] = http_date()
+    if response.automatically_set_content_length and "content-length" not in response.headers:
+        length = response.calculate_content_length()
+        if length is not None:
+            response.headers["Content-Length"] = str(length)
+    return response
 
 
 def _fingerprint(app, settings):

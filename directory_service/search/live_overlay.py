@@ -24,6 +24,7 @@ import json
 import threading
 
 import numpy as np
+from flask import g, has_request_context
 
 from directory_service.availability import (
     changes, figures, outage, profiles, public_reports, reports)
@@ -33,6 +34,16 @@ from directory_service.search import columns as cols
 
 RECORD_ROW = "SELECT rowid, kind, doc FROM records WHERE id = ?"
 FACILITY = "treatment_facility"
+# The change sequence this request has already read (flask.g; the search ETag reads it
+# first, api/http_cache.py): when it is the one this worker has applied, nothing changed
+# before that read, and the poll asks the database nothing more.
+SEQUENCE_READ = "availability_seq"
+
+
+def _sequence_read():
+    if not has_request_context():
+        return None
+    return g.get(SEQUENCE_READ)
 
 
 class Live:
@@ -207,7 +218,10 @@ class LiveOverlay:
 
     def _poll(self, now):
         reader = self.adb.read()
-        rows = changes.changed_since(reader, self._seq)  # every search: the fast path
+        if _sequence_read() == self._seq:
+            rows = []  # read this request, and applied already: nothing new to ask for
+        else:
+            rows = changes.changed_since(reader, self._seq)  # every search: the fast path
         changed = {fid for fid, _ in rows}
         if rows:
             self._seq = rows[-1][1]

@@ -141,6 +141,10 @@ class SearchStore(abc.ABC):
             raise StoreUnavailable(health.get("detail") or "the store is not ready")
         return {"records_by_kind": {}, "built_at": None}
 
+    def warm(self):
+        """Do the work of a first search before a server worker takes requests (gunicorn's
+        post_worker_init); the default has none. Raises what a search would raise."""
+
     def sync_lag(self):
         """How far the engine's copy of live figures lags the availability database
         ({"pending", "oldest_s", …}), or None where search reads that database itself."""

@@ -47,6 +47,14 @@ class StaffSessionInterface(SecureCookieSessionInterface):
     def get_cookie_secure(self, app):
         return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
 
+    def open_session(self, app, request):
+        """Flask's, with the answer it gives a request without the cookie (every API
+        call) given before building the signing serializer it would not use (a
+        fortieth of a served search, issue 25)."""
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
 
 def session_secret(settings):
     """SESSION_SECRET, or one kept beside the availability database and shared by every
