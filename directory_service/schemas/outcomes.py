@@ -10,10 +10,11 @@ MAX_DAYS = 366
 
 
 class OutcomeArgs(QueryArgs):
+    # YYYY-MM-DD: ten characters (the documented bound; the date parser refuses longer).
     from_ = fields.Date(data_key="from", metadata={
-        "description": "First day (YYYY-MM-DD, UTC), inclusive. Default: 27 days before "
+        "maxLength": 10, "description": "First day (YYYY-MM-DD, UTC), inclusive. Default: 27 days before "
                        f"`to`. At most {MAX_DAYS} days before `to`."})
-    to = fields.Date(metadata={"description": "Last day (YYYY-MM-DD, UTC), inclusive. "
+    to = fields.Date(metadata={"maxLength": 10, "description": "Last day (YYYY-MM-DD, UTC), inclusive. "
                                "Default: today."})
     group_by = fields.String(load_default="week", validate=validate.OneOf(
         GROUP_BYS, error="must be one of: " + ", ".join(GROUP_BYS)), metadata={
