@@ -57,6 +57,11 @@ def parse(url):
     """(scheme, host, port, path) of an http(s) URL, or TargetRefused."""
     if not isinstance(url, str) or len(url) > MAX_URL:
         raise TargetRefused(f"must be an http or https URL of at most {MAX_URL} characters")
+    # urlsplit silently drops CR, LF and tab, and a space is sent percent-encoded: the URL
+    # the admin typed would not be the one stored and called.
+    if any(c <= " " or c == "\x7f" for c in url):
+        raise TargetRefused("must not contain spaces, tabs, line breaks or other control "
+                            "characters")
     try:
         parts = urlsplit(url)
         port = parts.port
