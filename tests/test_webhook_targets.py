@@ -17,7 +17,9 @@ REFUSED = ["http://127.0.0.1:8080/hook", "http://10.1.2.3/hook", "http://192.168
            "http://100.64.0.1/", "http://0.0.0.0/", "http://224.0.0.1/",
            "http://[::1]/hook", "http://[fe80::1]/", "http://[fc00::1]/",
            "http://[::ffff:127.0.0.1]/", "http://[::ffff:10.0.0.1]/",
-           "http://localhost:8080/hook"]
+           "http://localhost:8080/hook",
+           # IPv4 inside 6to4 and Teredo addresses (once accepted)
+           "http://[2002:7f00:1::]/", "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/"]
 
 
 def fake_dns(*addresses):

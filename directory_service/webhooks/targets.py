@@ -45,9 +45,15 @@ def why_not_public(address):
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if ip.version == 6 and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
+    if ip.version == 6:
+        # 6to4 (2002::/16) and Teredo (2001::/32) carry an IPv4 address a relay reaches.
+        inner = ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if inner is not None and why_not_public(str(inner)):
+            return f"{ip} carries {why_not_public(str(inner))}"
     for test in NON_PUBLIC:
         if getattr(ip, test):
-            return f"{ip} is a {test[3:].replace('_', '-')} address"
+            kind = test[3:].replace("_", "-")
+            return f"{ip} is {'an' if kind[0] in 'aeiou' else 'a'} {kind} address"
     if not ip.is_global:
         return f"{ip} is not a public address"
     return None
