@@ -104,6 +104,25 @@ def resolve(url, allow_private, getaddrinfo=socket.getaddrinfo):
     return Target(scheme, host, port, path, addresses[0])
 
 
+def check_without_dns(url, allow_private):
+    """The checks that need no DNS (a coach's watch webhook, checked when saved): the
+    shape of `parse`, and a literal address or `localhost` that is not public (unless
+    allowed). A name is resolved and checked before every attempt."""
+    _scheme, host, _port, _path = parse(url)
+    if allow_private:
+        return
+    if host.lower().rstrip(".") == "localhost" or host.lower().endswith(".localhost"):
+        raise TargetRefused("is this machine (localhost); such targets need "
+                            "WEBHOOK_ALLOW_PRIVATE=true")
+    try:
+        why = why_not_public(host)
+    except ValueError:
+        return  # a name
+    if why:
+        raise TargetRefused(f"is a non-public address ({why}); such targets need "
+                            "WEBHOOK_ALLOW_PRIVATE=true")
+
+
 def check(url, allow_private, getaddrinfo=socket.getaddrinfo):
     """Registration's check: as `resolve`, but a literal public address needs no DNS."""
     resolve(url, allow_private, getaddrinfo)
