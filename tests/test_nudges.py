@@ -264,6 +264,12 @@ def test_contacts_are_validated_bounded_and_scoped(nudge_app, now):
     assert client.put(path, json={"webhook_url": "ftp://x.org"}, headers=key).status_code == 422
     other = client.put(f"/v1/facilities/{OTHER}/contacts", json={"emails": []}, headers=key)
     assert other.status_code == 403
+    # A body that is not JSON was read as {}: its defaults wiped every contact (a 200).
+    set_contacts(nudge_app)
+    wiped = client.put(path, data="emails=x@y.org", headers=key,
+                       content_type="application/x-www-form-urlencoded")
+    assert wiped.status_code == 415 and list(wiped.get_json()["errors"]) == ["body"]
+    assert client.get(path, headers=key).get_json()["emails"] == [ADDRESS]
     assert client.get(path).status_code == 401
 
 

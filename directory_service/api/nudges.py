@@ -12,7 +12,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from directory_service.api import auth
 from directory_service.api.beds import own_facility
-from directory_service.availability.bodies import bounded_json
+from directory_service.availability.bodies import bounded_json, json_only
 from directory_service.errors import ApiProblem
 from directory_service.nudges import contacts as contact_book
 from directory_service.nudges import sends
@@ -68,6 +68,7 @@ class FacilityContacts(MethodView):
 
     @auth.require_key("facility", "admin")
     @own_facility
+    @json_only
     @bounded_json
     @blp.arguments(contact_book.ContactsBody)
     @blp.response(200, ContactsResponse)

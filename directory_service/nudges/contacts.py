@@ -75,7 +75,7 @@ class ContactsBody(Schema):
         try:
             targets.parse(value)  # no user:password@, no #fragment (the partner rule)
         except targets.TargetRefused as exc:
-            raise ValidationError(f"must be an http:// or https:// URL that {exc}") from None
+            raise ValidationError(str(exc)) from None
 
 
 def _configured_limit():
