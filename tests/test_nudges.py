@@ -341,6 +341,9 @@ def test_a_webhook_contact_gets_a_signed_nudge_retried_after_a_500_never_after_a
     [row] = sends.recent(nudge_app.extensions["availability"], facility_id=FAC)
     assert (row["channel"], row["status"]) == ("webhook", "sent")
     assert row["message_id"] == first["headers"]["webhook-id"]  # the delivery, for the admin
+    listed = nudge_app.test_client().get(f"/v1/nudges?facility_id={FAC}", headers=bearer(
+        nudge_app, "admin")).get_json()["nudges"]
+    assert [r["message_id"] for r in listed] == [row["message_id"]]
     path = data["links"]["still_accurate"].removeprefix("http://localhost")
     assert nudge_app.test_client().post(path).status_code == 200
 

@@ -46,6 +46,9 @@ class NudgeRow(Schema):
     status = fields.String(metadata={"description": ", ".join(sends.STATUSES)})
     attempts = fields.Integer()
     last_error = fields.String(allow_none=True)
+    message_id = fields.String(allow_none=True, metadata={
+        "description": "The e-mail's Message-ID, or for the webhook the id of its "
+                       "delivery (`webhook-id`; its attempts in `GET /v1/deliveries`)."})
     created_at = fields.String()
     last_attempt_at = fields.String(allow_none=True)
 
