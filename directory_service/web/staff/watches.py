@@ -138,7 +138,9 @@ def _start(principal):
     """Where the stream starts: the browser's Last-Event-ID on a reconnection, else the
     page's `after` (the newest fire it showed), else now."""
     for value in (request.headers.get("Last-Event-ID"), request.args.get("after")):
-        if value and value.isdigit():
+        # ASCII digits only ("²" is a digit int() refuses), and a number a database
+        # integer holds (a longer one overflowed SQLite's, breaking the stream).
+        if value and value.isascii() and value.isdigit() and len(value) <= 18:
             return int(value)
     return store.last_fire(current_app.extensions["availability"], principal.key_id)
 
