@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
 from directory_service.api.watches import clock, save_watch
+from directory_service import serving
 from directory_service.availability.db import parse_iso
 from directory_service.errors import ApiProblem
 from directory_service.schemas.watches import DEFAULT_HOURS, WatchBody
@@ -172,8 +173,8 @@ def staff_coach_watch_events():
                         "url": page_url("web.resource_page", record_id=fire["facility_id"])}
                 yield f"id: {fire['seq']}\nevent: fire\ndata: {json.dumps(data)}\n\n"
                 beat = time.monotonic()
-            if time.monotonic() - started >= lifetime:
-                return
+            if time.monotonic() - started >= lifetime or serving.stopping():
+                return  # a stopping worker: the browser reconnects to another one
             if time.monotonic() - beat >= keepalive:
                 yield ": keepalive\n\n"
                 beat = time.monotonic()
