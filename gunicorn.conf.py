@@ -110,6 +110,13 @@ def on_starting(server):
     gazetteer.warm()
 
 
+def post_worker_init(worker):
+    """Let long responses see the worker stop (serving.stopping: the watch events)."""
+    from directory_service import serving
+
+    serving.WORKER = worker
+
+
 def child_exit(server, worker):
     """A dead worker's live gauges go with it; its counters stay in the sums."""
     from prometheus_client import multiprocess

@@ -135,3 +135,15 @@ def _int(value):
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+# The gunicorn worker serving this process (gunicorn.conf.py's post_worker_init sets it);
+# None outside gunicorn.
+WORKER = None
+
+
+def stopping():
+    """True once this process's gunicorn worker was told to stop (SIGTERM: its `alive`
+    goes false). A long response (the watch events' stream) ends then, so a restart does
+    not wait GRACEFUL_TIMEOUT_S for it; the browser reconnects to another worker."""
+    return WORKER is not None and not WORKER.alive

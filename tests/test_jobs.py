@@ -147,6 +147,33 @@ def test_the_outbox_is_pruned_behind_the_slowest_consumer(tmp_path, availability
     assert done["outbox_pruned"] == 2 and [r["seq"] for r in outbox.pending(adb.read(), 0)] == [6]
 
 
+def test_delivered_and_cancelled_webhook_deliveries_go_after_the_retention(
+        tmp_path, availability_backend):
+    """Once kept for ever (a nudge's delivery holds its one-tap links); dead letters stay
+    for an admin to send again, pending ones until they are sent."""
+    from directory_service import webhooks
+    from directory_service.webhooks import store
+
+    app = node_app(tmp_path, "a", outbox_retention_h=1.0)
+    adb = app.extensions["availability"]
+    start = utcnow()
+    ids = {state: webhooks.deliver_to_url(adb, "https://partner.example/h",
+                                          store.new_secret(), "t.test", {}, state, now=start)
+           for state in ("delivered", "cancelled", "dead", "pending")}
+    with adb.write() as db:
+        for state in ("delivered", "cancelled", "dead"):
+            store.record(db, ids[state], start, state)
+    runner = with_jobs(app, [periodic("outbox.prune")], [])
+    soon = runner.run_periodic("outbox.prune", "2026-12-07T10:00:00Z",
+                               (start + timedelta(minutes=30)).isoformat())
+    assert soon["deliveries_pruned"] == 0
+    later = runner.run_periodic("outbox.prune", "2026-12-07T11:00:00Z",
+                                (start + timedelta(hours=2)).isoformat())
+    assert later["deliveries_pruned"] == 2
+    left = {d["id"] for d in store.list_deliveries(adb.read(), 1, 10)[1]}
+    assert left == {ids["dead"], ids["pending"]}
+
+
 def test_a_write_queues_consumers_once_and_never_fails_for_the_queue(tmp_path):
     runs = []
     app = node_app(tmp_path, "a")

@@ -19,6 +19,7 @@ from directory_service.nudges import contacts as contact_book
 from tests.smtp_server import SmtpServer
 from tests.staff_client import make_key, sign_in
 from tests.test_live_support import bearer
+from tests.webhook_receiver import Receiver
 
 FAC, OTHER = "seed:fac-001", "seed:fac-002"
 CHICAGO = ZoneInfo("America/Chicago")
@@ -263,6 +264,12 @@ def test_contacts_are_validated_bounded_and_scoped(nudge_app, now):
     assert client.put(path, json={"webhook_url": "ftp://x.org"}, headers=key).status_code == 422
     other = client.put(f"/v1/facilities/{OTHER}/contacts", json={"emails": []}, headers=key)
     assert other.status_code == 403
+    # A body that is not JSON was read as {}: its defaults wiped every contact (a 200).
+    set_contacts(nudge_app)
+    wiped = client.put(path, data="emails=x@y.org", headers=key,
+                       content_type="application/x-www-form-urlencoded")
+    assert wiped.status_code == 415 and list(wiped.get_json()["errors"]) == ["body"]
+    assert client.get(path, headers=key).get_json()["emails"] == [ADDRESS]
     assert client.get(path).status_code == 401
 
 
@@ -293,47 +300,107 @@ def test_the_profile_page_sets_contacts_and_an_unsubscribe_link_removes_one(nudg
     assert refused.status_code == 400
 
 
-def test_a_webhook_contact_gets_the_links_and_private_targets_are_refused(nudge_app, now,
-                                                                          monkeypatch):
-    import json
-    import threading
-    from http.server import BaseHTTPRequestHandler, HTTPServer
+def test_a_webhook_contact_gets_a_signed_nudge_retried_after_a_500_never_after_a_2xx(
+        nudge_app, now):
+    """The facility's webhook gets the nudge through the partner webhooks' delivery:
+    signed per Standard Webhooks with the contact's own secret (shown once, when the URL
+    was set), retried with the same webhook-id after a 500, never again after a 2xx."""
+    from standardwebhooks import Webhook
 
-    from directory_service.nudges import run
+    from directory_service import webhooks
+    from directory_service.nudges import sends
 
-    received = []
-
-    class Receiver(BaseHTTPRequestHandler):
-        def do_POST(self):
-            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Receiver)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    nudge_app.config["SETTINGS"] = replace(nudge_app.config["SETTINGS"],
+                                           webhook_allow_private=True)
+    receiver = Receiver()
+    receiver.statuses = [500]
     try:
-        url = f"http://127.0.0.1:{server.server_port}/nudge"
-        set_contacts(nudge_app, emails=[], webhook_url=url)
-        # Loopback is the server's own network: refused unless WEBHOOK_ALLOW_PRIVATE.
-        assert nudges.run_due(nudge_app, now)["failed"] == 1 and received == []
-        failure = nudge_app.test_client().get("/v1/nudges", headers=bearer(
-            nudge_app, "admin")).get_json()["nudges"][0]
-        assert failure["last_error"] == "the webhook points into a private network"
-        assert failure["to"] == "127.0.0.1"
-        checked = run.check_target
-        monkeypatch.setattr(run, "check_target", lambda target, _allow: checked(target, True))
-        assert nudges.run_due(nudge_app, now + timedelta(minutes=1))["sent"] == 1
+        secret = set_contacts(nudge_app, emails=[], webhook_url=receiver.url)["webhook_secret"]
+        assert secret.startswith("whsec_")
+        shown = nudge_app.test_client().get(f"/v1/facilities/{FAC}/contacts",
+                                            headers=bearer(nudge_app, "facility", FAC))
+        assert "webhook_secret" not in shown.get_json()  # shown once, in the PUT's answer
+        counts = nudges.run_due(nudge_app, now)
+        assert (counts["sent"], counts["webhooks_queued"]) == (1, 1)
+        assert (counts["webhooks"]["sent"], counts["webhooks"]["failed"]) == (1, 1)
+        webhooks.deliver_due(nudge_app, now + timedelta(seconds=10))  # backoff: not yet
+        assert len(receiver.received) == 1
+        assert webhooks.deliver_due(nudge_app, now + timedelta(minutes=1))["delivered"] == 1
+        assert webhooks.deliver_due(nudge_app, now + timedelta(hours=3))["sent"] == 0
+        assert nudges.run_due(nudge_app, now + timedelta(minutes=2))["sent"] == 0
     finally:
-        server.shutdown()
-        server.server_close()
-    [delivery] = received
-    assert delivery["type"] == "nudge" and delivery["facility_id"] == FAC
-    assert set(delivery["links"]) == {"still_accurate", "update"}
-    path = delivery["links"]["still_accurate"].removeprefix("http://localhost")
+        receiver.close()
+    first, again = receiver.received
+    assert first["headers"]["webhook-id"] == again["headers"]["webhook-id"]
+    events = [Webhook(secret).verify(r["body"], r["headers"]) for r in (first, again)]
+    assert events[0] == events[1] and events[0]["type"] == "nudge"
+    data = events[0]["data"]
+    assert data["facility_id"] == FAC and set(data["links"]) == {"still_accurate", "update"}
+    with pytest.raises(Exception):
+        Webhook(webhooks_secret_of_someone_else()).verify(first["body"], first["headers"])
+    [row] = sends.recent(nudge_app.extensions["availability"], facility_id=FAC)
+    assert (row["channel"], row["status"]) == ("webhook", "sent")
+    assert row["message_id"] == first["headers"]["webhook-id"]  # the delivery, for the admin
+    listed = nudge_app.test_client().get(f"/v1/nudges?facility_id={FAC}", headers=bearer(
+        nudge_app, "admin")).get_json()["nudges"]
+    assert [r["message_id"] for r in listed] == [row["message_id"]]
+    path = data["links"]["still_accurate"].removeprefix("http://localhost")
     assert nudge_app.test_client().post(path).status_code == 200
+
+
+def webhooks_secret_of_someone_else():
+    from directory_service.webhooks import store
+
+    return store.new_secret()
+
+
+def test_a_webhook_secret_is_made_when_the_url_is_set_and_private_targets_are_refused(
+        nudge_app, now):
+    client = nudge_app.test_client()
+    key = bearer(nudge_app, "facility", FAC)
+    path = f"/v1/facilities/{FAC}/contacts"
+    # Loopback is the server's own network: refused when set, unless WEBHOOK_ALLOW_PRIVATE.
+    for url in ("http://127.0.0.1:9/nudge", "http://[::1]/nudge", "http://10.0.0.8/",
+                "http://169.254.169.254/latest/meta-data/"):
+        refused = client.put(path, json={"webhook_url": url}, headers=key)
+        assert refused.status_code == 422, url
+        assert list(refused.get_json()["errors"]) == ["webhook_url"], url
+    for url in ("http://user:pw@93.184.215.14/", "http://93.184.215.14/#x"):
+        refused = client.put(path, json={"webhook_url": url}, headers=key)
+        assert refused.status_code == 422 and "webhook_url" in refused.get_json()["errors"]
+    adb = nudge_app.extensions["availability"]
+    assert contact_book.get(adb.read(), FAC)["webhook_url"] is None
+    nudge_app.config["SETTINGS"] = replace(nudge_app.config["SETTINGS"],
+                                           webhook_allow_private=True)
+    first = client.put(path, json={"webhook_url": "http://127.0.0.1:9/a"}, headers=key)
+    secret = first.get_json()["webhook_secret"]
+    same = client.put(path, json={"webhook_url": "http://127.0.0.1:9/a", "language": "es"},
+                      headers=key).get_json()
+    assert "webhook_secret" not in same
+    assert contact_book.webhook_secret(adb.read(), FAC, "http://127.0.0.1:9/a") == secret
+    moved = client.put(path, json={"webhook_url": "http://127.0.0.1:9/b"}, headers=key)
+    assert moved.get_json()["webhook_secret"] not in (None, secret)
+    client.put(path, json={"webhook_url": None}, headers=key)
+    assert contact_book.webhook_secret(adb.read(), FAC, "http://127.0.0.1:9/b") is None
+    # The profile page shows a new secret once, in the answer to the save.
+    staff = nudge_app.test_client()
+    sign_in(staff, make_key(nudge_app, "facility", FAC))
+    html = staff.get(f"/staff/facility/{FAC}/profile").get_data(as_text=True)
+    token = re.search(r'id="reminders".*?name="csrf_token" value="([^"]+)"', html,
+                      re.S).group(1)
+    saved = staff.post(f"/staff/facility/{FAC}/contacts", data={
+        "csrf_token": token, "webhook_url": "http://127.0.0.1:9/c", "language": "en"})
+    assert saved.status_code == 200
+    shown = re.search(r'<code class="secret">(whsec_[^<]+)</code>',
+                      saved.get_data(as_text=True)).group(1)
+    assert contact_book.webhook_secret(adb.read(), FAC, "http://127.0.0.1:9/c") == shown
+    assert "whsec_" not in staff.get(f"/staff/facility/{FAC}/profile").get_data(as_text=True)
+    nudge_app.config["SETTINGS"] = replace(nudge_app.config["SETTINGS"],
+                                           webhook_allow_private=False)
+    again = staff.post(f"/staff/facility/{FAC}/contacts", data={
+        "csrf_token": token, "webhook_url": "http://127.0.0.1:9/d", "language": "en"})
+    assert "Reminders not saved. Webhook:" in staff.get(again.headers["Location"]).get_data(
+        as_text=True)
 
 
 def test_an_admin_sets_a_facilitys_contacts_and_a_bad_address_is_named(nudge_app, now):

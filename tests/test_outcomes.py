@@ -209,7 +209,9 @@ def test_bad_parameters_name_the_field(scripted):
                          ("group_by=coach", "group_by"), ("format=xml", "format"),
                          ("table=notes", "table"), ("from=2026-11-09&to=2026-11-08", "from"),
                          ("from=2024-01-01&to=2026-01-01", "from"), ("note=1", "note"),
-                         ("group_by=week&group_by=facility", "group_by")):
+                         ("group_by=week&group_by=facility", "group_by"),
+                         # the last representable days: once a 500 (the day after overflowed)
+                         ("to=9999-12-31", "to"), ("from=1999-12-31&to=2000-01-05", "from")):
         response = _get(app, admin, query)
         assert response.status_code == 422, query
         assert response.mimetype == "application/problem+json"
@@ -281,6 +283,7 @@ def test_the_page_in_spanish_and_a_bad_date_named(scripted):
     html = client.get(f"/staff/admin/outcomes?{WINDOW}&lang=es").get_data(as_text=True)
     assert '<html lang="es">' in html and "Resultados" in html
     assert "Semana del 2 nov 2026" in html
+    assert client.get("/staff/admin/outcomes?to=9999-12-31").status_code == 422
     wrong = client.get("/staff/admin/outcomes?from=2026-11-09&to=2026-11-08&lang=en")
     assert wrong.status_code == 422
     assert 'role="alert" id="error-from">From: must be on or before `to`' in \

@@ -166,7 +166,12 @@ def test_another_coach_can_neither_see_nor_cancel(world):
     ({"hours": 25}, "hours"), ({"hours": 0}, "hours"), ({"level_of_care": "9.9"}, "level_of_care"),
     ({"email": "not an address"}, "email"), ({"webhook": "ftp://x.example/"}, "webhook"),
     ({"email": "c@example.org", "webhook": "https://x.example/"}, "webhook"),
-    ({"limit": 5}, "limit"), ({"note": "Jane"}, "note")])
+    ({"limit": 5}, "limit"), ({"note": "Jane"}, "note"),
+    # once accepted, then refused at every attempt (WEBHOOK_ALLOW_PRIVATE is false here)
+    ({"webhook": "http://127.0.0.1:8080/hook"}, "webhook"),
+    ({"webhook": "http://[::1]/hook"}, "webhook"), ({"webhook": "http://localhost/"}, "webhook"),
+    ({"webhook": "http://169.254.169.254/latest/"}, "webhook"),
+    ({"webhook": "https://user:pw@dispatch.example/hooks"}, "webhook")])
 def test_validation_names_the_field(world, change, field):
     response = world.client.post("/v1/watches", json={**NEEDS, **change}, headers=world.coach)
     assert response.status_code == 422

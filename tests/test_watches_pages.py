@@ -138,6 +138,12 @@ def test_the_stream_delivers_a_fire_and_resumes_after_the_last_event(app, coach)
                       buffered=False)
     assert read_events(again, 1) == []  # the stream ends (its lifetime) with no event
     again.close()
+    # A Last-Event-ID no fire can have starts the stream from now, never a server error
+    # (a number past SQLite's integers overflowed mid-stream; "²" failed int()).
+    for odd in ("9" * 30, "²", "-1", "abc"):
+        text = coach.get("/staff/coach/watches/events", headers={"Last-Event-ID": odd},
+                         query_string={"after": odd}).get_data(as_text=True)
+        assert text.startswith("retry: 3000\n") and "event: fire" not in text, odd
     # Keepalive comments while nothing happens.
     text = coach.get("/staff/coach/watches/events").get_data(as_text=True)
     assert ": keepalive" in text

@@ -17,7 +17,9 @@ REFUSED = ["http://127.0.0.1:8080/hook", "http://10.1.2.3/hook", "http://192.168
            "http://100.64.0.1/", "http://0.0.0.0/", "http://224.0.0.1/",
            "http://[::1]/hook", "http://[fe80::1]/", "http://[fc00::1]/",
            "http://[::ffff:127.0.0.1]/", "http://[::ffff:10.0.0.1]/",
-           "http://localhost:8080/hook"]
+           "http://localhost:8080/hook",
+           # IPv4 inside 6to4 and Teredo addresses (once accepted)
+           "http://[2002:7f00:1::]/", "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/"]
 
 
 def fake_dns(*addresses):
@@ -47,7 +49,10 @@ def test_a_non_public_target_is_refused_naming_url(app, url):
 
 @pytest.mark.parametrize("url, why", [
     ("ftp://93.184.215.14/x", "http or https"), ("http://user:pw@93.184.215.14/", "password"),
-    ("http:///nohost", "host"), ("http://93.184.215.14:99999/", "valid URL")])
+    ("http:///nohost", "host"), ("http://93.184.215.14:99999/", "valid URL"),
+    # once accepted: urlsplit drops CR/LF/tab, so another URL than the one typed was called
+    ("http://93.184.215.14/a\r\nX-Evil: 1", "line breaks"),
+    ("http://93.184.215.14/a b", "spaces"), ("http://93.184.215.14/a\tb", "tabs")])
 def test_malformed_targets_are_refused(app, url, why):
     answer = app.test_client().post("/v1/subscriptions", headers=bearer(app, "admin"),
                                     json={"url": url, "events": ["beds.updated"]})

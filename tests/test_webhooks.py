@@ -171,6 +171,10 @@ def test_paused_sends_nothing_and_resumed_sends_what_was_pending(world, receiver
                           headers=admin)
     assert paused.get_json()["state"] == "paused"
     assert run(world, NOW)["sent"] == 0
+    # A body that is not JSON is refused, not read as {} (a 200 that changed nothing).
+    form = client.patch(f"/v1/subscriptions/{sub['id']}", data="state=active",
+                        content_type="application/x-www-form-urlencoded", headers=admin)
+    assert form.status_code == 415 and list(form.get_json()["errors"]) == ["body"]
     client.patch(f"/v1/subscriptions/{sub['id']}", json={"state": "active"}, headers=admin)
     assert run(world, NOW)["delivered"] == 1
     assert client.delete(f"/v1/subscriptions/{sub['id']}", headers=admin).status_code == 204

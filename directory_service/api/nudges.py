@@ -8,11 +8,12 @@ record of sends shows addresses masked. The staff profile page saves through the
 from flask import current_app, g
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from directory_service.api import auth
 from directory_service.api.beds import own_facility
-from directory_service.availability.bodies import bounded_json
+from directory_service.availability.bodies import bounded_json, json_only
+from directory_service.errors import ApiProblem
 from directory_service.nudges import contacts as contact_book
 from directory_service.nudges import sends
 from directory_service.schemas.search import QueryArgs
@@ -25,6 +26,10 @@ PRIVATE = {"Cache-Control": "private, no-store", "Vary": "Authorization"}
 class ContactsResponse(contact_book.ContactsBody):
     facility_id = fields.String()
     updated_at = fields.String(allow_none=True)
+    webhook_secret = fields.String(metadata={
+        "description": "Only in the answer to the PUT that set or changed `webhook_url`: "
+                       "the webhook's Standard Webhooks signing secret (`whsec_…`), shown "
+                       "this once; every nudge to it is signed with it."})
 
 
 class NudgeArgs(QueryArgs):
@@ -41,6 +46,9 @@ class NudgeRow(Schema):
     status = fields.String(metadata={"description": ", ".join(sends.STATUSES)})
     attempts = fields.Integer()
     last_error = fields.String(allow_none=True)
+    message_id = fields.String(allow_none=True, metadata={
+        "description": "The e-mail's Message-ID, or for the webhook the id of its "
+                       "delivery (`webhook-id`; its attempts in `GET /v1/deliveries`)."})
     created_at = fields.String()
     last_attempt_at = fields.String(allow_none=True)
 
@@ -63,15 +71,22 @@ class FacilityContacts(MethodView):
 
     @auth.require_key("facility", "admin")
     @own_facility
+    @json_only
     @bounded_json
     @blp.arguments(contact_book.ContactsBody)
     @blp.response(200, ContactsResponse)
     @blp.doc(security=auth.SECURITY)
     def put(self, body, facility_id):
         """Replace the contacts: `emails` (at most NUDGE_MAX_CONTACTS), an optional
-        `webhook_url`, the `language` of the messages (en, es) and `paused`."""
+        `webhook_url`, the `language` of the messages (en, es) and `paused`. Setting or
+        changing `webhook_url` answers its new signing secret (`webhook_secret`) once."""
+        body = contact_book.tidy(body)
+        try:
+            contact_book.check_webhook(body, current_app.config["SETTINGS"])
+        except ValidationError as exc:
+            raise ApiProblem(422, "invalid webhook_url", exc.messages) from None
         saved = contact_book.save(current_app.extensions["availability"], facility_id,
-                                  contact_book.tidy(body), f"key:{g.principal.key_id}")
+                                  body, f"key:{g.principal.key_id}")
         return {"facility_id": facility_id, **saved}, PRIVATE
 
 

@@ -14,6 +14,7 @@ from directory_service.availability.bodies import bounded_json
 from directory_service.errors import ApiProblem
 from directory_service.schemas.watches import WatchBody, WatchListSchema, WatchSchema
 from directory_service.watches import job, store
+from directory_service.webhooks import targets
 
 blp = Blueprint("watches", __name__, url_prefix="/v1",
                 description="Coach watches: tell me when a bed opens")
@@ -39,6 +40,12 @@ def save_watch(principal, body, now=None):
     body = dict(body)
     hours = body.pop("hours")
     email, webhook = body.pop("email", None), body.pop("webhook", None)
+    if webhook:
+        try:  # the partner webhooks' rule; a name is checked again before each attempt
+            targets.check_without_dns(webhook, current_app.config["SETTINGS"]
+                                      .webhook_allow_private)
+        except targets.TargetRefused as exc:
+            raise ApiProblem(422, f"webhook {exc}", {"webhook": [str(exc)]}) from None
     origin = resolve_origin(body)  # 422 naming `near` when it cannot be placed
     saved = store.saved_needs(body, origin)
     place = origin.label if origin.precision in NAMED_PLACES else None

@@ -42,6 +42,25 @@ def refuse_deep_json(max_depth=MAX_DEPTH):
                               f"are allowed", {"body": [f"nested deeper than {max_depth}"]})
 
 
+def require_json():
+    """A 415 problem naming `body` unless the request says its body is JSON. For bodies
+    whose every field has a default (a PUT of contacts): webargs reads any other body as
+    `{}`, and the defaults would silently replace what was stored."""
+    if not request.is_json:
+        raise ApiProblem(415, "the body must be JSON (Content-Type: application/json)",
+                         {"body": [f"Content-Type is {request.mimetype or 'missing'}, "
+                                   "not application/json"]})
+
+
+def json_only(view):
+    """Decorator: `require_json` before the view parses its body (after auth)."""
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        require_json()
+        return view(*args, **kwargs)
+    return wrapper
+
+
 def bounded_json(view):
     """Decorator: run `refuse_deep_json` before the view parses its body (after auth)."""
     @functools.wraps(view)

@@ -212,6 +212,9 @@ nudge_contacts = Table(
     Column("facility_id", Text, primary_key=True),
     Column("emails", Text, nullable=False),
     Column("webhook_url", Text),
+    # The webhook's Standard Webhooks signing secret (whsec_…), made when the URL is set
+    # and shown once; it must sign, so it is kept as is (as webhook_subscriptions.secret).
+    Column("webhook_secret", Text),
     Column("language", Text, nullable=False),
     Column("paused", Integer, nullable=False),
     Column("link_key_id", Text),

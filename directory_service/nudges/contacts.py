@@ -2,7 +2,9 @@
 
 Set by the facility (its profile page, `PUT /v1/facilities/{id}/contacts`) or an admin;
 never part of any public record. Addresses are checked for shape and counted
-(NUDGE_MAX_CONTACTS); an unsubscribe link removes one address. The facility's link key
+(NUDGE_MAX_CONTACTS); an unsubscribe link removes one address. A webhook gets its own
+Standard Webhooks signing secret when its URL is set or changed: `save` returns it that
+once (`webhook_secret`), `get` never does. The facility's link key
 (a facility key whose secret nobody was ever given) is made here once: the one-tap links
 of a message act as it, so history says the change came from a nudge's link.
 """
@@ -17,6 +19,8 @@ from directory_service.availability import keys
 from directory_service.availability.db import iso, lock, upsert, utcnow
 from directory_service.availability.schema import nudge_contacts
 from directory_service.nudges.links import address_digest
+from directory_service.webhooks import store as webhook_store
+from directory_service.webhooks import targets
 
 C = nudge_contacts.c
 LANGUAGES = ("en", "es")
@@ -68,6 +72,10 @@ class ContactsBody(Schema):
         if parts.scheme not in ("http", "https") or not parts.hostname \
                 or any(c.isspace() for c in value):
             raise ValidationError("must be an http:// or https:// URL")
+        try:
+            targets.parse(value)  # no user:password@, no #fragment (the partner rule)
+        except targets.TargetRefused as exc:
+            raise ValidationError(str(exc)) from None
 
 
 def _configured_limit():
@@ -87,7 +95,20 @@ def load_body(raw, settings):
     """A validated contacts dict (ValidationError naming the field otherwise)."""
     schema = ContactsBody()
     schema.context["max_emails"] = settings.nudge_max_contacts
-    return tidy(schema.load(raw))
+    body = tidy(schema.load(raw))
+    check_webhook(body, settings)
+    return body
+
+
+def check_webhook(body, settings):
+    """ValidationError naming `webhook_url` when nudges may not be delivered there: a
+    private, loopback or link-local target unless WEBHOOK_ALLOW_PRIVATE (the partner
+    webhooks' rule; checked again before every attempt)."""
+    if body.get("webhook_url"):
+        try:
+            targets.check(body["webhook_url"], settings.webhook_allow_private)
+        except targets.TargetRefused as exc:
+            raise ValidationError({"webhook_url": [str(exc)]}) from None
 
 
 def get(db, facility_id):
@@ -103,15 +124,35 @@ def get(db, facility_id):
 
 
 def save(adb, facility_id, body, by, now=None):
-    """Store `body` (load_body's) for the facility; returns what `get` now says."""
+    """Store `body` (load_body's) for the facility; returns what `get` now says, plus
+    `webhook_secret` when the webhook URL was set or changed: a new signing secret, shown
+    this once. The same URL saved again keeps its secret; no URL, no secret."""
     with adb.write() as db:
         lock(db, f"nudge:{facility_id}")
+        before = db.execute(select(C.webhook_url, C.webhook_secret)
+                            .where(C.facility_id == facility_id)).first()
+        url, new_secret = body["webhook_url"], None
+        if not url:
+            secret = None
+        elif before is not None and before[0] == url and before[1]:
+            secret = before[1]
+        else:
+            secret = new_secret = webhook_store.new_secret()
         upsert(db, nudge_contacts, {
             "facility_id": facility_id, "emails": json.dumps(body["emails"]),
-            "webhook_url": body["webhook_url"], "language": body["language"],
+            "webhook_url": url, "webhook_secret": secret, "language": body["language"],
             "paused": int(body["paused"]), "updated_at": iso(now or utcnow()),
             "updated_by": by}, ["facility_id"])
-    return get(adb.read(), facility_id)
+    saved = get(adb.read(), facility_id)
+    return {**saved, "webhook_secret": new_secret} if new_secret else saved
+
+
+def webhook_secret(db, facility_id, url):
+    """The signing secret of the facility's webhook while `url` is still its webhook,
+    else None."""
+    row = db.execute(select(C.webhook_url, C.webhook_secret)
+                     .where(C.facility_id == facility_id)).first()
+    return row[1] if row is not None and row[0] == url else None
 
 
 def unsubscribe(adb, facility_id, digest):

@@ -5,16 +5,27 @@ registry.py at merge); tests call it with their own `now`. It returns counts. On
 facilities with contacts are looked at, each through the search store's record (live
 figures and its profile merged, as search shows them), so a run costs one read per
 reachable facility, never one per record of the directory.
-"""
-import json
-import logging
-import urllib.request
 
-from directory_service import mail
+A facility's webhook is not POSTed here: the nudge is queued as a `nudge` event to its URL
+through `webhooks.deliver_to_url` (Standard Webhooks signature with the contact's own
+secret, the same `webhook-id` on every retry, backoff, dead letters on /staff/webhooks),
+and the run sends what it queued at once (`webhooks.deliver_due`); retries go with the
+webhooks consumer's runs. The nudge's row is `sent` once queued, with the delivery's id
+as its message id.
+"""
+import logging
+
+from directory_service import mail, webhooks
 from directory_service.availability.db import iso, parse_iso
 from directory_service.nudges import contacts as contact_book
 from directory_service.nudges import due, links, message, sends
-from directory_service.nudges.webhook_target import WebhookRefused, check_target
+from directory_service.webhooks import targets
+
+EVENT = "nudge"
+
+
+class WebhookRefused(Exception):
+    """The nudge cannot be queued for the facility's webhook (the text says why)."""
 
 log = logging.getLogger(__name__)
 
@@ -40,14 +51,16 @@ def _urls(app, adb, send, now):
     return urls
 
 
-def _post_webhook(settings, url, payload):
-    check_target(url, getattr(settings, "webhook_allow_private", False))
-    request = urllib.request.Request(url, data=json.dumps(payload).encode("utf-8"),
-                                     headers={"Content-Type": "application/json",
-                                              "User-Agent": "directory-service nudges"})
-    with urllib.request.urlopen(request, timeout=settings.smtp_timeout_s) as answer:
-        if not 200 <= answer.status < 300:
-            raise WebhookRefused(f"the webhook answered {answer.status}")
+def _queue_webhook(adb, send, payload, now):
+    """Queue the signed delivery of `payload` to the facility's webhook; its id."""
+    secret = contact_book.webhook_secret(adb.read(), send["facility_id"], send["recipient"])
+    if not secret:
+        raise WebhookRefused("the webhook has no signing secret: save its URL again")
+    try:
+        return webhooks.deliver_to_url(adb, send["recipient"], secret, EVENT, payload,
+                                       ordering_key=send["facility_id"], now=now)
+    except targets.TargetRefused as exc:
+        raise WebhookRefused(f"the webhook URL {exc}") from None
 
 
 def deliver(app, send, record, oldest, now):
@@ -60,15 +73,13 @@ def deliver(app, send, record, oldest, now):
                                                   settings)
             sent_id = mail.send_mail(settings, [send["recipient"]], subject, text, html)
         else:
-            _post_webhook(settings, send["recipient"], {
-                "type": "nudge", "facility_id": record["id"], "name": record.get("name"),
+            sent_id = _queue_webhook(adb, send, {
+                "facility_id": record["id"], "name": record.get("name"),
                 "oldest_reported_at": iso(oldest), "language": send["language"],
-                "links": {"still_accurate": urls["confirm"], "update": urls["update"]}})
-            sent_id = None
+                "links": {"still_accurate": urls["confirm"], "update": urls["update"]}},
+                now)
     except (mail.MailError, WebhookRefused) as exc:
         error = str(exc)
-    except OSError as exc:  # the webhook could not be reached (urllib's errors)
-        error = f"the webhook could not be reached ({type(exc).__name__})"
     except Exception as exc:  # noqa: BLE001 (one bad record must not stop the run)
         # Counted as a try, so a message that can never be built is given up in time.
         error = f"the message could not be made ({type(exc).__name__})"
@@ -80,6 +91,12 @@ def deliver(app, send, record, oldest, now):
     sends.finish(adb, send["id"], now, error=error,
                  max_attempts=settings.nudge_max_attempts)
     return False
+
+
+def _count(counts, send, went):
+    counts["sent" if went else "failed"] += 1
+    if went and send["channel"] == "webhook":
+        counts["webhooks_queued"] = counts.get("webhooks_queued", 0) + 1
 
 
 def _retry(app, now, counts):
@@ -97,12 +114,13 @@ def _retry(app, now, counts):
             sends.end(adb, send["id"], "the facility reported meanwhile")
         else:
             counts["retried"] += 1
-            counts["sent" if deliver(app, send, record, oldest, now) else "failed"] += 1
+            _count(counts, send, deliver(app, send, record, oldest, now))
 
 
 def run_due(app, now):
     """Retry unsent nudges, then nudge each reachable facility that is due; returns
-    {"due", "sent", "failed", "retried"}."""
+    {"due", "sent", "failed", "retried"}, and with webhooks queued "webhooks_queued" and
+    "webhooks" (what deliver_due then sent)."""
     counts = {"due": 0, "sent": 0, "failed": 0, "retried": 0}
     with app.app_context():
         settings, adb = app.config["SETTINGS"], app.extensions["availability"]
@@ -120,7 +138,10 @@ def run_due(app, now):
             rows = sends.start_episode(adb, facility_id, book, oldest, now, due.same_episode)
             counts["due"] += bool(rows)
             for send in rows:
-                counts["sent" if deliver(app, send, record, oldest, now) else "failed"] += 1
+                _count(counts, send, deliver(app, send, record, oldest, now))
         with adb.write() as db:
             links.prune(db, now)
+        if counts.get("webhooks_queued"):
+            # The queued nudge webhooks go now, not at the webhooks consumer's next run.
+            counts["webhooks"] = webhooks.deliver_due(app, now)
     return counts

@@ -1,5 +1,7 @@
 """Schemas of `GET /v1/outcomes`: its arguments and the figures it answers. The same
 schemas validate the request and document it (OpenAPI)."""
+from datetime import date
+
 from marshmallow import Schema, fields, validate
 
 from directory_service.outcomes import GROUP_BYS, REASONS
@@ -7,14 +9,23 @@ from directory_service.outcomes.table import TABLES
 from directory_service.schemas.search import QueryArgs
 
 MAX_DAYS = 366
+# Days the window may name: a year 9999 `to` would overflow the day after it (a 500).
+FIRST_DATE, LAST_DATE = date(2000, 1, 1), date(2999, 12, 31)
+
+
+def _day(**kwargs):
+    return fields.Date(validate=validate.Range(
+        FIRST_DATE, LAST_DATE, error=f"must be between {FIRST_DATE} and {LAST_DATE}"),
+        **kwargs)
 
 
 class OutcomeArgs(QueryArgs):
     # YYYY-MM-DD: ten characters (the documented bound; the date parser refuses longer).
-    from_ = fields.Date(data_key="from", metadata={
-        "maxLength": 10, "description": "First day (YYYY-MM-DD, UTC), inclusive. Default: 27 days before "
+    from_ = _day(data_key="from", metadata={
+        "maxLength": 10,
+        "description": "First day (YYYY-MM-DD, UTC), inclusive. Default: 27 days before "
                        f"`to`. At most {MAX_DAYS} days before `to`."})
-    to = fields.Date(metadata={"maxLength": 10, "description": "Last day (YYYY-MM-DD, UTC), inclusive. "
+    to = _day(metadata={"maxLength": 10, "description": "Last day (YYYY-MM-DD, UTC), inclusive. "
                                "Default: today."})
     group_by = fields.String(load_default="week", validate=validate.OneOf(
         GROUP_BYS, error="must be one of: " + ", ".join(GROUP_BYS)), metadata={

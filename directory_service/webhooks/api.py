@@ -14,7 +14,7 @@ from marshmallow import RAISE
 
 from directory_service.api import auth
 from directory_service.api.beds import refuse_query_parameters
-from directory_service.availability.bodies import bounded_json
+from directory_service.availability.bodies import bounded_json, json_only
 from directory_service.availability.db import utcnow
 from directory_service.errors import ApiProblem
 from directory_service.schemas.availability import PageArgs
@@ -109,6 +109,7 @@ class Subscription(MethodView):
         return _subscription_or_404(_adb().read(), sub_id)
 
     @auth.require_key("admin")
+    @json_only
     @bounded_json
     @blp.arguments(SubscriptionPatch)
     @blp.response(200, SubscriptionSchema)

@@ -184,6 +184,14 @@ def redeliver(db, delivery_id, now):
     return done == 1
 
 
+def prune(db, before):
+    """Delete delivered and cancelled deliveries last changed before `before` (an ISO
+    time); dead letters and pending ones stay. Returns how many went. A delivered one is
+    of no more use (its outbox row goes too), and a nudge's holds one-tap links."""
+    return db.execute(webhook_deliveries.delete().where(
+        D.state.in_(("delivered", "cancelled")), D.updated_at < before)).rowcount
+
+
 def counts_by_state(db):
     """{state: deliveries} (for /metrics: pending and dead are worth an alert)."""
     rows = db.execute(select(D.state, func.count()).group_by(D.state))

@@ -45,9 +45,15 @@ def why_not_public(address):
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if ip.version == 6 and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
+    if ip.version == 6:
+        # 6to4 (2002::/16) and Teredo (2001::/32) carry an IPv4 address a relay reaches.
+        inner = ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if inner is not None and why_not_public(str(inner)):
+            return f"{ip} carries {why_not_public(str(inner))}"
     for test in NON_PUBLIC:
         if getattr(ip, test):
-            return f"{ip} is a {test[3:].replace('_', '-')} address"
+            kind = test[3:].replace("_", "-")
+            return f"{ip} is {'an' if kind[0] in 'aeiou' else 'a'} {kind} address"
     if not ip.is_global:
         return f"{ip} is not a public address"
     return None
@@ -57,6 +63,11 @@ def parse(url):
     """(scheme, host, port, path) of an http(s) URL, or TargetRefused."""
     if not isinstance(url, str) or len(url) > MAX_URL:
         raise TargetRefused(f"must be an http or https URL of at most {MAX_URL} characters")
+    # urlsplit silently drops CR, LF and tab, and a space is sent percent-encoded: the URL
+    # the admin typed would not be the one stored and called.
+    if any(c <= " " or c == "\x7f" for c in url):
+        raise TargetRefused("must not contain spaces, tabs, line breaks or other control "
+                            "characters")
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -91,6 +102,25 @@ def resolve(url, allow_private, getaddrinfo=socket.getaddrinfo):
                 raise TargetRefused(f"resolves to a non-public address ({why}); such "
                                     "targets need WEBHOOK_ALLOW_PRIVATE=true")
     return Target(scheme, host, port, path, addresses[0])
+
+
+def check_without_dns(url, allow_private):
+    """The checks that need no DNS (a coach's watch webhook, checked when saved): the
+    shape of `parse`, and a literal address or `localhost` that is not public (unless
+    allowed). A name is resolved and checked before every attempt."""
+    _scheme, host, _port, _path = parse(url)
+    if allow_private:
+        return
+    if host.lower().rstrip(".") == "localhost" or host.lower().endswith(".localhost"):
+        raise TargetRefused("is this machine (localhost); such targets need "
+                            "WEBHOOK_ALLOW_PRIVATE=true")
+    try:
+        why = why_not_public(host)
+    except ValueError:
+        return  # a name
+    if why:
+        raise TargetRefused(f"is a non-public address ({why}); such targets need "
+                            "WEBHOOK_ALLOW_PRIVATE=true")
 
 
 def check(url, allow_private, getaddrinfo=socket.getaddrinfo):

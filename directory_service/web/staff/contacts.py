@@ -4,7 +4,8 @@ The facility (or an admin) lists up to NUDGE_MAX_CONTACTS addresses, one a line,
 optional webhook URL, the language of the messages, and may pause them. Saved through
 the same `contacts.load_body` and `contacts.save` as `PUT /v1/facilities/{id}/contacts`.
 The profile template draws the form with `nudge_contacts(facility_id)`; a refusal is
-shown on the page, naming the field.
+shown on the page, naming the field. A webhook URL set or changed gets a new signing
+secret, shown once in the answer to the save (never flashed into the cookie).
 """
 from flask import current_app, flash, redirect, request
 from flask_babel import gettext as _
@@ -31,7 +32,8 @@ def refusal_words(messages):
                        "like name@example.org.",
                        n=current_app.config["SETTINGS"].nudge_max_contacts))
     if "webhook_url" in messages:
-        words.append(_("Webhook: an address starting with https:// (or http://)."))
+        words.append(_("Webhook: an address starting with https:// (or http://) on the "
+                       "public internet."))
     if "language" in messages:
         words.append(_("Language: English or Spanish."))
     return " ".join(words) or _("Something in the form was not as expected.")
@@ -54,8 +56,13 @@ def staff_save_contacts(facility_id):
         flash(_("Reminders not saved. %(why)s", why=refusal_words(exc.messages)),
               "error|reminders")
         return redirect(back, 303)
-    contact_book.save(current_app.extensions["availability"], record["id"], body,
-                      f"key:{principal.key_id}")
+    saved = contact_book.save(current_app.extensions["availability"], record["id"], body,
+                              f"key:{principal.key_id}")
+    if saved.get("webhook_secret"):
+        from directory_service.web.staff.profile import _page as profile_page
+
+        flash(_("Reminders saved."), "done|reminders")
+        return profile_page(principal, record, new_webhook_secret=saved["webhook_secret"])
     flash(_("Reminders paused.") if body["paused"] else _("Reminders saved."),
           "done|reminders")
     return redirect(back, 303)

@@ -90,7 +90,7 @@ def staff_profile(facility_id):
     return _page(principal, facility_for(principal, facility_id))
 
 
-def _page(principal, record, form=None, errors=None, status=200):
+def _page(principal, record, form=None, errors=None, status=200, **shown_once):
     body = profile_body(record)
     values = {name: state["value"] for name, state in body["fields"].items()}
     total, history = profiles.history(current_app.extensions["availability"], record["id"],
@@ -101,7 +101,7 @@ def _page(principal, record, form=None, errors=None, status=200):
         history_total=total, notices=flashed_notices(), vocab=vocab, flags=FLAGS,
         field_name=field_name, shown_value=shown_value, genders=GENDERS,
         programs=NESTED["populations"][3:], days=range(7),
-        intervals=range(INTERVALS_PER_DAY)), status
+        intervals=range(INTERVALS_PER_DAY), **shown_once), status
 
 
 def form_from_values(values):

@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
 from directory_service.api.watches import clock, save_watch
+from directory_service import serving
 from directory_service.availability.db import parse_iso
 from directory_service.errors import ApiProblem
 from directory_service.schemas.watches import DEFAULT_HOURS, WatchBody
@@ -138,7 +139,9 @@ def _start(principal):
     """Where the stream starts: the browser's Last-Event-ID on a reconnection, else the
     page's `after` (the newest fire it showed), else now."""
     for value in (request.headers.get("Last-Event-ID"), request.args.get("after")):
-        if value and value.isdigit():
+        # ASCII digits only ("²" is a digit int() refuses), and a number a database
+        # integer holds (a longer one overflowed SQLite's, breaking the stream).
+        if value and value.isascii() and value.isdigit() and len(value) <= 18:
             return int(value)
     return store.last_fire(current_app.extensions["availability"], principal.key_id)
 
@@ -170,8 +173,8 @@ def staff_coach_watch_events():
                         "url": page_url("web.resource_page", record_id=fire["facility_id"])}
                 yield f"id: {fire['seq']}\nevent: fire\ndata: {json.dumps(data)}\n\n"
                 beat = time.monotonic()
-            if time.monotonic() - started >= lifetime:
-                return
+            if time.monotonic() - started >= lifetime or serving.stopping():
+                return  # a stopping worker: the browser reconnects to another one
             if time.monotonic() - beat >= keepalive:
                 yield ": keepalive\n\n"
                 beat = time.monotonic()

@@ -19,6 +19,7 @@ def upgrade():
         sa.Column("facility_id", sa.Text, primary_key=True),
         sa.Column("emails", sa.Text, nullable=False),
         sa.Column("webhook_url", sa.Text),
+        sa.Column("webhook_secret", sa.Text),
         sa.Column("language", sa.Text, nullable=False),
         sa.Column("paused", sa.Integer, nullable=False),
         sa.Column("link_key_id", sa.Text),
