@@ -72,7 +72,7 @@ class _Compiler:
         known = self.const(frozenset(schema.load_fields), "known")
         out("    if type(raw) is not dict: raise NotFast")
         if unknown == RAISE:
-            out(f"    for k in raw:\n        if k not in {known}: raise NotFast")
+            out(f"    if not raw.keys() <= {known}: raise NotFast")
         out("    d = {}")
         for attr, field in schema.load_fields.items():
             if field.data_key is not None or field.attribute is not None or "." in attr:
@@ -124,8 +124,11 @@ class _Compiler:
     def _default(self, field):
         default = field.load_default
         if callable(default):
-            # A fresh value per row, as marshmallow's; JSON-ready it as the slow path does.
+            # A fresh value per row, as marshmallow's; JSON-ready it as the slow path does,
+            # unless it already is, and fresh down to its last list (checked here, once).
             fn = self.const(default, "default")
+            if _plain_and_fresh(default(), default()):
+                return f"{fn}()"
             return f"finish({fn}())"
         if isinstance(default, _SCALARS):
             return self.const(default, "default")
@@ -224,6 +227,17 @@ class _Compiler:
                 own = self.const(validator, "validator")
                 lines.append(f"try:\n    r = {own}({value})\nexcept Exception:\n"
                              "    raise NotFast\nif r is False: raise NotFast")
+
+
+def _plain_and_fresh(one, two):
+    """Whether two results of a default are JSON values (no dates) sharing no container."""
+    if type(one) in (dict, list):
+        if one is two or type(one) is not type(two) or len(one) != len(two):
+            return False
+        pairs = (zip(one.values(), two.values()) if isinstance(one, dict)
+                 else zip(one, two))
+        return all(_plain_and_fresh(a, b) for a, b in pairs)
+    return isinstance(one, _SCALARS)
 
 
 def _indent(lines, levels):
