@@ -305,12 +305,12 @@ def paths_of(value, prefix=()):
 @st.composite
 def rows(draw):
     row = copy.deepcopy(draw(st.sampled_from(base_rows())))
-    for _ in range(draw(st.integers(0, 3))):
+    for _ in range(draw(st.integers(0, 2))):
         paths = [p for p in paths_of(row) if p != ("kind",)]  # the dispatcher's own step
         if not paths:
             break
         path = draw(st.sampled_from(paths))
-        action = draw(st.sampled_from(["set", "set", "delete", "add"]))
+        action = draw(st.sampled_from(["set", "set", "delete", "delete", "delete", "add"]))
         parent = row
         for step in path[:-1]:
             parent = parent[step]
