@@ -375,6 +375,23 @@ def test_a_validator_it_does_not_know_is_run_as_it_is():
             load(bad)
 
 
+def test_a_field_subclass_that_deserializes_its_own_way_is_run_its_own_way():
+    class Upper(fields.String):
+        def _deserialize(self, value, attr, data, **kwargs):
+            return super()._deserialize(value, attr, data, **kwargs).upper()
+
+    class Rounded(fields.Integer):
+        def _validated(self, value):
+            return super()._validated(value) // 10 * 10
+
+    class Odd(Schema):
+        name = Upper()
+        n = Rounded()
+
+    assert compile_loader(Odd(), records._jsonable)({"name": "ab", "n": 17}) == \
+        Odd().load({"name": "ab", "n": 17}) == {"name": "AB", "n": 10}
+
+
 def test_every_field_of_every_record_kind_is_compiled_not_delegated():
     # A field type the compiler does not know still works (its own deserialize), but the
     # record schemas should not need that: the fast path is fast because they do not.

@@ -24,9 +24,7 @@ import datetime as dt
 import math
 
 from marshmallow import EXCLUDE, RAISE, fields, validate
-from marshmallow.decorators import (
-    POST_DUMP, POST_LOAD, PRE_DUMP, PRE_LOAD, VALIDATES, VALIDATES_SCHEMA,
-)
+from marshmallow.decorators import POST_LOAD, PRE_LOAD, VALIDATES, VALIDATES_SCHEMA
 from marshmallow.utils import missing
 
 
@@ -115,8 +113,8 @@ class _Compiler:
 
     def _check_schema(self, schema):
         label = type(schema).__name__
-        for tag in (PRE_LOAD, POST_LOAD, PRE_DUMP, POST_DUMP):
-            if schema._hooks[tag] and tag in (PRE_LOAD, POST_LOAD):
+        for tag in (PRE_LOAD, POST_LOAD):
+            if schema._hooks[tag]:
                 raise CannotCompile(f"{label}: {tag} hooks")
         if schema.many or schema.partial:
             raise CannotCompile(f"{label}: many/partial")
@@ -179,7 +177,9 @@ class _Compiler:
         elif _is(field, fields.Boolean) and True in field.truthy and False in field.falsy:
             add(f"if {src} is not True and {src} is not False: raise NotFast")
             add(f"{dst}[{key}] = {src}")
-        elif isinstance(field, fields.DateTime):
+        elif isinstance(field, fields.DateTime) and all(
+                getattr(type(field), name) is getattr(fields.Field, name)
+                for name in ("deserialize", "_validate", "_validate_missing")):
             # Parsed by the field itself (its format, its awareness rule), made JSON-ready
             # after the hooks ran.
             own = self.const(field._deserialize, "parse")
@@ -244,10 +244,16 @@ def _indent(lines, levels):
     return ["    " * levels + part for line in lines for part in line.split("\n")]
 
 
+# The methods a field deserializes and validates with: a subclass that overrides any of
+# them is not compiled as its base class (it goes through its own `deserialize`).
+_OWN_METHODS = ("deserialize", "_deserialize", "_validated", "_format_num", "_validate",
+                "_validate_missing")
+
+
 def _is(field, cls):
     """`field` deserializes exactly as `cls` does (a subclass may only add validators)."""
-    return isinstance(field, cls) and type(field)._deserialize is cls._deserialize \
-        and type(field).deserialize is fields.Field.deserialize
+    return isinstance(field, cls) and all(
+        getattr(type(field), name, None) is getattr(cls, name, None) for name in _OWN_METHODS)
 
 
 def compile_loader(schema, finish):
