@@ -78,7 +78,8 @@ def print_table(fig, reindex_nice):
     rounds = {k: http[k].get("rounds", []) for k in ("service", "floor")}
     rows = [
         ("records", f"{fig['size']:,}", f"commit {fig.get('commit', '?')}, {fig.get('date', '?')}"),
-        ("index time / peak RSS", f"{fig['index']['index_s']} s / {fig['index']['peak_rss_mb']} MB",
+        ("index time (CPU) / peak RSS", f"{fig['index']['index_s']} s "
+         f"({fig['index'].get('cpu_s', '?')} s CPU) / {fig['index']['peak_rss_mb']} MB",
          _at(fig["index"])),
         ("in-process query median / p99", f"{fig['in_process']['median_ms']} / {fig['in_process']['p99_ms']} ms",
          _at(fig["in_process"])),

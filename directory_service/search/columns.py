@@ -78,6 +78,7 @@ def open_at(ptr, opens, closes, rows, week_min):
     return np.bincount(owner[inside], minlength=len(rows)) > 0
 
 
+@lru_cache(maxsize=4096)
 def _epoch(iso):
     return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
 
@@ -177,6 +178,8 @@ class ColumnBuilder:
         self._facilities = 0
         # Opening intervals, compressed rows: row i's are [hours_ptr[i], hours_ptr[i + 1]).
         self._hours_ptr = np.zeros(n + 1, np.int32)
+        # Rows repeat the same few code lists: each list's bits are computed once.
+        self._bits, self._language_rows = {}, {}
         self._opens, self._closes = array("h"), array("h")
         self._next_row = 0
 
@@ -200,8 +203,17 @@ class ColumnBuilder:
         for name, values in BITSETS.items():
             selected = self._selected(r, name)
             if selected:
-                a[f"bits_{name}"][i] = bitset(selected, values)
-        a["bits_languages"][i] = self._language_bits(r.get("languages", ()))
+                key = (name, tuple(selected))
+                bits = self._bits.get(key)
+                if bits is None:
+                    bits = self._bits[key] = bitset(selected, values)
+                a[f"bits_{name}"][i] = bits
+        codes = tuple(r.get("languages", ()))
+        bits = self._language_rows.get(codes)
+        if bits is None:
+            # Codes get their bits as first seen, so a list is only cached once seen.
+            bits = self._language_rows[codes] = self._language_bits(codes)
+        a["bits_languages"][i] = bits
         pops = r.get("populations") or {}
         a["gender"][i] = vocab.GENDERS.index(pops.get("genders") or "any")
         a["min_age"][i] = pops.get("min_age") or 0

@@ -132,8 +132,9 @@ class SqliteIndexWriter:
             self._db.execute(STAGE_INSERT, (record["id"], record["kind"],
                                             vocab.KINDS.index(record["kind"]), loc["lat"],
                                             loc["lon"], json.dumps(record, separators=(",", ":"))))
-            self._db.executemany(ALIAS_INSERT, ((a, record["id"])
-                                                for a in record.get("aliases") or ()))
+            aliases = record.get("aliases")
+            if aliases:
+                self._db.executemany(ALIAS_INSERT, ((a, record["id"]) for a in aliases))
         except sqlite3.IntegrityError:
             raise DuplicateId(f"{record['id']}: id or alias already written in this run") \
                 from None
