@@ -189,6 +189,14 @@ def test_rejected_rows_still_exit_1(tmp_path):
     assert code == 1 and "site_type" in err and "index run failed" not in err
 
 
+@pytest.mark.parametrize("kind", [["naloxone_site"], {"a": 1}, 7, None])
+def test_a_kind_that_is_no_string_is_a_rejected_row_not_a_crash(tmp_path, kind):
+    rows = [site(i) for i in range(9)] + [dict(site(9), kind=kind)]
+    code, _, err = load(ndjson(tmp_path / "a.ndjson", rows), store=str(tmp_path / "s.sqlite"))
+    assert code == 1 and "kind" in err and "must be one of" in err
+    assert "index run failed" not in err and "TypeError" not in err
+
+
 def dead_pid():
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()

@@ -274,7 +274,7 @@ class _RecordDispatch:
         if not isinstance(row, dict):
             raise ValidationError({"_schema": ["a record must be a JSON object"]})
         kind = row.get("kind")
-        if kind not in SCHEMAS:
+        if not isinstance(kind, str) or kind not in SCHEMAS:  # a list or object too
             raise ValidationError({"kind": [f"must be one of: {', '.join(vocab.KINDS)}"]})
         if not row.get("timezone") and (zone := _zone_of(row.get("location"))):
             row = dict(row, timezone=zone)
