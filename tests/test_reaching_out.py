@@ -12,7 +12,7 @@ each part's function: what `make run`'s runner and the compose `jobs` service ex
 """
 import time
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from standardwebhooks import Webhook
@@ -124,6 +124,25 @@ def test_a_report_reaches_partners_and_watches_once_across_two_nodes(nodes, rece
     (fired,) = coach_hook.received
     assert Webhook(watch["secret"]).verify(fired["body"], fired["headers"])["type"] == \
         "watch.fired"
+
+
+def test_a_retry_due_before_the_next_tick_is_queued_for_its_time(nodes, receivers):
+    a, _ = nodes
+    partner, _ = receivers
+    a.test_client().post("/v1/subscriptions", headers=bearer(a, "admin"), json={
+        "url": partner.url, "events": ["beds.updated"]})
+    partner.statuses = [500] * 50  # the partner keeps failing
+    report(a, 2)
+    runner = a.extensions["jobs"]
+    runner.run_queued()
+    assert bed_deliveries(partner)
+    # The webhooks consumer asked to run again when the retry is due (0.05 s backoff,
+    # so at the runner's 0.5 s floor), not at the next minute's tick.
+    etas = [task.eta for task in runner.huey.scheduled() if task.args[0] == "webhooks"]
+    assert len(etas) == 1
+    # huey's etas are naive UTC (utc=True, its default).
+    wait = (etas[0] - datetime.now(timezone.utc).replace(tzinfo=None)).total_seconds()
+    assert 0 < wait < 5
 
 
 def test_the_runner_nudges_a_stale_facility_once_and_the_tap_makes_it_fresh(

@@ -18,9 +18,11 @@ from dataclasses import dataclass
 from typing import Callable
 
 from directory_service.availability import outbox
+from directory_service.availability.db import parse_iso
 from directory_service import nudges, outcomes, watches, webhooks
 from directory_service.jobs import elastic, upkeep
 from directory_service.jobs.schedules import DailyAt, Every  # noqa: F401 (for entries)
+from directory_service.webhooks import store as webhook_store
 
 
 @dataclass(frozen=True)
@@ -48,8 +50,12 @@ def partner_webhooks(app, now):
     """Expire due holds (their `hold.expired` events), queue the outbox's new events per
     subscription, then send what is due: one run, so a report reaches partners in seconds
     and a retry at most a minute after its time (the runner ticks consumers each minute)."""
-    counts = webhooks.dispatch(app, now)
-    return {**counts, **webhooks.deliver_due(app, now)}
+    counts = {**webhooks.dispatch(app, now), **webhooks.deliver_due(app, now)}
+    # A retry due before the next tick is run at its time, not up to a minute late.
+    due = webhook_store.next_due_at(app.extensions["availability"].read())
+    if due is not None:
+        counts["again_in_s"] = max(0.0, (parse_iso(due) - now).total_seconds())
+    return counts
 
 
 def coach_watches(app, now):

@@ -23,6 +23,9 @@ from directory_service.search.store import StoreError
 
 log = logging.getLogger(__name__)
 BUSY_RETRY_S = 1.0  # another node holds the consumer's lease: try again this soon
+# A consumer with work due before the next minute's tick (a webhook retry in 30 s) says so
+# ({"again_in_s": s}) and is queued for then, no sooner than this.
+AGAIN_MIN_S, TICK_S = 0.5, 60.0
 BACKOFF_BASE_S, BACKOFF_CAP_S = 1.0, 60.0
 STALE_MARKER_S = 300.0  # a marker this old lost its task (queue wiped): cleared
 
@@ -161,6 +164,8 @@ class Jobs:
                 log.info("outbox consumer %s caught up after failures", name)
         if result.get("busy"):
             self.enqueue_consumer(name, delay=BUSY_RETRY_S)
+        elif result.get("again_in_s") is not None and result["again_in_s"] < TICK_S:
+            self.enqueue_consumer(name, delay=max(AGAIN_MIN_S, result["again_in_s"]))
         return result
 
     # --- running ------------------------------------------------------------------

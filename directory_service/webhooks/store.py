@@ -120,6 +120,11 @@ def due(db, now, limit):
     return [dict(r) for r in db.execute(query).mappings()]
 
 
+def next_due_at(db):
+    """When the earliest pending delivery is due (ISO text), or None when none is."""
+    return db.execute(select(func.min(D.next_attempt_at)).where(D.state == "pending")).scalar()
+
+
 def claim(db, delivery, now, hold_s):
     """Take the attempt: attempts + 1 and next_attempt_at moved `hold_s` ahead (so a
     crash mid-send retries it then), only if nobody took it first. True when taken."""
