@@ -167,3 +167,15 @@ def test_the_api_pools_fit_the_postgresql_server(compose):
 def test_the_proxy_keeps_metrics_off_the_public_side(nginx):
     block = re.search(r"location = /metrics \{(.*?)\}", nginx, re.S)
     assert block and "return 404;" in block.group(1)
+
+
+def test_every_gunicorn_hook_is_defined_once():
+    """gunicorn reads hooks as module names: a second `def post_worker_init` (two branches
+    merged) silently replaces the first, and one of its jobs stops happening."""
+    import ast
+    from collections import Counter
+
+    with open(os.path.join(ROOT, "gunicorn.conf.py"), encoding="utf-8") as handle:
+        tree = ast.parse(handle.read())
+    names = Counter(node.name for node in tree.body if isinstance(node, ast.FunctionDef))
+    assert [name for name, count in names.items() if count > 1] == []
