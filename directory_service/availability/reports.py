@@ -128,7 +128,8 @@ def apply_report(adb, facility_id, rows, reported_by, indexed_beds, expected=Non
     the history entries: "report", or "confirmation" when staff say the figures still hold.
     """
     now = now or utcnow()
-    with adb.write() as db:
+
+    def work(db):
         lock(db, facility_lock(facility_id))
         current = facility_version(db, facility_id)
         if expected is not None and current not in expected:
@@ -161,7 +162,11 @@ def apply_report(adb, facility_id, rows, reported_by, indexed_beds, expected=Non
         for hold_id in freed:
             row = db.execute(holds_table.select().where(holds_table.c.id == hold_id)).mappings().one()
             add_event(db, facility_id, events.HOLD_DECIDED, events.hold(row))
-    return Applied(version, refused, released)
+        return Applied(version, refused, released)
+
+    # Concurrent reports share one transaction and one fsync on SQLite (group_commit.py);
+    # this returns only once the one this report ran in has committed.
+    return adb.grouped_write(work)
 
 
 def _refusals(db, facility_id, rows, current, now):
