@@ -101,7 +101,9 @@ class GroupCommit:
 
     def _run_group(self):
         adb = self.adb
-        time.sleep(0)  # let requests already read by this worker queue their reports
+        commit = _native_runner()
+        if commit is not None:
+            time.sleep(0)  # gevent's: requests this worker already read queue theirs
         from directory_service import metrics
 
         started, failure, batch = time.perf_counter(), None, []
@@ -121,7 +123,6 @@ class GroupCommit:
                                 item.result = item.work(conn)
                         except Exception as exc:  # rolled back to its savepoint alone
                             item.error = exc
-                    commit = _native_runner()
                     raw = conn.connection.dbapi_connection
                     if commit is not None:
                         commit(raw.commit)  # the fsync off the worker's only thread
