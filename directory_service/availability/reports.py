@@ -222,16 +222,27 @@ def live_rows(db, facility_id, now=None, private=False):
     `reported_by` and `note` only when `private` (the facility's own key, admins): every
     public view (search, records, match, the page, Elasticsearch) is built from these rows.
     """
+    query = _LIVE_ROWS[bool(private)]
+    return [dict(row) for row in db.execute(query, {
+        "facility_id": facility_id, "now": iso(now or utcnow())}).mappings()]
+
+
+def _live_rows_statement(private):
+    """live_rows' query, built once (every search worker runs it for every changed
+    facility, and every report's answer runs it: issue 25)."""
     r, h = bed_reports.c, holds_table.c
     held = (select(func.count()).select_from(holds_table)
-            .where(_active_holds(now or utcnow(), h.facility_id == r.facility_id,
-                                 h.level_of_care == r.level_of_care,
-                                 h.population == r.population))
+            .where(h.state == "active", h.expires_at > bindparam("now"),
+                   h.facility_id == r.facility_id, h.level_of_care == r.level_of_care,
+                   h.population == r.population)
             .scalar_subquery().label("held"))
     names = PUBLIC_COLUMNS + (PRIVATE_COLUMNS if private else ())
-    query = (select(*(r[n] for n in names), held).where(r.facility_id == facility_id)
-             .order_by(r.level_of_care, r.population))
-    return [dict(row) for row in db.execute(query).mappings()]
+    return (select(*(r[n] for n in names), held)
+            .where(r.facility_id == bindparam("facility_id"))
+            .order_by(r.level_of_care, r.population))
+
+
+_LIVE_ROWS = {False: _live_rows_statement(False), True: _live_rows_statement(True)}
 
 
 def history(adb, facility_id, page, per_page):
