@@ -101,9 +101,10 @@ class GroupCommit:
 
     def _run_group(self):
         adb = self.adb
+        # No yield before the lock: under search load every yield puts a report behind
+        # every ready search of its worker; reports queue while the previous group's
+        # COMMIT runs in the thread pool.
         commit = _native_runner()
-        if commit is not None:
-            time.sleep(0)  # gevent's: requests this worker already read queue theirs
         from directory_service import metrics
 
         started, failure, batch = time.perf_counter(), None, []
