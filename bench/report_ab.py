@@ -1,6 +1,7 @@
 """Bed reports/s, old code against new, alternated in one run (issue 25, item 4).
 
     .venv/bin/python bench/report_ab.py --old /tmp/old-tree [--rounds 2] [--seconds 10]
+    make bench-reports [OLD=<commit>]     (OLD's tree unpacked with git archive)
 
 Each variant is a source tree (`--old`: e.g. `git archive <commit>` unpacked; the new one
 is this tree) served by gunicorn with gunicorn.conf.py (gevent, 2 workers) on the same
