@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test fuzz install seed load serve clean bench bench-nodes
+.PHONY: run test fuzz install seed load serve clean bench bench-nodes bench-reports
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +69,13 @@ bench: $(STAMP)
 bench-nodes: $(STAMP)
 	bash scripts/install_postgres.sh
 	$(BIN)/python bench/beds_nodes.py
+
+# Bed reports/s, this tree against OLD (a commit, default main), alternated in one run.
+OLD ?= main
+bench-reports: $(STAMP)
+	rm -rf var/bench-old && mkdir -p var/bench-old
+	git archive $(OLD) | tar -x -C var/bench-old
+	$(BIN)/python bench/report_ab.py --old var/bench-old
 
 clean:
 	rm -rf $(VENV) $(SERVE_VENV) var test-artifacts

@@ -1,5 +1,5 @@
-"""Bed reports per second while searches run: one node on the SQLite file, and two nodes
-(two gunicorn instances) sharing one PostgreSQL availability database.
+"""Bed reports per second while searches run: one node on the SQLite file, and one and
+two nodes (gunicorn instances) sharing one PostgreSQL availability database.
 
     .venv/bin/python bench/beds_nodes.py [--seconds 20] [--reporters 8] [--searchers 4]
     make bench-beds
@@ -140,12 +140,13 @@ def main():
         cluster = None if args.postgres_url else Cluster(durable=True).start()
         try:
             server = Server(args.postgres_url or cluster.url)
-            url = server.create()
-            adb = AvailabilityDB(url=url)
-            results["postgresql_two_nodes"] = run_nodes(
-                store_path, facilities, 2, {"AVAILABILITY_URL": url}, adb, args)
-            adb.close()
-            server.drop(url)
+            for nodes, name in ((1, "postgresql_one_node"), (2, "postgresql_two_nodes")):
+                url = server.create()  # a fresh database for each figure
+                adb = AvailabilityDB(url=url)
+                results[name] = run_nodes(store_path, facilities, nodes,
+                                          {"AVAILABILITY_URL": url}, adb, args)
+                adb.close()
+                server.drop(url)
             server.engine.dispose()
         finally:
             if cluster is not None:

@@ -132,6 +132,7 @@ class AvailabilityDB:
         self._pid = None
         self._engine = None
         self._compiled = {}
+        self._group = None
         self._schema_ok = not migrate
         if migrate:
             try:
@@ -229,6 +230,22 @@ class AvailabilityDB:
             raise
         finally:
             metrics.observe_availability("write", time.perf_counter() - started, failure)
+
+    def grouped_write(self, work):
+        """`work(db)` in a write transaction that concurrent callers may share (group
+        commit, group_commit.py): returns its result or raises its exception once the
+        transaction it ran in has committed, so an acknowledged change is on disk. Each
+        caller's work runs in its own savepoint: one that raises (a refusal, a stale
+        version) is rolled back alone. On PostgreSQL, whose WAL flush already groups
+        concurrent commits, it is one transaction of its own (`write`)."""
+        if self.backend_name != "sqlite":
+            with self.write() as db:
+                return work(db)
+        if self._group is None or self._group.pid != os.getpid():
+            from directory_service.availability.group_commit import GroupCommit
+
+            self._group = GroupCommit(self)
+        return self._group.run(work)
 
     def read(self):
         self._ensure_schema()

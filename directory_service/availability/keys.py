@@ -9,7 +9,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from directory_service.availability.db import iso, utcnow
 from directory_service.availability.schema import api_keys
@@ -82,9 +82,15 @@ def principal_for(adb, key_id):
     return Principal(row["id"], row["role"], row["facility_id"])
 
 
+KEY_COLUMNS = ("id", "hash", "role", "facility_id", "revoked_at")
+KEY_ROW = select(*(K[name] for name in KEY_COLUMNS)).where(K.id == bindparam("key_id"))
+
+
 def _key_row(adb, key_id):
-    return adb.read().execute(select(K.id, K.hash, K.role, K.facility_id, K.revoked_at)
-                              .where(K.id == key_id)).mappings().first()
+    # Every authenticated request reads its key: the statement compiled once, run on the
+    # pooled connection without SQLAlchemy's result machinery (Reader.rows; issue 25).
+    found = adb.read().rows(KEY_ROW, key_id=key_id)
+    return dict(zip(KEY_COLUMNS, found[0])) if found else None
 
 
 def revoke(adb, key_id):

@@ -128,7 +128,8 @@ def apply_report(adb, facility_id, rows, reported_by, indexed_beds, expected=Non
     the history entries: "report", or "confirmation" when staff say the figures still hold.
     """
     now = now or utcnow()
-    with adb.write() as db:
+
+    def work(db):
         lock(db, facility_lock(facility_id))
         current = facility_version(db, facility_id)
         if expected is not None and current not in expected:
@@ -161,7 +162,11 @@ def apply_report(adb, facility_id, rows, reported_by, indexed_beds, expected=Non
         for hold_id in freed:
             row = db.execute(holds_table.select().where(holds_table.c.id == hold_id)).mappings().one()
             add_event(db, facility_id, events.HOLD_DECIDED, events.hold(row))
-    return Applied(version, refused, released)
+        return Applied(version, refused, released)
+
+    # Concurrent reports share one transaction and one fsync on SQLite (group_commit.py);
+    # this returns only once the one this report ran in has committed.
+    return adb.grouped_write(work)
 
 
 def _refusals(db, facility_id, rows, current, now):
@@ -217,16 +222,27 @@ def live_rows(db, facility_id, now=None, private=False):
     `reported_by` and `note` only when `private` (the facility's own key, admins): every
     public view (search, records, match, the page, Elasticsearch) is built from these rows.
     """
+    query = _LIVE_ROWS[bool(private)]
+    return [dict(row) for row in db.execute(query, {
+        "facility_id": facility_id, "now": iso(now or utcnow())}).mappings()]
+
+
+def _live_rows_statement(private):
+    """live_rows' query, built once (every search worker runs it for every changed
+    facility, and every report's answer runs it: issue 25)."""
     r, h = bed_reports.c, holds_table.c
     held = (select(func.count()).select_from(holds_table)
-            .where(_active_holds(now or utcnow(), h.facility_id == r.facility_id,
-                                 h.level_of_care == r.level_of_care,
-                                 h.population == r.population))
+            .where(h.state == "active", h.expires_at > bindparam("now"),
+                   h.facility_id == r.facility_id, h.level_of_care == r.level_of_care,
+                   h.population == r.population)
             .scalar_subquery().label("held"))
     names = PUBLIC_COLUMNS + (PRIVATE_COLUMNS if private else ())
-    query = (select(*(r[n] for n in names), held).where(r.facility_id == facility_id)
-             .order_by(r.level_of_care, r.population))
-    return [dict(row) for row in db.execute(query).mappings()]
+    return (select(*(r[n] for n in names), held)
+            .where(r.facility_id == bindparam("facility_id"))
+            .order_by(r.level_of_care, r.population))
+
+
+_LIVE_ROWS = {False: _live_rows_statement(False), True: _live_rows_statement(True)}
 
 
 def history(adb, facility_id, page, per_page):

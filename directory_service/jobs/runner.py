@@ -73,9 +73,21 @@ class Jobs:
 
     # --- the API side -------------------------------------------------------------
     def enqueue_consumers(self):
-        """Queue every outbox consumer once (a no-op for one already queued)."""
-        for consumer in self.consumers:
-            self.enqueue_consumer(consumer.name)
+        """Queue every outbox consumer once (a no-op for one already queued).
+
+        Called after every committed write, so first one read of the markers: a consumer
+        whose marker is there is queued already, and its run starts after the marker is
+        deleted, hence after this write's commit, so it will see the change. Only a
+        missing marker costs the exclusive insert (put_if_empty). Before, each write made
+        one `BEGIN EXCLUSIVE` on the queue file per consumer, all refused (issue 25)."""
+        names = [consumer.name for consumer in self.consumers]
+        try:
+            present = self.huey.storage.peek_many([_marker(name) for name in names])
+        except Exception:  # a storage without it: ask put_if_empty
+            present = {}
+        for name in names:
+            if _marker(name) not in present:
+                self.enqueue_consumer(name)
 
     def enqueue_consumer(self, name, delay=None):
         """Queue one run of consumer `name` unless one is queued already; True when this
