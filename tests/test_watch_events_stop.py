@@ -54,19 +54,24 @@ def test_an_open_event_stream_does_not_hold_a_stopping_worker(tmp_path):
         ended = threading.Event()
 
         def drain():
-            for _chunk in chunks:
-                pass
-            ended.set()
+            try:
+                for _chunk in chunks:
+                    pass
+            except requests.RequestException:
+                pass  # cut rather than ended: the assertion below tells them apart by time
+            finally:
+                ended.set()
 
         threading.Thread(target=drain, daemon=True).start()
         started = time.monotonic()
         proc.send_signal(signal.SIGTERM)
         # Once it ran on until the worker was killed at GRACEFUL_TIMEOUT_S (20 s).
-        assert ended.wait(6), "the stream did not end when its worker was told to stop"
+        # Well before GRACEFUL_TIMEOUT_S (20 s), with room for a busy machine.
+        assert ended.wait(12), "the stream did not end when its worker was told to stop"
         session.close()  # a browser's reconnection on it is answered and closed at once
         proc.wait(timeout=40)
         took = time.monotonic() - started
-        assert took < 15, f"gunicorn took {took:.1f} s to stop"
+        assert took < 18, f"gunicorn took {took:.1f} s to stop"
     finally:
         if proc.poll() is None:
             proc.kill()
