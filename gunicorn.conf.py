@@ -110,13 +110,6 @@ def on_starting(server):
     gazetteer.warm()
 
 
-def post_worker_init(worker):
-    """Let long responses see the worker stop (serving.stopping: the watch events)."""
-    from directory_service import serving
-
-    serving.WORKER = worker
-
-
 def child_exit(server, worker):
     """A dead worker's live gauges go with it; its counters stay in the sums."""
     from prometheus_client import multiprocess
@@ -128,7 +121,14 @@ def post_worker_init(worker):
     """Each worker opens its store before it takes a request, so no first search holds
     the worker's other connections while it does (issue 25). A store not ready yet (no
     index, a database down) is left to the requests, which answer as they always did.
-    (Live beds reach Elasticsearch through the job runner, not the workers: jobs/.)"""
+    (Live beds reach Elasticsearch through the job runner, not the workers: jobs/.)
+
+    It also lets long responses see the worker stop (serving.stopping: the watch events).
+    Both were once two functions of this name, and the second silently replaced the first,
+    so the watch stream stopped seeing its worker stop."""
+    from directory_service import serving
+
+    serving.WORKER = worker
     store = getattr(worker.wsgi, "extensions", {}).get("store")
     if store is not None:
         try:
