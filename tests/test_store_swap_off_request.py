@@ -4,8 +4,11 @@ A renamed-in file is opened in a background thread, its columns read and its liv
 prepared there (every live facility known then applied: LiveOverlay.warm); searches meanwhile
 are answered by the old file without waiting for the load; the first search after the load
 installs the new file and applies only what changed since the background copy."""
+import sqlite3
 import threading
 import time
+
+import pytest
 
 from directory_service.search import live_overlay
 from directory_service.search.embedded import store as store_module
@@ -181,3 +184,26 @@ def rebuild(path):
             writer.add(record)
         writer.add(factories.facility("z", km=6))
         writer.commit()
+
+
+def test_the_old_file_is_closed_and_let_go_in_the_background(tmp_path, monkeypatch):
+    monkeypatch.setattr(store_module, "RETIRE_AFTER_S", 0)
+    store_path = build_directory(tmp_path)
+    app = make_app(tmp_path, store_path=store_path)
+    store = app.extensions["store"]
+    later = Later()
+    store._spawn = later
+    client = app.test_client()
+    assert search_open(client, "test:b")["open"] == 3
+    old = store._snap
+    rebuild(store_path)
+    assert search_open(client, "test:b")["open"] == 3  # the old file; the open spawned
+    later.run()  # the background open
+    assert search_open(client, "test:b")["open"] == 3  # installs the new file...
+    assert store._snap is not old
+    old.db.execute("SELECT 1")  # ...and the request left the old one open
+    assert old.live is not None
+    later.run()  # the background retire
+    assert old.live is None  # the cycle snap.live.snap broken: freed by its refcount
+    with pytest.raises(sqlite3.ProgrammingError):
+        old.db.execute("SELECT 1")

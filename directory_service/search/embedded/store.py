@@ -123,6 +123,19 @@ def _identity(path):
     return st.st_ino, st.st_mtime_ns, st.st_size
 
 
+RETIRE_AFTER_S = 1.0
+
+
+def _retire(snap, sleep=None):
+    """An old snapshot closed and let go in the background thread, a second after the
+    last request took it (one that took it just before the swap finishes first): its
+    connection closed, its live state dropped (a cycle, snap.live.snap, that only a
+    garbage collection inside some request would otherwise free, arrays and all)."""
+    (sleep or _real_sleep())(RETIRE_AFTER_S)
+    snap.db.close()
+    snap.live = snap.prepared_live = snap.writable_beds = None
+
+
 def background_runner():
     """How this process opens a new store file off the request path: gevent's pool of
     native threads in a gevent worker (reading the columns of a large file takes long
@@ -198,7 +211,14 @@ class SqliteStore(SearchStore):
         old, self._snap = self._snap, snap
         self._opened = self._opening = None
         if old is not None and old is not snap:
-            old.db.close()
+            if self._spawn is None:
+                old.db.close()
+            else:
+                # Closed and let go in the background thread: in a request, closing the
+                # old connection and freeing its arrays held the worker 20 ms and more
+                # (gevent's monitor, issue 25). No search uses it any more: a request
+                # takes its snapshot at its start and is done with it within the second.
+                self._spawn(_retire, old)
 
     def _open_in_background(self, identity):
         """In the background thread: the new file opened, its columns read and its live
