@@ -177,6 +177,12 @@ class LiveOverlay:
         self._expiry = {}
         self._standing = {}
         self._lock = threading.Lock()
+        # Which facilities changed when: `_version` counts the polls that changed any, and
+        # `_changed_at[id]` is the version of the last one that changed this id. A file
+        # prepared in the background (`warm`) is prepared from the state at one version;
+        # what changed after it is applied when a request installs the file.
+        self._version = 0
+        self._changed_at = {}
 
     def prepare(self, snap, now=None):
         """Update `snap`'s arrays; returns {record id: Live(merged bed rows, profile)}."""
@@ -187,8 +193,17 @@ class LiveOverlay:
             changed = outage.reading(lambda: self._poll(now), set())
             state = getattr(snap, "live", None)
             if state is None:
-                state = snap.live = _SnapshotState(snap)
-                changed = set(self._live) | set(self._profiles) | set(self._standing)
+                prepared, snap.prepared_live = getattr(snap, "prepared_live", None), None
+                if prepared is not None:
+                    # Made off the request path (`warm`) with every facility known then:
+                    # only what changed since is applied here.
+                    state, version = prepared
+                    changed = set(changed) | {fid for fid, at in self._changed_at.items()
+                                              if at > version}
+                else:
+                    state = _SnapshotState(snap)
+                    changed = self._known()
+                snap.live = state
             for facility_id in changed:
                 state.apply(facility_id, self._live.get(facility_id, ()),
                             self._profiles.get(facility_id))
@@ -200,12 +215,32 @@ class LiveOverlay:
         this worker knows them (read after `prepare` or `live_rows` polled)."""
         return self._standing
 
-    @staticmethod
-    def warm(snap):
-        """The writable copies of a new file's bed arrays, made where the file is opened
-        (off the request path when it is opened in the background)."""
+    def _known(self):
+        return set(self._live) | set(self._profiles) | set(self._standing)
+
+    def warm(self, snap, pause=None):
+        """Prepare a new file's live state where the file is opened (off the request path
+        when it is opened in the background thread): the writable copies of its arrays and
+        every live facility, profile and standing this worker knows, applied. Done by the
+        first request after a swap, that was one database read and one record decoded per
+        live facility, inside the request. `pause()` is called between facilities.
+
+        Runs beside the requests, in another thread: it takes no lock (the overlay's lock
+        is the requests'), it reads this worker's dicts as copies made under the GIL, and
+        `prepare` applies, when a request installs the file, whatever changed after the
+        version read here (`_poll` marks a change after writing it, so a change either
+        is in the copies or has a later version)."""
         arrays = snap.index.a
         snap.writable_beds = (arrays["beds_open"].copy(), arrays["beds_reported"].copy())
+        version = self._version
+        live, profiles, standing = dict(self._live), dict(self._profiles), dict(self._standing)
+        state = _SnapshotState(snap)
+        for facility_id in set(live) | set(profiles) | set(standing):
+            state.apply(facility_id, live.get(facility_id, ()), profiles.get(facility_id))
+            state.apply_standing(facility_id, standing.get(facility_id))
+            if pause is not None:
+                pause()
+        snap.prepared_live = (state, version)
 
     def live_rows(self, now=None):
         """{record id: Live(live rows, profile)} as this worker knows them, for stores
@@ -239,6 +274,11 @@ class LiveOverlay:
                         self._standing[record_id] = found[record_id]
                     else:
                         self._standing.pop(record_id, None)
+            # After the writes above: a file prepared from copies made before them sees a
+            # later version here and applies these again when installed (`warm`).
+            self._version += 1
+            for facility_id in changed:
+                self._changed_at[facility_id] = self._version
         return changed
 
 

@@ -9,6 +9,7 @@ import os
 import re
 import sqlite3
 import threading
+import time
 from datetime import timezone
 
 import numpy as np
@@ -50,10 +51,43 @@ def fts_expression(text):
     return " AND ".join(f'"{w}"*' for w in words) if words else None
 
 
+class Pacer:
+    """Lets a background open give the GIL back to the worker's requests often.
+
+    The worker's event loop gives up the GIL at every SQLite call and socket operation of a
+    search, and waits to get it back; while a thread doing Python or NumPy work holds it,
+    that wait is up to the interpreter's switch interval (5 ms) each time, a dozen times a
+    search. So the opening thread sleeps `rest` seconds (the real sleep, not gevent's:
+    this is a native thread) after every `work` seconds it ran: the requests wait at most
+    about `work` for the GIL; the open takes a little longer, the old file answering."""
+
+    def __init__(self, work=0.001, rest=0.0002, sleep=None):
+        self.work, self.rest = work, rest
+        self.sleep = sleep or _real_sleep()
+        self.since = time.perf_counter()
+
+    def __call__(self):
+        if time.perf_counter() - self.since >= self.work:
+            self.sleep(self.rest)
+            self.since = time.perf_counter()
+
+
+def _real_sleep():
+    try:
+        from gevent import monkey
+    except ImportError:
+        return time.sleep
+    return monkey.get_original("time", "sleep")
+
+
+def _no_pause():
+    pass
+
+
 class _Snapshot:
     """One opened store file: its connection, arrays and identity."""
 
-    def __init__(self, path):
+    def __init__(self, path, pause=_no_pause):
         self.identity = _identity(path)
         self.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
         meta = dict(self.db.execute(SELECT_META).fetchall())
@@ -65,19 +99,20 @@ class _Snapshot:
                 f"the store at {path} was built by another version (schema "
                 f"{meta.get('schema_version')}, this code reads {SCHEMA_VERSION}): "
                 "re-run the indexer")
-        arrays = {name: _read_column(self.db, rowid, header, size)
+        arrays = {name: _read_column(self.db, rowid, header, size, pause)
                   for rowid, name, header, size in self.db.execute(SELECT_COLUMNS).fetchall()}
         self.meta = meta
         self.index = VectorIndex(arrays, json.loads(meta["column_meta"]))
 
 
-def _read_column(db, rowid, header, size):
+def _read_column(db, rowid, header, size, pause=_no_pause):
     """One column array, read from its blob slice by slice into a buffer of its own."""
     buffer = np.empty(size, dtype=np.uint8)
     with db.blobopen("columns", "data", rowid, readonly=True) as blob:
         for start in range(0, size, COLUMN_SLICE):
             chunk = blob.read(COLUMN_SLICE)
             buffer[start:start + len(chunk)] = np.frombuffer(chunk, dtype=np.uint8)
+            pause()
     array = cols.from_blob(header, buffer)
     array.flags.writeable = False  # as a view of the blob's bytes was: shared, never written
     return array
@@ -86,6 +121,19 @@ def _read_column(db, rowid, header, size):
 def _identity(path):
     st = os.stat(path)
     return st.st_ino, st.st_mtime_ns, st.st_size
+
+
+RETIRE_AFTER_S = 1.0
+
+
+def _retire(snap, sleep=None):
+    """An old snapshot closed and let go in the background thread, a second after the
+    last request took it (one that took it just before the swap finishes first): its
+    connection closed, its live state dropped (a cycle, snap.live.snap, that only a
+    garbage collection inside some request would otherwise free, arrays and all)."""
+    (sleep or _real_sleep())(RETIRE_AFTER_S)
+    snap.db.close()
+    snap.live = snap.prepared_live = snap.writable_beds = None
 
 
 def background_runner():
@@ -163,13 +211,24 @@ class SqliteStore(SearchStore):
         old, self._snap = self._snap, snap
         self._opened = self._opening = None
         if old is not None and old is not snap:
-            old.db.close()
+            if self._spawn is None:
+                old.db.close()
+            else:
+                # Closed and let go in the background thread: in a request, closing the
+                # old connection and freeing its arrays held the worker 20 ms and more
+                # (gevent's monitor, issue 25). No search uses it any more: a request
+                # takes its snapshot at its start and is done with it within the second.
+                self._spawn(_retire, old)
 
     def _open_in_background(self, identity):
+        """In the background thread: the new file opened, its columns read and its live
+        state prepared (LiveOverlay.warm), so the request that installs it does only what
+        changed meanwhile; the old file answers until then."""
         try:
-            snap = _Snapshot(self.path)
+            pause = Pacer()
+            snap = _Snapshot(self.path, pause)
             if self._overlay is not None:
-                self._overlay.warm(snap)
+                self._overlay.warm(snap, pause)
             self._opened = snap
         except Exception:  # noqa: BLE001 - reported by the inline open that follows
             self._failed, self._opening = identity, None
