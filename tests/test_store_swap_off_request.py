@@ -19,6 +19,7 @@ from tests import factories
 from tests.factories import NAPERVILLE, NOW, facility
 from tests.test_live_overlay import put_row
 from tests.test_live_support import bearer, directory, make_app, search_open
+from tests.test_store_swap_background import Later
 
 
 def build(path, names):
@@ -157,19 +158,6 @@ def test_the_pacer_sleeps_after_each_slice_of_work():
         calls += 1
     assert 5 <= len(slept) <= 11 and calls > len(slept)
     assert set(slept) == {0.0001}
-
-
-class Later:
-    def __init__(self):
-        self.pending = []
-
-    def __call__(self, fn, *args):
-        self.pending.append((fn, args))
-
-    def run(self):
-        pending, self.pending = self.pending, []
-        for fn, args in pending:
-            fn(*args)
 
 
 def build_directory(tmp_path):
