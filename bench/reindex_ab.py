@@ -5,7 +5,7 @@ alternated in one run (issue 25 item 5): how many searches took over 100 ms, the
         [--swaps 4] [--reindex] [--live 500] [--store path]
 
 Each round serves the same store with gunicorn (gunicorn.conf.py, gevent, 2 workers), old
-then new, while 4 client threads search (bench/run.py's searcher, the 200 fixed queries):
+then new, while 4 client threads search (bench/search_load.py's searcher, the 200 fixed queries):
 - `--swaps K`: K times, a copy of the store made beforehand is renamed over the served
   file and the searches of the next 4 s are timed: the swap alone, no indexer running;
 - `--reindex`: the bench's re-index step (bench/run.py: per-row validated indexing of
@@ -32,7 +32,8 @@ sys.path.insert(0, ROOT)
 
 from bench.loopback import Gunicorn, build_store  # noqa: E402
 from bench.run import (REINDEX_NICE, SHARED, index, now_stamp, pct, search_paths,  # noqa: E402
-                       searcher, serving_env, synthetic)
+                       serving_env, synthetic)
+from bench.search_load import searcher  # noqa: E402
 from bench.search_bench import canonical  # noqa: E402
 from bench.served_ab import blocked_reports  # noqa: E402
 

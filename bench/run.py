@@ -34,11 +34,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from datetime import datetime, timezone
 
-import requests
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from bench.figures_out import plot, print_table  # noqa: E402
@@ -47,6 +45,7 @@ from bench.loopback import ROOT, Gunicorn, build_store  # noqa: E402
 from bench.distinct_queries import paths as distinct_paths  # noqa: E402
 from bench.served_check import check_served, iso  # noqa: E402
 from bench.wrk_runs import WRK_THREADS, wrk  # noqa: E402
+from bench.search_load import reindex_under_load  # noqa: E402
 
 SHARED = os.path.join(ROOT, "..", "shared")
 WORKERS = 2
@@ -191,22 +190,6 @@ def commit():
 # -- 5. bed reports under load: bench/bed_reports_load.py --------------------------------
 
 # -- 6. re-index while searching ---------------------------------------------------------
-
-def searcher(url, paths, stop, slow, errors, lock):
-    session, i = requests.Session(), 0
-    while not stop.is_set():
-        started = time.perf_counter()
-        try:
-            status = session.get(url + paths[i % len(paths)], timeout=60).status_code
-        except requests.RequestException as exc:
-            status = type(exc).__name__
-        elapsed = (time.perf_counter() - started) * 1000
-        with lock:
-            slow.append(elapsed)
-            if status != 200:
-                errors.append(status)
-        i += 1
-
 
 # -- 4. PostGIS peer ---------------------------------------------------------------------
 
@@ -407,23 +390,6 @@ def serving_env(base, store_path, n, shared):
     env = {"STORE_PATH": store_path, "AVAILABILITY_PATH": availability,
            "RATE_LIMIT_ENABLED": "false", "LOG_LEVEL": "WARNING", "PYTHONPATH": ROOT}
     return env, key, levels
-
-
-def reindex_under_load(url, paths, n, store_path, shared, threads=4):
-    stop, lock, slow, errors = threading.Event(), threading.Lock(), [], []
-    workers = [threading.Thread(target=searcher, daemon=True,
-                                args=(url, paths[i::threads], stop, slow, errors, lock))
-               for i in range(threads)]
-    for worker in workers:
-        worker.start()
-    figures = index(n, store_path, shared, timeout=3600, nice=REINDEX_NICE)
-    time.sleep(3)  # searches after the swap
-    stop.set()
-    for worker in workers:
-        worker.join(timeout=90)
-    return {"index_s": figures["index_s"], "searches": len(slow),
-            "slowest_ms": round(max(slow), 1), "p99_ms": round(pct(slow, 0.99), 1),
-            "over_100ms": sum(s > 100 for s in slow), "errors": len(errors)}
 
 
 if __name__ == "__main__":

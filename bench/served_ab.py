@@ -13,7 +13,6 @@ worker's event loop for more than S seconds, with its stack: what holds a worker
 """
 import argparse
 import os
-import re
 import statistics
 import subprocess
 import sys
