@@ -171,6 +171,11 @@ def test_another_coach_can_neither_see_nor_cancel(world):
     ({"webhook": "http://127.0.0.1:8080/hook"}, "webhook"),
     ({"webhook": "http://[::1]/hook"}, "webhook"), ({"webhook": "http://localhost/"}, "webhook"),
     ({"webhook": "http://169.254.169.254/latest/"}, "webhook"),
+    # loopback and metadata in the C library's other IPv4 spellings (decimal, hex, octal,
+    # short), which every HTTP client connects to as such
+    ({"webhook": "https://2130706433/x"}, "webhook"), ({"webhook": "http://0x7f.1/"}, "webhook"),
+    ({"webhook": "http://0177.0.0.1/"}, "webhook"), ({"webhook": "http://127.1/"}, "webhook"),
+    ({"webhook": "http://0xa9fea9fe/latest/"}, "webhook"),
     ({"webhook": "https://user:pw@dispatch.example/hooks"}, "webhook")])
 def test_validation_names_the_field(world, change, field):
     response = world.client.post("/v1/watches", json={**NEEDS, **change}, headers=world.coach)

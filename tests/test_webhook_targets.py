@@ -118,3 +118,14 @@ def test_an_unreachable_target_fails_quickly_with_a_reason():
         port = sock.getsockname()[1]
     target = targets.resolve(f"http://127.0.0.1:{port}/", True)
     assert targets.post(target, b"{}", {}, 1.0) == (None, "cannot connect")
+
+
+@pytest.mark.parametrize("host", ["2130706433", "0x7f.1", "0177.0.0.1", "127.1", "0xa9fea9fe"])
+def test_other_ipv4_spellings_of_private_addresses_are_refused_without_dns(host):
+    with pytest.raises(targets.TargetRefused, match="non-public"):
+        targets.check_without_dns(f"http://{host}/hook", allow_private=False)
+
+
+def test_a_name_that_only_looks_numeric_in_part_is_left_to_dns():
+    targets.check_without_dns("https://911.example.org/hook", allow_private=False)
+

@@ -104,6 +104,16 @@ def resolve(url, allow_private, getaddrinfo=socket.getaddrinfo):
     return Target(scheme, host, port, path, addresses[0])
 
 
+def _legacy_ipv4(host):
+    """The dotted quad of a host the C library reads as an IPv4 address though
+    `ipaddress` does not ("2130706433", "0x7f.1", "0177.0.0.1", "127.1" are 127.0.0.1
+    to getaddrinfo and to every HTTP client), else None."""
+    try:
+        return socket.inet_ntoa(socket.inet_aton(host))
+    except (OSError, ValueError):
+        return None
+
+
 def check_without_dns(url, allow_private):
     """The checks that need no DNS (a coach's watch webhook, checked when saved): the
     shape of `parse`, and a literal address or `localhost` that is not public (unless
@@ -115,7 +125,7 @@ def check_without_dns(url, allow_private):
         raise TargetRefused("is this machine (localhost); such targets need "
                             "WEBHOOK_ALLOW_PRIVATE=true")
     try:
-        why = why_not_public(host)
+        why = why_not_public(_legacy_ipv4(host) or host)
     except ValueError:
         return  # a name
     if why:
