@@ -62,6 +62,7 @@ SIZE ?= 100000
 BENCH_ARGS ?=
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[test,bench]'
+	bash scripts/install_postgis.sh
 	$(BIN)/python bench/run.py --size $(SIZE) $(BENCH_ARGS)
 
 # Issue 16: bed reports per second while searches run, one node on the SQLite file against

@@ -88,7 +88,9 @@ def print_table(fig, reindex_nice):
         ("served answers = in-process ones, one pinned moment",
          (f"{'all' if check['agree'] else 'NOT all'} {check['queries']}" if check else "not checked"),
          check.get("pinned_now", "") if check else ""),
-        ("PostGIS peer median / p99", f"{peer['median_ms']} / {peer['p99_ms']} ms" if peer else "not run",
+        ("PostGIS peer median / p99", (f"{peer['median_ms']} / {peer['p99_ms']} ms; last top 3 "
+                                       f"{'=' if peer.get('last_top3_as_reference') else '≠'} reference"
+                                       if peer else f"not run: {fig.get('postgis_skipped', '?')}"),
          _at(peer)),
         (f"/v1/search req/s (p99), {http.get('distinct_queries', 200):,} distinct queries",
          f"{http['service']['rps']} ({http['service']['p99_ms']} ms); "
@@ -117,3 +119,50 @@ def print_table(fig, reindex_nice):
     print(f"|{'-' * (width + 2)}|---|---|")
     for what, value, *at in rows:
         print(f"| {what:<{width}} | {value} | {at[0] if at else ''} |")
+
+
+ONE_M = 1_000_000
+
+
+def targets(fig):
+    """Issue 25's targets §2–6, each as (section, target, figure, ratio, load, met): met is
+    True/False, or None where the target is for another size than this run's."""
+    http, rep, re_ = fig["http"], fig["reports"], fig["reindex"]
+    service, floor = http["service"], http["floor"]
+    p99_times = service["p99_ms"] / floor["p99_ms"] if floor["p99_ms"] else float("inf")
+    index, memory = fig["index"], fig.get("serving_memory")
+    at_1m = fig["size"] >= ONE_M
+    rows = [
+        ("2", "/v1/search ≥ 0.5× floor req/s, p99 ≤ 3× floor p99",
+         f"{service['rps']} vs {floor['rps']} req/s; p99 {service['p99_ms']} vs {floor['p99_ms']} ms",
+         f"{http['ratio']:.2f}×; p99 {p99_times:.1f}×",
+         "; ".join(_at(r) for r in service.get("rounds", [])),
+         http["ratio"] >= 0.5 and p99_times <= 3),
+        ("3", "1M records indexed ≤ 60 s, peak RSS < 1.5 GB",
+         f"{index['index_s']} s, {index['peak_rss_mb']} MB",
+         f"{index['index_s'] / 60:.2f}× the time, {index['peak_rss_mb'] / 1536:.2f}× the memory",
+         _at(index),
+         (index["index_s"] <= 60 and index["peak_rss_mb"] < 1536) if at_1m else None),
+        ("4", "≥ 1,000 bed reports/s while searches run (SQLite)",
+         f"{rep['per_s']} reports/s beside {rep['search_rps']} searches/s, {rep['lost']} lost",
+         f"{rep['per_s'] / 1000:.2f}×", _at(rep), rep["per_s"] >= 1000 and not rep["lost"]),
+        ("5", "re-index under search load: no search > 100 ms",
+         f"{re_['over_100ms']} searches > 100 ms, slowest {re_['slowest_ms']} ms",
+         f"slowest {re_['slowest_ms'] / 100:.2f}× the bound", _at(re_),
+         re_["over_100ms"] == 0 and not re_["errors"]),
+    ]
+    if memory:
+        rows.append(("6", "1M served in < 1 GB for two workers together (PSS)",
+                     f"PSS {memory['pss_mb']} MB (RSS {memory['rss_mb']} MB), "
+                     f"{memory['workers']} workers",
+                     f"{memory['pss_mb'] / 1024:.2f}×", _at(memory),
+                     memory["pss_mb"] < 1024 if at_1m else None))
+    return rows
+
+
+def print_targets(fig):
+    print(f"\n| § | target | figure | against the target | read at: load (1 min), time (UTC) | met |")
+    print("|---|---|---|---|---|---|")
+    for section, target, figure, ratio, load, met in targets(fig):
+        verdict = {True: "yes", False: "no", None: f"(a target at {ONE_M:,})"}[met]
+        print(f"| {section} | {target} | {figure} | {ratio} | {load} | {verdict} |")

@@ -117,6 +117,30 @@ def rss_mb(pid):
     return None
 
 
+def pss_mb(pid):
+    """Proportional set size of one process in MB (Pss in /proc/<pid>/smaps_rollup): pages
+    shared with other processes (a memory-mapped file both workers read) count once, split
+    between them, where RSS counts them in each. None when the process is gone."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def workers_memory(server):
+    """The workers' memory together: PSS (the honest sum) and RSS (shared pages counted
+    in each), in MB."""
+    pids = server.worker_pids()
+    pss = [pss_mb(pid) for pid in pids]
+    rss = [rss_mb(pid) for pid in pids]
+    return {"workers": len(pids), "pss_mb": round(sum(v for v in pss if v), 1),
+            "rss_mb": round(sum(v for v in rss if v), 1)}
+
+
 def synthetic_rows(n, shared):
     sys.path.insert(0, os.path.join(os.path.abspath(shared), "bench"))
     import synthetic

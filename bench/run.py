@@ -14,7 +14,8 @@
    entry point) and loads /v1/search with wrk cycling 10,000 distinct queries
    (bench/distinct_queries.py, bench/cycle.lua), alternating with the bare Flask floor
    (../shared/bench/flask_floor.py) served the same way; prints the ratio;
-5. the PostGIS peer when PostgreSQL with PostGIS and psycopg2 are present (else says so);
+5. the PostGIS peer in a throwaway cluster of its own (bench/postgis_run.py) when
+   PostgreSQL, PostGIS and psycopg2 are installed (else says which is missing);
 6. bed reports at full speed while wrk loads searches; checks that none was lost;
 7. re-indexes while searches run; prints the slowest search and any error;
 8. one table, figures as JSON (<out>/bench-<size>.json), one PNG (<out>/latency.png); the
@@ -39,13 +40,14 @@ from datetime import datetime, timezone
 
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from bench.figures_out import plot, print_table  # noqa: E402
+from bench.figures_out import plot, print_table, print_targets  # noqa: E402
 from bench.bed_reports_load import reports_under_load  # noqa: E402
-from bench.loopback import ROOT, Gunicorn, build_store  # noqa: E402
+from bench.loopback import ROOT, Gunicorn, build_store, workers_memory  # noqa: E402
 from bench.distinct_queries import paths as distinct_paths  # noqa: E402
 from bench.served_check import check_served, iso  # noqa: E402
 from bench.wrk_runs import WRK_THREADS, wrk  # noqa: E402
 from bench.search_load import reindex_under_load  # noqa: E402
+from bench.postgis_run import run_peer  # noqa: E402
 
 SHARED = os.path.join(ROOT, "..", "shared")
 WORKERS = 2
@@ -191,30 +193,6 @@ def commit():
 
 # -- 6. re-index while searching ---------------------------------------------------------
 
-# -- 4. PostGIS peer ---------------------------------------------------------------------
-
-def postgis(shared, jsonl, timeout):
-    try:
-        import psycopg2  # noqa: F401
-    except ImportError:
-        return None, "psycopg2 is not installed"
-    probe = subprocess.run(["psql", "-d", "bench", "-tAc", "select count(*) from "
-                            "pg_available_extensions where name = 'postgis'"],
-                           capture_output=True, text=True)
-    if probe.returncode or probe.stdout.strip() != "1":
-        return None, "PostgreSQL with PostGIS (database `bench`) is not available"
-    subprocess.run(["psql", "-d", "bench", "-c", "create extension if not exists postgis"],
-                   capture_output=True)
-    out = subprocess.run([sys.executable, "postgis_peer.py", jsonl], capture_output=True,
-                         text=True, cwd=os.path.join(shared, "bench"), timeout=timeout).stdout
-    found = re.search(r"median ([\d.]+) ms, p99 ([\d.]+) ms", out)
-    load = re.search(r"load\+index: ([\d.]+) s", out)
-    if not found:
-        return None, f"the peer failed: {out[-300:]}"
-    return {"median_ms": float(found.group(1)), "p99_ms": float(found.group(2)),
-            "load_s": float(load.group(1)) if load else None}, ""
-
-
 # -- the run -----------------------------------------------------------------------------
 
 def main():
@@ -262,7 +240,9 @@ def run(args, shared, base):
     times, ours = in_process(store_path, queries, now)
     fig["in_process"] = {"median_ms": round(statistics.median(times), 3),
                          "p99_ms": round(pct(times, 0.99), 3), **context()}
-    fig["reference"] = compare(ours, reference(list(syn.records(n)), queries))
+    ref = reference(list(syn.records(n)), queries)
+    fig["reference"] = compare(ours, ref)
+    fig["reference_last_top3"] = ref[-1][1][:3]
     if fig["reference"]["same_total"] != len(queries):
         problems.append("filter totals differ from the reference formula")
     print(f"  in process: {fig['in_process']}; vs reference formula: {fig['reference']}")
@@ -278,9 +258,14 @@ def run(args, shared, base):
     with open(jsonl, "w") as fh:
         for row in syn.records(n):
             fh.write(json.dumps(row) + "\n")
-    fig["postgis"], why = postgis(shared, jsonl, timeout=3600)
+    fig["postgis"], why = run_peer(shared, jsonl, timeout=3600)
     if fig["postgis"]:
+        # Same queries, same formula: its last answer's top 3 against the reference's.
+        fig["postgis"]["last_top3_as_reference"] = (
+            fig["postgis"]["last_top3"] == fig["reference_last_top3"])
         fig["postgis"].update(context())
+    else:
+        fig["postgis_skipped"] = why
     print(f"  PostGIS peer: {fig['postgis'] or 'skipped: ' + why}")
 
     paths = search_paths(queries)
@@ -341,6 +326,9 @@ def run(args, shared, base):
         print(f"  bed reports under search load: {fig['reports']}")
         if any(fig[k]["lost"] or fig[k]["refused"] for k in ("reports", "reports_alone")):
             problems.append("bed reports lost or refused")
+        # After searches and reports, before the re-index: the workers' memory together.
+        fig["serving_memory"] = {**workers_memory(server), **context()}
+        print(f"  serving memory: {fig['serving_memory']}")
         fig["reindex"] = {**reindex_under_load(server.url, paths, n, store_path, shared),
                           **context()}
         print(f"  re-index under search load: {fig['reindex']}")
@@ -356,6 +344,7 @@ def run(args, shared, base):
         json.dump(fig, fh, indent=2, default=str)
     plot(args.out)
     print_table(fig, REINDEX_NICE)
+    print_targets(fig)
     print(f"figures: {out}; plot: {os.path.join(args.out, 'latency.png')}")
     for problem in problems:
         print(f"PROBLEM: {problem}")

@@ -135,6 +135,76 @@ def test_the_table_names_commit_date_and_load_beside_the_figures(capsys):
     assert "all 200" in table
 
 
+def test_the_targets_table_gives_each_target_its_figure_ratio_load_and_verdict(capsys):
+    fig = crafted_run()
+    fig["serving_memory"] = {"workers": 2, "pss_mb": 700.0, "rss_mb": 1300.0, **fig["index"]}
+    rows = {row[0]: row for row in figures_out.targets(fig)}
+    assert sorted(rows) == ["2", "3", "4", "5", "6"]
+    # 1500 / 8000 req/s is 0.19 of the floor, p99 30 / 9 ms: not met on either count.
+    assert rows["2"][3] == "0.19×; p99 3.3×" and rows["2"][5] is False
+    assert rows["2"][4] == "2.34 at 02:40:00"
+    assert rows["4"][3] == "0.20×" and rows["4"][5] is False
+    assert rows["5"][5] is True
+    # Index time and serving memory are targets at 1M: a 100k run shows them, judges neither.
+    assert rows["3"][5] is None and rows["6"][5] is None
+    big = crafted_run(1_000_000)
+    big["index"] = {"index_s": 59.0, "peak_rss_mb": 1400, "load_1m": 1.0, "at": "x" * 19}
+    big["serving_memory"] = {"workers": 2, "pss_mb": 1100.0, "rss_mb": 1800.0, **fig["index"]}
+    big["reports"]["per_s"] = 1000
+    big["http"]["ratio"], big["http"]["floor"]["p99_ms"] = 0.5, 10.0
+    rows = {row[0]: row for row in figures_out.targets(big)}
+    assert [rows[k][5] for k in "23456"] == [True, True, True, True, False]
+    big["index"]["index_s"] = 61.0
+    assert figures_out.targets(big)[1][5] is False
+    figures_out.print_targets(fig)
+    table = capsys.readouterr().out
+    assert "| 6 | 1M served in < 1 GB for two workers together (PSS) | PSS 700.0 MB" in table
+    assert "(a target at 1,000,000)" in table and "| no |" in table and "| yes |" in table
+
+
+def test_workers_memory_counts_shared_pages_once(tmp_path):
+    """Two processes mapping one 64 MB file: RSS counts it in each, PSS splits it."""
+    import mmap
+    import subprocess
+    import sys
+
+    from bench import loopback
+
+    data = tmp_path / "columns"
+    data.write_bytes(b"\1" * (64 << 20))
+    script = ("import mmap,sys;f=open(sys.argv[1],'rb');m=mmap.mmap(f.fileno(),0,"
+              "access=mmap.ACCESS_READ);sum(m[i] for i in range(0,len(m),4096));"
+              "print('ok',flush=True);sys.stdin.read()")
+    children = [subprocess.Popen([sys.executable, "-c", script, str(data)], text=True,
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+                for _ in range(2)]
+    try:
+        assert [c.stdout.readline().strip() for c in children] == ["ok", "ok"]
+
+        class Server:
+            def worker_pids(self):
+                return [c.pid for c in children]
+
+        memory = loopback.workers_memory(Server())
+        assert memory["workers"] == 2
+        assert memory["rss_mb"] >= 2 * 64
+        assert memory["pss_mb"] < memory["rss_mb"] - 50
+    finally:
+        for c in children:
+            c.kill()
+            c.communicate()
+
+
+def test_the_postgis_peer_output_is_read_and_a_failure_is_none():
+    from bench.postgis_run import parse
+
+    out = ("postgis load+index: 3.2 s\npostgis query: median 1.700 ms, p99 3.100 ms\n"
+           "last query top 3: ['syn:12', 'syn:7', 'syn:3']\n")
+    assert parse(out) == {"median_ms": 1.7, "p99_ms": 3.1, "load_s": 3.2,
+                          "last_top3": ["syn:12", "syn:7", "syn:3"]}
+    assert parse("Traceback (most recent call last): ...") is None
+
+
 def test_the_plot_draws_every_run_with_its_context(tmp_path, monkeypatch):
     drawn = []
     import matplotlib.figure
