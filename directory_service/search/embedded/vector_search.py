@@ -5,6 +5,7 @@ kind found by binary search; every other filter and the score run over that slic
 one kind (payment, meeting day, ...) apply to that kind and let other kinds through.
 """
 from dataclasses import dataclass
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -40,21 +41,29 @@ def haversine_m(lat1, lon1, lat2, lon2):
 
 def _any_bits(bits, values, vocabulary):
     """Rows whose bitset shares at least one code with `values` (OR within a group)."""
-    query = cols.bitset([v for v in values if v in vocabulary], vocabulary, bits.shape[1])
-    return (bits & query).any(axis=1)
+    return (bits & _query_bits(tuple(values), tuple(vocabulary), bits.shape[1])).any(axis=1)
+
+
+@lru_cache(maxsize=1024)
+def _query_bits(values, vocabulary, width):
+    """A query's codes as a bitset row, made once per combination (issue 25)."""
+    bits = cols.bitset([v for v in values if v in vocabulary], vocabulary, width)
+    bits.flags.writeable = False
+    return bits
+
+
+@lru_cache(maxsize=1024)
+def _bed_columns(levels, gender, age):
+    """The bed columns a query counts, as an index array (a query's levels, gender and
+    age name them; built once per combination instead of once per search)."""
+    keys = cols.bed_keys(levels, gender, age)
+    return np.array([cols.BED_INDEX[key] for key in keys], dtype=np.intp)
 
 
 def _gather(array, rows, columns):
-    """array[rows][:, columns], the same values: a few asked columns are gathered one by
-    one; taking whole rows first copied all 75 bed columns of every candidate (a tenth of
-    a served search, issue 25)."""
-    if len(columns) == array.shape[1] and columns == list(range(len(columns))):
-        return array[rows]
-    if len(columns) > 16:
-        return array[rows][:, columns]
-    if not columns:
-        return np.empty((len(rows), 0), dtype=array.dtype)
-    return np.stack([array[rows, c] for c in columns], axis=1)
+    """array[rows][:, columns], the same values, in one gather: taking whole rows first
+    copied all 75 bed columns of every candidate (a tenth of a served search, issue 25)."""
+    return array[rows[:, None], columns]
 
 
 class VectorIndex:
@@ -64,11 +73,12 @@ class VectorIndex:
         self.a = arrays
         self.zone_names = list(meta["zones"])
         self.zones = [ZoneInfo(z) for z in self.zone_names]
-        self.languages = meta["languages"]
+        self.languages = tuple(meta["languages"])
         self.n = len(arrays["lat"])
         # Rows are sorted by kind, then latitude: each kind is one contiguous segment.
         bounds = np.searchsorted(arrays["kind"], np.arange(len(vocab.KINDS) + 1))
         self.segments = {kind: (bounds[k], bounds[k + 1]) for kind, k in KIND.items()}
+        self.scale_by_kind = np.array([ranking.DISTANCE_SCALE_M[k] for k in vocab.KINDS])
         lo, hi = self.segments["meeting"]
         self.online_rows = lo + np.flatnonzero(arrays["attendance"][lo:hi] == ONLINE)
 
@@ -80,16 +90,27 @@ class VectorIndex:
         codes = [self.zone_names.index(z) for z in zones]
         return self.online_rows[np.isin(self.a["zone"][self.online_rows], codes)]
 
-    def _band(self, query):
-        """Rows of the query's kinds whose latitude lies within the radius: binary search."""
+    def _band(self, query, window=None):
+        """Active rows of the query's kinds whose latitude lies within the radius (binary
+        search per kind) and, given `window`, whose longitude lies within it: one pass
+        over each kind's slice, no gathered copy of the band (issue 25)."""
         band = query.radius_m / 111_000.0 + 0.01
+        a = self.a
+        lat, lon, active = a["lat"], a["lon"], a["active"]
         ranges = []
         for kind in query.kinds or vocab.KINDS:
             lo, hi = self.segments[kind]
-            start, stop = lo + np.searchsorted(self.a["lat"][lo:hi],
-                                               [query.lat - band, query.lat + band])
-            ranges.append(np.arange(start, stop))
-        return np.concatenate(ranges)
+            start, stop = lo + lat[lo:hi].searchsorted([query.lat - band, query.lat + band])
+            if start == stop:
+                continue
+            keep = active[start:stop]
+            if window is not None:
+                part = lon[start:stop]
+                keep = keep & (part >= window[0]) & (part <= window[1])
+            ranges.append(np.flatnonzero(keep) + start)
+        if not ranges:
+            return np.empty(0, dtype=np.intp)
+        return ranges[0] if len(ranges) == 1 else np.concatenate(ranges)
 
     def _lon_window(self, query):
         """Rows whose longitude may lie within the radius, as (min, max) degrees, or None
@@ -111,15 +132,10 @@ class VectorIndex:
         rows left inside the radius's bounding box; a row's answer never depends on the
         order of these steps, only the cost does."""
         a = self.a
-        idx = self._band(query)
-        window = self._lon_window(query)
-        if window is not None:
-            lon = a["lon"][idx]
-            idx = idx[(lon >= window[0]) & (lon <= window[1])]
+        idx = self._band(query, self._lon_window(query))
         regional = self.region_rows(query)
         if regional is not None:
-            idx = np.union1d(idx, regional)
-        idx = idx[a["active"][idx]]
+            idx = np.union1d(idx, regional[a["active"][regional]])
         if text_rows is not None:
             idx = idx[np.isin(idx, text_rows)]
         idx = idx[self._filters(query, idx)]
@@ -232,7 +248,7 @@ class VectorIndex:
         is NaN, NaN): they alone are gathered, and of their rows only the asked columns."""
         a = self.a
         rows = a["bed_row"][idx]
-        levels = [cols.BED_INDEX[key] for key in cols.bed_keys(q.levels, q.gender, q.age)]
+        levels = _bed_columns(tuple(q.levels), q.gender, q.age)
         open_beds = np.full(len(idx), np.nan)
         reported = np.full(len(idx), np.nan)
         facilities = np.flatnonzero(rows >= 0)
@@ -252,7 +268,7 @@ class VectorIndex:
         a = self.a
         kind = a["kind"][idx]
         is_fac = kind == FACILITY
-        scale = np.array([ranking.DISTANCE_SCALE_M[k] for k in vocab.KINDS])[kind]
+        scale = self.scale_by_kind[kind]
         out = {"distance": ranking.distance_component(dist, scale)}
         age_h = (q.now.timestamp() - reported) / 3600.0
         out["capacity"] = np.where(is_fac, ranking.capacity_component(open_beds, age_h), np.nan)
