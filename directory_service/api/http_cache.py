@@ -25,6 +25,7 @@ from flask_compress import Compress
 from flask_cors import CORS
 from werkzeug.http import http_date
 
+from directory_service import fast_json
 from directory_service.availability import changes, outage, public_reports
 from directory_service.search import live_overlay
 
@@ -60,6 +61,10 @@ def _epoch(iso):
 def _normalised(args):
     """Validated search arguments as canonical JSON: list values are OR-ed, so sorted."""
     norm = {k: sorted(set(v)) if isinstance(v, (list, tuple)) else v for k, v in args.items()}
+    # orjson's bytes where they equal json.dumps' (fast_json.dumps), else json.dumps.
+    fast = fast_json.dumps(norm)
+    if fast is not None:
+        return fast.decode("ascii")
     return json.dumps(norm, sort_keys=True, separators=(",", ":"), default=str)
 
 

@@ -6,7 +6,7 @@ import time
 import weakref
 
 import marshmallow as ma
-from flask import current_app
+from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
@@ -17,7 +17,7 @@ from directory_service import beds, fast_json, geo, metrics, service_region, voc
 from directory_service.api import compact_view, http_cache
 from directory_service.availability import outage
 from directory_service.errors import ApiProblem
-from directory_service.schemas.search import SearchArgs, SearchResponseSchema
+from directory_service.schemas.search import SearchArgs, SearchResponseSchema, fast_load
 from directory_service.search.store import SearchQuery, StoreError
 
 
@@ -41,6 +41,15 @@ class _QueryProxy(MultiDictProxy):
 
 
 class _SearchParser(FlaskParser):
+    def parse(self, argmap, req=None, *, location=None, **kwargs):
+        """The query of a search loaded the fast way when it can be (schemas.search.
+        fast_load, the same result), else by webargs and marshmallow, errors and all."""
+        if argmap is SEARCH_ARGS and location == "query":
+            loaded = fast_load(SEARCH_ARGS, (request if req is None else req).args)
+            if loaded is not None:
+                return loaded
+        return super().parse(argmap, req, location=location, **kwargs)
+
     def _makeproxy(self, multidict, schema, *, cls=MultiDictProxy):
         return super()._makeproxy(multidict, schema,
                                   cls=_QueryProxy if cls is MultiDictProxy else cls)
