@@ -18,6 +18,7 @@ import math
 import threading
 import time
 from datetime import datetime, timezone
+from functools import lru_cache
 from importlib import metadata
 
 from flask import current_app, g, request
@@ -54,7 +55,10 @@ def utcnow():
     return datetime.now(timezone.utc)
 
 
+@lru_cache(maxsize=4096)
 def _epoch(iso):
+    """Epoch seconds of an ISO time: report times recur across searches, each parsed once
+    (a pure function of its text)."""
     return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
 
 
