@@ -109,3 +109,18 @@ def test_the_etag_key_of_the_query_is_json_dumps_text():
                 for k, v in args.items()}
         assert _normalised(args) == json.dumps(norm, sort_keys=True, separators=(",", ":"),
                                                default=str)
+
+
+def test_a_filter_set_to_zero_still_filters():
+    """vector_search skips its filter pass only when no filter is set: age 0 and a start
+    at 00:00 are filters, not their absence."""
+    from dataclasses import replace
+
+    from directory_service.search.embedded.vector_search import _filtered
+    from directory_service.search.store import SearchQuery
+
+    plain = SearchQuery(lat=40.0, lon=-74.0, radius_m=1000.0)
+    assert not _filtered(plain)
+    for change in ({"age": 0}, {"starts_after": 0}, {"days": (0,)}, {"walk_in": True},
+                   {"gender": "men"}, {"levels_primary": ("3.7",)}, {"open_now": True}):
+        assert _filtered(replace(plain, **change)), change
