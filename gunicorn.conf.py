@@ -65,6 +65,7 @@ def _refuse(exc):
 _settings = _served_settings()
 wsgi_app = "directory_service:create_app()"
 bind = os.environ.get("BIND", "127.0.0.1:8000")
+from directory_service import worker_turns  # noqa: E402
 from directory_service.connection_budget import worker_count  # noqa: E402
 
 # WEB_CONCURRENCY, or the CPU count (at least 2) when it is 0.
@@ -157,11 +158,8 @@ def pre_request(worker, req):
 
 
 def post_request(worker, req, environ, resp):
-    """Let the worker's other connections go first before reading this one's next request.
-
-    A keep-alive client that sends its next request at once would otherwise find it
-    already readable, and gevent never switches: one busy connection keeps the worker
-    while the others (a bed report among them) wait for seconds (issue 15)."""
+    """Let the worker's other connections go first before reading this one's next request
+    (directory_service/worker_turns.py: why an idle wait, not `gevent.sleep(0)`)."""
     if req.method in WRITE_METHODS:
         _writes[0] = max(0, _writes[0] - 1)
-    gevent.sleep(0)
+    worker_turns.let_waiting_connections_go_first()
