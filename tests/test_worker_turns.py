@@ -76,3 +76,26 @@ def test_a_worker_that_never_idles_still_serves_the_busy_connection():
     stop.append(True)
     again.join(timeout=5)
     blocked.join(timeout=5)
+
+
+def test_a_started_worker_keeps_what_it_holds_out_of_the_collectors_sight(tmp_path):
+    """gunicorn.conf.py `post_worker_init` freezes the worker's heap after opening the
+    store: a full garbage collection in a later request no longer walks the app's objects."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    probe = (
+        "import gc, runpy, types\n"
+        "hooks = runpy.run_path('gunicorn.conf.py')\n"
+        "assert gc.get_freeze_count() == 0\n"
+        "held = [[i] for i in range(50000)]\n"
+        "worker = types.SimpleNamespace(wsgi=types.SimpleNamespace(extensions={}), log=None)\n"
+        "hooks['post_worker_init'](worker)\n"
+        "print(gc.get_freeze_count() >= 50000)\n")
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["True"], done.stderr[-2000:]
