@@ -166,3 +166,31 @@ def print_targets(fig):
     for section, target, figure, ratio, load, met in targets(fig):
         verdict = {True: "yes", False: "no", None: f"(a target at {ONE_M:,})"}[met]
         print(f"| {section} | {target} | {figure} | {ratio} | {load} | {verdict} |")
+
+
+def print_runs(out):
+    """Every run in `out` side by side (docs/performance.md's first table): the targets of
+    each size with figure, ratio and load, and each run's commit, date and loads."""
+    runs = _runs(out)
+    print("| § | target | " + " | ".join(f"{fig['size']:,} records" for fig in runs) + " |")
+    print("|---|---|" + "---|" * len(runs))
+    per_run = [{row[0]: row for row in targets(fig)} for fig in runs]
+    for section in ("2", "3", "4", "5", "6"):
+        cells, name = [], ""
+        for rows in per_run:
+            row = rows.get(section)
+            if row is None:
+                cells.append("not measured")
+                continue
+            name = row[1]
+            verdict = {True: "**met**", False: "**not met**", None: "(judged at 1M)"}[row[5]]
+            cells.append(f"{row[2]}; {row[3]}; load {row[4] or '?'}; {verdict}")
+        print(f"| {section} | {name} | " + " | ".join(cells) + " |")
+    print("| | run | " + " | ".join(f"commit {fig.get('commit', '?')}, {fig.get('date', '?')}, "
+                                      f"load {_loads(fig)}" for fig in runs) + " |")
+
+
+if __name__ == "__main__":
+    import sys
+
+    print_runs(sys.argv[1] if len(sys.argv) > 1 else "var/bench")

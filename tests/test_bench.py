@@ -162,6 +162,21 @@ def test_the_targets_table_gives_each_target_its_figure_ratio_load_and_verdict(c
     assert "(a target at 1,000,000)" in table and "| no |" in table and "| yes |" in table
 
 
+def test_the_runs_side_by_side_give_every_target_per_size(tmp_path, capsys):
+    small, big = crafted_run(100_000), crafted_run(1_000_000)
+    big["index"] = {"index_s": 90.0, "peak_rss_mb": 1200, "load_1m": 1.25, "at": "2026-12-07T03:00:00Z"}
+    for fig in (small, big):
+        with open(tmp_path / f"bench-{fig['size']}.json", "w") as fh:
+            json.dump(fig, fh)
+    figures_out.print_runs(str(tmp_path))
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "| § | target | 100,000 records | 1,000,000 records |"
+    index = next(line for line in lines if line.startswith("| 3 |"))
+    assert "12.0 s, 250 MB; 0.20× the time, 0.16× the memory; load 2.34 at 02:40:00; (judged at 1M)" in index
+    assert "90.0 s, 1200 MB; 1.50× the time, 0.78× the memory; load 1.25 at 03:00:00; **not met**" in index
+    assert next(line for line in lines if line.startswith("| 6 |")).count("not measured") == 2
+
+
 def test_workers_memory_counts_shared_pages_once(tmp_path):
     """Two processes mapping one 64 MB file: RSS counts it in each, PSS splits it."""
     import mmap
