@@ -177,6 +177,37 @@ def test_the_runs_side_by_side_give_every_target_per_size(tmp_path, capsys):
     assert next(line for line in lines if line.startswith("| 6 |")).count("not measured") == 2
 
 
+def test_paced_searchers_never_send_more_than_their_rate():
+    """bench/search_load.py: the re-index's searches are paced, so the server has headroom
+    and a slow search is the re-index's doing; unpaced they send back to back."""
+    import time
+
+    from bench import search_load
+
+    class Quick(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Quick)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    try:
+        paced = search_load._searching(url, ["/a", "/b"], 2, 20, lambda: time.sleep(1.0))
+        unpaced = search_load._searching(url, ["/a", "/b"], 2, 0, lambda: time.sleep(1.0))
+    finally:
+        server.shutdown()
+        server.server_close()
+    # 20/s for 1 s (plus the first slot of each client, and a late stop): never 30.
+    assert 1 <= len(paced[0]) <= 26 and paced[1] == []
+    assert len(unpaced[0]) > 60
+
+
 def test_workers_memory_counts_shared_pages_once(tmp_path):
     """Two processes mapping one 64 MB file: RSS counts it in each, PSS splits it."""
     import mmap
