@@ -107,9 +107,12 @@ def print_table(fig, reindex_nice):
          f"{fig['reports_alone']['lost']} lost", _at(fig["reports_alone"])),
         ("bed reports/s under search load (p99), lost; searches/s",
          f"{rep['per_s']} ({rep['p99_ms']} ms), {rep['lost']} lost; {rep['search_rps']}", _at(rep)),
-        (f"re-index (nice {reindex_nice}) under load: time, slowest search",
-         f"{re_['index_s']} s, {re_['slowest_ms']} ms ({re_['over_100ms']} over 100 ms, {re_['errors']} errors)",
-         _at(re_)),
+        (f"re-index (nice {reindex_nice}) under {re_.get('rate', '?')} searches/s: time, slowest search",
+         f"{re_['index_s']} s, {re_['slowest_ms']} ms ({re_['over_100ms']} of {re_.get('searches', '?')} "
+         f"over 100 ms, {re_['errors']} errors)", _at(re_)),
+        ("the same searches/s for 10 s before it, nothing indexed: slowest",
+         (f"{re_['control']['slowest_ms']} ms ({re_['control']['over_100ms']} of "
+          f"{re_['control']['searches']} over 100 ms)") if re_.get("control") else "not measured"),
     ]
     load = fig["load_average"]
     rows.append(("load average (1 min): at start / after HTTP / at end",
@@ -147,7 +150,10 @@ def targets(fig):
          f"{rep['per_s']} reports/s beside {rep['search_rps']} searches/s, {rep['lost']} lost",
          f"{rep['per_s'] / 1000:.2f}×", _at(rep), rep["per_s"] >= 1000 and not rep["lost"]),
         ("5", "re-index under search load: no search > 100 ms",
-         f"{re_['over_100ms']} searches > 100 ms, slowest {re_['slowest_ms']} ms",
+         f"{re_['over_100ms']} of {re_.get('searches', '?')} searches > 100 ms, slowest "
+         f"{re_['slowest_ms']} ms (at {re_.get('rate', '?')}/s"
+         + (f"; {re_['control']['over_100ms']} > 100 ms in the control before it)"
+            if re_.get("control") else ")"),
          f"slowest {re_['slowest_ms'] / 100:.2f}× the bound", _at(re_),
          re_["over_100ms"] == 0 and not re_["errors"]),
     ]
@@ -166,3 +172,31 @@ def print_targets(fig):
     for section, target, figure, ratio, load, met in targets(fig):
         verdict = {True: "yes", False: "no", None: f"(a target at {ONE_M:,})"}[met]
         print(f"| {section} | {target} | {figure} | {ratio} | {load} | {verdict} |")
+
+
+def print_runs(out):
+    """Every run in `out` side by side (docs/performance.md's first table): the targets of
+    each size with figure, ratio and load, and each run's commit, date and loads."""
+    runs = _runs(out)
+    print("| § | target | " + " | ".join(f"{fig['size']:,} records" for fig in runs) + " |")
+    print("|---|---|" + "---|" * len(runs))
+    per_run = [{row[0]: row for row in targets(fig)} for fig in runs]
+    for section in ("2", "3", "4", "5", "6"):
+        cells, name = [], ""
+        for rows in per_run:
+            row = rows.get(section)
+            if row is None:
+                cells.append("not measured")
+                continue
+            name = row[1]
+            verdict = {True: "**met**", False: "**not met**", None: "(judged at 1M)"}[row[5]]
+            cells.append(f"{row[2]}; {row[3]}; load {row[4] or '?'}; {verdict}")
+        print(f"| {section} | {name} | " + " | ".join(cells) + " |")
+    print("| | run | " + " | ".join(f"commit {fig.get('commit', '?')}, {fig.get('date', '?')}, "
+                                      f"load {_loads(fig)}" for fig in runs) + " |")
+
+
+if __name__ == "__main__":
+    import sys
+
+    print_runs(sys.argv[1] if len(sys.argv) > 1 else "var/bench")

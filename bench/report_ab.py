@@ -112,7 +112,7 @@ def one_round(tree, seconds, reporters, runner):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--old", required=True, help="the old source tree")
+    parser.add_argument("--old", type=os.path.abspath, required=True, help="the old source tree")
     parser.add_argument("--new", default=ROOT)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--seconds", type=int, default=10)

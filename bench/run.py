@@ -17,7 +17,8 @@
 5. the PostGIS peer in a throwaway cluster of its own (bench/postgis_run.py) when
    PostgreSQL, PostGIS and psycopg2 are installed (else says which is missing);
 6. bed reports at full speed while wrk loads searches; checks that none was lost;
-7. re-indexes while searches run; prints the slowest search and any error;
+7. re-indexes while searches run at a steady rate (bench/search_load.py), after a control
+   window of the same rate with nothing indexed; prints the slowest search and any error;
 8. one table, figures as JSON (<out>/bench-<size>.json), one PNG (<out>/latency.png); the
    commit, the date and the 1-minute load average are recorded beside every figure.
 

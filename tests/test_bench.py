@@ -162,6 +162,52 @@ def test_the_targets_table_gives_each_target_its_figure_ratio_load_and_verdict(c
     assert "(a target at 1,000,000)" in table and "| no |" in table and "| yes |" in table
 
 
+def test_the_runs_side_by_side_give_every_target_per_size(tmp_path, capsys):
+    small, big = crafted_run(100_000), crafted_run(1_000_000)
+    big["index"] = {"index_s": 90.0, "peak_rss_mb": 1200, "load_1m": 1.25, "at": "2026-12-07T03:00:00Z"}
+    for fig in (small, big):
+        with open(tmp_path / f"bench-{fig['size']}.json", "w") as fh:
+            json.dump(fig, fh)
+    figures_out.print_runs(str(tmp_path))
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "| § | target | 100,000 records | 1,000,000 records |"
+    index = next(line for line in lines if line.startswith("| 3 |"))
+    assert "12.0 s, 250 MB; 0.20× the time, 0.16× the memory; load 2.34 at 02:40:00; (judged at 1M)" in index
+    assert "90.0 s, 1200 MB; 1.50× the time, 0.78× the memory; load 1.25 at 03:00:00; **not met**" in index
+    assert next(line for line in lines if line.startswith("| 6 |")).count("not measured") == 2
+
+
+def test_paced_searchers_never_send_more_than_their_rate():
+    """bench/search_load.py: the re-index's searches are paced, so the server has headroom
+    and a slow search is the re-index's doing; unpaced they send back to back."""
+    import time
+
+    from bench import search_load
+
+    class Quick(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Quick)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    try:
+        paced = search_load._searching(url, ["/a", "/b"], 2, 20, lambda: time.sleep(1.0))
+        unpaced = search_load._searching(url, ["/a", "/b"], 2, 0, lambda: time.sleep(1.0))
+    finally:
+        server.shutdown()
+        server.server_close()
+    # 20/s for 1 s (plus the first slot of each client, and a late stop): never 30.
+    assert 1 <= len(paced[0]) <= 26 and paced[1] == []
+    assert len(unpaced[0]) > 60
+
+
 def test_workers_memory_counts_shared_pages_once(tmp_path):
     """Two processes mapping one 64 MB file: RSS counts it in each, PSS splits it."""
     import mmap
