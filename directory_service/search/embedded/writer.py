@@ -12,6 +12,7 @@ import logging
 import os
 import re
 import sqlite3
+from array import array
 from datetime import datetime, timezone
 from importlib import resources
 
@@ -19,26 +20,19 @@ import numpy as np
 
 from directory_service import vocab
 from directory_service.service_region import RegionBuilder
+from directory_service.fast_json import loads_record
 from directory_service.search import columns as cols
+from directory_service.search.embedded.staged_docs import StagedDocs, encode
 from directory_service.search.store import DuplicateId, IndexRejected
 
 SCHEMA_VERSION = "4"  # 3: opening hours as week-minute intervals; 4: aliases table
 
-# kind_order is the kind's position in vocab.KINDS: rows are stored by kind, then latitude.
-STAGE = ("CREATE TEMP TABLE staging (id TEXT PRIMARY KEY, kind TEXT, kind_order INTEGER, "
-         "lat REAL, lon REAL, doc TEXT)")
-STAGE_INSERT = "INSERT INTO staging VALUES (?, ?, ?, ?, ?, ?)"
 ALIAS_INSERT = "INSERT INTO aliases (alias, id) VALUES (?, ?)"
-# Store order is kind, latitude, longitude, id. The keys are sorted in NumPy and the rows
-# copied in that order by rowid: SQLite's own ORDER BY would sort the whole documents
-# through temporary files (a tenth of a million-record build, issue 15).
-STAGED_KEYS = "SELECT rowid, kind_order, lat, lon FROM staging"
-STAGED_ID_ORDER = "SELECT rowid FROM staging ORDER BY id"
-COPY_ROW = "INSERT INTO records (id, kind, doc) SELECT id, kind, doc FROM staging WHERE rowid = ?"
-COUNT_FACILITIES = "SELECT count(*) FROM records WHERE kind = 'treatment_facility'"
-COUNT_RECORDS = "SELECT count(*) FROM records"
-SELECT_SORTED = "SELECT rowid, doc FROM records ORDER BY rowid"
-SELECT_ID_ORDER = "SELECT rowid FROM records ORDER BY id"
+# Store order is kind, latitude, longitude, id. Records wait in arrival order (their JSON
+# in staged_docs.py, their keys in arrays), the keys are sorted in NumPy and the records
+# written in that order: SQLite's own ORDER BY would sort the whole documents through
+# temporary files (a tenth of a million-record build, issue 15).
+RECORD_INSERT = "INSERT INTO records (id, kind, doc) VALUES (?, ?, ?)"
 RTREE_INSERT = "INSERT INTO records_rtree VALUES (?, ?, ?, ?, ?)"
 FTS_INSERT = "INSERT INTO records_fts (rowid, name, description, place) VALUES (?, ?, ?, ?)"
 BATCH = 5000
@@ -98,6 +92,10 @@ class SqliteIndexWriter:
         self.count = 0
         self.removed_leftovers = []
         self._db = None
+        self._docs = None
+        # Per record, in arrival order: id, kind's position in vocab.KINDS, lat, lon.
+        self._ids, self._id_set = [], set()
+        self._kind_order, self._lat, self._lon = array("b"), array("d"), array("d")
         # The region the records cover, kept in the meta table (service_region.py).
         self._region = RegionBuilder()
 
@@ -108,12 +106,14 @@ class SqliteIndexWriter:
             self.removed_leftovers = remove_dead_leftovers(self.path)
             self._db = sqlite3.connect(self.temp_path)
             # Large pages: a column blob is a short chain of pages, so a worker opening the
-            # file reads its columns several times faster (issue 15).
+            # file reads its columns several times faster (issue 15). No journal and no
+            # fsync while building: the file is served only once whole (`_swap`). A larger
+            # page cache keeps the id index's pages (ids arrive in no order) in memory.
             self._db.executescript("PRAGMA page_size = 65536; PRAGMA journal_mode = OFF; "
-                                   "PRAGMA synchronous = OFF;")
+                                   "PRAGMA synchronous = OFF; PRAGMA cache_size = -65536;")
             self._db.executescript(resources.files(__package__).joinpath(
                 "schema.sql").read_text())
-            self._db.execute(STAGE)
+            self._docs = StagedDocs(os.path.dirname(self.path))
         except (OSError, sqlite3.Error) as exc:
             self.abort()
             raise IndexRejected(f"cannot build a new store beside {self.path}: "
@@ -127,11 +127,17 @@ class SqliteIndexWriter:
 
     def add(self, record):
         """Stage one validated record; an id or alias given twice raises DuplicateId."""
-        loc = record["location"]
+        loc, record_id = record["location"], record["id"]
+        if record_id in self._id_set:
+            raise DuplicateId(f"{record_id}: id or alias already written in this run")
+        kind_order, doc = vocab.KINDS.index(record["kind"]), encode(record)
+        self._docs.append(doc)
+        self._id_set.add(record_id)
+        self._ids.append(record_id)
+        self._kind_order.append(kind_order)
+        self._lat.append(loc["lat"])
+        self._lon.append(loc["lon"])
         try:
-            self._db.execute(STAGE_INSERT, (record["id"], record["kind"],
-                                            vocab.KINDS.index(record["kind"]), loc["lat"],
-                                            loc["lon"], json.dumps(record, separators=(",", ":"))))
             aliases = record.get("aliases")
             if aliases:
                 self._db.executemany(ALIAS_INSERT, ((a, record["id"]) for a in aliases))
@@ -144,25 +150,29 @@ class SqliteIndexWriter:
     def commit(self, meta=None):
         """Write the sorted tables and columns, then atomically replace the serving file."""
         db = self._db
-        db.executemany(COPY_ROW, ((int(r),) for r in self._store_order(db)))
-        db.execute("DROP TABLE staging")
-        n = db.execute(COUNT_RECORDS).fetchone()[0]
-        builder = cols.ColumnBuilder(n, db.execute(COUNT_FACILITIES).fetchone()[0])
-        rtree, fts = [], []
-        # A cursor of its own, read row by row: no whole-directory list in memory.
-        for rowid, doc in db.cursor().execute(SELECT_SORTED):
-            record = json.loads(doc)
+        order, arrival_id_rank = self._store_order()
+        n = len(order)
+        kinds = np.frombuffer(self._kind_order, np.int8)
+        builder = cols.ColumnBuilder(n, int(np.count_nonzero(
+            kinds == vocab.KINDS.index("treatment_facility"))))
+        rows, rtree, fts = [], [], []
+        # Each document read back from the staged file, one at a time: no whole-directory
+        # list in memory.
+        read = self._docs.reader()
+        for rowid, arrival in enumerate(order.tolist(), 1):
+            doc = read(arrival)
+            record = loads_record(doc)
             builder.add(rowid - 1, record)
+            rows.append((record["id"], record["kind"], doc.decode("ascii")))
             lat, lon = record["location"]["lat"], record["location"]["lon"]
             rtree.append((rowid, lat, lat, lon, lon))
             fts.append((rowid, record["name"], record.get("description") or "",
                         _place_text(record)))
             if len(rtree) >= BATCH:
-                self._flush(rtree, fts)
-        self._flush(rtree, fts)
-        id_rank = np.empty(n, dtype=np.int32)
-        order = np.fromiter((r[0] - 1 for r in db.execute(SELECT_ID_ORDER)), np.int64, n)
-        id_rank[order] = np.arange(n, dtype=np.int32)
+                self._flush(rows, rtree, fts)
+        self._flush(rows, rtree, fts)
+        self._docs.close()
+        id_rank = arrival_id_rank[order].astype(np.int32)
         for name, array in builder.arrays(id_rank).items():
             header, data = cols.to_blob(array)
             db.execute(COLUMN_INSERT, (name, header, data))
@@ -182,18 +192,18 @@ class SqliteIndexWriter:
                                 f"{_reason(exc)}") from None
         return n
 
-    @staticmethod
-    def _store_order(db):
-        """Staging rowids in store order (kind, lat, lon, id), as ORDER BY would give."""
-        n = db.execute("SELECT count(*) FROM staging").fetchone()[0]
-        keys = np.array(db.execute(STAGED_KEYS).fetchall(), dtype=np.float64).reshape(n, 4)
-        rowids = keys[:, 0].astype(np.int64)
-        # The id's rank, from the staging table's primary key index (no sort).
-        id_rank = np.empty(int(rowids.max(initial=0)) + 1, dtype=np.int64)
-        id_rank[np.fromiter((r for (r,) in db.execute(STAGED_ID_ORDER)), np.int64, n)] = \
+    def _store_order(self):
+        """(arrival positions in store order: kind, lat, lon, id; each arrival's rank in
+        id order). Python orders str by code point, as SQLite's BINARY collation orders
+        their UTF-8 bytes (ORDER BY id)."""
+        n = len(self._ids)
+        id_rank = np.empty(n, dtype=np.int64)
+        id_rank[np.fromiter(sorted(range(n), key=self._ids.__getitem__), np.int64, n)] = \
             np.arange(n)
-        order = np.lexsort((id_rank[rowids], keys[:, 3], keys[:, 2], keys[:, 1]))
-        return rowids[order]
+        order = np.lexsort((id_rank, np.frombuffer(self._lon, np.float64),
+                            np.frombuffer(self._lat, np.float64),
+                            np.frombuffer(self._kind_order, np.int8)))
+        return order, id_rank
 
     def _swap(self):
         """fsync the new file and its directory, rename, fsync the directory again."""
@@ -203,9 +213,11 @@ class SqliteIndexWriter:
         os.replace(self.temp_path, self.path)
         fsync_path(directory)
 
-    def _flush(self, rtree, fts):
+    def _flush(self, rows, rtree, fts):
+        self._db.executemany(RECORD_INSERT, rows)
         self._db.executemany(RTREE_INSERT, rtree)
         self._db.executemany(FTS_INSERT, fts)
+        rows.clear()
         rtree.clear()
         fts.clear()
 
@@ -213,6 +225,8 @@ class SqliteIndexWriter:
         if self._db is not None:
             self._db.close()
             self._db = None
+        if self._docs is not None:
+            self._docs.close()
         self._remove_temp()
 
     def _remove_temp(self):
