@@ -32,7 +32,9 @@ if orjson is not None:
     OPTIONS = (orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATETIME
                | orjson.OPT_PASSTHROUGH_DATACLASS)
     ENCODE_ERRORS = (TypeError, orjson.JSONEncodeError)
-# A number token that json.dumps may write otherwise: exponent form or 0.0000….
+# A number token that json.dumps may write otherwise: exponent form (orjson writes its
+# sign, as json.dumps does) or 0.0000…. Searched only when a substring says it may be
+# there: the search costs several times the encoding.
 UNSURE_NUMBER = re.compile(rb"(?:\A|[:,\[])-?(?:0\.0000|[0-9][0-9.]*[eE])")
 ESCAPED = re.compile("[\x7f-\U0010ffff]")
 
@@ -56,7 +58,8 @@ def encode(record):
             out = orjson.dumps(record, default=_refuse, option=OPTIONS)
         except ENCODE_ERRORS:
             out = None
-        if out is not None and not UNSURE_NUMBER.search(out):
+        if out is not None and not ((b"e+" in out or b"e-" in out or b"0.0000" in out)
+                                    and UNSURE_NUMBER.search(out)):
             if not out.isascii() or b"\x7f" in out:
                 out = ESCAPED.sub(_escape, out.decode()).encode("ascii")
             return out
