@@ -82,6 +82,13 @@ class StagedDocs:
     def __len__(self):
         return len(self._ends)
 
+    def fileno(self):
+        return self._file.fileno()
+
+    def ends_bytes(self):
+        """Each document's end offset, as int64 bytes (for store_rows.py)."""
+        return self._ends.tobytes()
+
     def reader(self):
         """A function: arrival position -> that document's bytes."""
         self._file.flush()

@@ -12,6 +12,8 @@ import logging
 import os
 import re
 import sqlite3
+import subprocess
+import sys
 from array import array
 from datetime import datetime, timezone
 from importlib import resources
@@ -22,6 +24,7 @@ from directory_service import vocab
 from directory_service.service_region import RegionBuilder
 from directory_service.fast_json import loads_record
 from directory_service.search import columns as cols
+from directory_service.search.embedded import store_rows
 from directory_service.search.embedded.staged_docs import StagedDocs, encode
 from directory_service.search.store import DuplicateId, IndexRejected
 
@@ -32,10 +35,8 @@ ALIAS_INSERT = "INSERT INTO aliases (alias, id) VALUES (?, ?)"
 # in staged_docs.py, their keys in arrays), the keys are sorted in NumPy and the records
 # written in that order: SQLite's own ORDER BY would sort the whole documents through
 # temporary files (a tenth of a million-record build, issue 15).
-RECORD_INSERT = "INSERT INTO records (id, kind, doc) VALUES (?, ?, ?)"
-RTREE_INSERT = "INSERT INTO records_rtree VALUES (?, ?, ?, ?, ?)"
-FTS_INSERT = "INSERT INTO records_fts (rowid, name, description, place) VALUES (?, ?, ?, ?)"
-BATCH = 5000
+# Below this many records the rows are written in this process (no second process to start).
+ROWS_APART_FROM = 20_000
 COLUMN_INSERT = "INSERT INTO columns VALUES (?, ?, ?)"
 META_INSERT = "INSERT INTO meta VALUES (?, ?)"
 
@@ -110,7 +111,7 @@ class SqliteIndexWriter:
             # fsync while building: the file is served only once whole (`_swap`). A larger
             # page cache keeps the id index's pages (ids arrive in no order) in memory.
             self._db.executescript("PRAGMA page_size = 65536; PRAGMA journal_mode = OFF; "
-                                   "PRAGMA synchronous = OFF; PRAGMA cache_size = -65536;")
+                                   f"PRAGMA synchronous = OFF; {store_rows.CACHE_PRAGMA};")
             self._db.executescript(resources.files(__package__).joinpath(
                 "schema.sql").read_text())
             self._docs = StagedDocs(os.path.dirname(self.path))
@@ -155,22 +156,17 @@ class SqliteIndexWriter:
         kinds = np.frombuffer(self._kind_order, np.int8)
         builder = cols.ColumnBuilder(n, int(np.count_nonzero(
             kinds == vocab.KINDS.index("treatment_facility"))))
-        rows, rtree, fts = [], [], []
-        # Each document read back from the staged file, one at a time: no whole-directory
-        # list in memory.
         read = self._docs.reader()
-        for rowid, arrival in enumerate(order.tolist(), 1):
-            doc = read(arrival)
-            record = loads_record(doc)
-            builder.add(rowid - 1, record)
-            rows.append((record["id"], record["kind"], doc.decode("ascii")))
-            lat, lon = record["location"]["lat"], record["location"]["lon"]
-            rtree.append((rowid, lat, lat, lon, lon))
-            fts.append((rowid, record["name"], record.get("description") or "",
-                        _place_text(record)))
-            if len(rtree) >= BATCH:
-                self._flush(rows, rtree, fts)
-        self._flush(rows, rtree, fts)
+        if n >= ROWS_APART_FROM:
+            # The records, R*Tree and FTS rows are written by a second process while this
+            # one builds the columns from the same staged documents (store_rows.py).
+            db.commit()
+            with self._rows_apart(order) as rows_writer:
+                self._build_columns(builder, order, read)
+                rows_writer.wait_done()
+        else:
+            store_rows.write_rows(db, order.tolist(), read)
+            self._build_columns(builder, order, read)
         self._docs.close()
         id_rank = arrival_id_rank[order].astype(np.int32)
         for name, array in builder.arrays(id_rank).items():
@@ -213,13 +209,15 @@ class SqliteIndexWriter:
         os.replace(self.temp_path, self.path)
         fsync_path(directory)
 
-    def _flush(self, rows, rtree, fts):
-        self._db.executemany(RECORD_INSERT, rows)
-        self._db.executemany(RTREE_INSERT, rtree)
-        self._db.executemany(FTS_INSERT, fts)
-        rows.clear()
-        rtree.clear()
-        fts.clear()
+    @staticmethod
+    def _build_columns(builder, order, read):
+        # Each document read back from the staged file, one at a time: no whole-directory
+        # list in memory.
+        for i, arrival in enumerate(order.tolist()):
+            builder.add(i, loads_record(read(arrival)))
+
+    def _rows_apart(self, order):
+        return RowsApart(self.temp_path, self._docs, order)
 
     def abort(self):
         if self._db is not None:
@@ -244,7 +242,37 @@ def _reason(exc):
     return str(exc)
 
 
-def _place_text(record):
-    address = record.get("address") or {}
-    parts = [address.get("city"), record.get("location_name"), record.get("fellowship")]
-    return " ".join(p for p in parts if p)
+class RowsApart:
+    """store_rows.py in a child process over the temp store; a failure or an exception
+    here stops it and fails the build (the writer then aborts: the old store serves)."""
+
+    def __init__(self, temp_path, docs, order):
+        self.temp_path, self.docs, self.order = temp_path, docs, order
+        self.proc = None
+
+    def __enter__(self):
+        fd = self.docs.fileno()
+        self.proc = subprocess.Popen(
+            [sys.executable, store_rows.__file__, self.temp_path], stdin=subprocess.PIPE,
+            stderr=subprocess.PIPE, pass_fds=(fd,), close_fds=True)
+        try:
+            self.proc.stdin.write(json.dumps({"n": len(self.order), "fd": fd}).encode() + b"\n")
+            self.proc.stdin.write(self.docs.ends_bytes())
+            self.proc.stdin.write(np.ascontiguousarray(self.order, np.int64).tobytes())
+            self.proc.stdin.close()
+        except OSError:
+            pass  # it died at once: wait_done says why
+        return self
+
+    def wait_done(self):
+        err = self.proc.stderr.read()
+        if self.proc.wait():
+            raise IndexRejected("writing the store's rows failed: "
+                                + err.decode(errors="replace").strip()[-2000:])
+
+    def __exit__(self, exc_type, exc, tb):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        self.proc.stderr.close()
+        return False
