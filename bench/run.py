@@ -99,7 +99,7 @@ def index_child(n, path, shared):
                       "cpu_s": round(time.process_time() - cpu + children.ru_utime
                                      + children.ru_stime, 2),
                       "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-                      "child_peak_rss_mb": round(children.ru_maxrss / 1024)}))
+                      "rows_process_peak_rss_mb": getattr(writer, "rows_peak_rss_mb", None)}))
 
 
 def index(n, path, shared, timeout, nice=0):

@@ -8,7 +8,8 @@ descriptor (inherited)} then the documents' end offsets and the store order (n i
 each), and writes, in one transaction, each staged document into `records` (rowid =
 store position), its point into `records_rtree` and its text into `records_fts`: the rows
 and the order the writer wrote them in before, so the tables hold the same content.
-Exit status 0 once committed; anything else is a failed build (the writer aborts it).
+Exit status 0 once committed, after a JSON line on standard output with its own peak RSS;
+anything else is a failed build (the writer aborts it).
 A standalone script (standard library and orjson only), so it starts in a blink and owns
 its own SQLite connection; it stops when the run that started it is gone.
 """
@@ -93,7 +94,21 @@ def main(path):
     write_rows(db, order, reader(head["fd"], ends), parent)
     db.commit()
     db.close()
+    print(json.dumps({"peak_rss_mb": peak_rss_mb()}), flush=True)
     return 0
+
+
+def peak_rss_mb():
+    """This process's own peak RSS (VmHWM: since exec, unlike getrusage's maxrss, which
+    keeps the parent's from before the exec)."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024)
+    except OSError:
+        pass
+    return None
 
 
 if __name__ == "__main__":

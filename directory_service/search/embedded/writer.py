@@ -94,6 +94,7 @@ class SqliteIndexWriter:
         self.removed_leftovers = []
         self._db = None
         self._docs = None
+        self.rows_peak_rss_mb = None  # the second process's, when there was one
         # Per record, in arrival order: id, kind's position in vocab.KINDS, lat, lon.
         self._ids, self._id_set = [], set()
         self._kind_order, self._lat, self._lon = array("b"), array("d"), array("d")
@@ -108,10 +109,9 @@ class SqliteIndexWriter:
             self._db = sqlite3.connect(self.temp_path)
             # Large pages: a column blob is a short chain of pages, so a worker opening the
             # file reads its columns several times faster (issue 15). No journal and no
-            # fsync while building: the file is served only once whole (`_swap`). A larger
-            # page cache keeps the id index's pages (ids arrive in no order) in memory.
+            # fsync while building: the file is served only once whole (`_swap`).
             self._db.executescript("PRAGMA page_size = 65536; PRAGMA journal_mode = OFF; "
-                                   f"PRAGMA synchronous = OFF; {store_rows.CACHE_PRAGMA};")
+                                   "PRAGMA synchronous = OFF;")
             self._db.executescript(resources.files(__package__).joinpath(
                 "schema.sql").read_text())
             self._docs = StagedDocs(os.path.dirname(self.path))
@@ -152,6 +152,7 @@ class SqliteIndexWriter:
         """Write the sorted tables and columns, then atomically replace the serving file."""
         db = self._db
         order, arrival_id_rank = self._store_order()
+        self._ids = self._id_set = None  # ranked: free them before the columns are made
         n = len(order)
         kinds = np.frombuffer(self._kind_order, np.int8)
         builder = cols.ColumnBuilder(n, int(np.count_nonzero(
@@ -163,8 +164,9 @@ class SqliteIndexWriter:
             db.commit()
             with self._rows_apart(order) as rows_writer:
                 self._build_columns(builder, order, read)
-                rows_writer.wait_done()
+                self.rows_peak_rss_mb = rows_writer.wait_done()
         else:
+            db.execute(store_rows.CACHE_PRAGMA)
             store_rows.write_rows(db, order.tolist(), read)
             self._build_columns(builder, order, read)
         self._docs.close()
@@ -254,7 +256,7 @@ class RowsApart:
         fd = self.docs.fileno()
         self.proc = subprocess.Popen(
             [sys.executable, store_rows.__file__, self.temp_path], stdin=subprocess.PIPE,
-            stderr=subprocess.PIPE, pass_fds=(fd,), close_fds=True)
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, pass_fds=(fd,), close_fds=True)
         try:
             self.proc.stdin.write(json.dumps({"n": len(self.order), "fd": fd}).encode() + b"\n")
             self.proc.stdin.write(self.docs.ends_bytes())
@@ -262,17 +264,21 @@ class RowsApart:
             self.proc.stdin.close()
         except OSError:
             pass  # it died at once: wait_done says why
+        self.proc.stdin = None  # closed: communicate() has nothing to send
         return self
 
     def wait_done(self):
-        err = self.proc.stderr.read()
-        if self.proc.wait():
+        """Its peak RSS in MB, once it has committed; raises IndexRejected if it failed."""
+        out, err = self.proc.communicate()
+        if self.proc.returncode:
             raise IndexRejected("writing the store's rows failed: "
                                 + err.decode(errors="replace").strip()[-2000:])
+        return json.loads(out.splitlines()[-1]).get("peak_rss_mb") if out.strip() else None
 
     def __exit__(self, exc_type, exc, tb):
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait()
-        self.proc.stderr.close()
+        for pipe in (self.proc.stdout, self.proc.stderr):
+            pipe.close()
         return False
