@@ -6,6 +6,10 @@ new file and its directory are fsynced before the rename (and the directory afte
 so a power cut leaves either the old store or the whole new one. A run killed outright
 (SIGKILL, OOM) cannot remove its `<store>.building-<pid>` file; the next run removes
 such files when no process with that pid is alive.
+
+Records wait for the end of the run in an unnamed file (staged_docs.py); at the end a
+second process writes the records, R*Tree and full-text rows (store_rows.py) while this
+one builds the columns (issue 25): two cores, the same file content as one.
 """
 import json
 import logging
