@@ -6,12 +6,19 @@ new file and its directory are fsynced before the rename (and the directory afte
 so a power cut leaves either the old store or the whole new one. A run killed outright
 (SIGKILL, OOM) cannot remove its `<store>.building-<pid>` file; the next run removes
 such files when no process with that pid is alive.
+
+Records wait for the end of the run in an unnamed file (staged_docs.py); at the end a
+second process writes the records, R*Tree and full-text rows (store_rows.py) while this
+one builds the columns (issue 25): two cores, the same file content as one.
 """
 import json
 import logging
 import os
 import re
 import sqlite3
+import subprocess
+import sys
+from array import array
 from datetime import datetime, timezone
 from importlib import resources
 
@@ -19,29 +26,21 @@ import numpy as np
 
 from directory_service import vocab
 from directory_service.service_region import RegionBuilder
+from directory_service.fast_json import loads_record
 from directory_service.search import columns as cols
+from directory_service.search.embedded import store_rows
+from directory_service.search.embedded.staged_docs import StagedDocs, encode
 from directory_service.search.store import DuplicateId, IndexRejected
 
 SCHEMA_VERSION = "4"  # 3: opening hours as week-minute intervals; 4: aliases table
 
-# kind_order is the kind's position in vocab.KINDS: rows are stored by kind, then latitude.
-STAGE = ("CREATE TEMP TABLE staging (id TEXT PRIMARY KEY, kind TEXT, kind_order INTEGER, "
-         "lat REAL, lon REAL, doc TEXT)")
-STAGE_INSERT = "INSERT INTO staging VALUES (?, ?, ?, ?, ?, ?)"
 ALIAS_INSERT = "INSERT INTO aliases (alias, id) VALUES (?, ?)"
-# Store order is kind, latitude, longitude, id. The keys are sorted in NumPy and the rows
-# copied in that order by rowid: SQLite's own ORDER BY would sort the whole documents
-# through temporary files (a tenth of a million-record build, issue 15).
-STAGED_KEYS = "SELECT rowid, kind_order, lat, lon FROM staging"
-STAGED_ID_ORDER = "SELECT rowid FROM staging ORDER BY id"
-COPY_ROW = "INSERT INTO records (id, kind, doc) SELECT id, kind, doc FROM staging WHERE rowid = ?"
-COUNT_FACILITIES = "SELECT count(*) FROM records WHERE kind = 'treatment_facility'"
-COUNT_RECORDS = "SELECT count(*) FROM records"
-SELECT_SORTED = "SELECT rowid, doc FROM records ORDER BY rowid"
-SELECT_ID_ORDER = "SELECT rowid FROM records ORDER BY id"
-RTREE_INSERT = "INSERT INTO records_rtree VALUES (?, ?, ?, ?, ?)"
-FTS_INSERT = "INSERT INTO records_fts (rowid, name, description, place) VALUES (?, ?, ?, ?)"
-BATCH = 5000
+# Store order is kind, latitude, longitude, id. Records wait in arrival order (their JSON
+# in staged_docs.py, their keys in arrays), the keys are sorted in NumPy and the records
+# written in that order: SQLite's own ORDER BY would sort the whole documents through
+# temporary files (a tenth of a million-record build, issue 15).
+# Below this many records the rows are written in this process (no second process to start).
+ROWS_APART_FROM = 20_000
 COLUMN_INSERT = "INSERT INTO columns VALUES (?, ?, ?)"
 META_INSERT = "INSERT INTO meta VALUES (?, ?)"
 
@@ -98,6 +97,11 @@ class SqliteIndexWriter:
         self.count = 0
         self.removed_leftovers = []
         self._db = None
+        self._docs = None
+        self.rows_peak_rss_mb = None  # the second process's, when there was one
+        # Per record, in arrival order: id, kind's position in vocab.KINDS, lat, lon.
+        self._ids, self._id_set = [], set()
+        self._kind_order, self._lat, self._lon = array("b"), array("d"), array("d")
         # The region the records cover, kept in the meta table (service_region.py).
         self._region = RegionBuilder()
 
@@ -108,12 +112,13 @@ class SqliteIndexWriter:
             self.removed_leftovers = remove_dead_leftovers(self.path)
             self._db = sqlite3.connect(self.temp_path)
             # Large pages: a column blob is a short chain of pages, so a worker opening the
-            # file reads its columns several times faster (issue 15).
+            # file reads its columns several times faster (issue 15). No journal and no
+            # fsync while building: the file is served only once whole (`_swap`).
             self._db.executescript("PRAGMA page_size = 65536; PRAGMA journal_mode = OFF; "
                                    "PRAGMA synchronous = OFF;")
             self._db.executescript(resources.files(__package__).joinpath(
                 "schema.sql").read_text())
-            self._db.execute(STAGE)
+            self._docs = StagedDocs(os.path.dirname(self.path))
         except (OSError, sqlite3.Error) as exc:
             self.abort()
             raise IndexRejected(f"cannot build a new store beside {self.path}: "
@@ -127,11 +132,17 @@ class SqliteIndexWriter:
 
     def add(self, record):
         """Stage one validated record; an id or alias given twice raises DuplicateId."""
-        loc = record["location"]
+        loc, record_id = record["location"], record["id"]
+        if record_id in self._id_set:
+            raise DuplicateId(f"{record_id}: id or alias already written in this run")
+        kind_order, doc = vocab.KINDS.index(record["kind"]), encode(record)
+        self._docs.append(doc)
+        self._id_set.add(record_id)
+        self._ids.append(record_id)
+        self._kind_order.append(kind_order)
+        self._lat.append(loc["lat"])
+        self._lon.append(loc["lon"])
         try:
-            self._db.execute(STAGE_INSERT, (record["id"], record["kind"],
-                                            vocab.KINDS.index(record["kind"]), loc["lat"],
-                                            loc["lon"], json.dumps(record, separators=(",", ":"))))
             aliases = record.get("aliases")
             if aliases:
                 self._db.executemany(ALIAS_INSERT, ((a, record["id"]) for a in aliases))
@@ -144,25 +155,26 @@ class SqliteIndexWriter:
     def commit(self, meta=None):
         """Write the sorted tables and columns, then atomically replace the serving file."""
         db = self._db
-        db.executemany(COPY_ROW, ((int(r),) for r in self._store_order(db)))
-        db.execute("DROP TABLE staging")
-        n = db.execute(COUNT_RECORDS).fetchone()[0]
-        builder = cols.ColumnBuilder(n, db.execute(COUNT_FACILITIES).fetchone()[0])
-        rtree, fts = [], []
-        # A cursor of its own, read row by row: no whole-directory list in memory.
-        for rowid, doc in db.cursor().execute(SELECT_SORTED):
-            record = json.loads(doc)
-            builder.add(rowid - 1, record)
-            lat, lon = record["location"]["lat"], record["location"]["lon"]
-            rtree.append((rowid, lat, lat, lon, lon))
-            fts.append((rowid, record["name"], record.get("description") or "",
-                        _place_text(record)))
-            if len(rtree) >= BATCH:
-                self._flush(rtree, fts)
-        self._flush(rtree, fts)
-        id_rank = np.empty(n, dtype=np.int32)
-        order = np.fromiter((r[0] - 1 for r in db.execute(SELECT_ID_ORDER)), np.int64, n)
-        id_rank[order] = np.arange(n, dtype=np.int32)
+        order, arrival_id_rank = self._store_order()
+        self._ids = self._id_set = None  # ranked: free them before the columns are made
+        n = len(order)
+        kinds = np.frombuffer(self._kind_order, np.int8)
+        builder = cols.ColumnBuilder(n, int(np.count_nonzero(
+            kinds == vocab.KINDS.index("treatment_facility"))))
+        read = self._docs.reader()
+        if n >= ROWS_APART_FROM:
+            # The records, R*Tree and FTS rows are written by a second process while this
+            # one builds the columns from the same staged documents (store_rows.py).
+            db.commit()
+            with self._rows_apart(order) as rows_writer:
+                self._build_columns(builder, order, read)
+                self.rows_peak_rss_mb = rows_writer.wait_done()
+        else:
+            db.execute(store_rows.CACHE_PRAGMA)
+            store_rows.write_rows(db, order.tolist(), read)
+            self._build_columns(builder, order, read)
+        self._docs.close()
+        id_rank = arrival_id_rank[order].astype(np.int32)
         for name, array in builder.arrays(id_rank).items():
             header, data = cols.to_blob(array)
             db.execute(COLUMN_INSERT, (name, header, data))
@@ -182,18 +194,18 @@ class SqliteIndexWriter:
                                 f"{_reason(exc)}") from None
         return n
 
-    @staticmethod
-    def _store_order(db):
-        """Staging rowids in store order (kind, lat, lon, id), as ORDER BY would give."""
-        n = db.execute("SELECT count(*) FROM staging").fetchone()[0]
-        keys = np.array(db.execute(STAGED_KEYS).fetchall(), dtype=np.float64).reshape(n, 4)
-        rowids = keys[:, 0].astype(np.int64)
-        # The id's rank, from the staging table's primary key index (no sort).
-        id_rank = np.empty(int(rowids.max(initial=0)) + 1, dtype=np.int64)
-        id_rank[np.fromiter((r for (r,) in db.execute(STAGED_ID_ORDER)), np.int64, n)] = \
+    def _store_order(self):
+        """(arrival positions in store order: kind, lat, lon, id; each arrival's rank in
+        id order). Python orders str by code point, as SQLite's BINARY collation orders
+        their UTF-8 bytes (ORDER BY id)."""
+        n = len(self._ids)
+        id_rank = np.empty(n, dtype=np.int64)
+        id_rank[np.fromiter(sorted(range(n), key=self._ids.__getitem__), np.int64, n)] = \
             np.arange(n)
-        order = np.lexsort((id_rank[rowids], keys[:, 3], keys[:, 2], keys[:, 1]))
-        return rowids[order]
+        order = np.lexsort((id_rank, np.frombuffer(self._lon, np.float64),
+                            np.frombuffer(self._lat, np.float64),
+                            np.frombuffer(self._kind_order, np.int8)))
+        return order, id_rank
 
     def _swap(self):
         """fsync the new file and its directory, rename, fsync the directory again."""
@@ -203,16 +215,22 @@ class SqliteIndexWriter:
         os.replace(self.temp_path, self.path)
         fsync_path(directory)
 
-    def _flush(self, rtree, fts):
-        self._db.executemany(RTREE_INSERT, rtree)
-        self._db.executemany(FTS_INSERT, fts)
-        rtree.clear()
-        fts.clear()
+    @staticmethod
+    def _build_columns(builder, order, read):
+        # Each document read back from the staged file, one at a time: no whole-directory
+        # list in memory.
+        for i, arrival in enumerate(order.tolist()):
+            builder.add(i, loads_record(read(arrival)))
+
+    def _rows_apart(self, order):
+        return RowsApart(self.temp_path, self._docs, order)
 
     def abort(self):
         if self._db is not None:
             self._db.close()
             self._db = None
+        if self._docs is not None:
+            self._docs.close()
         self._remove_temp()
 
     def _remove_temp(self):
@@ -230,7 +248,41 @@ def _reason(exc):
     return str(exc)
 
 
-def _place_text(record):
-    address = record.get("address") or {}
-    parts = [address.get("city"), record.get("location_name"), record.get("fellowship")]
-    return " ".join(p for p in parts if p)
+class RowsApart:
+    """store_rows.py in a child process over the temp store; a failure or an exception
+    here stops it and fails the build (the writer then aborts: the old store serves)."""
+
+    def __init__(self, temp_path, docs, order):
+        self.temp_path, self.docs, self.order = temp_path, docs, order
+        self.proc = None
+
+    def __enter__(self):
+        fd = self.docs.fileno()
+        self.proc = subprocess.Popen(
+            [sys.executable, store_rows.__file__, self.temp_path], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, pass_fds=(fd,), close_fds=True)
+        try:
+            self.proc.stdin.write(json.dumps({"n": len(self.order), "fd": fd}).encode() + b"\n")
+            self.proc.stdin.write(self.docs.ends_bytes())
+            self.proc.stdin.write(np.ascontiguousarray(self.order, np.int64).tobytes())
+            self.proc.stdin.close()
+        except OSError:
+            pass  # it died at once: wait_done says why
+        self.proc.stdin = None  # closed: communicate() has nothing to send
+        return self
+
+    def wait_done(self):
+        """Its peak RSS in MB, once it has committed; raises IndexRejected if it failed."""
+        out, err = self.proc.communicate()
+        if self.proc.returncode:
+            raise IndexRejected("writing the store's rows failed: "
+                                + err.decode(errors="replace").strip()[-2000:])
+        return json.loads(out.splitlines()[-1]).get("peak_rss_mb") if out.strip() else None
+
+    def __exit__(self, exc_type, exc, tb):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        for pipe in (self.proc.stdout, self.proc.stderr):
+            pipe.close()
+        return False
