@@ -27,6 +27,9 @@ from directory_service.schemas.availability import (
 )
 
 blp = Blueprint("beds", __name__, url_prefix="/v1", description="Live bed availability")
+# One parser schema for every report, as for searches (api/search.py SEARCH_ARGS): given
+# the class, webargs builds and deep-copies a new schema per request (issue 25).
+REPORT_BODY = BedReportBody()
 
 
 def refuse_query_parameters(blueprint, exempt=()):
@@ -155,7 +158,7 @@ class FacilityBeds(MethodView):
     @own_facility
     @require_if_match
     @bounded_json
-    @blp.arguments(BedReportBody)
+    @blp.arguments(REPORT_BODY)
     @blp.response(200, BedsResponse)
     @blp.alt_response(400, description="Malformed If-Match, or a body nested too deep.")
     @blp.alt_response(409, description="A row is older than the report already stored.")
