@@ -275,9 +275,13 @@ def live_rows(db, facility_id, now=None, private=False):
     `reported_by` and `note` only when `private` (the facility's own key, admins): every
     public view (search, records, match, the page, Elasticsearch) is built from these rows.
     """
-    query = _LIVE_ROWS[bool(private)]
-    return [dict(row) for row in db.execute(query, {
-        "facility_id": facility_id, "now": iso(now or utcnow())}).mappings()]
+    private = bool(private)
+    params = {"facility_id": facility_id, "now": iso(now or utcnow())}
+    # Compiled once, without SQLAlchemy's result machinery: a Reader's pooled connection
+    # (`adb.read()`) or the caller's connection (every overlay re-read; issue 25).
+    found = (db.rows(_LIVE_ROWS[private], **params) if hasattr(db, "rows")
+             else fast.rows(db, _LIVE_ROWS[private], **params))
+    return _rows_of(found, private)
 
 
 def _live_rows_statement(private):
