@@ -121,7 +121,10 @@ def main():
     args = parser.parse_args()
     rounds = {"old": [], "new": []}
     for _ in range(args.rounds):
-        for name, tree in (("old", args.old), ("new", args.new)):
+        # Absolute: each tree's setup runs with the tree as its working directory
+        # (`make bench-reports` passes var/bench-old).
+        for name, tree in (("old", os.path.abspath(args.old)),
+                           ("new", os.path.abspath(args.new))):
             figure = one_round(tree, args.seconds, args.reporters, args.runner)
             rounds[name].append(figure)
             print(name, json.dumps({k: (v if not isinstance(v, dict) else

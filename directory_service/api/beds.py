@@ -27,6 +27,9 @@ from directory_service.schemas.availability import (
 )
 
 blp = Blueprint("beds", __name__, url_prefix="/v1", description="Live bed availability")
+# One parser schema for every report, as for searches (api/search.py SEARCH_ARGS): given
+# the class, webargs builds and deep-copies a new schema per request (issue 25).
+REPORT_BODY = BedReportBody()
 
 
 def refuse_query_parameters(blueprint, exempt=()):
@@ -100,16 +103,23 @@ def viewer_may_see_private(facility_id):
         principal.role == "facility" and principal.facility_id == facility_id)
 
 
-def beds_body(facility_id, record=None, private=False):
-    """The facility's rows and per-level figures; notes and reporters only when `private`."""
+def beds_body(facility_id, record=None, private=False, applied=None):
+    """The facility's rows and per-level figures; notes and reporters only when `private`.
+
+    `applied`: the report just written (reports.Applied); while the facility is still at
+    its version, its answer takes the private rows the report's transaction read instead
+    of reading them again (the same rows: nothing changed them since)."""
     adb = current_app.extensions["availability"]
     record = record or indexed_facility(facility_id)
     version = reports.facility_version(adb.read(), facility_id)
     now, settings = datetime.now(timezone.utc), current_app.config["SETTINGS"]
     rows = freshness.annotate_record(record, now, settings).get("beds", [])
     if private:
+        written = applied.written if applied is not None and applied.version == version \
+            else None
         own = {(r["level_of_care"], r["population"]): r
-               for r in reports.live_rows(adb.read(), facility_id, now, private=True)}
+               for r in (written.rows if written is not None else
+                         reports.live_rows(adb.read(), facility_id, now, private=True))}
         rows = [{**row, **{k: own[key][k] for k in ("reported_by", "note")}}
                 if (key := (row["level_of_care"], row.get("population") or "adult_any")) in own
                 else row for row in rows]
@@ -148,7 +158,7 @@ class FacilityBeds(MethodView):
     @own_facility
     @require_if_match
     @bounded_json
-    @blp.arguments(BedReportBody)
+    @blp.arguments(REPORT_BODY)
     @blp.response(200, BedsResponse)
     @blp.alt_response(400, description="Malformed If-Match, or a body nested too deep.")
     @blp.alt_response(409, description="A row is older than the report already stored.")
@@ -170,7 +180,7 @@ class FacilityBeds(MethodView):
         """
         applied = save_report(g.record, body["rows"], g.principal,
                               expected_versions(body.get("version")))
-        body, headers = beds_body(facility_id, private=True)
+        body, headers = beds_body(facility_id, private=True, applied=applied)
         body["released_holds"] = [h for ids in applied.released.values() for h in ids]
         return body, headers
 
@@ -198,6 +208,11 @@ def save_report(record, rows, principal, expected, event="report"):
     except reports.RowsRefused as exc:
         raise ApiProblem(409, "a row is older than the report already stored; nothing "
                          "was written", {"rows": exc.errors}) from None
+    overlay, written = current_app.extensions.get("live_overlay"), applied.written
+    if overlay is not None and written is not None and event == "report":
+        # This worker's live overlay takes the rows the report left instead of reading
+        # the facility again (a confirmation also verifies the record: read as before).
+        overlay.learn(facility_id, written.before, written.seq, written.public_rows())
     publish(facility_id)
     return applied
 

@@ -26,7 +26,9 @@ def init_app(app, api, settings):
     register_outage(app)
     store = app.extensions["store"]
     if hasattr(store, "set_live_overlay"):
-        store.set_live_overlay(LiveOverlay(adb))
+        # Also in extensions: a bed report tells it what it wrote (api/beds.py).
+        app.extensions["live_overlay"] = overlay = LiveOverlay(adb)
+        store.set_live_overlay(overlay)
     auth.register_scheme(api)
     for blueprint in (beds.blp, holds.blp, match.blp, profile.blp, watches.blp):
         api.register_blueprint(blueprint)

@@ -7,6 +7,7 @@ schema.py and runs on SQLite and PostgreSQL alike.
 """
 from sqlalchemy import bindparam, func, inspect, select, union
 
+from directory_service.availability import fast
 from directory_service.availability.schema import (
     api_keys, bed_history, bed_reports, facility_changes, facility_profiles, facility_versions,
     holds)
@@ -38,10 +39,15 @@ def _active(stamp, *where):
     return (H.state == "active", H.expires_at > stamp, *where)
 
 
+NEXT_EXPIRY = select(func.min(H.expires_at)).where(
+    H.state == "active", H.expires_at > bindparam("stamp"),
+    H.facility_id == bindparam("facility_id"))
+
+
 def next_expiry(db, facility_id, stamp):
-    """The earliest expiry after `stamp` of the facility's active holds, or None."""
-    return db.execute(select(func.min(H.expires_at))
-                      .where(*_active(stamp, H.facility_id == facility_id))).scalar()
+    """The earliest expiry after `stamp` of the facility's active holds, or None (a
+    statement compiled once: every overlay re-read asks it; issue 25)."""
+    return fast.scalar(db, NEXT_EXPIRY, facility_id=facility_id, stamp=stamp)
 
 
 def active_expiries(db, facility_id, stamp):

@@ -32,6 +32,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql.expression import ClauseElement
 
 from directory_service import metrics
+from directory_service.availability import fast
 from directory_service.availability.schema import facility_changes, outbox
 
 log = logging.getLogger(__name__)
@@ -296,7 +297,7 @@ def lock(db, *names):
     `BEGIN IMMEDIATE` of `write` already serialises every writer, so nothing to do."""
     if db.dialect.name == "postgresql":
         for name in names:
-            db.execute(PG_LOCK, {"name": name})
+            fast.rows(db, PG_LOCK, name=name)
 
 
 _UPSERTS = {}
@@ -310,18 +311,24 @@ def upsert(db, table, values, keys, update=None):
     report cost more than running it (issue 15)."""
     insert = postgresql.insert if db.dialect.name == "postgresql" else sqlite.insert
     if update is None and not any(isinstance(v, ClauseElement) for v in values.values()):
-        cache_key = (db.dialect.name, table.name, tuple(values), tuple(keys))
-        statement = _UPSERTS.get(cache_key)
-        if statement is None:
-            base = insert(table)
-            statement = base.on_conflict_do_update(index_elements=list(keys), set_={
-                c: base.excluded[c] for c in values if c not in keys})
-            _UPSERTS[cache_key] = statement
-        return db.execute(statement, values)
+        return db.execute(upsert_statement(db.dialect.name, table, tuple(values), keys), values)
     statement = insert(table).values(**values)
     update = update if update is not None else {
         c: statement.excluded[c] for c in values if c not in keys}
     return db.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=update))
+
+
+def upsert_statement(dialect_name, table, columns, keys):
+    """The upsert of `columns` (values bound at execution), built once per dialect."""
+    cache_key = (dialect_name, table.name, tuple(columns), tuple(keys))
+    statement = _UPSERTS.get(cache_key)
+    if statement is None:
+        insert = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
+        base = insert(table)
+        statement = base.on_conflict_do_update(index_elements=list(keys), set_={
+            c: base.excluded[c] for c in columns if c not in keys})
+        _UPSERTS[cache_key] = statement
+    return statement
 
 
 _MARK_CHANGED = {}
@@ -351,7 +358,7 @@ def mark_changed(db, facility_id, event=None, data=None):
     dict, stored as JSON). On PostgreSQL the global change lock is held from here to the
     commit: sequence numbers are then taken and made visible in one order."""
     lock(db, GLOBAL_CHANGE_LOCK)
-    db.execute(_mark_changed_statement(db.dialect.name), {"facility_id": facility_id})
+    fast.rows(db, _mark_changed_statement(db.dialect.name), facility_id=facility_id)
     add_event(db, facility_id, event, data)
 
 
@@ -360,6 +367,5 @@ def add_event(db, facility_id, event, data=None):
     change sequence: an event no facility's live figures hang on, such as an index run
     (facility_id "")."""
     lock(db, GLOBAL_CHANGE_LOCK)
-    db.execute(OUTBOX_ADD, {"facility_id": facility_id, "created_at": iso(utcnow()),
-                            "event": event,
-                            "data": None if data is None else json.dumps(data, sort_keys=True)})
+    fast.rows(db, OUTBOX_ADD, facility_id=facility_id, created_at=iso(utcnow()), event=event,
+              data=None if data is None else json.dumps(data, sort_keys=True))

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import and_, bindparam, func, select
 
-from directory_service.availability import events, hold_reasons, verification
+from directory_service.availability import events, fast, hold_reasons, verification
 from directory_service.availability.db import (
-    add_event, iso, lock, mark_changed, parse_iso, upsert, utcnow)
-from directory_service.availability.schema import bed_history, bed_reports, facility_versions
+    add_event, iso, lock, mark_changed, parse_iso, upsert_statement, utcnow)
+from directory_service.availability.schema import (
+    bed_history, bed_reports, facility_changes, facility_versions)
 from directory_service.availability.schema import holds as holds_table
 
 ROW_FIELDS = ("level_of_care", "population", "capacity", "available", "status",
@@ -56,11 +57,27 @@ class RowsRefused(Exception):
 @dataclass
 class Applied:
     """What a report did: the facility's version after it, rows refused (a batch keeps
-    going without them) and the holds it released, both by row index."""
+    going without them) and the holds it released, both by row index. A report that
+    wrote also says what it left (`Written`), so its answer needs no second read."""
 
     version: int
     refused: dict = field(default_factory=dict)
     released: dict = field(default_factory=dict)
+    written: "Written | None" = None
+
+
+@dataclass
+class Written:
+    """The facility as a report's transaction left it: `rows` (live_rows, private), and
+    its change sequence number before (`before`, 0 for none) and after (`seq`)."""
+
+    rows: list
+    before: int
+    seq: int
+
+    def public_rows(self):
+        """The rows as live_rows(private=False) returns them."""
+        return [{**{k: r[k] for k in PUBLIC_COLUMNS}, "held": r["held"]} for r in self.rows]
 
 
 # Statements every report runs, built once (values bound at execution).
@@ -69,6 +86,8 @@ VERSION_OF = select(facility_versions.c.version).where(
 HAS_ROWS = select(bed_reports.c.facility_id).where(
     bed_reports.c.facility_id == bindparam("facility_id")).limit(1)
 HISTORY_ADD = bed_history.insert()
+CHANGE_SEQ_OF = select(facility_changes.c.seq).where(
+    facility_changes.c.facility_id == bindparam("facility_id"))
 STORED_TIMES = select(bed_reports.c.level_of_care, bed_reports.c.population,
                       bed_reports.c.reported_at).where(
     bed_reports.c.facility_id == bindparam("facility_id"))
@@ -82,38 +101,66 @@ ACTIVE_HOLDS_OF_ROW = (
 
 
 def facility_version(db, facility_id):
-    version = db.execute(VERSION_OF, {"facility_id": facility_id}).scalar()
+    """The facility's version (0 before any): `db` a Reader (`adb.read()`) or a
+    connection in a transaction, both through a statement compiled once."""
+    if hasattr(db, "rows"):
+        found = db.rows(VERSION_OF, facility_id=facility_id)
+        version = found[0][0] if found else None
+    else:
+        version = fast.scalar(db, VERSION_OF, facility_id=facility_id)
     return version or 0
+
+
+def set_version(db, facility_id, version):
+    fast.rows(db, upsert_statement(db.dialect.name, facility_versions,
+                                   ("facility_id", "version"), ("facility_id",)),
+              facility_id=facility_id, version=version)
 
 
 def bump_version(db, facility_id):
     version = facility_version(db, facility_id) + 1
-    upsert(db, facility_versions, {"facility_id": facility_id, "version": version},
-           ["facility_id"])
+    set_version(db, facility_id, version)
     return version
 
 
+_ROW_COLUMNS = ROW_FIELDS + ("facility_id", "version")
+_ROW_KEYS = ("facility_id", "level_of_care", "population")
+
+
+def _put_rows(db, facility_id, rows, version):
+    fast.many(db, upsert_statement(db.dialect.name, bed_reports, _ROW_COLUMNS, _ROW_KEYS),
+              [{**{f: row.get(f) for f in ROW_FIELDS}, "facility_id": facility_id,
+                "version": version} for row in rows])
+
+
 def _put_row(db, facility_id, row, version):
-    upsert(db, bed_reports, {**{f: row.get(f) for f in ROW_FIELDS},
-                             "facility_id": facility_id, "version": version},
-           ["facility_id", "level_of_care", "population"])
+    _put_rows(db, facility_id, [row], version)
+
+
+def _history_rows(db, facility_id, event, rows, version, now):
+    recorded = iso(now)
+    fast.many(db, HISTORY_ADD, [{**{f: row.get(f) for f in ROW_FIELDS},
+                                 "facility_id": facility_id, "event": event,
+                                 "version": version, "recorded_at": recorded}
+                                for row in rows])
 
 
 def append_history(db, facility_id, event, row, version, now):
-    db.execute(HISTORY_ADD, {**{f: row.get(f) for f in ROW_FIELDS}, "facility_id": facility_id,
-                             "event": event, "version": version, "recorded_at": iso(now)})
+    _history_rows(db, facility_id, event, [row], version, now)
 
 
 def ensure_baseline(db, facility_id, indexed_beds, now):
     """Copy the indexed rows in, once, before the facility's first live change."""
-    if db.execute(HAS_ROWS, {"facility_id": facility_id}).first():
+    if fast.rows(db, HAS_ROWS, facility_id=facility_id):
         return
     version = facility_version(db, facility_id)
+    rows = []
     for bed in indexed_beds or ():
         row = {f: bed.get(f) for f in ROW_FIELDS}
         row["population"] = row["population"] or "adult_any"
-        _put_row(db, facility_id, row, version)
-        append_history(db, facility_id, "baseline", row, version, now)
+        rows.append(row)
+    _put_rows(db, facility_id, rows, version)
+    _history_rows(db, facility_id, "baseline", rows, version, now)
 
 
 def apply_report(adb, facility_id, rows, reported_by, indexed_beds, expected=None,
@@ -141,14 +188,14 @@ def apply_report(adb, facility_id, rows, reported_by, indexed_beds, expected=Non
         accepted = [(i, row) for i, row in enumerate(rows) if i not in refused]
         if not accepted:
             return Applied(current, refused)
-        version = bump_version(db, facility_id)
-        released, written = {}, []
-        for i, row in accepted:
-            row = {**row, "reported_by": reported_by,
-                   "reported_at": row.get("reported_at") or iso(now)}
-            _put_row(db, facility_id, row, version)
-            append_history(db, facility_id, event, row, version, now)
-            written.append(row)
+        version = current + 1  # under the facility's lock: nobody moved it since
+        set_version(db, facility_id, version)
+        written = [{**row, "reported_by": reported_by,
+                    "reported_at": row.get("reported_at") or iso(now)} for _, row in accepted]
+        _put_rows(db, facility_id, written, version)
+        _history_rows(db, facility_id, event, written, version, now)
+        released = {}
+        for (i, _), row in zip(accepted, written):
             freed = release_beyond(db, facility_id, row, now)
             if freed:
                 released[i] = freed
@@ -157,12 +204,18 @@ def apply_report(adb, facility_id, rows, reported_by, indexed_beds, expected=Non
             verification.mark_verified_in(db, facility_id, "confirmation", reported_by, now,
                                           announce=False)
         freed = [hold_id for ids in released.values() for hold_id in ids]
+        before = fast.scalar(db, CHANGE_SEQ_OF, facility_id=facility_id) or 0
         mark_changed(db, facility_id, events.BEDS_UPDATED,
                      events.beds(facility_id, version, written, event, freed))
         for hold_id in freed:
             row = db.execute(holds_table.select().where(holds_table.c.id == hold_id)).mappings().one()
             add_event(db, facility_id, events.HOLD_DECIDED, events.hold(row))
-        return Applied(version, refused, released)
+        # What the answer and this worker's live overlay need, read in the transaction
+        # (compiled statements, microseconds) instead of again after the commit.
+        left = Written(_rows_of(fast.rows(db, _LIVE_ROWS[True], facility_id=facility_id,
+                                          now=iso(now)), True), before,
+                       fast.scalar(db, CHANGE_SEQ_OF, facility_id=facility_id))
+        return Applied(version, refused, released, left)
 
     # Concurrent reports share one transaction and one fsync on SQLite (group_commit.py);
     # this returns only once the one this report ran in has committed.
@@ -171,8 +224,8 @@ def apply_report(adb, facility_id, rows, reported_by, indexed_beds, expected=Non
 
 def _refusals(db, facility_id, rows, current, now):
     """{row index: {field: [message]}} for rows that may not replace what is stored."""
-    stored = {(level, population): at for level, population, at in db.execute(
-        STORED_TIMES, {"facility_id": facility_id})}
+    stored = {(level, population): at for level, population, at in fast.rows(
+        db, STORED_TIMES, facility_id=facility_id)}
     refused, seen = {}, {}
     for i, row in enumerate(rows):
         key = (row["level_of_care"], row["population"])
@@ -204,9 +257,9 @@ def release_beyond(db, facility_id, row, now):
         return []
     open_beds = (row.get("available") or 0) if row["status"] == "open" else 0
     h = holds_table.c
-    active = list(db.execute(ACTIVE_HOLDS_OF_ROW, {
-        "now": iso(now), "facility_id": facility_id, "level_of_care": row["level_of_care"],
-        "population": row["population"]}).scalars())
+    active = [found[0] for found in fast.rows(
+        db, ACTIVE_HOLDS_OF_ROW, now=iso(now), facility_id=facility_id,
+        level_of_care=row["level_of_care"], population=row["population"])]
     excess = active[:max(0, len(active) - open_beds)]
     reason = hold_reasons.fewer_than_held(open_beds, row["level_of_care"], row["population"],
                                           row["reported_at"], len(active))
@@ -222,9 +275,13 @@ def live_rows(db, facility_id, now=None, private=False):
     `reported_by` and `note` only when `private` (the facility's own key, admins): every
     public view (search, records, match, the page, Elasticsearch) is built from these rows.
     """
-    query = _LIVE_ROWS[bool(private)]
-    return [dict(row) for row in db.execute(query, {
-        "facility_id": facility_id, "now": iso(now or utcnow())}).mappings()]
+    private = bool(private)
+    params = {"facility_id": facility_id, "now": iso(now or utcnow())}
+    # Compiled once, without SQLAlchemy's result machinery: a Reader's pooled connection
+    # (`adb.read()`) or the caller's connection (every overlay re-read; issue 25).
+    found = (db.rows(_LIVE_ROWS[private], **params) if hasattr(db, "rows")
+             else fast.rows(db, _LIVE_ROWS[private], **params))
+    return _rows_of(found, private)
 
 
 def _live_rows_statement(private):
@@ -243,6 +300,14 @@ def _live_rows_statement(private):
 
 
 _LIVE_ROWS = {False: _live_rows_statement(False), True: _live_rows_statement(True)}
+_LIVE_NAMES = {private: PUBLIC_COLUMNS + (PRIVATE_COLUMNS if private else ()) + ("held",)
+               for private in (False, True)}
+
+
+def _rows_of(found, private):
+    """live_rows' dicts from the statement's plain tuples."""
+    names = _LIVE_NAMES[private]
+    return [dict(zip(names, row)) for row in found]
 
 
 def history(adb, facility_id, page, per_page):

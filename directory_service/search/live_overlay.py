@@ -183,6 +183,8 @@ class LiveOverlay:
         # what changed after it is applied when a request installs the file.
         self._version = 0
         self._changed_at = {}
+        # Bed reports this worker wrote: {facility id: (change seq, live rows)} (`learn`).
+        self._written = {}
 
     def prepare(self, snap, now=None):
         """Update `snap`'s arrays; returns {record id: Live(merged bed rows, profile)}."""
@@ -251,6 +253,19 @@ class LiveOverlay:
                      for fid in set(self._live) | set(self._profiles)}
             return {fid: live for fid, live in found.items() if live}
 
+    def learn(self, facility_id, before, seq, rows):
+        """A bed report this worker just committed left `facility_id` at change `seq` with
+        live `rows` (reports.live_rows, read in its transaction); its change before was
+        `before`. When this worker had applied `before`, the next poll that finds the
+        facility at `seq` takes these rows instead of reading the facility again (its
+        rows, profile, hold expiry and standing: four queries, the largest part of a
+        report's answer; issue 25). A report changes only bed rows and releases holds,
+        so the profile, the standing and the earliest expiry known stay right (a released
+        hold can only make the next expiry later: at worst one early re-read)."""
+        with self._lock:
+            if before <= self._seq < seq:
+                self._written[facility_id] = (seq, rows)
+
     def _poll(self, now):
         reader = self.adb.read()
         if _sequence_read() == self._seq:
@@ -260,26 +275,45 @@ class LiveOverlay:
         changed = {fid for fid, _ in rows}
         if rows:
             self._seq = rows[-1][1]
+        known = self._take_written(rows)
         stamp = iso(now)
-        changed |= {fid for fid, at in self._expiry.items() if at is not None and at <= stamp}
-        if changed:
+        expired = {fid for fid, at in self._expiry.items() if at is not None and at <= stamp}
+        changed |= expired
+        read = changed - (known - expired)
+        if read:
             with reader as db:
-                for facility_id in changed:
+                for facility_id in read:
                     self._live[facility_id] = reports.live_rows(db, facility_id, now)
                     self._profiles[facility_id] = profiles.overlay_for(db, facility_id)
                     self._expiry[facility_id] = changes.next_expiry(db, facility_id, stamp)
-                found = public_reports.standings(db, changed)
-                for record_id in changed:
+                found = public_reports.standings(db, read)
+                for record_id in read:
                     if record_id in found:
                         self._standing[record_id] = found[record_id]
                     else:
                         self._standing.pop(record_id, None)
+        if changed:
             # After the writes above: a file prepared from copies made before them sees a
             # later version here and applies these again when installed (`warm`).
             self._version += 1
             for facility_id in changed:
                 self._changed_at[facility_id] = self._version
         return changed
+
+
+    def _take_written(self, rows):
+        """The facilities among the polled `rows` that this worker's own reports left at
+        the polled sequence number (`learn`): their rows are set here, not read again."""
+        if not self._written:
+            return set()
+        taken = set()
+        for facility_id, seq in rows:
+            written = self._written.get(facility_id)
+            if written is not None and written[0] == seq:
+                self._live[facility_id] = written[1]
+                taken.add(facility_id)
+        self._written = {fid: w for fid, w in self._written.items() if w[0] > self._seq}
+        return taken
 
 
 def with_hold_expiries(db, facility_id, rows, now=None):
