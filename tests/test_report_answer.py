@@ -9,9 +9,26 @@ from directory_service.availability import reports
 from directory_service.availability.db import AvailabilityDB
 from directory_service.search.live_overlay import LiveOverlay
 from tests.availability_backends import open_adb
-from tests.test_live_support import bearer, etag, make_app, row
+from tests.test_live_support import bearer, directory, etag, make_app
+from tests.test_live_support import row as _row_now
 
-NOW = datetime(2026, 12, 7, 12, 0, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 7, 12, 0, 30, tzinfo=timezone.utc)
+# The indexed figures an hour before the pinned moment, whatever the real clock says.
+INDEXED_AT = "2026-01-07T11:00:00Z"
+
+
+def row(**kwargs):
+    return {**_row_now(**kwargs), "reported_at": INDEXED_AT}
+
+
+def pinned_directory():
+    """test_live_support's directory with every indexed figure reported at INDEXED_AT."""
+    records = directory()
+    for record in records:
+        for bed in record.get("beds") or ():
+            if "reported_at" in bed:
+                bed["reported_at"] = INDEXED_AT
+    return records
 
 
 class _Pinned(datetime):
@@ -30,14 +47,14 @@ def _spy(monkeypatch):
 
 def _report_rows(available):
     return [{"level_of_care": "3.7-WM", "population": "adult_men", "capacity": 10,
-             "available": available, "reported_at": "2026-12-07T12:00:00Z",
+             "available": available, "reported_at": f"{NOW:%Y-%m-%dT%H:%M}:00Z",
              "note": f"{available} free", "status": "open" if available else "full"}]
 
 
 def test_the_answer_equals_a_fresh_read_and_reads_nothing_again(tmp_path, monkeypatch,
                                                                  availability_backend):
     monkeypatch.setattr(beds_api, "datetime", _Pinned)
-    app = make_app(tmp_path)
+    app = make_app(tmp_path, pinned_directory())
     client = app.test_client()
     own = bearer(app, "facility", "test:a")
     coach = bearer(app, "coach")
