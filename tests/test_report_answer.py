@@ -2,11 +2,12 @@
 transaction read (issue 25, item 4), not from reading the facility again: the answer is
 the one a fresh read gives, and a worker that missed a change reads the facility again."""
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from directory_service.api import beds as beds_api
-from directory_service.availability import reports
+from directory_service.availability import holds, reports
 from directory_service.availability.db import AvailabilityDB
+from directory_service.schemas import availability as availability_schema
 from directory_service.search.live_overlay import LiveOverlay
 from tests.availability_backends import open_adb
 from tests.test_live_support import bearer, directory, etag, make_app
@@ -53,7 +54,12 @@ def _report_rows(available):
 
 def test_the_answer_equals_a_fresh_read_and_reads_nothing_again(tmp_path, monkeypatch,
                                                                  availability_backend):
+    # Every clock of the path at the pinned moment: the report's, its rows' age check, the
+    # hold's and the report's own writes.
     monkeypatch.setattr(beds_api, "datetime", _Pinned)
+    monkeypatch.setattr(availability_schema, "datetime", _Pinned)
+    monkeypatch.setattr(holds, "utcnow", lambda: NOW - timedelta(seconds=20))
+    monkeypatch.setattr(reports, "utcnow", lambda: NOW)
     app = make_app(tmp_path, pinned_directory())
     client = app.test_client()
     own = bearer(app, "facility", "test:a")
