@@ -126,9 +126,9 @@ def _retire(snap, sleep=None):
 
 def background_runner():
     """How this process opens a new store file off the request path: gevent's pool of
-    native threads in a gevent worker (reading the columns of a large file takes long
-    enough to stall every request of the worker: 0.1 s at 100k records, 1 s at 1M), or
-    None: open it inline, in whatever thread asks first (tests, the indexer, scripts)."""
+    native threads in a gevent worker (preparing a large file's live state takes long
+    enough to stall every request of the worker; reading its columns did, 1 s at 1M,
+    before they were mapped), or None: open it inline, in whatever thread asks first (tests, the indexer, scripts)."""
     try:
         from gevent import monkey
     except ImportError:
@@ -209,7 +209,7 @@ class SqliteStore(SearchStore):
                 self._spawn(_retire, old)
 
     def _open_in_background(self, identity):
-        """In the background thread: the new file opened, its columns read and its live
+        """In the background thread: the new file opened, its columns mapped and its live
         state prepared (LiveOverlay.warm), so the request that installs it does only what
         changed meanwhile; the old file answers until then."""
         try:
