@@ -40,6 +40,10 @@ FACILITY = "treatment_facility"
 SEQUENCE_READ = "availability_seq"
 
 
+def _no_pause():
+    pass
+
+
 def _sequence_read():
     if not has_request_context():
         return None
@@ -69,7 +73,7 @@ def _parts(live):
 class _SnapshotState:
     """One store file's writable bed arrays and the merged bed rows of live facilities."""
 
-    def __init__(self, snap):
+    def __init__(self, snap, pause=None):
         self.snap = snap
         arrays = snap.index.a
         self.indexed_open, self.indexed_reported = arrays["beds_open"], arrays["beds_reported"]
@@ -79,7 +83,7 @@ class _SnapshotState:
         # This worker's own arrays, mapped copy-on-write: its memory is the pages of the
         # rows it writes, not a copy of each array (250 MB at a million records).
         for name in ("beds_open", "beds_reported", "active"):
-            arrays[name] = snap.columns.writable(name)
+            arrays[name] = snap.columns.writable(name, pause or _no_pause)
         self.rows = {}
         self.searchable = _SearchableFields(arrays, snap.columns.writable)
         snap.index.problems = {}
@@ -231,7 +235,7 @@ class LiveOverlay:
         is in the copies or has a later version)."""
         version = self._version
         live, profiles, standing = dict(self._live), dict(self._profiles), dict(self._standing)
-        state = _SnapshotState(snap)
+        state = _SnapshotState(snap, pause)
         for facility_id in set(live) | set(profiles) | set(standing):
             state.apply(facility_id, live.get(facility_id, ()), profiles.get(facility_id))
             state.apply_standing(facility_id, standing.get(facility_id))

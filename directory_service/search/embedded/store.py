@@ -78,7 +78,7 @@ def _real_sleep():
 class _Snapshot:
     """One opened store file: its connection, arrays and identity."""
 
-    def __init__(self, path):
+    def __init__(self, path, pause=column_file._no_pause):
         self.identity = _identity(path)
         self.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
         meta = dict(self.db.execute(SELECT_META).fetchall())
@@ -93,7 +93,8 @@ class _Snapshot:
         try:
             # Mapped, not read: no copy, the page cache's pages shared by every worker.
             self.columns = column_file.MappedColumns(path, meta["column_file"],
-                                                     meta["column_layout"], _read_column)
+                                                     meta["column_layout"], _read_column,
+                                                     pause)
         except BaseException:
             self.db.close()
             raise
@@ -214,7 +215,7 @@ class SqliteStore(SearchStore):
         changed meanwhile; the old file answers until then."""
         try:
             pause = Pacer()
-            snap = _Snapshot(self.path)
+            snap = _Snapshot(self.path, pause)
             if self._overlay is not None:
                 self._overlay.warm(snap, pause)
             self._opened = snap
