@@ -1,8 +1,9 @@
 """The embedded store: reads the SQLite file the indexer builds (DESIGN §2).
 
 Each worker process opens the file read-only and maps its column arrays (a file beside it,
-column_file.py) into memory, shared with every other worker. A `stat` per request notices when the indexer has renamed a new file into place; the worker
-then reopens, so several gunicorn workers keep serving through a swap.
+column_file.py) into memory, shared with every other worker. A `stat` per request notices
+when the indexer has renamed a new file into place; the worker then reopens, so several
+gunicorn workers keep serving through a swap.
 """
 import json
 import os
@@ -129,7 +130,8 @@ def background_runner():
     """How this process opens a new store file off the request path: gevent's pool of
     native threads in a gevent worker (preparing a large file's live state takes long
     enough to stall every request of the worker; reading its columns did, 1 s at 1M,
-    before they were mapped), or None: open it inline, in whatever thread asks first (tests, the indexer, scripts)."""
+    before they were mapped), or None: open it inline, in whatever thread asks first
+    (tests, the indexer, scripts)."""
     try:
         from gevent import monkey
     except ImportError:
