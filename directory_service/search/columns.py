@@ -7,7 +7,6 @@ and writes them into a file beside the store (embedded/column_file.py). Workers 
 file into arrays, so a search is a handful of vectorised operations instead of a loop over
 records.
 """
-import json
 import math
 from array import array
 from datetime import datetime, timezone
