@@ -89,14 +89,21 @@ def run_side(pythonpath, n, path, timeout):
 
 
 def content_hash(path):
-    """SHA-256 of the file's SQL dump, the meta table's `built_at` row left out."""
+    """SHA-256 of the file's SQL dump, the meta table's `built_at` and `column_file` rows
+    (each build's own) left out, then of its column file's bytes (schema 5 and later)."""
     digest = hashlib.sha256()
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         for line in db.iterdump():
-            if line.startswith("INSERT INTO \"meta\" VALUES('built_at'"):
+            if line.startswith(("INSERT INTO \"meta\" VALUES('built_at'",
+                                "INSERT INTO \"meta\" VALUES('column_file'")):
                 continue
             digest.update(line.encode("utf-8", "surrogatepass") + b"\n")
+        row = db.execute("SELECT value FROM meta WHERE key = 'column_file'").fetchone()
+        if row:
+            with open(os.path.join(os.path.dirname(path), row[0]), "rb") as fh:
+                for block in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(block)
     finally:
         db.close()
     return digest.hexdigest()

@@ -141,6 +141,20 @@ def workers_memory(server):
             "rss_mb": round(sum(v for v in rss if v), 1)}
 
 
+def copy_store(source, target):
+    """A store file copied with the column file its meta names (schema 5 and later), which
+    must lie in the same directory as the copy."""
+    import shutil
+    import sqlite3
+
+    shutil.copyfile(source, target)
+    with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as db:
+        row = db.execute("SELECT value FROM meta WHERE key = 'column_file'").fetchone()
+    if row:
+        shutil.copyfile(os.path.join(os.path.dirname(source), row[0]),
+                        os.path.join(os.path.dirname(target), row[0]))
+
+
 def synthetic_rows(n, shared):
     sys.path.insert(0, os.path.join(os.path.abspath(shared), "bench"))
     import synthetic

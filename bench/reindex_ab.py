@@ -13,7 +13,9 @@ then new, while 4 client threads search (bench/search_load.py's searcher, the 20
   searches; the indexer is this tree's for both, only the serving code differs.
 `--live N` facilities get a live bed report first (one database, both servers), so a
 swapped-in file has N live facilities to apply. The old commit is a `git archive` put first
-on PYTHONPATH, as in bench/served_ab.py. Loopback only.
+on PYTHONPATH, as in bench/served_ab.py; both serve one store, so the old commit must read
+this tree's store format (against a commit before schema 5, the swaps of
+bench/serve_memory.py --swaps serve each version its own store). Loopback only.
 """
 import argparse
 import os
@@ -30,7 +32,7 @@ import requests
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from bench.loopback import Gunicorn, build_store  # noqa: E402
+from bench.loopback import Gunicorn, build_store, copy_store  # noqa: E402
 from bench.run import (REINDEX_NICE, SHARED, index, now_stamp, pct, search_paths,  # noqa: E402
                        serving_env, synthetic)
 from bench.search_load import searcher  # noqa: E402
@@ -144,7 +146,7 @@ def main():
     try:
         store = os.path.join(base, "directory.sqlite")
         if args.store:
-            shutil.copyfile(args.store, store)
+            copy_store(args.store, store)
         else:
             build_store(args.size, store, SHARED, now_stamp().isoformat().replace("+00:00", "Z"))
         spare = os.path.join(base, "spare.sqlite")

@@ -3,7 +3,8 @@
     .venv/bin/python bench/search_cpu.py --against 42b817f [--size 100000] [--queries 2000]
 
 Time on a shared 2-core machine is noise unless compared within one run, so this builds
-(or reuses, --store) one synthetic store and sends the same distinct searches
+(or reuses, --store) one synthetic store (and the old code's own build of the same records,
+or --old-store: the store format may differ) and sends the same distinct searches
 (bench/distinct_queries.py) through Flask's test client in child processes that
 alternate between the code of `--against` (a `git archive` of that commit) and this
 tree, `--rounds` times each. Each child pins the search clock (`http_cache.utcnow`) at
@@ -25,6 +26,12 @@ import time
 from datetime import datetime, timezone
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from bench.loopback import build_store
+build_store(int(sys.argv[3]), sys.argv[2], sys.argv[4], sys.argv[5])
+"""
 
 
 def child(args):
@@ -63,6 +70,8 @@ def main():
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--against", help="a commit to compare with (default: none)")
     parser.add_argument("--store", help="store file to use (built there when absent)")
+    parser.add_argument("--old-store", help="the old code's store (built there when absent, "
+                                            "by the old code, from the same records)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--code", help=argparse.SUPPRESS)
     parser.add_argument("--availability", help=argparse.SUPPRESS)
@@ -86,20 +95,26 @@ def main():
     paths_file = os.path.join(base, "paths.txt")
     with open(paths_file, "w") as fh:
         fh.write("\n".join(distinct_paths(synthetic(SHARED).METROS, args.queries)) + "\n")
-    versions = {"new": ROOT}
+    versions = {"new": (ROOT, store)}
     if args.against:
         old = os.path.join(base, "old")
         os.makedirs(old)
         archive = subprocess.run(["git", "-C", ROOT, "archive", args.against],
                                  check=True, capture_output=True).stdout
         subprocess.run(["tar", "-x", "-C", old], input=archive, check=True)
-        versions = {f"old ({args.against})": old, "new": ROOT}
+        # The old code reads the store its own indexer builds (the format may differ:
+        # schema 5 keeps the columns in a file beside the store), from the same records.
+        old_store = args.old_store or os.path.join(base, "old-store", "directory.sqlite")
+        if not os.path.exists(old_store):
+            subprocess.run([sys.executable, "-c", BUILD, old, old_store, str(args.size),
+                            SHARED, stamp], check=True)
+        versions = {f"old ({args.against})": (old, old_store), "new": (ROOT, store)}
     results = {label: [] for label in versions}
     for round_ in range(args.rounds):
-        for label, code in versions.items():
+        for label, (code, served) in versions.items():
             out = subprocess.run(
                 [sys.executable, os.path.abspath(__file__), "--child", "--code", code,
-                 "--store", store, "--paths", paths_file, "--now", stamp,
+                 "--store", served, "--paths", paths_file, "--now", stamp,
                  "--availability", os.path.join(base, f"a-{round_}-{len(results[label])}"
                                                       f"-{label[:3]}.sqlite")],
                 check=True, capture_output=True, text=True).stdout

@@ -10,6 +10,7 @@ from marshmallow import Schema, fields, pre_load, validate
 
 from directory_service.schemas import records
 from directory_service.schemas.fast_load import CannotCompile, NotFast, compile_loader
+from directory_service.search.embedded.column_file import MappedColumns
 from directory_service.search.embedded.writer import SqliteIndexWriter
 from indexer import pipeline
 from tests.test_fast_load import NOW, ROOT, SEED, STAMP
@@ -78,12 +79,18 @@ def store_contents(path):
             "records": db.execute("SELECT rowid, id, kind, doc FROM records "
                                   "ORDER BY rowid").fetchall(),
             "aliases": db.execute("SELECT alias, id FROM aliases ORDER BY alias").fetchall(),
-            "columns": db.execute("SELECT * FROM columns ORDER BY 1").fetchall(),
-            "meta": db.execute("SELECT * FROM meta WHERE key != 'built_at' "
-                               "ORDER BY key").fetchall(),
+            "columns": column_arrays(path, dict(db.execute("SELECT * FROM meta"))),
+            # The column file's name is new at every build; its contents are compared.
+            "meta": db.execute("SELECT * FROM meta WHERE key NOT IN "
+                               "('built_at', 'column_file') ORDER BY key").fetchall(),
         }
     finally:
         db.close()
+
+
+def column_arrays(path, meta):
+    mapped = MappedColumns(path, meta["column_file"], meta["column_layout"])
+    return {name: (str(a.dtype), a.shape, a.tobytes()) for name, a in mapped.arrays.items()}
 
 
 def build(tmp_path, name, schema, rows_in):

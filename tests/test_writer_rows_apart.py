@@ -35,12 +35,23 @@ def build(path, rows, apart_from, monkeypatch):
 
 
 def dump(path):
+    """The store's SQL, but its build time and its column file's name (each build's own),
+    followed by the column file's bytes."""
     db = sqlite3.connect(str(path))
     try:
-        return [line for line in db.iterdump()
-                if not line.startswith("INSERT INTO \"meta\" VALUES('built_at'")]
+        columns = db.execute("SELECT value FROM meta WHERE key = 'column_file'").fetchone()[0]
+        lines = [line for line in db.iterdump()
+                 if not line.startswith(("INSERT INTO \"meta\" VALUES('built_at'",
+                                         "INSERT INTO \"meta\" VALUES('column_file'"))]
     finally:
         db.close()
+    with open(os.path.join(os.path.dirname(path), columns), "rb") as fh:
+        return lines + [fh.read()]
+
+
+def listing(directory):
+    """The directory's files, column files by their kind (their names are each build's)."""
+    return sorted("<columns>" if ".columns-" in name else name for name in os.listdir(directory))
 
 
 def test_a_second_process_writes_what_one_process_writes(tmp_path, monkeypatch):
@@ -69,7 +80,7 @@ def test_a_failed_second_process_fails_the_build_and_the_old_file_serves(
     with pytest.raises(IndexRejected, match="disk full, say"):
         build(path, records(200), 1, monkeypatch)
     assert dump(path) == before
-    assert sorted(os.listdir(tmp_path)) == ["directory.sqlite", "failing_rows.py"]
+    assert listing(tmp_path) == ["<columns>", "directory.sqlite", "failing_rows.py"]
 
 
 def test_a_failure_while_building_columns_stops_the_second_process(tmp_path, monkeypatch):
@@ -91,7 +102,7 @@ def test_a_failure_while_building_columns_stops_the_second_process(tmp_path, mon
         build(path, records(200), 1, monkeypatch)
     assert started and started[0].returncode is not None  # stopped and waited for
     assert dump(path) == before
-    assert os.listdir(tmp_path) == ["directory.sqlite"]
+    assert listing(tmp_path) == ["<columns>", "directory.sqlite"]
 
 
 def test_the_rows_script_imports_nothing_of_the_service(tmp_path):

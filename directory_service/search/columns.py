@@ -3,10 +3,10 @@
 The indexer turns every record into a row of fixed-width NumPy columns (bitsets for
 multi-valued vocabularies, minutes for meeting times, opening hours as week-minute
 intervals)
-and writes them into the SQLite file next to the records. Readers map the blobs back into
-arrays, so a search is a handful of vectorised operations instead of a loop over records.
+and writes them into a file beside the store (embedded/column_file.py). Workers map that
+file into arrays, so a search is a handful of vectorised operations instead of a loop over
+records.
 """
-import json
 import math
 from array import array
 from datetime import datetime, timezone
@@ -270,15 +270,6 @@ class ColumnBuilder:
     def meta(self):
         return {"zones": sorted(self.zones, key=self.zones.get),
                 "languages": sorted(self.languages, key=self.languages.get)}
-
-
-def to_blob(array):
-    return json.dumps({"dtype": str(array.dtype), "shape": list(array.shape)}), array.tobytes()
-
-
-def from_blob(header, data):
-    spec = json.loads(header)
-    return np.frombuffer(data, dtype=spec["dtype"]).reshape(spec["shape"])
 
 
 @lru_cache(maxsize=4096)

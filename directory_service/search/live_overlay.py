@@ -3,8 +3,8 @@
 The indexed file's `beds_open`/`beds_reported` arrays hold the figures the directory was
 loaded with. Each search asks the availability database one small indexed question
 ("which facilities changed since sequence N?"); only those facilities are re-read and
-written into this worker's private copies of the two arrays. A hold passing its expiry
-counts as a change too, found from the earliest expiry this worker knows, so no
+written into this worker's own copy-on-write maps of the two arrays. A hold passing its
+expiry counts as a change too, found from the earliest expiry this worker knows, so no
 background job is needed. A newly swapped-in store file gets every live facility applied
 once. Work is proportional to the facilities that changed, never to the directory.
 
@@ -40,6 +40,10 @@ FACILITY = "treatment_facility"
 SEQUENCE_READ = "availability_seq"
 
 
+def _no_pause():
+    pass
+
+
 def _sequence_read():
     if not has_request_context():
         return None
@@ -69,20 +73,19 @@ def _parts(live):
 class _SnapshotState:
     """One store file's writable bed arrays and the merged bed rows of live facilities."""
 
-    def __init__(self, snap):
+    def __init__(self, snap, pause=None):
         self.snap = snap
         arrays = snap.index.a
         self.indexed_open, self.indexed_reported = arrays["beds_open"], arrays["beds_reported"]
-        # Copied ahead by `LiveOverlay.warm` when the file was opened in the background.
-        copies = getattr(snap, "writable_beds", None) or (self.indexed_open.copy(),
-                                                          self.indexed_reported.copy())
-        arrays["beds_open"], arrays["beds_reported"] = copies
-        self.rows = {}
-        self.searchable = _SearchableFields(arrays)
         # Public reports: a confirmed "closed" clears a row's `active`, confirmed problems
         # discount its score (vector_search.rank reads `index.problems`).
         self.indexed_active = arrays["active"]
-        arrays["active"] = self.indexed_active.copy()
+        # This worker's own arrays, mapped copy-on-write: its memory is the pages of the
+        # rows it writes, not a copy of each array (250 MB at a million records).
+        for name in ("beds_open", "beds_reported", "active"):
+            arrays[name] = snap.columns.writable(name, pause or _no_pause)
+        self.rows = {}
+        self.searchable = _SearchableFields(arrays, snap.columns.writable)
         snap.index.problems = {}
 
     def apply_standing(self, record_id, standing):
@@ -137,22 +140,22 @@ class _SnapshotState:
 class _SearchableFields:
     """The filter columns of facilities with a profile, rewritten from the merged record
     (levels, payment, settings, medications, programs, gender, ages, intake flags), so
-    search and match filter on what the facility declared. The arrays are copied the
-    first time a profile needs them (most store files never do); each row's indexed
-    values are kept to restore when its profile is withdrawn. Opening hours stay the
+    search and match filter on what the facility declared. The arrays are mapped
+    copy-on-write the first time a profile needs them (most store files never do); each
+    row's indexed values are kept to restore when its profile is withdrawn. Opening hours stay the
     indexed ones for filtering (`open_now`); shown hours are merged."""
 
     NAMES = tuple(f"bits_{name}" for name in ("levels", "payment", "settings",
                                              "medications", "programs")) + (
         "flags", "gender", "min_age", "max_age")
 
-    def __init__(self, arrays):
-        self.arrays, self.copied, self.saved = arrays, False, {}
+    def __init__(self, arrays, writable):
+        self.arrays, self.writable, self.copied, self.saved = arrays, writable, False, {}
 
     def set(self, i, record):
         if not self.copied:
             for name in self.NAMES:
-                self.arrays[name] = self.arrays[name].copy()
+                self.arrays[name] = self.writable(name)
             self.copied = True
         if i not in self.saved:
             self.saved[i] = {name: self.arrays[name][i].copy() for name in self.NAMES}
@@ -222,8 +225,8 @@ class LiveOverlay:
 
     def warm(self, snap, pause=None):
         """Prepare a new file's live state where the file is opened (off the request path
-        when it is opened in the background thread): the writable copies of its arrays and
-        every live facility, profile and standing this worker knows, applied. Done by the
+        when it is opened in the background thread): its writable arrays and every live
+        facility, profile and standing this worker knows, applied. Done by the
         first request after a swap, that was one database read and one record decoded per
         live facility, inside the request. `pause()` is called between facilities.
 
@@ -232,11 +235,9 @@ class LiveOverlay:
         `prepare` applies, when a request installs the file, whatever changed after the
         version read here (`_poll` marks a change after writing it, so a change either
         is in the copies or has a later version)."""
-        arrays = snap.index.a
-        snap.writable_beds = (arrays["beds_open"].copy(), arrays["beds_reported"].copy())
         version = self._version
         live, profiles, standing = dict(self._live), dict(self._profiles), dict(self._standing)
-        state = _SnapshotState(snap)
+        state = _SnapshotState(snap, pause)
         for facility_id in set(live) | set(profiles) | set(standing):
             state.apply(facility_id, live.get(facility_id, ()), profiles.get(facility_id))
             state.apply_standing(facility_id, standing.get(facility_id))

@@ -31,9 +31,5 @@ CREATE VIRTUAL TABLE records_fts USING fts5(
     tokenize = 'porter unicode61 remove_diacritics 2'
 );
 
--- Column arrays derived from the records (directory_service/search/columns.py).
-CREATE TABLE columns (
-    name   TEXT PRIMARY KEY,
-    header TEXT NOT NULL,
-    data   BLOB NOT NULL
-);
+-- The column arrays derived from the records (search/columns.py) are in a file of their
+-- own beside this one, named by meta's `column_file` (column_file.py).

@@ -1,8 +1,9 @@
 """The embedded store: reads the SQLite file the indexer builds (DESIGN §2).
 
-Each worker process opens the file read-only and maps its column arrays into memory. A
-`stat` per request notices when the indexer has renamed a new file into place; the worker
-then reopens, so several gunicorn workers keep serving through a swap.
+Each worker process opens the file read-only and maps its column arrays (a file beside it,
+column_file.py) into memory, shared with every other worker. A `stat` per request notices
+when the indexer has renamed a new file into place; the worker then reopens, so several
+gunicorn workers keep serving through a swap.
 """
 import json
 import os
@@ -15,7 +16,7 @@ from datetime import timezone
 import numpy as np
 
 from directory_service import fast_json
-from directory_service.search import columns as cols
+from directory_service.search.embedded import column_file
 from directory_service.search.live_overlay import merge_into
 from directory_service.search.online import region_zones
 from directory_service.search.standing import with_standing
@@ -23,11 +24,6 @@ from directory_service.search.embedded.writer import SCHEMA_VERSION
 from directory_service.search.store import SearchResult, SearchStore, StoreUnavailable, Hit
 from directory_service.search.embedded.vector_search import VectorIndex, epoch_to_iso
 
-SELECT_COLUMNS = "SELECT rowid, name, header, length(data) FROM columns"
-# Columns are read in slices: each read lets go of the GIL in between, so a file opened in
-# a background thread does not hold up the worker's requests for a whole column's copy
-# (beds_reported is 170 MB at a million records).
-COLUMN_SLICE = 4 << 20
 SELECT_META = "SELECT key, value FROM meta"
 SELECT_BY_ID = "SELECT doc FROM records WHERE id = ?"
 SELECT_ALIAS = "SELECT id FROM aliases WHERE alias = ?"
@@ -80,14 +76,10 @@ def _real_sleep():
     return monkey.get_original("time", "sleep")
 
 
-def _no_pause():
-    pass
-
-
 class _Snapshot:
     """One opened store file: its connection, arrays and identity."""
 
-    def __init__(self, path, pause=_no_pause):
+    def __init__(self, path, pause=column_file._no_pause):
         self.identity = _identity(path)
         self.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
         meta = dict(self.db.execute(SELECT_META).fetchall())
@@ -99,23 +91,21 @@ class _Snapshot:
                 f"the store at {path} was built by another version (schema "
                 f"{meta.get('schema_version')}, this code reads {SCHEMA_VERSION}): "
                 "re-run the indexer")
-        arrays = {name: _read_column(self.db, rowid, header, size, pause)
-                  for rowid, name, header, size in self.db.execute(SELECT_COLUMNS).fetchall()}
+        try:
+            # Mapped, not read: no copy, the page cache's pages shared by every worker.
+            self.columns = column_file.MappedColumns(path, meta["column_file"],
+                                                     meta["column_layout"], _read_column,
+                                                     pause)
+        except BaseException:
+            self.db.close()
+            raise
         self.meta = meta
-        self.index = VectorIndex(arrays, json.loads(meta["column_meta"]))
+        self.index = VectorIndex(dict(self.columns.arrays), json.loads(meta["column_meta"]))
 
 
-def _read_column(db, rowid, header, size, pause=_no_pause):
-    """One column array, read from its blob slice by slice into a buffer of its own."""
-    buffer = np.empty(size, dtype=np.uint8)
-    with db.blobopen("columns", "data", rowid, readonly=True) as blob:
-        for start in range(0, size, COLUMN_SLICE):
-            chunk = blob.read(COLUMN_SLICE)
-            buffer[start:start + len(chunk)] = np.frombuffer(chunk, dtype=np.uint8)
-            pause()
-    array = cols.from_blob(header, buffer)
-    array.flags.writeable = False  # as a view of the blob's bytes was: shared, never written
-    return array
+def _read_column(buffer, offset, dtype, shape):
+    """One column array: a read-only view of the mapped column file."""
+    return column_file.array_view(buffer, offset, dtype, shape)
 
 
 def _identity(path):
@@ -133,14 +123,15 @@ def _retire(snap, sleep=None):
     garbage collection inside some request would otherwise free, arrays and all)."""
     (sleep or _real_sleep())(RETIRE_AFTER_S)
     snap.db.close()
-    snap.live = snap.prepared_live = snap.writable_beds = None
+    snap.live = snap.prepared_live = None
 
 
 def background_runner():
     """How this process opens a new store file off the request path: gevent's pool of
-    native threads in a gevent worker (reading the columns of a large file takes long
-    enough to stall every request of the worker: 0.1 s at 100k records, 1 s at 1M), or
-    None: open it inline, in whatever thread asks first (tests, the indexer, scripts)."""
+    native threads in a gevent worker (preparing a large file's live state takes long
+    enough to stall every request of the worker; reading its columns did, 1 s at 1M,
+    before they were mapped), or None: open it inline, in whatever thread asks first
+    (tests, the indexer, scripts)."""
     try:
         from gevent import monkey
     except ImportError:
@@ -221,7 +212,7 @@ class SqliteStore(SearchStore):
                 self._spawn(_retire, old)
 
     def _open_in_background(self, identity):
-        """In the background thread: the new file opened, its columns read and its live
+        """In the background thread: the new file opened, its columns mapped and its live
         state prepared (LiveOverlay.warm), so the request that installs it does only what
         changed meanwhile; the old file answers until then."""
         try:
@@ -234,7 +225,7 @@ class SqliteStore(SearchStore):
             self._failed, self._opening = identity, None
 
     def warm(self):
-        """Open the file and make the live overlay's copies of its arrays now: done by a
+        """Open the file and prepare the live overlay's state of it now: done by a
         worker's first search, they kept every connection of that worker waiting (0.1-0.25 s
         at 100k records, seconds at 1M: the only greenlet gevent's monitor found holding a
         worker for over 20 ms under wrk, issue 25), at every start and recycle."""

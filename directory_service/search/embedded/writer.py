@@ -4,12 +4,14 @@ Readers keep the file they opened until they notice the rename, so a reader neve
 half-built index, and a failed or aborted run leaves the old file serving untouched. The
 new file and its directory are fsynced before the rename (and the directory after it),
 so a power cut leaves either the old store or the whole new one. A run killed outright
-(SIGKILL, OOM) cannot remove its `<store>.building-<pid>` file; the next run removes
+(SIGKILL, OOM) cannot remove its `<store>.building-<pid>` files; the next run removes
 such files when no process with that pid is alive.
 
 Records wait for the end of the run in an unnamed file (staged_docs.py); at the end a
 second process writes the records, R*Tree and full-text rows (store_rows.py) while this
-one builds the columns (issue 25): two cores, the same file content as one.
+one builds the columns (issue 25): two cores, the same file content as one. The column
+arrays go to a file of their own (column_file.py), renamed in just before the store; a run
+removes the column files older than the previous build's.
 """
 import json
 import logging
@@ -28,11 +30,13 @@ from directory_service import vocab
 from directory_service.service_region import RegionBuilder
 from directory_service.fast_json import loads_record
 from directory_service.search import columns as cols
-from directory_service.search.embedded import store_rows
+from directory_service.search.embedded import column_file, store_rows
 from directory_service.search.embedded.staged_docs import StagedDocs, encode
 from directory_service.search.store import DuplicateId, IndexRejected
 
-SCHEMA_VERSION = "4"  # 3: opening hours as week-minute intervals; 4: aliases table
+# 3: opening hours as week-minute intervals; 4: aliases table; 5: columns in a file of
+# their own, mapped by every worker (column_file.py)
+SCHEMA_VERSION = "5"
 
 ALIAS_INSERT = "INSERT INTO aliases (alias, id) VALUES (?, ?)"
 # Store order is kind, latitude, longitude, id. Records wait in arrival order (their JSON
@@ -41,7 +45,6 @@ ALIAS_INSERT = "INSERT INTO aliases (alias, id) VALUES (?, ?)"
 # temporary files (a tenth of a million-record build, issue 15).
 # Below this many records the rows are written in this process (no second process to start).
 ROWS_APART_FROM = 20_000
-COLUMN_INSERT = "INSERT INTO columns VALUES (?, ?, ?)"
 META_INSERT = "INSERT INTO meta VALUES (?, ?)"
 
 
@@ -60,10 +63,10 @@ def pid_alive(pid):
 
 
 def remove_dead_leftovers(path):
-    """Remove `<path>.building-<pid>` files (and their journals) whose run is not alive;
-    returns the paths removed. A live run's file is never touched."""
+    """Remove `<path>.building-<pid>` files (and their journals and column files) whose
+    run is not alive; returns the paths removed. A live run's files are never touched."""
     directory, name = os.path.split(path)
-    pattern = re.compile(rf"^{re.escape(name)}\.building-(\d+)(-journal)?$")
+    pattern = re.compile(rf"^{re.escape(name)}\.building-(\d+)(-journal|\.columns)?$")
     removed = []
     for entry in sorted(os.listdir(directory)):
         match = pattern.match(entry)
@@ -94,6 +97,8 @@ class SqliteIndexWriter:
     def __init__(self, path):
         self.path = os.path.abspath(path)
         self.temp_path = f"{self.path}.building-{os.getpid()}"
+        self.temp_columns = f"{self.temp_path}.columns"
+        self.columns_name = None
         self.count = 0
         self.removed_leftovers = []
         self._db = None
@@ -111,9 +116,9 @@ class SqliteIndexWriter:
             self._remove_temp()
             self.removed_leftovers = remove_dead_leftovers(self.path)
             self._db = sqlite3.connect(self.temp_path)
-            # Large pages: a column blob is a short chain of pages, so a worker opening the
-            # file reads its columns several times faster (issue 15). No journal and no
-            # fsync while building: the file is served only once whole (`_swap`).
+            # Large pages: chosen when the column arrays were blobs here (a short chain of
+            # pages each, issue 15); kept, so records and text are read as before. No
+            # journal and no fsync while building: the file is served only once whole (`_swap`).
             self._db.executescript("PRAGMA page_size = 65536; PRAGMA journal_mode = OFF; "
                                    "PRAGMA synchronous = OFF;")
             self._db.executescript(resources.files(__package__).joinpath(
@@ -175,12 +180,16 @@ class SqliteIndexWriter:
             self._build_columns(builder, order, read)
         self._docs.close()
         id_rank = arrival_id_rank[order].astype(np.int32)
-        for name, array in builder.arrays(id_rank).items():
-            header, data = cols.to_blob(array)
-            db.execute(COLUMN_INSERT, (name, header, data))
+        try:
+            layout = column_file.write(self.temp_columns, builder.arrays(id_rank))
+        except OSError as exc:
+            raise IndexRejected(f"cannot write the new store's columns beside {self.path}: "
+                                f"{_reason(exc)}") from None
+        self.columns_name = column_file.new_name(os.path.basename(self.path))
         info = {"schema_version": SCHEMA_VERSION, "records": str(n),
                 "built_at": datetime.now(timezone.utc).isoformat(),
-                "column_meta": json.dumps(builder.meta()), **self._region.meta(),
+                "column_meta": json.dumps(builder.meta()), "column_file": self.columns_name,
+                "column_layout": layout, **self._region.meta(),
                 **(meta or {})}
         db.executemany(META_INSERT, info.items())
         db.commit()
@@ -208,12 +217,21 @@ class SqliteIndexWriter:
         return order, id_rank
 
     def _swap(self):
-        """fsync the new file and its directory, rename, fsync the directory again."""
+        """fsync the new file, rename its column file in, fsync the directory, rename the
+        store, fsync the directory again; then remove the column files older than the
+        previous build's (whose store workers may still be opening)."""
         directory = os.path.dirname(self.path)
+        previous = _column_file_of(self.path)
         fsync_path(self.temp_path)
+        os.replace(self.temp_columns, os.path.join(directory, self.columns_name))
         fsync_path(directory)
         os.replace(self.temp_path, self.path)
         fsync_path(directory)
+        for path in column_file.stale(self.path, keep={self.columns_name, previous}):
+            try:
+                os.remove(path)
+            except FileNotFoundError:
+                pass
 
     @staticmethod
     def _build_columns(builder, order, read):
@@ -234,11 +252,26 @@ class SqliteIndexWriter:
         self._remove_temp()
 
     def _remove_temp(self):
-        for suffix in ("", "-journal"):
+        for suffix in ("", "-journal", ".columns"):
             try:
                 os.remove(self.temp_path + suffix)
             except FileNotFoundError:
                 pass
+
+
+def _column_file_of(path):
+    """The column file named by the store at `path`, or None (no store, another format)."""
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return None
+    try:
+        row = db.execute("SELECT value FROM meta WHERE key = 'column_file'").fetchone()
+        return row[0] if row else None
+    except sqlite3.Error:
+        return None
+    finally:
+        db.close()
 
 
 def _reason(exc):
