@@ -149,15 +149,18 @@ def test_prepared_in_the_background_equals_prepared_inline(tmp_path):
 
 
 def test_the_pacer_sleeps_after_each_slice_of_work():
-    slept = []
-    pace = Pacer(work=0.002, rest=0.0001, sleep=slept.append)
-    deadline = time.perf_counter() + 0.02
-    calls = 0
-    while time.perf_counter() < deadline:
+    """Its own clock, stepped (units exact in binary): half a unit of work between calls,
+    a rest of 0.125 after every 2 units of work, and none before (no timing of the
+    machine's)."""
+    now, slept = [0.0], []
+    pace = Pacer(work=2.0, rest=0.125, sleep=slept.append, clock=lambda: now[0])
+    seen = []
+    for _ in range(20):
+        now[0] += 0.5
         pace()
-        calls += 1
-    assert 5 <= len(slept) <= 11 and calls > len(slept)
-    assert set(slept) == {0.0001}
+        seen.append(len(slept))
+    assert seen[:4] == [0, 0, 0, 1]  # the fourth half unit reaches 2
+    assert len(slept) == 5 and set(slept) == {0.125}
 
 
 def build_directory(tmp_path):

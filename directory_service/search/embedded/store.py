@@ -57,15 +57,16 @@ class Pacer:
     this is a native thread) after every `work` seconds it ran: the requests wait at most
     about `work` for the GIL; the open takes a little longer, the old file answering."""
 
-    def __init__(self, work=0.001, rest=0.0002, sleep=None):
+    def __init__(self, work=0.001, rest=0.0002, sleep=None, clock=time.perf_counter):
         self.work, self.rest = work, rest
         self.sleep = sleep or _real_sleep()
-        self.since = time.perf_counter()
+        self.clock = clock
+        self.since = clock()
 
     def __call__(self):
-        if time.perf_counter() - self.since >= self.work:
+        if self.clock() - self.since >= self.work:
             self.sleep(self.rest)
-            self.since = time.perf_counter()
+            self.since = self.clock()
 
 
 def _real_sleep():
