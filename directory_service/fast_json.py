@@ -43,11 +43,13 @@ SMALL_FLOAT = re.compile(rb"(?:\A|[:,\[])-?(?:0\.0000|[0-9][0-9.]*e-[0-9](?![0-9
 ESCAPED = re.compile("[\x7f-\U0010ffff]")
 
 
-def _refuse(value):
+def refuse(value):
+    """orjson's `default`: any type it does not encode natively goes to json.dumps instead."""
     raise TypeError(type(value).__name__)
 
 
-def _escape(match):
+def escape_char(match):
+    """json.dumps's ASCII escape of one matched character (a surrogate pair above U+FFFF)."""
     code = ord(match.group())
     if code < 0x10000:
         return f"\\u{code:04x}"
@@ -61,13 +63,13 @@ def dumps(value):
     if orjson is None:
         return None
     try:
-        out = orjson.dumps(value, default=_refuse, option=OPTIONS)
+        out = orjson.dumps(value, default=refuse, option=OPTIONS)
     except ENCODE_ERRORS:
         return None
     if (b"e-" in out or b"0.0000" in out) and SMALL_FLOAT.search(out):
         return None
     if not out.isascii() or b"\x7f" in out:
-        out = ESCAPED.sub(_escape, out.decode()).encode("ascii")
+        out = ESCAPED.sub(escape_char, out.decode()).encode("ascii")
     return out
 
 

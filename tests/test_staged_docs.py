@@ -6,11 +6,12 @@ import random
 import struct
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
 
 from directory_service.search.embedded import staged_docs
 from directory_service.search.embedded.staged_docs import StagedDocs, encode
 from tests import factories
+from tests.test_search_fast_json import JSON  # any JSON value, as drawn there
 
 
 def classic(value):
@@ -21,12 +22,6 @@ def test_orjson_is_installed_so_the_fast_path_is_what_these_tests_see():
     assert staged_docs.orjson is not None
 
 
-JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text()
-    | st.floats(allow_nan=False, allow_infinity=False),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=6), children, max_size=4),
-    max_leaves=20)
 
 
 @settings(max_examples=500, deadline=None)

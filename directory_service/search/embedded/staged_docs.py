@@ -23,12 +23,10 @@ import re
 import tempfile
 from array import array
 
-try:
-    import orjson
-except ImportError:  # pragma: no cover - optional speed-up (requirements.in installs it)
-    orjson = None
+from directory_service.fast_json import ESCAPED, escape_char, orjson, refuse
 
 if orjson is not None:
+    # Not fast_json's options: a stored document keeps its keys in the order given.
     OPTIONS = (orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATETIME
                | orjson.OPT_PASSTHROUGH_DATACLASS)
     ENCODE_ERRORS = (TypeError, orjson.JSONEncodeError)
@@ -36,32 +34,19 @@ if orjson is not None:
 # sign, as json.dumps does) or 0.0000…. Searched only when a substring says it may be
 # there: the search costs several times the encoding.
 UNSURE_NUMBER = re.compile(rb"(?:\A|[:,\[])-?(?:0\.0000|[0-9][0-9.]*[eE])")
-ESCAPED = re.compile("[\x7f-\U0010ffff]")
-
-
-def _refuse(value):
-    raise TypeError(type(value).__name__)
-
-
-def _escape(match):
-    code = ord(match.group())
-    if code < 0x10000:
-        return f"\\u{code:04x}"
-    code -= 0x10000
-    return f"\\u{0xd800 | (code >> 10):04x}\\u{0xdc00 | (code & 0x3ff):04x}"
 
 
 def encode(record):
     """`json.dumps(record, separators=(",", ":"))` as ASCII bytes."""
     if orjson is not None:
         try:
-            out = orjson.dumps(record, default=_refuse, option=OPTIONS)
+            out = orjson.dumps(record, default=refuse, option=OPTIONS)
         except ENCODE_ERRORS:
             out = None
         if out is not None and not ((b"e+" in out or b"e-" in out or b"0.0000" in out)
                                     and UNSURE_NUMBER.search(out)):
             if not out.isascii() or b"\x7f" in out:
-                out = ESCAPED.sub(_escape, out.decode()).encode("ascii")
+                out = ESCAPED.sub(escape_char, out.decode()).encode("ascii")
             return out
     return json.dumps(record, separators=(",", ":")).encode("ascii")
 
