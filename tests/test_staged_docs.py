@@ -22,8 +22,6 @@ def test_orjson_is_installed_so_the_fast_path_is_what_these_tests_see():
     assert staged_docs.orjson is not None
 
 
-
-
 @settings(max_examples=500, deadline=None)
 @given(JSON)
 def test_any_json_value_encodes_to_json_dumps_bytes(value):
