@@ -2,7 +2,6 @@
 compile, validators and field subclasses it runs as they are, and whole indexes built
 through either path compared table by table.
 """
-import os
 import sqlite3
 
 import pytest
@@ -13,7 +12,7 @@ from directory_service.schemas.fast_load import CannotCompile, NotFast, compile_
 from directory_service.search.embedded.column_file import MappedColumns
 from directory_service.search.embedded.writer import SqliteIndexWriter
 from indexer import pipeline
-from tests.test_fast_load import NOW, ROOT, SEED, STAMP
+from tests.test_fast_load import NOW, SEED, STAMP
 
 
 def test_features_it_does_not_reproduce_stop_it_at_import_time():
@@ -115,9 +114,11 @@ def test_the_seed_index_is_the_same_through_either_path(tmp_path, monkeypatch):
     assert len(stores[True]["records"]) > 250
 
 
-def test_a_synthetic_sample_is_indexed_the_same_through_either_path(tmp_path):
-    bench = pytest.importorskip("bench.search_bench")
-    synthetic = pytest.importorskip("bench.run").synthetic(os.path.join(ROOT, "..", "shared"))
+def test_a_synthetic_sample_is_indexed_the_same_through_either_path(tmp_path, shared_dir):
+    from bench import search_bench as bench
+    from bench.run import synthetic as synthetic_module
+
+    synthetic = synthetic_module(shared_dir)  # ../shared/bench/synthetic.py
     sample = [bench.canonical(row, STAMP) for row in synthetic.records(3000)]
     old = build(tmp_path, "old", records.RecordSchema(fast=False), sample)
     new = build(tmp_path, "new", records.RecordSchema(), sample)

@@ -65,9 +65,11 @@ def test_the_mapped_arrays_are_the_seed_directorys_columns(seed_store_path):
     assert_mapped_equal_built(seed_store_path)
 
 
-def test_the_mapped_arrays_are_a_synthetic_directorys_columns(tmp_path):
-    bench = pytest.importorskip("bench.search_bench")
-    synthetic = pytest.importorskip("bench.run").synthetic(os.path.join(ROOT, "..", "shared"))
+def test_the_mapped_arrays_are_a_synthetic_directorys_columns(tmp_path, shared_dir):
+    from bench import search_bench as bench
+    from bench.run import synthetic as synthetic_module
+
+    synthetic = synthetic_module(shared_dir)  # ../shared/bench/synthetic.py
     path, schema = str(tmp_path / "directory.sqlite"), records.RecordSchema()
     with SqliteIndexWriter(path) as writer:
         for row in synthetic.records(2000):
