@@ -32,14 +32,16 @@ def _args(path):
     return MultiDict(parse_qsl(urlsplit(path).query, keep_blank_values=True))
 
 
-def _metros():
-    from bench.run import SHARED, synthetic
+@pytest.fixture(scope="module")
+def metros(shared_dir):
+    """The synthetic metros the bench's distinct queries start from (../shared/bench)."""
+    from bench.run import synthetic
 
-    return synthetic(SHARED).METROS
+    return synthetic(shared_dir).METROS
 
 
-def test_distinct_bench_queries_load_the_same_fast():
-    paths = distinct_paths(_metros(), 3000)
+def test_distinct_bench_queries_load_the_same_fast(metros):
+    paths = distinct_paths(metros, 3000)
     taken = 0
     for path in paths:
         args = _args(path)
@@ -95,14 +97,14 @@ def test_the_parser_uses_the_schema_for_other_schemas():
     assert isinstance(_SearchParser(), FlaskParser)
 
 
-def test_the_etag_key_of_the_query_is_json_dumps_text():
+def test_the_etag_key_of_the_query_is_json_dumps_text(metros):
     """http_cache._normalised writes the query through orjson now: the same text as
     json.dumps, so no ETag changes (one with an accent and a tiny radius included)."""
     import json
 
     from directory_service.api.http_cache import _normalised
 
-    queries = [fast_load(SEARCH_ARGS, _args(p)) for p in distinct_paths(_metros(), 500)]
+    queries = [fast_load(SEARCH_ARGS, _args(p)) for p in distinct_paths(metros, 500)]
     queries += [{"q": "café ☕ \U0001f600", "radius": 1e-05, "kind": ["b", "a", "a"], "x": None}]
     for args in queries:
         norm = {k: sorted(set(v)) if isinstance(v, (list, tuple)) else v
