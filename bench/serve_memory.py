@@ -15,7 +15,8 @@ searches (the 200 fixed queries, 4 client threads, so both workers answer some),
 applies every report); then every worker's /proc/<pid>/smaps_rollup is read: PSS (pages
 shared between processes count shared: what the pair really costs) and RSS (shared pages
 count in full in each). `--swaps K`: K times a copy of the store is renamed over it and
-the next 4 s of searches timed (the slowest, how many over 100 ms), then memory read again.
+the next 4 s of searches timed, with the 4 s before it as a control (bench/reindex_ab.py's
+`swaps`: the slowest, how many over 100 ms), then memory read again.
 Loopback only; the servers stop at the end of each round.
 """
 import argparse
@@ -30,10 +31,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from bench.loopback import Gunicorn  # noqa: E402
-from bench.reindex_ab import Searching, live_reports, summary  # noqa: E402
+from bench.reindex_ab import Searching, live_reports, summary, swaps  # noqa: E402
 from bench.run import SHARED, search_paths, serving_env, synthetic  # noqa: E402
 
-WINDOW_S = 4.0
 BUILD = """
 import sys
 sys.path.insert(0, sys.argv[1])
@@ -75,25 +75,6 @@ def searched(server, paths, n):
     return summary(search.take(), len(search.errors))
 
 
-def swaps(server, paths, store, k):
-    spare = store + ".spare"
-    search, out = Searching(server.url, paths), []
-    try:
-        time.sleep(2)
-        for _ in range(k):
-            shutil.copyfile(store, spare)  # the same directory: it names the same columns
-            time.sleep(1)
-            search.take()
-            os.rename(spare, store)
-            time.sleep(WINDOW_S)
-            out.append(search.take())
-    finally:
-        search.close()
-    times = [t for window in out for t in window]
-    return {**summary(times, len(search.errors)),
-            "per_swap_max_ms": [round(max(w), 1) for w in out if w]}
-
-
 def one_server(name, code, store, args, base, paths):
     work = tempfile.mkdtemp(dir=base)
     env, key, _ = serving_env(work, store, args.size, SHARED)
@@ -107,7 +88,8 @@ def one_server(name, code, store, args, base, paths):
         got = {"searches": first, "reports": reports, "searches_after": after,
                "memory": memory(server)}
         if args.swaps:
-            got["swap"] = swaps(server, paths, store, args.swaps)
+            # Each window after a rename, and the same window before it (the control).
+            got["swap"] = swaps(server, paths, store, store + ".spare", args.swaps)
             time.sleep(3)  # the old file retired a second after the swap
             got["memory_after_swaps"] = memory(server)
         if "Traceback" in server.output():
