@@ -205,7 +205,7 @@ def test_paced_searchers_never_send_more_than_their_rate():
         server.server_close()
     # 20/s for 1 s (plus the first slot of each client, and a late stop): never 30.
     assert 1 <= len(paced[0]) <= 26 and paced[1] == []
-    assert len(unpaced[0]) > 60
+    assert len(unpaced[0]) > 30  # back to back: more than pacing lets through, even on a busy box
 
 
 def test_workers_memory_counts_shared_pages_once(tmp_path):
