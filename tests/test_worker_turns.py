@@ -41,8 +41,10 @@ def test_a_request_on_the_socket_goes_before_the_busy_connections_next():
 
 def test_sleep_zero_let_the_busy_connection_keep_the_worker():
     """What it replaces: gevent runs callbacks (sleep(0) is one) in batches of at least 50
-    before it polls sockets, so the waiting connection came after dozens of requests."""
-    assert turns_before_the_waiting_connection(lambda: gevent.sleep(0)) >= 50
+    before it polls sockets, so the waiting connection came after dozens of requests (one
+    of the first 50 callbacks starts the busy greenlet: on a box so busy that gevent ends
+    the batch at its first check, 49 requests)."""
+    assert turns_before_the_waiting_connection(lambda: gevent.sleep(0)) >= 40
 
 
 def test_a_worker_that_never_idles_still_serves_the_busy_connection():
