@@ -258,8 +258,12 @@ class MatchBody(StrictSchema):
     moud = fields.String(load_default="none", validate=validate.OneOf(
         ("methadone", "buprenorphine", "none")))
     language = fields.String(validate=validate.Regexp(r"^[a-z]{2}$"))
-    max_distance = fields.Float(load_default=40.0, validate=validate.Range(
-        0, max(MAX_RADIUS.values()), min_inclusive=False))
+    # Bounded by `_origin`, which knows the unit, so the error names the bound in that unit
+    # ("at most 310 mi"), as /v1/search's radius does; the document states any unit's.
+    max_distance = fields.Float(load_default=40.0, metadata={
+        "description": "How far to look, in `unit`: more than 0 and at most 310 mi, 500 km "
+                       "or 500,000 m.",
+        "minimum": 0, "exclusiveMinimum": True, "maximum": max(MAX_RADIUS.values())})
     unit = fields.String(load_default="mi", validate=validate.OneOf(tuple(MAX_RADIUS)))
     lat = fields.Float(validate=validate.Range(-90, 90))
     lon = fields.Float(validate=validate.Range(-180, 180))
@@ -282,8 +286,10 @@ class MatchBody(StrictSchema):
             raise ValidationError("lat and lon go together", "lon" if "lat" in data else "lat")
         if has_point == ("near" in data):
             raise ValidationError("give lat and lon, or near (one of them)", "near")
-        if data.get("max_distance", 0) > MAX_RADIUS[data.get("unit", "mi")]:
-            raise ValidationError(f"at most {MAX_RADIUS[data.get('unit', 'mi')]}", "max_distance")
+        unit = data.get("unit", "mi")
+        if not 0 < data.get("max_distance", 1) <= MAX_RADIUS[unit]:
+            raise ValidationError(
+                f"Must be more than 0 and at most {MAX_RADIUS[unit]:,} {unit}.", "max_distance")
 
 
 class MatchHit(Schema):
