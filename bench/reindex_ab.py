@@ -181,6 +181,13 @@ def main():
                     if "Traceback" in server.output():
                         print(server.output()[-3000:])
                     if args.monitor:
+                        # The whole monitor output, every frame, for what the summary's
+                        # filter leaves out (NumPy, mmap, the interpreter's own frames).
+                        log = os.path.join(tempfile.gettempdir(), f"reindex-monitor-"
+                                           f"{round_ + 1}-{name.split()[0]}.log")
+                        with open(log, "w", encoding="utf-8") as fh:
+                            fh.write(server.output())
+                        print(f"  monitor output: {log}")
                         blocked = blocked_reports(server.output())
                         print(f"  {len(blocked)} blocked reports")
                         for frames in blocked[:10]:
