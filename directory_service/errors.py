@@ -47,6 +47,23 @@ def _field_errors(exc):
     return flat
 
 
+# marshmallow's whole-schema error for a body that is JSON but not an object.
+NOT_AN_OBJECT = {"_schema": ["Invalid input type."]}
+
+
+def _unreadable_body(exc):
+    """What webargs found wrong with a body it could not decode as JSON, or None: the
+    decoder's reason and place ("Expecting value: line 1 column 1 (char 0)"), which tells
+    the client what to fix without echoing anything it sent."""
+    data = getattr(exc, "data", None) or {}
+    if not isinstance((data.get("messages") or {}).get("json"), list):
+        return None
+    reason = getattr(exc, "exc", None)  # webargs' abort keeps the decoder's error here
+    if isinstance(reason, UnicodeDecodeError):
+        return f"not UTF-8 (byte {reason.start} cannot be decoded)"
+    return f"not valid JSON: {reason}" if reason else "not valid JSON"
+
+
 def register(app):
     from directory_service.body_deadline import BodyTimeout
 
@@ -54,7 +71,13 @@ def register(app):
     def http_problem(exc):
         errors = _field_errors(exc)
         detail = exc.description
-        if errors:
+        unreadable = _unreadable_body(exc)
+        if unreadable:
+            detail, errors = f"the body is {unreadable}", {"body": [unreadable]}
+        elif errors == NOT_AN_OBJECT:
+            # A JSON array, string or number where an object was expected.
+            detail, errors = "the body must be a JSON object", {"body": ["not a JSON object"]}
+        elif errors:
             detail = "invalid " + ", ".join(sorted(str(k) for k in errors))
         # Allow (405) and Retry-After (413, 429, 503) tell the client what to do next.
         kept = {k: v for k, v in exc.get_headers() if k in ("Allow", "Retry-After")}

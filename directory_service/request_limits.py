@@ -32,6 +32,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from directory_service.errors import ApiProblem, problem
 
 SAFE_METHODS = frozenset(("GET", "HEAD", "OPTIONS"))
+BODY_METHODS = frozenset(("POST", "PUT", "PATCH"))
 # The staff sign-in form's POST: a key is presented there as in an Authorization header.
 SIGN_IN_ENDPOINT = "web.staff_sign_in_post"
 # Liveness probes and our own static files are never limited.
@@ -133,6 +134,15 @@ def _check_body():
     if length is not None and length > limit:
         raise ApiProblem(413, f"the body is {length} bytes; at most {limit} are accepted",
                          {"body": [f"larger than {limit} bytes"]})
+    if length and request.method in BODY_METHODS and not request.is_json:
+        from directory_service.web.views import is_api_path
+
+        if is_api_path(request.path):
+            # Every API body is JSON: a form or text body would be ignored and the client
+            # told its fields are missing, which sends them looking in the wrong place.
+            sent = request.mimetype or "no Content-Type"
+            raise ApiProblem(415, f"send the body as JSON (Content-Type: application/json); "
+                             f"it came as {sent}", {"body": [f"not JSON: {sent}"]})
 
 
 class BoundedRequest(Request):
