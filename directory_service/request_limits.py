@@ -18,6 +18,7 @@ Requests no route answers (404, 405) count as reads too: scanning for URLs is no
 Client addresses are needed to count, never to log: the limiter only ever sees a keyed
 hash of the address (HMAC-SHA256), so neither its storage nor its log holds one.
 """
+import functools
 import hashlib
 import hmac
 import math
@@ -134,15 +135,25 @@ def _check_body():
     if length is not None and length > limit:
         raise ApiProblem(413, f"the body is {length} bytes; at most {limit} are accepted",
                          {"body": [f"larger than {limit} bytes"]})
-    if length and request.method in BODY_METHODS and not request.is_json:
-        from directory_service.web.views import is_api_path
+    if length and request.method in BODY_METHODS and not request.is_json \
+            and _reads_json_body(request.endpoint, request.method):
+        # webargs reads a JSON body only when it is sent as JSON: a form or text body would
+        # be ignored and the client told its fields are missing, the wrong thing to fix.
+        sent = request.mimetype or "no Content-Type"
+        raise ApiProblem(415, f"send the body as JSON (Content-Type: application/json); "
+                         f"it came as {sent}", {"body": [f"not JSON: {sent}"]})
 
-        if is_api_path(request.path):
-            # Every API body is JSON: a form or text body would be ignored and the client
-            # told its fields are missing, which sends them looking in the wrong place.
-            sent = request.mimetype or "no Content-Type"
-            raise ApiProblem(415, f"send the body as JSON (Content-Type: application/json); "
-                             f"it came as {sent}", {"body": [f"not JSON: {sent}"]})
+
+@functools.lru_cache(maxsize=256)
+def _reads_json_body(endpoint, method):
+    """Whether the view for `endpoint` and `method` loads its arguments from a JSON body
+    (flask-smorest's `arguments(..., location="json")`, the default); the CSV feed and
+    the pages' forms read their bodies themselves."""
+    view = current_app.view_functions.get(endpoint)
+    view_class = getattr(view, "view_class", None)
+    handler = getattr(view_class, method.lower(), None) if view_class else view
+    arguments = (getattr(handler, "_apidoc", None) or {}).get("arguments") or {}
+    return any(p.get("in") == "json" for p in arguments.get("parameters", ()))
 
 
 class BoundedRequest(Request):

@@ -3,6 +3,8 @@
 which the API would otherwise ignore and answer "missing field". Nothing sent is echoed."""
 import pytest
 
+from directory_service.availability import keys
+
 MATCH = {"lat": 41.75, "lon": -88.15, "level_of_care": "3.7-WM"}
 
 
@@ -72,3 +74,14 @@ def test_the_public_pages_forms_are_not_api_bodies(client):
     # The public and staff pages post forms; only /v1/ bodies must be JSON.
     response = client.post("/staff/sign-in", data={"key": "wrong"})
     assert response.status_code != 415
+
+
+def test_the_csv_feed_still_takes_csv(client, app):
+    # The batch feed reads its own body (JSON or CSV): a CSV body is not refused as not
+    # JSON, and its row is applied.
+    key = keys.create(app.extensions["availability"], "admin")[1]
+    body = b"facility_id,level_of_care,population,capacity,available\nseed:fac-001,3.7-WM,adult_any,10,2\n"
+    response = client.post("/v1/availability", data=body, content_type="text/csv",
+                           headers={"Authorization": f"Bearer {key}"})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["accepted"] == 1
