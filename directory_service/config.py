@@ -83,6 +83,9 @@ class Settings:
     hold_max_minutes: int = 240
     # Active holds one coach key may have at once, so one key cannot take every bed.
     hold_max_active_per_key: int = 5
+    # Running watches one key may have at once: each is checked after every bed change,
+    # so one key (or a leaked one) cannot make every change cost without bound.
+    watch_max_active_per_key: int = 25
     # A bed report's reported_at must fall in [now - max age, now + max ahead]: an old
     # report is history, not news, and a clock a little fast is forgiven.
     report_max_age_days: float = 30.0
@@ -229,6 +232,8 @@ class Settings:
             hold_default_minutes=_int("HOLD_DEFAULT_MINUTES", cls.hold_default_minutes),
             hold_max_minutes=_int("HOLD_MAX_MINUTES", cls.hold_max_minutes),
             hold_max_active_per_key=_int("HOLD_MAX_ACTIVE_PER_KEY", cls.hold_max_active_per_key),
+            watch_max_active_per_key=_int("WATCH_MAX_ACTIVE_PER_KEY",
+                                          cls.watch_max_active_per_key),
             report_max_age_days=_float("REPORT_MAX_AGE_DAYS", cls.report_max_age_days),
             report_max_ahead_minutes=_float(
                 "REPORT_MAX_AHEAD_MINUTES", cls.report_max_ahead_minutes),
@@ -307,6 +312,8 @@ class Settings:
             raise ConfigError("HOLD_MAX_MINUTES must be at most a week (10080)")
         if self.hold_max_active_per_key < 1:
             raise ConfigError("HOLD_MAX_ACTIVE_PER_KEY must be at least 1")
+        if self.watch_max_active_per_key < 1:
+            raise ConfigError("WATCH_MAX_ACTIVE_PER_KEY must be at least 1")
         if not (0 < self.report_max_age_days <= 3650
                 and 0 <= self.report_max_ahead_minutes <= 1440):
             raise ConfigError("REPORT_MAX_AGE_DAYS must be in (0, 3650] and "

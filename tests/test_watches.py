@@ -219,3 +219,36 @@ def test_email_and_webhook_are_called_once_per_fire(world):
     assert check(world, 3)["fired"] == 2
     assert world.client.get(f"/v1/watches/{by_mail['id']}", headers=world.coach
                             ).get_json()["fires"][0]["notified"] == "failed"
+
+
+def test_a_key_has_at_most_its_cap_of_running_watches(world):
+    import dataclasses
+
+    settings = world.app.config["SETTINGS"]
+    world.app.config["SETTINGS"] = dataclasses.replace(settings, watch_max_active_per_key=2)
+    first = watch(world, hours=1)
+    watch(world, hours=3)
+    refused = world.client.post("/v1/watches", json=NEEDS, headers=world.coach)
+    assert refused.status_code == 429
+    problem = refused.get_json()
+    assert problem["active_watches"] == 2 and problem["limit"] == 2
+    assert "at most 2" in problem["detail"]
+    # Until the first ends: an hour, to the second.
+    assert refused.headers["Retry-After"] == "3601"
+    # Another key has its own count; a cancelled or ended watch no longer counts.
+    assert world.client.post("/v1/watches", json=NEEDS,
+                             headers=world.other).status_code == 201
+    world.client.delete(f"/v1/watches/{first['id']}", headers=world.coach)
+    watch(world)
+    assert world.client.post("/v1/watches", json=NEEDS,
+                             headers=world.coach).status_code == 429
+    world.now = at(3 * 60 + 1)
+    watch(world)
+
+
+def test_the_cap_is_at_least_one(monkeypatch):
+    from directory_service.config import ConfigError, Settings
+
+    monkeypatch.setenv("WATCH_MAX_ACTIVE_PER_KEY", "0")
+    with pytest.raises(ConfigError, match="WATCH_MAX_ACTIVE_PER_KEY"):
+        Settings.from_env()

@@ -147,3 +147,17 @@ def test_the_stream_delivers_a_fire_and_resumes_after_the_last_event(app, coach)
     # Keepalive comments while nothing happens.
     text = coach.get("/staff/coach/watches/events").get_data(as_text=True)
     assert ": keepalive" in text
+
+
+def test_a_coach_at_the_watch_cap_is_told_why_and_nothing_is_saved(app, coach):
+    import dataclasses
+
+    app.config["SETTINGS"] = dataclasses.replace(app.config["SETTINGS"],
+                                                 watch_max_active_per_key=1)
+    set_open(app, 0)
+    start_watch(coach)
+    landing = start_watch(coach, hours="3")
+    assert landing.endswith("/staff/coach/watches")
+    page = coach.get(landing).get_data(as_text=True)
+    assert "Not watching: you already have 1 running watch, the most one key may have" in page
+    assert len(re.findall(r'id="watch-w_[0-9a-f]+"', page)) == 1

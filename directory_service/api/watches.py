@@ -11,7 +11,8 @@ from directory_service.api import auth
 from directory_service.api.beds import refuse_query_parameters
 from directory_service.api.search import resolve_origin
 from directory_service.availability.bodies import bounded_json
-from directory_service.errors import ApiProblem
+from directory_service.availability import holds
+from directory_service.errors import ApiProblem, problem
 from directory_service.schemas.watches import WatchBody, WatchListSchema, WatchSchema
 from directory_service.watches import job, store
 from directory_service.webhooks import targets
@@ -53,7 +54,8 @@ def save_watch(principal, body, now=None):
     open_now = job.open_rows(app, saved, now)
     notify = "email" if email else "webhook" if webhook else None
     return store.create(_adb(), principal.key_id, saved, place, hours, now, notify,
-                        email or webhook, open_now)
+                        email or webhook, open_now,
+                        max_active=current_app.config["SETTINGS"].watch_max_active_per_key)
 
 
 def watch_or_404(principal, watch_id, now=None):
@@ -79,9 +81,16 @@ class Watches(MethodView):
         (a report, a hold declined, cancelled, released or expired) fires once, shown on
         the coach's open pages and, when asked, by e-mail or a signed webhook
         (`watch.fired`). Only the match's parameters are kept, with the origin rounded to
-        about 100 m: never the place as typed.
+        about 100 m: never the place as typed. A key may have WATCH_MAX_ACTIVE_PER_KEY
+        (25) running watches; one more is 429 with Retry-After until the first one ends.
         """
-        return save_watch(g.principal, body)
+        try:
+            return save_watch(g.principal, body)
+        except store.WatchLimit as exc:
+            # Returned, not raised: ApiProblem carries no headers, and 429 needs Retry-After.
+            return problem(429, "Too many running watches", str(exc),
+                           headers={"Retry-After": str(holds.seconds_until(exc.next_expiry, clock()))},
+                           extra={"active_watches": exc.active, "limit": exc.limit})
 
     @auth.require_key("coach", "admin")
     @blp.response(200, WatchListSchema)

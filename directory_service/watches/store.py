@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy import and_, case, delete, func, insert, select, update
 
-from directory_service.availability.db import iso, upsert
+from directory_service.availability.db import iso, lock, upsert
 from directory_service.availability.schema import (
     watch_checks, watch_fires, watch_open_beds, watches)
 
@@ -38,17 +38,36 @@ def webhook_secret():
     return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
 
 
+class WatchLimit(Exception):
+    """The key already has its maximum of running watches (HTTP 429)."""
+
+    def __init__(self, active, limit, next_expiry):
+        super().__init__(f"this key already has {active} running watches (at most {limit}); "
+                         "cancel one that is no longer needed, or wait until one ends")
+        self.active, self.limit, self.next_expiry = active, limit, next_expiry
+
+
 def create(adb, coach_key_id, needs, place, hours, now, notify=None, notify_to=None,
-           open_rows=()):
+           open_rows=(), max_active=None):
     """Save a watch; `open_rows` are the (facility, level, population) rows open for its
     needs right now, so only a bed that opens later fires. Returns the watch (with the
-    webhook secret, shown this once)."""
+    webhook secret, shown this once). Raises WatchLimit when the key already has
+    `max_active` running watches (None: no cap)."""
     watch = {"id": "w_" + secrets.token_hex(8), "coach_key_id": coach_key_id,
              "needs": json.dumps(needs, sort_keys=True), "place": place,
              "created_at": iso(now), "expires_at": iso(now + timedelta(hours=hours)),
              "state": "active", "ended_at": None, "notify": notify, "notify_to": notify_to,
              "secret": webhook_secret() if notify == "webhook" else None}
     with adb.write() as db:
+        if max_active is not None:
+            # One key's count and insert serialised (PostgreSQL; SQLite's write lock does it).
+            lock(db, f"watches:{coach_key_id}")
+            active, next_expiry = db.execute(
+                select(func.count(), func.min(W.expires_at)).where(
+                    W.coach_key_id == coach_key_id, W.state == "active",
+                    W.expires_at > iso(now))).one()
+            if active >= max_active:
+                raise WatchLimit(active, max_active, next_expiry)
         db.execute(insert(watches).values(**watch))
         for facility_id, level, population in sorted(set(open_rows)):
             db.execute(insert(watch_open_beds).values(

@@ -15,6 +15,7 @@ from flask import (Response, current_app, flash, redirect, render_template, requ
                    stream_with_context)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from marshmallow import ValidationError
 
 from directory_service.api.watches import clock, save_watch
@@ -107,6 +108,12 @@ def staff_coach_watch():
             for k, v in exc.messages.items())), "error")
     except ApiProblem as exc:
         flash(_("Not watching: %(why)s", why=exc.detail), "error")
+    except store.WatchLimit as exc:
+        flash(ngettext("Not watching: you already have %(num)d running watch, the most "
+                       "one key may have. Cancel it if it is no longer needed.",
+                       "Not watching: you already have %(num)d running watches, the most "
+                       "one key may have. Cancel one that is no longer needed first.",
+                       exc.active), "error")
     else:
         flash(_("Watching. A bed that opens for these needs shows here, on every coach "
                 "page you have open."), "done|" + watch["id"])
