@@ -154,7 +154,7 @@ def pre_request(worker, req):
     yields several times (the other worker's write lock, its group's commit in the thread
     pool, its answer), and under a saturating search load each yield put it behind every
     ready search: 14 reports/s beside 244 searches/s. With this: 89–103 beside 74–171
-    (docs/performance.md, "Bed reports: group commit")."""
+    (docs/performance-history.md, "Bed reports: group commit")."""
     if req.method in WRITE_METHODS:
         _writes[0] += 1
         return

@@ -13,7 +13,7 @@ Here the greenlet waits until the loop has nothing else ready (an idle watcher),
 connection with a request waiting goes first, but at most IDLE_WAIT_S: a worker that is
 never idle still serves the busy connection as an ordinary timer, in turn with the others.
 Measured in one run, same 16 connections: p99 1.16 / 1.07 / 0.72 s → 0.30 / 0.23 / 0.32 s
-(docs/performance.md, "The tail").
+(docs/performance-history.md, "The tail, found").
 """
 import gevent
 
