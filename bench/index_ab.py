@@ -44,9 +44,20 @@ def child(n, path, stamp, shared):
     schema = RecordSchema()
     waited = _runqueue_s()
     started, cpu = time.perf_counter(), cpu_s()
+    try:  # rows validated and encoded in a second process (load_apart.py), where it exists
+        from directory_service.search.embedded.load_apart import load_rows
+    except ImportError:
+        load_rows = None
     with SqliteIndexWriter(path) as writer:
-        for row in synthetic.records(n):
-            writer.add(schema.load(canonical(row, stamp)))
+        rows = (canonical(row, stamp) for row in synthetic.records(n))
+        if load_rows is None:
+            for row in rows:
+                writer.add(schema.load(row))
+        else:
+            for loaded in load_rows(schema, rows):
+                if loaded.messages:
+                    raise ValueError(f"invalid row: {loaded.messages}")
+                writer.add_encoded(loaded.key, loaded.doc)
         writer.commit()
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     # The child's own VmHWM: getrusage's children maxrss keeps this process's RSS from

@@ -137,7 +137,11 @@ class RegionBuilder:
         self._state_of = {}
 
     def add(self, record):
-        state = (record.get("address") or {}).get("state")
+        self.add_point((record.get("address") or {}).get("state"),
+                       record["location"]["lat"], record["location"]["lon"])
+
+    def add_point(self, state, lat, lon):
+        """A record's address state (or None) and point."""
         if state:
             if state not in self._state_of:
                 found = gazetteer.region(state)
@@ -145,8 +149,7 @@ class RegionBuilder:
             if self._state_of[state]:
                 self.states.add(self._state_of[state])
         fine = GRID_STEPS[0]
-        self.cells.add((round(record["location"]["lat"] / fine),
-                        round(record["location"]["lon"] / fine)))
+        self.cells.add((round(lat / fine), round(lon / fine)))
 
     def region(self):
         """The finest grid with at most MAX_POINTS cells, as cell centres."""

@@ -51,6 +51,15 @@ def encode(record):
     return json.dumps(record, separators=(",", ":")).encode("ascii")
 
 
+def record_key(record):
+    """What the writer keeps of a record beside its document: (id, kind, lat, lon, aliases
+    or None, address state or None) — small enough to pass between processes
+    (load_apart.py)."""
+    location = record["location"]
+    return (record["id"], record["kind"], location["lat"], location["lon"],
+            record.get("aliases") or None, (record.get("address") or {}).get("state"))
+
+
 class StagedDocs:
     """Encoded documents appended in arrival order, read back by arrival position."""
 

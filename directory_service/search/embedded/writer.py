@@ -31,7 +31,7 @@ from directory_service.service_region import RegionBuilder
 from directory_service.fast_json import loads_record
 from directory_service.search import columns as cols
 from directory_service.search.embedded import column_file, store_rows
-from directory_service.search.embedded.staged_docs import StagedDocs, encode
+from directory_service.search.embedded.staged_docs import StagedDocs, encode, record_key
 from directory_service.search.store import DuplicateId, IndexRejected
 
 # 3: opening hours as week-minute intervals; 4: aliases table; 5: columns in a file of
@@ -137,24 +137,28 @@ class SqliteIndexWriter:
 
     def add(self, record):
         """Stage one validated record; an id or alias given twice raises DuplicateId."""
-        loc, record_id = record["location"], record["id"]
+        self.add_encoded(record_key(record), encode(record))
+
+    def add_encoded(self, key, doc):
+        """`add` of a record already encoded elsewhere (load_apart.py): `key` is
+        staged_docs.record_key(record), `doc` staged_docs.encode(record)."""
+        record_id, kind, lat, lon, aliases, state = key
         if record_id in self._id_set:
             raise DuplicateId(f"{record_id}: id or alias already written in this run")
-        kind_order, doc = vocab.KINDS.index(record["kind"]), encode(record)
+        kind_order = vocab.KINDS.index(kind)
         self._docs.append(doc)
         self._id_set.add(record_id)
         self._ids.append(record_id)
         self._kind_order.append(kind_order)
-        self._lat.append(loc["lat"])
-        self._lon.append(loc["lon"])
+        self._lat.append(lat)
+        self._lon.append(lon)
         try:
-            aliases = record.get("aliases")
             if aliases:
-                self._db.executemany(ALIAS_INSERT, ((a, record["id"]) for a in aliases))
+                self._db.executemany(ALIAS_INSERT, ((a, record_id) for a in aliases))
         except sqlite3.IntegrityError:
-            raise DuplicateId(f"{record['id']}: id or alias already written in this run") \
+            raise DuplicateId(f"{record_id}: id or alias already written in this run") \
                 from None
-        self._region.add(record)
+        self._region.add_point(state, lat, lon)
         self.count += 1
 
     def commit(self, meta=None):

@@ -1,0 +1,215 @@
+"""Rows validated by `RecordSchema.load` and encoded as stored JSON in a second process,
+while the index run reads, places and stages (issue 25 §3: the add phase's second core).
+
+    for loaded in load_rows(schema, rows):   # in row order, one Loaded per row
+        ...loaded.messages (rejected) or loaded.doc, loaded.key (and loaded.record)
+
+Why a process: per row, `RecordSchema.load` and `encode` are about half of an index run's
+add phase, and pure functions of the row, so a second core can run them while this one
+reads the next rows. The process loads with the same `RecordSchema` (the one definition of
+a record) and sends back marshmallow's own messages for a rejected row; the caller reports
+them with the row's file and number as before. Rows go over a pipe in pickled batches, a
+few batches ahead; results come back in order.
+
+The first LOAD_APART_FROM rows are loaded here: a small run never starts a process (the
+process is started a little earlier, so its imports overlap this one's rows). A failure of
+the process (it died, or raised on a row) raises IndexRejected here, which fails the build;
+this side's failure or exit closes its input, and the process exits.
+"""
+import os
+import pickle
+import subprocess
+import sys
+import tempfile
+import threading
+import traceback
+from collections import deque, namedtuple
+from struct import Struct
+
+from marshmallow import ValidationError
+
+from directory_service.search.embedded.staged_docs import encode, record_key
+from directory_service.search.store import IndexRejected
+
+# Rows loaded here before the process takes over, and when it is started.
+LOAD_APART_FROM = 20_000
+START_AT = 10_000
+BATCH = 256       # rows a pickle
+AHEAD = 8         # batches sent before the first result is awaited
+FRAME = Struct("<Q")
+
+# One row's outcome: `messages` (marshmallow's, for a rejected row) or the loaded record's
+# stored JSON `doc`, `key` (staged_docs.record_key) and, when asked for, the `record`.
+Loaded = namedtuple("Loaded", "record doc key messages")
+
+
+def load_one(schema, row, with_record):
+    """One row's Loaded, in this process."""
+    try:
+        record = schema.load(row)
+    except ValidationError as exc:
+        return Loaded(None, None, None, exc.messages)
+    return Loaded(record if with_record else None, encode(record), record_key(record), None)
+
+
+def load_rows(schema, rows, with_record=False, apart_from=LOAD_APART_FROM,
+              start_at=START_AT):
+    """One Loaded per row, in order: the first `apart_from` here, the rest in a process."""
+    rows = iter(rows)
+    apart = None
+    try:
+        for count, row in enumerate(rows):
+            if count == start_at:
+                apart = LoadApart(schema, with_record).start()
+            if count == apart_from:
+                yield from apart.map(_chain(row, rows))
+                apart.finish()
+                return
+            yield load_one(schema, row, with_record)
+        if apart is not None:
+            apart.finish()
+    finally:
+        if apart is not None:
+            apart.close()
+
+
+def _chain(first, rest):
+    yield first
+    yield from rest
+
+
+class LoadApart:
+    """The process (this module run as a script) and the pipes to it."""
+
+    def __init__(self, schema, with_record=False):
+        self.fast, self.with_record = getattr(schema, "fast", True), with_record
+        self.proc = self._errors = self._sender = None
+        self._outbox, self._ready = deque(), threading.Condition()
+        self._send_error = None
+
+    def start(self):
+        package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
+            os.path.abspath(__file__)))))
+        path = os.environ.get("PYTHONPATH")
+        env = {**os.environ, "PYTHONPATH": package_root + (os.pathsep + path if path else "")}
+        self._errors = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", __name__, str(int(self.fast)), str(int(self.with_record))],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._errors, env=env)
+        # Batches are written by a thread: this one reads results meanwhile, so neither
+        # side can wait on a full pipe the other is not emptying.
+        self._sender = threading.Thread(target=self._send, daemon=True)
+        self._sender.start()
+        return self
+
+    def map(self, rows):
+        """Loaded per row, in order, `AHEAD` batches in flight."""
+        in_flight, batch = 0, []
+        for row in rows:
+            batch.append(row)
+            if len(batch) == BATCH:
+                self._post(batch)
+                batch, in_flight = [], in_flight + 1
+                if in_flight >= AHEAD:
+                    yield from self._receive()
+                    in_flight -= 1
+        if batch:
+            self._post(batch)
+            in_flight += 1
+        for _ in range(in_flight):
+            yield from self._receive()
+
+    def _post(self, batch):
+        frame = pickle.dumps(batch, pickle.HIGHEST_PROTOCOL)
+        with self._ready:
+            self._outbox.append(FRAME.pack(len(frame)) + frame)
+            self._ready.notify()
+
+    def _send(self):
+        stdin = self.proc.stdin
+        try:
+            while True:
+                with self._ready:
+                    while not self._outbox:
+                        self._ready.wait()
+                    frame = self._outbox.popleft()
+                if frame is None:
+                    break
+                stdin.write(frame)
+                stdin.flush()
+        except (OSError, ValueError) as exc:  # it died (the reader says why) or was closed
+            self._send_error = exc
+        finally:
+            try:
+                stdin.close()
+            except OSError:
+                pass
+
+    def _receive(self):
+        head = self.proc.stdout.read(FRAME.size)
+        body = self.proc.stdout.read(FRAME.unpack(head)[0]) if len(head) == FRAME.size else b""
+        if not body:
+            self._fail()
+        status, results = pickle.loads(body)
+        if status != "ok":
+            self._fail(results)
+        return [Loaded(*r) for r in results]
+
+    def finish(self):
+        """Stop the process once every result is in; raises IndexRejected if it failed."""
+        self._stop_sending()
+        if self.proc.wait() != 0:
+            self._fail()
+
+    def _stop_sending(self):
+        with self._ready:
+            self._outbox.append(None)
+            self._ready.notify()
+        self._sender.join()
+
+    def _fail(self, why=None):
+        if why is None:
+            self.proc.kill()
+            self.proc.wait()
+            self._errors.seek(0)
+            why = self._errors.read().decode(errors="replace").strip()[-2000:] or (
+                f"it exited with status {self.proc.returncode}")
+        raise IndexRejected(f"validating rows in a second process failed: {why}")
+
+    def close(self):
+        """Kill the process if it still runs (a failure on this side), and wait for it."""
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        if self._sender.is_alive():
+            self._stop_sending()
+        self.proc.stdout.close()
+        self._errors.close()
+
+
+def serve(fast, with_record, stdin, stdout):
+    """The process: batches of rows in, ("ok", [Loaded fields per row]) out, until EOF."""
+    from directory_service.schemas.records import RecordSchema
+
+    schema = RecordSchema(fast=fast)
+    while True:
+        head = stdin.read(FRAME.size)
+        if len(head) < FRAME.size:
+            return 0
+        rows = pickle.loads(stdin.read(FRAME.unpack(head)[0]))
+        try:
+            out = ("ok", [tuple(load_one(schema, row, with_record)) for row in rows])
+        except Exception:  # noqa: BLE001 - a bug on a row fails the build, with its trace
+            out = ("failed", traceback.format_exc()[-2000:])
+        frame = pickle.dumps(out, pickle.HIGHEST_PROTOCOL)
+        stdout.write(FRAME.pack(len(frame)) + frame)
+        stdout.flush()
+        if out[0] != "ok":
+            return 1
+
+
+if __name__ == "__main__":
+    sys.exit(serve(sys.argv[1] == "1", sys.argv[2] == "1", sys.stdin.buffer,
+                   sys.stdout.buffer))
