@@ -12,6 +12,7 @@ from collections import namedtuple
 
 from marshmallow import ValidationError
 
+from directory_service.search.embedded.load_apart import load_one
 from indexer.formats.common import Warned
 from indexer.problems import Rejected, RowProblem
 
@@ -32,27 +33,39 @@ class RowStep:
         self.kept_published = set()  # published ids kept by a group none of whose rows had it
         self._row, self._gave_entry, self._warned = None, False, False
 
-    def __call__(self, report, path, number, item):
+    def prepare(self, path, number, item):
+        """Place a row (the report untouched, so rows can be prepared ahead of the ones
+        still being validated): (whether to load it, the placer's warnings, its
+        rejection reason or None)."""
+        if not isinstance(item, dict):
+            return not isinstance(item, (Warned, RowProblem)), (), None
+        reason = self.placer.place(item) if item.get("kind") else None
+        warnings = self.placer.take_warnings()
+        if reason:
+            return False, warnings, reason
+        if not item.get("updated_at"):
+            item["updated_at"] = item.get("source_updated_at") or self.run_time
+        return True, warnings, None
+
+    def complete(self, report, path, number, item, prepared, loaded=None):
+        """The rest of the row, in row order: `prepared` is what `prepare` returned,
+        `loaded` the row's load_apart.Loaded when it was to be loaded."""
+        _load, warnings, reason = prepared
         self._track(report, path, number, item)
         if isinstance(item, Warned):
             return self._warn(report, path, number, item)
         if isinstance(item, RowProblem):
             return self._reject(report, path, number, None, item.errors)
-        if isinstance(item, dict):
-            reason = self.placer.place(item) if item.get("kind") else None
-            for warned in self.placer.take_warnings():
-                # About a row that is still loaded (a re-placed point, a zone): a warning
-                # message, not the "warned" outcome of a row skipped with a warning.
-                self._warn(report, path, number, warned, item.get("id"))
-            if reason:
-                return self._reject(report, path, number, item.get("id"), {"location": [reason]})
-            if not item.get("updated_at"):
-                item["updated_at"] = item.get("source_updated_at") or self.run_time
-        try:
-            record = self.schema.load(item)
-        except ValidationError as exc:
+        for warned in warnings:
+            # About a row that is still loaded (a re-placed point, a zone): a warning
+            # message, not the "warned" outcome of a row skipped with a warning.
+            self._warn(report, path, number, warned, item.get("id"))
+        if reason:
+            return self._reject(report, path, number, item.get("id"), {"location": [reason]})
+        if loaded.messages is not None:
             record_id = item.get("id") if isinstance(item, dict) else None
-            return self._reject(report, path, number, record_id, exc.messages)
+            return self._reject(report, path, number, record_id, loaded.messages)
+        record = loaded.record
         earlier = self.first_read.get(record["id"])
         if earlier is not None:
             first_file = self.files[earlier >> 32]
@@ -66,10 +79,19 @@ class RowStep:
         if self.deduper is not None and record["kind"] != "meeting":
             self.deduper.add(record, (path, number))
             return
+        loaded_aliases = record.get("aliases")
         record["aliases"] = self._claim(report, record["id"], list(record.get("aliases") or ())
                                         + list(self.serving.aliases.get(record["id"], ()))
                                         + self._legacy(record["id"]))
-        self._write(report, path, record)
+        # The document encoded with the row still holds when the aliases are unchanged.
+        encoded = loaded if record["aliases"] == loaded_aliases else None
+        self._write(report, path, record, encoded)
+
+    def __call__(self, report, path, number, item):
+        """One entry at once: prepared, loaded here, completed."""
+        prepared = self.prepare(path, number, item)
+        loaded = load_one(self.schema, item, True) if prepared[0] else None
+        self.complete(report, path, number, item, prepared, loaded)
 
     def end_file(self, report):
         self._close_row(report)
@@ -146,10 +168,14 @@ class RowStep:
         old = ":".join([parts[0]] + parts[2:])
         return [old] if old in self.serving.aliases and old not in self.first_read else []
 
-    def _write(self, report, path, record):
+    def _write(self, report, path, record, encoded=None):
         published = record["id"] in self.serving.aliases
         report.count(path, "replaced" if published else "loaded")
-        if not self.dry_run:
+        if self.dry_run:
+            return
+        if encoded is not None and hasattr(self.writer, "add_encoded"):
+            self.writer.add_encoded(encoded.key, encoded.doc)
+        else:
             self.writer.add(record)
 
     def _track(self, report, path, number, item):

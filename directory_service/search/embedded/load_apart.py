@@ -52,9 +52,11 @@ def load_one(schema, row, with_record):
     return Loaded(record if with_record else None, encode(record), record_key(record), None)
 
 
-def load_rows(schema, rows, with_record=False, apart_from=LOAD_APART_FROM,
-              start_at=START_AT):
-    """One Loaded per row, in order: the first `apart_from` here, the rest in a process."""
+def load_rows(schema, rows, with_record=False, apart_from=None, start_at=None):
+    """One Loaded per row, in order: the first `apart_from` (LOAD_APART_FROM) here, the
+    rest in a process started at row `start_at` (START_AT)."""
+    apart_from = LOAD_APART_FROM if apart_from is None else apart_from
+    start_at = min(START_AT if start_at is None else start_at, apart_from)
     rows = iter(rows)
     apart = None
     try:
@@ -82,7 +84,7 @@ class LoadApart:
     """The process (this module run as a script) and the pipes to it."""
 
     def __init__(self, schema, with_record=False):
-        self.fast, self.with_record = getattr(schema, "fast", True), with_record
+        self.schema, self.with_record = schema, with_record
         self.proc = self._errors = self._sender = None
         self._outbox, self._ready = deque(), threading.Condition()
         self._send_error = None
@@ -94,12 +96,14 @@ class LoadApart:
         env = {**os.environ, "PYTHONPATH": package_root + (os.pathsep + path if path else "")}
         self._errors = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", __name__, str(int(self.fast)), str(int(self.with_record))],
+            [sys.executable, "-m", __name__, str(int(self.with_record))],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._errors, env=env)
         # Batches are written by a thread: this one reads results meanwhile, so neither
         # side can wait on a full pipe the other is not emptying.
         self._sender = threading.Thread(target=self._send, daemon=True)
         self._sender.start()
+        # First the schema itself (its class by name: the process imports the same one).
+        self._post(self.schema)
         return self
 
     def map(self, rows):
@@ -189,11 +193,13 @@ class LoadApart:
         self._errors.close()
 
 
-def serve(fast, with_record, stdin, stdout):
-    """The process: batches of rows in, ("ok", [Loaded fields per row]) out, until EOF."""
-    from directory_service.schemas.records import RecordSchema
-
-    schema = RecordSchema(fast=fast)
+def serve(with_record, stdin, stdout):
+    """The process: the schema, then batches of rows in, ("ok", [Loaded fields per row])
+    out, until EOF."""
+    head = stdin.read(FRAME.size)
+    if len(head) < FRAME.size:
+        return 0
+    schema = pickle.loads(stdin.read(FRAME.unpack(head)[0]))
     while True:
         head = stdin.read(FRAME.size)
         if len(head) < FRAME.size:
@@ -211,5 +217,4 @@ def serve(fast, with_record, stdin, stdout):
 
 
 if __name__ == "__main__":
-    sys.exit(serve(sys.argv[1] == "1", sys.argv[2] == "1", sys.stdin.buffer,
-                   sys.stdout.buffer))
+    sys.exit(serve(sys.argv[1] == "1", sys.stdin.buffer, sys.stdout.buffer))
