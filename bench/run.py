@@ -94,22 +94,24 @@ def index_child(n, path, shared):
     stamp = now_stamp().isoformat().replace("+00:00", "Z")
     schema = RecordSchema()
     started, cpu = time.perf_counter(), time.process_time()
+    loader = {}
     with SqliteIndexWriter(path) as writer:
         rows = (canonical(row, stamp) for row in synthetic(shared).records(n))
         # Validated and encoded in a second process from 20,000 rows on (load_apart.py).
-        for loaded in load_rows(schema, rows):
+        for loaded in load_rows(schema, rows, stats=loader):
             if loaded.messages:
                 raise ValidationError(loaded.messages)
             writer.add_encoded(loaded.key, loaded.doc)
         writer.commit()
     # CPU seconds beside the wall time: on a shared machine the wall time is mostly the
     # other work's, the CPU time this run's own.
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)  # the writer's second process
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)  # the load and rows processes
     print(json.dumps({"index_s": round(time.perf_counter() - started, 2),
                       "cpu_s": round(time.process_time() - cpu + children.ru_utime
                                      + children.ru_stime, 2),
                       "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-                      "rows_process_peak_rss_mb": getattr(writer, "rows_peak_rss_mb", None)}))
+                      "rows_process_peak_rss_mb": getattr(writer, "rows_peak_rss_mb", None),
+                      "load_process_peak_rss_mb": loader.get("peak_rss_mb")}))
 
 
 def index(n, path, shared, timeout, nice=0):

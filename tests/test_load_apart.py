@@ -182,3 +182,26 @@ def test_a_failure_on_this_side_stops_the_process(tmp_path, monkeypatch, started
     assert started[0].proc.returncode is not None  # stopped and waited for
     assert dump(path) == before
     assert listing(tmp_path) == files
+
+
+def test_the_region_from_the_point_arrays_is_the_region_added_record_by_record():
+    import random
+
+    import numpy as np
+
+    from directory_service.service_region import RegionBuilder
+
+    rng = random.Random(5)
+    # Points on the grid's half-way marks too, where rounding rules part ways.
+    lats = [rng.choice([rng.uniform(25, 49), rng.randrange(250, 490) / 10 + 0.05,
+                        -rng.randrange(0, 400) / 10 - 0.05]) for _ in range(5000)]
+    lons = [rng.choice([rng.uniform(-124, -67), -rng.randrange(670, 1240) / 10 - 0.05])
+            for _ in range(5000)]
+    states = [rng.choice(["IL", "TX", "", None, "XX", "Ill"]) for _ in range(5000)]
+    one = RegionBuilder()
+    for state, lat, lon in zip(states, lats, lons):
+        one.add({"location": {"lat": lat, "lon": lon}, "address": {"state": state}})
+    many = RegionBuilder()
+    many.add_many(set(states) - {None}, np.array(lats), np.array(lons))
+    assert (one.states, one.cells) == (many.states, many.cells)
+    assert one.meta() == many.meta()

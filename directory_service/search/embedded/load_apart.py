@@ -29,6 +29,7 @@ from struct import Struct
 from marshmallow import ValidationError
 
 from directory_service.search.embedded.staged_docs import encode, record_key
+from directory_service.search.embedded.store_rows import peak_rss_mb
 from directory_service.search.store import IndexRejected
 
 # Rows loaded here before the process takes over, and when it is started.
@@ -52,9 +53,10 @@ def load_one(schema, row, with_record):
     return Loaded(record if with_record else None, encode(record), record_key(record), None)
 
 
-def load_rows(schema, rows, with_record=False, apart_from=None, start_at=None):
+def load_rows(schema, rows, with_record=False, apart_from=None, start_at=None, stats=None):
     """One Loaded per row, in order: the first `apart_from` (LOAD_APART_FROM) here, the
-    rest in a process started at row `start_at` (START_AT)."""
+    rest in a process started at row `start_at` (START_AT). `stats`, a dict, gets the
+    process's "peak_rss_mb" when there was one."""
     apart_from = LOAD_APART_FROM if apart_from is None else apart_from
     start_at = min(START_AT if start_at is None else start_at, apart_from)
     rows = iter(rows)
@@ -65,11 +67,12 @@ def load_rows(schema, rows, with_record=False, apart_from=None, start_at=None):
                 apart = LoadApart(schema, with_record).start()
             if count == apart_from:
                 yield from apart.map(_chain(row, rows))
-                apart.finish()
-                return
+                break
             yield load_one(schema, row, with_record)
         if apart is not None:
-            apart.finish()
+            peak = apart.finish()
+            if stats is not None:
+                stats["peak_rss_mb"] = peak
     finally:
         if apart is not None:
             apart.close()
@@ -150,20 +153,26 @@ class LoadApart:
                 pass
 
     def _receive(self):
-        head = self.proc.stdout.read(FRAME.size)
-        body = self.proc.stdout.read(FRAME.unpack(head)[0]) if len(head) == FRAME.size else b""
-        if not body:
-            self._fail()
-        status, results = pickle.loads(body)
+        status, results = self._receive_frame()
         if status != "ok":
             self._fail(results)
         return [Loaded(*r) for r in results]
 
-    def finish(self):
-        """Stop the process once every result is in; raises IndexRejected if it failed."""
-        self._stop_sending()
-        if self.proc.wait() != 0:
+    def _receive_frame(self):
+        head = self.proc.stdout.read(FRAME.size)
+        body = self.proc.stdout.read(FRAME.unpack(head)[0]) if len(head) == FRAME.size else b""
+        if not body:
             self._fail()
+        return pickle.loads(body)
+
+    def finish(self):
+        """Stop the process once every result is in and return its peak RSS (MB);
+        raises IndexRejected if it failed."""
+        self._stop_sending()
+        status, peak = self._receive_frame()
+        if status != "done" or self.proc.wait() != 0:
+            self._fail()
+        return peak
 
     def _stop_sending(self):
         with self._ready:
@@ -203,17 +212,22 @@ def serve(with_record, stdin, stdout):
     while True:
         head = stdin.read(FRAME.size)
         if len(head) < FRAME.size:
+            _send(stdout, ("done", peak_rss_mb()))
             return 0
         rows = pickle.loads(stdin.read(FRAME.unpack(head)[0]))
         try:
             out = ("ok", [tuple(load_one(schema, row, with_record)) for row in rows])
         except Exception:  # noqa: BLE001 - a bug on a row fails the build, with its trace
             out = ("failed", traceback.format_exc()[-2000:])
-        frame = pickle.dumps(out, pickle.HIGHEST_PROTOCOL)
-        stdout.write(FRAME.pack(len(frame)) + frame)
-        stdout.flush()
+        _send(stdout, out)
         if out[0] != "ok":
             return 1
+
+
+def _send(stdout, value):
+    frame = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+    stdout.write(FRAME.pack(len(frame)) + frame)
+    stdout.flush()
 
 
 if __name__ == "__main__":

@@ -107,8 +107,9 @@ class SqliteIndexWriter:
         # Per record, in arrival order: id, kind's position in vocab.KINDS, lat, lon.
         self._ids, self._id_set = [], set()
         self._kind_order, self._lat, self._lon = array("b"), array("d"), array("d")
-        # The region the records cover, kept in the meta table (service_region.py).
-        self._region = RegionBuilder()
+        # The address states named, for the region the records cover (service_region.py,
+        # kept in the meta table; their points are the lat and lon arrays).
+        self._states = set()
 
     def __enter__(self):
         try:
@@ -158,12 +159,15 @@ class SqliteIndexWriter:
         except sqlite3.IntegrityError:
             raise DuplicateId(f"{record_id}: id or alias already written in this run") \
                 from None
-        self._region.add_point(state, lat, lon)
+        self._states.add(state)
         self.count += 1
 
     def commit(self, meta=None):
         """Write the sorted tables and columns, then atomically replace the serving file."""
         db = self._db
+        region = RegionBuilder()
+        region.add_many(self._states - {None}, np.frombuffer(self._lat, np.float64),
+                        np.frombuffer(self._lon, np.float64))
         order, arrival_id_rank = self._store_order()
         self._ids = self._id_set = None  # ranked: free them before the columns are made
         n = len(order)
@@ -193,7 +197,7 @@ class SqliteIndexWriter:
         info = {"schema_version": SCHEMA_VERSION, "records": str(n),
                 "built_at": datetime.now(timezone.utc).isoformat(),
                 "column_meta": json.dumps(builder.meta()), "column_file": self.columns_name,
-                "column_layout": layout, **self._region.meta(),
+                "column_layout": layout, **region.meta(),
                 **(meta or {})}
         db.executemany(META_INSERT, info.items())
         db.commit()
