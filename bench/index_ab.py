@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import closing
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.join(ROOT, "..", "shared")
@@ -55,10 +56,11 @@ def child(n, path, stamp, shared):
             for row in rows:
                 writer.add(schema.load(row))
         else:
-            for loaded in load_rows(schema, rows, stats=loader):
-                if loaded.messages:
-                    raise ValueError(f"invalid row: {loaded.messages}")
-                writer.add_encoded(loaded.key, loaded.doc)
+            with closing(load_rows(schema, rows, stats=loader)) as loaded_rows:
+                for loaded in loaded_rows:
+                    if loaded.messages:
+                        raise ValueError(f"invalid row: {loaded.messages}")
+                    writer.add_encoded(loaded.key, loaded.doc)
         writer.commit()
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     # The child's own VmHWM: getrusage's children maxrss keeps this process's RSS from

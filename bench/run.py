@@ -84,10 +84,12 @@ def pct(values, q):
 
 def index_child(n, path, shared):
     """Per-row validated indexing, as bench/search_bench.py does it; prints JSON."""
-    from bench.search_bench import canonical
-    from directory_service.schemas.records import RecordSchema
+    from contextlib import closing
+
     from marshmallow import ValidationError
 
+    from bench.search_bench import canonical
+    from directory_service.schemas.records import RecordSchema
     from directory_service.search.embedded.load_apart import load_rows
     from directory_service.search.embedded.writer import SqliteIndexWriter
 
@@ -98,10 +100,11 @@ def index_child(n, path, shared):
     with SqliteIndexWriter(path) as writer:
         rows = (canonical(row, stamp) for row in synthetic(shared).records(n))
         # Validated and encoded in a second process from 20,000 rows on (load_apart.py).
-        for loaded in load_rows(schema, rows, stats=loader):
-            if loaded.messages:
-                raise ValidationError(loaded.messages)
-            writer.add_encoded(loaded.key, loaded.doc)
+        with closing(load_rows(schema, rows, stats=loader)) as loaded_rows:
+            for loaded in loaded_rows:
+                if loaded.messages:
+                    raise ValidationError(loaded.messages)
+                writer.add_encoded(loaded.key, loaded.doc)
         writer.commit()
     # CPU seconds beside the wall time: on a shared machine the wall time is mostly the
     # other work's, the CPU time this run's own.

@@ -8,6 +8,7 @@ leave the previous index serving.
 import json
 import os
 from collections import Counter, deque
+from contextlib import closing
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
@@ -206,8 +207,10 @@ def _load_all(step, report, entries):
                 return
             step.complete(report, *entry, prepared)
 
-    for loaded in load_rows(step.schema, to_load(), with_record=True):
-        complete(loaded)
+    # closing: a failure here stops the process at once, not when the traceback goes.
+    with closing(load_rows(step.schema, to_load(), with_record=True)) as loaded_rows:
+        for loaded in loaded_rows:
+            complete(loaded)
     complete()
 
 

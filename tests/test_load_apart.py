@@ -205,3 +205,21 @@ def test_the_region_from_the_point_arrays_is_the_region_added_record_by_record()
     many.add_many(set(states) - {None}, np.array(lats), np.array(lons))
     assert (one.states, one.cells) == (many.states, many.cells)
     assert one.meta() == many.meta()
+
+
+def test_a_failure_in_the_writer_stops_the_process(tmp_path, monkeypatch, started):
+    from contextlib import closing
+
+    from directory_service.search.store import DuplicateId
+
+    path, before, files = serving_file(tmp_path, monkeypatch)
+    rows = [dict(base_rows()[2], id=f"t:n{i % 40}") for i in range(60)]  # t:n0 again at 40
+    with pytest.raises(DuplicateId, match="t:n0"):
+        with SqliteIndexWriter(str(path)) as writer:
+            with closing(load_rows(records.RecordSchema(), rows)) as loaded_rows:
+                for loaded in loaded_rows:
+                    writer.add_encoded(loaded.key, loaded.doc)
+            writer.commit()
+    assert started[0].proc.returncode is not None  # stopped and waited for
+    assert dump(path) == before
+    assert listing(tmp_path) == files
