@@ -17,7 +17,7 @@ from tqdm import tqdm
 from directory_service.schemas.records import RecordSchema
 from directory_service.search.embedded.load_apart import load_rows
 from indexer import file_checks, formats
-from indexer.dedupe import Deduper
+from indexer.dedupe import Deduper, place_key
 from indexer.formats.common import ImportOptions, Warned, feed_name
 from indexer.geocode import Placer
 from indexer.problems import Report
@@ -208,7 +208,7 @@ def _load_all(step, report, entries):
             step.complete(report, *entry, prepared)
 
     # closing: a failure here stops the process at once, not when the traceback goes.
-    with closing(load_rows(step.schema, to_load(), with_record=True)) as loaded_rows:
+    with closing(load_rows(step.schema, to_load(), place_key)) as loaded_rows:
         for loaded in loaded_rows:
             complete(loaded)
     complete()

@@ -2,7 +2,7 @@
 while the index run reads, places and stages (issue 25 §3: the add phase's second core).
 
     for loaded in load_rows(schema, rows):   # in row order, one Loaded per row
-        ...loaded.messages (rejected) or loaded.doc, loaded.key (and loaded.record)
+        ...loaded.messages (rejected) or loaded.doc, loaded.key (and loaded.extra)
 
 Why a process: per row, `RecordSchema.load` and `encode` are about half of an index run's
 add phase, and pure functions of the row, so a second core can run them while this one
@@ -11,8 +11,9 @@ a record) and sends back marshmallow's own messages for a rejected row; the call
 them with the row's file and number as before. Rows go over a pipe in pickled batches, a
 few batches ahead; results come back in order.
 
-The first LOAD_APART_FROM rows are loaded here: a small run never starts a process (the
-process is started a little earlier, so its imports overlap this one's rows). A failure of
+The first LOAD_APART_FROM rows are loaded here: a small run loads every row here, as
+before (the process is started at row START_AT, so its imports overlap the rows between;
+a run that ends in between stops it unused). A failure of
 the process (it died, or raised on a row) raises IndexRejected here, which fails the build;
 this side's failure or exit closes its input, and the process exits.
 """
@@ -32,31 +33,36 @@ from directory_service.search.embedded.staged_docs import encode, record_key
 from directory_service.search.embedded.store_rows import peak_rss_mb
 from directory_service.search.store import IndexRejected
 
-# Rows loaded here before the process takes over, and when it is started.
+# Rows loaded here before the process takes over, and when it is started (its imports,
+# about a second, overlap the rows between; a run that ends in between stops it unused).
 LOAD_APART_FROM = 20_000
-START_AT = 10_000
+START_AT = 5_000
 BATCH = 256       # rows a pickle
 AHEAD = 8         # batches sent before the first result is awaited
 FRAME = Struct("<Q")
 
 # One row's outcome: `messages` (marshmallow's, for a rejected row) or the loaded record's
-# stored JSON `doc`, `key` (staged_docs.record_key) and, when asked for, the `record`.
-Loaded = namedtuple("Loaded", "record doc key messages")
+# stored JSON `doc`, `key` (staged_docs.record_key) and `extra`, what the caller's
+# `extract` function took from the record. Not the record itself: sending it back, or
+# decoding `doc` here, costs this side about what loading it did.
+Loaded = namedtuple("Loaded", "doc key extra messages")
 
 
-def load_one(schema, row, with_record):
+def load_one(schema, row, extract=None):
     """One row's Loaded, in this process."""
     try:
         record = schema.load(row)
     except ValidationError as exc:
         return Loaded(None, None, None, exc.messages)
-    return Loaded(record if with_record else None, encode(record), record_key(record), None)
+    return Loaded(encode(record), record_key(record),
+                  None if extract is None else extract(record), None)
 
 
-def load_rows(schema, rows, with_record=False, apart_from=None, start_at=None, stats=None):
+def load_rows(schema, rows, extract=None, apart_from=None, start_at=None, stats=None):
     """One Loaded per row, in order: the first `apart_from` (LOAD_APART_FROM) here, the
-    rest in a process started at row `start_at` (START_AT). `stats`, a dict, gets the
-    process's "peak_rss_mb" when there was one."""
+    rest in a process started at row `start_at` (START_AT). `extract` (a module-level
+    function, so the process can import it) takes what the caller needs beyond `key`
+    from each loaded record. `stats`, a dict, gets the process's "peak_rss_mb"."""
     apart_from = LOAD_APART_FROM if apart_from is None else apart_from
     start_at = min(START_AT if start_at is None else start_at, apart_from)
     rows = iter(rows)
@@ -64,12 +70,12 @@ def load_rows(schema, rows, with_record=False, apart_from=None, start_at=None, s
     try:
         for count, row in enumerate(rows):
             if count == start_at:
-                apart = LoadApart(schema, with_record).start()
+                apart = LoadApart(schema, extract).start()
             if count == apart_from:
                 yield from apart.map(_chain(row, rows))
                 break
-            yield load_one(schema, row, with_record)
-        if apart is not None:
+            yield load_one(schema, row, extract)
+        if apart is not None and apart.used:
             peak = apart.finish()
             if stats is not None:
                 stats["peak_rss_mb"] = peak
@@ -86,8 +92,9 @@ def _chain(first, rest):
 class LoadApart:
     """The process (this module run as a script) and the pipes to it."""
 
-    def __init__(self, schema, with_record=False):
-        self.schema, self.with_record = schema, with_record
+    def __init__(self, schema, extract=None):
+        self.schema, self.extract = schema, extract
+        self.used = False
         self.proc = self._errors = self._sender = None
         self._outbox, self._ready = deque(), threading.Condition()
         self._send_error = None
@@ -99,18 +106,19 @@ class LoadApart:
         env = {**os.environ, "PYTHONPATH": package_root + (os.pathsep + path if path else "")}
         self._errors = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", __name__, str(int(self.with_record))],
+            [sys.executable, "-m", __name__],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._errors, env=env)
         # Batches are written by a thread: this one reads results meanwhile, so neither
         # side can wait on a full pipe the other is not emptying.
         self._sender = threading.Thread(target=self._send, daemon=True)
         self._sender.start()
-        # First the schema itself (its class by name: the process imports the same one).
-        self._post(self.schema)
+        # First the schema itself and `extract` (by name: the process imports the same).
+        self._post((self.schema, self.extract))
         return self
 
     def map(self, rows):
         """Loaded per row, in order, `AHEAD` batches in flight."""
+        self.used = True
         in_flight, batch = 0, []
         for row in rows:
             batch.append(row)
@@ -156,7 +164,7 @@ class LoadApart:
         status, results = self._receive_frame()
         if status != "ok":
             self._fail(results)
-        return [Loaded(*r) for r in results]
+        return [Loaded(*result) for result in results]
 
     def _receive_frame(self):
         head = self.proc.stdout.read(FRAME.size)
@@ -202,13 +210,13 @@ class LoadApart:
         self._errors.close()
 
 
-def serve(with_record, stdin, stdout):
-    """The process: the schema, then batches of rows in, ("ok", [Loaded fields per row])
-    out, until EOF."""
+def serve(stdin, stdout):
+    """The process: (schema, extract), then batches of rows in, ("ok", [Loaded fields per
+    row]) out, until EOF; then ("done", its peak RSS)."""
     head = stdin.read(FRAME.size)
     if len(head) < FRAME.size:
         return 0
-    schema = pickle.loads(stdin.read(FRAME.unpack(head)[0]))
+    schema, extract = pickle.loads(stdin.read(FRAME.unpack(head)[0]))
     while True:
         head = stdin.read(FRAME.size)
         if len(head) < FRAME.size:
@@ -216,7 +224,7 @@ def serve(with_record, stdin, stdout):
             return 0
         rows = pickle.loads(stdin.read(FRAME.unpack(head)[0]))
         try:
-            out = ("ok", [tuple(load_one(schema, row, with_record)) for row in rows])
+            out = ("ok", [tuple(load_one(schema, row, extract)) for row in rows])
         except Exception:  # noqa: BLE001 - a bug on a row fails the build, with its trace
             out = ("failed", traceback.format_exc()[-2000:])
         _send(stdout, out)
@@ -231,4 +239,4 @@ def _send(stdout, value):
 
 
 if __name__ == "__main__":
-    sys.exit(serve(sys.argv[1] == "1", sys.stdin.buffer, sys.stdout.buffer))
+    sys.exit(serve(sys.stdin.buffer, sys.stdout.buffer))
