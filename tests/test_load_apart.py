@@ -38,6 +38,7 @@ def started(monkeypatch):
     monkeypatch.setattr(load_apart, "START_AT", 1)
     monkeypatch.setattr(load_apart, "BATCH", 2)
     monkeypatch.setattr(load_apart, "AHEAD", 3)
+    monkeypatch.setattr(load_apart, "SWITCH_WHEN_READY", False)  # from row 3, surely
     return got
 
 
@@ -232,3 +233,14 @@ def test_a_failure_in_the_writer_stops_the_process(tmp_path, monkeypatch, starte
     assert started[0].proc.returncode is not None  # stopped and waited for
     assert dump(path) == before
     assert listing(tmp_path) == files
+
+
+def test_rows_go_to_the_process_once_it_is_ready_in_the_same_order(started, monkeypatch):
+    # The default: rows are loaded here until the process says it is ready, whenever
+    # that is; the outcomes are the same and in the same order either way.
+    monkeypatch.setattr(load_apart, "SWITCH_WHEN_READY", True)
+    schema = records.RecordSchema()
+    rows = rows_good_and_bad() * 3
+    assert list(load_rows(schema, copy.deepcopy(rows), place_key)) == [
+        load_one(schema, row, place_key) for row in copy.deepcopy(rows)]
+    assert len(started) == 1 and started[0].proc.returncode is not None

@@ -19,6 +19,7 @@ this side's failure or exit closes its input, and the process exits.
 """
 import os
 import pickle
+import select
 import subprocess
 import sys
 import tempfile
@@ -37,6 +38,10 @@ from directory_service.search.store import IndexRejected
 # about a second, overlap the rows between; a run that ends in between stops it unused).
 LOAD_APART_FROM = 20_000
 START_AT = 5_000
+# From LOAD_APART_FROM on, rows are still loaded here until the process says it is ready
+# (its imports done), checked every BATCH rows: this side never waits for its start.
+# False: wait for it at LOAD_APART_FROM (tests, to know which rows go where).
+SWITCH_WHEN_READY = True
 BATCH = 256       # rows a pickle
 AHEAD = 8         # batches sent before the first result is awaited
 FRAME = Struct("<Q")
@@ -71,7 +76,9 @@ def load_rows(schema, rows, extract=None, apart_from=None, start_at=None, stats=
         for count, row in enumerate(rows):
             if count == start_at:
                 apart = LoadApart(schema, extract).start()
-            if count == apart_from:
+            if count >= apart_from and (count - apart_from) % BATCH == 0 and (
+                    not SWITCH_WHEN_READY or apart.ready()):
+                apart.wait_ready()
                 yield from apart.map(_chain(row, rows))
                 break
             yield load_one(schema, row, extract)
@@ -94,7 +101,7 @@ class LoadApart:
 
     def __init__(self, schema, extract=None):
         self.schema, self.extract = schema, extract
-        self.used = False
+        self.used = self._started = False
         self.proc = self._errors = self._sender = None
         self._outbox, self._ready = deque(), threading.Condition()
         self._send_error = None
@@ -115,6 +122,17 @@ class LoadApart:
         # First the schema itself and `extract` (by name: the process imports the same).
         self._post((self.schema, self.extract))
         return self
+
+    def ready(self):
+        """Whether the process has said it is ready (without waiting for it)."""
+        return self._started or bool(select.select([self.proc.stdout], [], [], 0)[0])
+
+    def wait_ready(self):
+        if not self._started:
+            status, _ = self._receive_frame()
+            if status != "ready":
+                self._fail(f"it said {status!r} first")
+            self._started = True
 
     def map(self, rows):
         """Loaded per row, in order, `AHEAD` batches in flight."""
@@ -217,6 +235,7 @@ def serve(stdin, stdout):
     if len(head) < FRAME.size:
         return 0
     schema, extract = pickle.loads(stdin.read(FRAME.unpack(head)[0]))
+    _send(stdout, ("ready", None))
     while True:
         head = stdin.read(FRAME.size)
         if len(head) < FRAME.size:
