@@ -4,8 +4,8 @@ while the index run reads, places and stages (issue 25 §3: the add phase's seco
     for loaded in load_rows(schema, rows):   # in row order, one Loaded per row
         ...loaded.messages (rejected) or loaded.doc, loaded.key (and loaded.extra)
 
-Why a process: per row, `RecordSchema.load` and `encode` are about half of an index run's
-add phase, and pure functions of the row, so a second core can run them while this one
+Why a process: per row, `RecordSchema.load` and `encode` were about two fifths of an index
+run's add phase, and are pure functions of the row, so a second core can run them while this one
 reads the next rows. The process loads with the same `RecordSchema` (the one definition of
 a record) and sends back marshmallow's own messages for a rejected row; the caller reports
 them with the row's file and number as before. Rows go over a pipe in pickled batches, a
@@ -13,9 +13,9 @@ few batches ahead; results come back in order.
 
 The first LOAD_APART_FROM rows are loaded here: a small run loads every row here, as
 before (the process is started at row START_AT, so its imports overlap the rows between;
-a run that ends in between stops it unused). A failure of
-the process (it died, or raised on a row) raises IndexRejected here, which fails the build;
-this side's failure or exit closes its input, and the process exits.
+a run that ends in between stops it unused). A failure of the process (it died, or raised
+on a row) raises IndexRejected here, which fails the build; this side's failure or exit
+closes its input, and the process exits.
 """
 import os
 import pickle
@@ -103,8 +103,7 @@ class LoadApart:
         self.schema, self.extract = schema, extract
         self.used = self._started = False
         self.proc = self._errors = self._sender = None
-        self._outbox, self._ready = deque(), threading.Condition()
-        self._send_error = None
+        self._outbox, self._posted = deque(), threading.Condition()
 
     def start(self):
         package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
@@ -154,24 +153,24 @@ class LoadApart:
 
     def _post(self, batch):
         frame = pickle.dumps(batch, pickle.HIGHEST_PROTOCOL)
-        with self._ready:
+        with self._posted:
             self._outbox.append(FRAME.pack(len(frame)) + frame)
-            self._ready.notify()
+            self._posted.notify()
 
     def _send(self):
         stdin = self.proc.stdin
         try:
             while True:
-                with self._ready:
+                with self._posted:
                     while not self._outbox:
-                        self._ready.wait()
+                        self._posted.wait()
                     frame = self._outbox.popleft()
                 if frame is None:
                     break
                 stdin.write(frame)
                 stdin.flush()
-        except (OSError, ValueError) as exc:  # it died (the reader says why) or was closed
-            self._send_error = exc
+        except (OSError, ValueError):  # it died (the reading side says why) or was closed
+            pass
         finally:
             try:
                 stdin.close()
@@ -201,9 +200,9 @@ class LoadApart:
         return peak
 
     def _stop_sending(self):
-        with self._ready:
+        with self._posted:
             self._outbox.append(None)
-            self._ready.notify()
+            self._posted.notify()
         self._sender.join()
 
     def _fail(self, why=None):
