@@ -11,7 +11,7 @@ commit as a `git archive` put first on PYTHONPATH (as bench/served_ab.py does), 
 new in every round. Bed reports carry one pinned time, so the two files can be compared:
 their SQL dumps (every table, the FTS and R*Tree shadow tables included), but the
 `built_at` line, hashed. On a shared machine the wall time is mostly the other work's:
-the CPU time (the writer's second process included, and shown apart) and the main
+the CPU time (the load and rows processes included, and shown apart) and the main
 process's wait for a CPU (/proc/self/schedstat) are printed beside it, with the 1-minute
 load average; only ratios of one run mean anything. Peak RSS is each process's own.
 """
@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import closing
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.join(ROOT, "..", "shared")
@@ -44,9 +45,22 @@ def child(n, path, stamp, shared):
     schema = RecordSchema()
     waited = _runqueue_s()
     started, cpu = time.perf_counter(), cpu_s()
+    try:  # rows validated and encoded in a second process (load_apart.py), where it exists
+        from directory_service.search.embedded.load_apart import load_rows
+    except ImportError:
+        load_rows = None
+    loader = {}
     with SqliteIndexWriter(path) as writer:
-        for row in synthetic.records(n):
-            writer.add(schema.load(canonical(row, stamp)))
+        rows = (canonical(row, stamp) for row in synthetic.records(n))
+        if load_rows is None:
+            for row in rows:
+                writer.add(schema.load(row))
+        else:
+            with closing(load_rows(schema, rows, stats=loader)) as loaded_rows:
+                for loaded in loaded_rows:
+                    if loaded.messages:
+                        raise ValueError(f"invalid row: {loaded.messages}")
+                    writer.add_encoded(loaded.key, loaded.doc)
         writer.commit()
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     # The child's own VmHWM: getrusage's children maxrss keeps this process's RSS from
@@ -58,12 +72,13 @@ def child(n, path, stamp, shared):
                       "wait_cpu_s": round(_runqueue_s() - waited, 2),
                       "peak_rss_mb": round(resource.getrusage(
                           resource.RUSAGE_SELF).ru_maxrss / 1024),
-                      "child_peak_rss_mb": child_peak}))
+                      "child_peak_rss_mb": child_peak,
+                      "loader_peak_rss_mb": loader.get("peak_rss_mb") or 0}))
 
 
 def cpu_s():
-    """CPU seconds of this process and of the children it waited for (the writer's
-    second process, when it has one)."""
+    """CPU seconds of this process and of the children it waited for (the load and rows
+    processes, when it has them)."""
     own, children = (resource.getrusage(who) for who in (resource.RUSAGE_SELF,
                                                           resource.RUSAGE_CHILDREN))
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
@@ -138,10 +153,12 @@ def main():
                 got = run_side(pythonpath, args.size, path, args.timeout)
                 figures[name].append(got)
                 print(f"round {round_no} {name:22s} wall {got['wall_s']:7.2f} s  cpu "
-                      f"{got['cpu_s']:7.2f} s (second process {got['child_cpu_s']:5.2f} s)  "
+                      f"{got['cpu_s']:7.2f} s (other processes {got['child_cpu_s']:5.2f} s)  "
                       f"waiting for a cpu {got['wait_cpu_s']:7.2f} s  peak RSS "
-                      f"{got['peak_rss_mb']:5d} MB (second process "
-                      f"{got['child_peak_rss_mb']:4d} MB)  load {got['load_1m']}", flush=True)
+                      f"{got['peak_rss_mb']:5d} MB (rows process "
+                      f"{got['child_peak_rss_mb']:4d} MB, load process "
+                      f"{got.get('loader_peak_rss_mb', 0):4d} MB)  load {got['load_1m']}",
+                      flush=True)
                 if round_no == 1:
                     paths[name] = path
                 else:

@@ -137,16 +137,35 @@ class RegionBuilder:
         self._state_of = {}
 
     def add(self, record):
-        state = (record.get("address") or {}).get("state")
+        self.add_point((record.get("address") or {}).get("state"),
+                       record["location"]["lat"], record["location"]["lon"])
+
+    def add_point(self, state, lat, lon):
+        """A record's address state (or None) and point."""
+        self.add_state(state)
+        fine = GRID_STEPS[0]
+        self.cells.add((round(lat / fine), round(lon / fine)))
+
+    def add_state(self, state):
         if state:
             if state not in self._state_of:
                 found = gazetteer.region(state)
                 self._state_of[state] = found[0] if found else None
             if self._state_of[state]:
                 self.states.add(self._state_of[state])
-        fine = GRID_STEPS[0]
-        self.cells.add((round(record["location"]["lat"] / fine),
-                        round(record["location"]["lon"] / fine)))
+
+    def add_many(self, states, lat, lon):
+        """Many records at once (an index writer's commit): the distinct address states
+        they name, and their points as NumPy arrays; the same cells `add_point` keeps
+        (NumPy rounds half to even, as Python's round does), at a fraction of the cost."""
+        for state in states:
+            self.add_state(state)
+        if len(lat):
+            fine = GRID_STEPS[0]
+            cells = np.unique(np.stack([np.rint(np.asarray(lat, np.float64) / fine),
+                                        np.rint(np.asarray(lon, np.float64) / fine)], 1),
+                              axis=0).astype(np.int64)
+            self.cells.update(zip(cells[:, 0].tolist(), cells[:, 1].tolist()))
 
     def region(self):
         """The finest grid with at most MAX_POINTS cells, as cell centres."""

@@ -85,6 +85,14 @@ class Group:
     published: list
 
 
+def place_key(record):
+    """What decides whether two records are the same place: kind, name, point, street,
+    main phone (load_apart.py's `extract` for the indexer)."""
+    return (record["kind"], record["name"], (record["location"]["lat"],
+            record["location"]["lon"]), (record.get("address") or {}).get("street"),
+            (record.get("phones") or {}).get("main"))
+
+
 class Deduper:
     def __init__(self, serving=None):
         self.live = set(serving.live) if serving else set()
@@ -102,16 +110,18 @@ class Deduper:
 
     def add(self, record, where):
         """Hold one validated record (never a meeting) until `finish`."""
-        member = self._member(record["id"])
-        member.doc, member.where, member.seq = (json.dumps(record, separators=(",", ":")),
-                                                where, self._next())
-        key = (record["kind"], record["name"], (record["location"]["lat"],
-               record["location"]["lon"]), (record.get("address") or {}).get("street"),
-               (record.get("phones") or {}).get("main"))
-        twin = self._nearby_twin(record["id"], *key)
+        self.add_loaded(record["id"], where, json.dumps(record, separators=(",", ":")),
+                        place_key(record))
+
+    def add_loaded(self, record_id, where, doc, key):
+        """`add` of a record loaded elsewhere (load_apart.py): its compact JSON (as
+        json.dumps writes it; staged_docs.encode's bytes are the same) and its place_key."""
+        member = self._member(record_id)
+        member.doc, member.where, member.seq = doc, where, self._next()
+        twin = self._nearby_twin(record_id, *key)
         if twin is not None:
-            self._union(twin, record["id"])
-        self._index(record["id"], *key)
+            self._union(twin, record_id)
+        self._index(record_id, *key)
 
     def finish(self):
         """Every group holding a record of this run, in the order its first row was read,

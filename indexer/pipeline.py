@@ -7,15 +7,17 @@ leave the previous index serving.
 """
 import json
 import os
-from collections import Counter
+from collections import Counter, deque
+from contextlib import closing
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
 from tqdm import tqdm
 
 from directory_service.schemas.records import RecordSchema
+from directory_service.search.embedded.load_apart import load_rows
 from indexer import file_checks, formats
-from indexer.dedupe import Deduper
+from indexer.dedupe import Deduper, place_key
 from indexer.formats.common import ImportOptions, Warned, feed_name
 from indexer.geocode import Placer
 from indexer.problems import Report
@@ -123,6 +125,95 @@ def read_rows(module, path, transform, options):
         raise IndexRunFailed(f"{path}: cannot be read: {exc.strerror or exc}") from None
 
 
+def _entries(files, fmt, options, now, bar):
+    """Every file's rows as (path, row number, entry), in order, and between them what
+    happens to the report at a file's start and end (a function of the report), a file
+    that fails the run included: that raises when its turn comes, so the rows before it
+    are reported as they would be without reading ahead (`_load_all`)."""
+    for path in files:
+        nothing = file_checks.empty(path)
+        if nothing:
+            # One feed with no meetings today must not stop the other feeds' run.
+            yield lambda report, _step, path=path: report.file(path)
+            yield path, 0, Warned("file:empty", nothing)
+            yield _END_FILE
+            continue
+        module = formats.FORMATS[fmt] if fmt else (
+            formats.FORMATS["csv"] if options.mapping and path.endswith(".csv")
+            else formats.detect(path))
+        if module is None:
+            yield _failure(IndexRunFailed(formats.unrecognised(path)))
+            return
+        cut = file_checks.truncated(path)
+        if cut:
+            yield _failure(IndexRunFailed(f"{cut}; the previous index keeps serving"))
+            return
+        transform = _shifter(bed_time_shift(path, now))
+        yield lambda report, _step, path=path: report.file(path)
+        file_options = replace(options, feed=options.feed or feed_name(path))
+        bar.set_description(os.path.basename(path))
+        items = 0
+        try:
+            for number, row in read_rows(module, path, transform, file_options):
+                yield path, number, row
+                bar.update(1)
+                items += 1
+        except IndexRunFailed as exc:  # not text, unreadable: no report, as before
+            yield _failure(exc, with_report=False)
+            return
+        if not items:
+            # A header-only sheet or an empty answer: say so, as for an empty file.
+            yield path, 0, Warned("file:empty", (
+                f"{os.path.basename(path)} has no rows: nothing to load from it"))
+        yield _END_FILE
+
+
+def _END_FILE(report, step):
+    step.end_file(report)
+
+
+def _failure(exc, with_report=True):
+    def fail(report, _step):
+        if with_report:
+            exc.report = report
+        raise exc
+    return fail
+
+
+def _load_all(step, report, entries):
+    """Each entry placed (`step.prepare`), validated and encoded (load_apart.py: in a
+    second process from 20,000 rows on, rows read and placed a few batches ahead) and
+    completed (`step.complete`) in order, so the report reads as one row at a time."""
+    pending = deque()
+
+    def to_load():
+        for entry in entries:
+            if callable(entry):
+                pending.append((entry, None))
+                continue
+            prepared = step.prepare(*entry)
+            pending.append((entry, prepared))
+            if prepared[0]:
+                yield entry[2]
+
+    def complete(loaded=None):
+        while pending:
+            entry, prepared = pending.popleft()
+            if prepared is None:
+                entry(report, step)
+                continue
+            if prepared[0]:
+                step.complete(report, *entry, prepared, loaded)
+                return
+            step.complete(report, *entry, prepared)
+
+    # closing: a failure here stops the process at once, not when the traceback goes.
+    with closing(load_rows(step.schema, to_load(), place_key)) as loaded_rows:
+        for loaded in loaded_rows:
+            complete(loaded)
+    complete()
+
+
 def shrink_check(report, serving, max_shrink_fraction, dry_run=False):
     """Refuse a run that would drop more than `max_shrink_fraction` of the records
     serving now (ids neither written again nor kept as aliases): a cut or wrong file
@@ -173,36 +264,7 @@ def run(paths, writer, *, dry_run=False, max_rejected_fraction=0.25, progress=No
     with writer:
         # Rows, not files: one big feed is the long run a progress bar is for.
         bar = tqdm(unit=" rows", disable=not show, leave=False, mininterval=0.5)
-        for path in files:
-            nothing = file_checks.empty(path)
-            if nothing:
-                # One feed with no meetings today must not stop the other feeds' run.
-                report.file(path)
-                step(report, path, 0, Warned("file:empty", nothing))
-                step.end_file(report)
-                continue
-            module = formats.FORMATS[fmt] if fmt else (
-                formats.FORMATS["csv"] if options.mapping and path.endswith(".csv")
-                else formats.detect(path))
-            if module is None:
-                raise IndexRunFailed(formats.unrecognised(path), report)
-            cut = file_checks.truncated(path)
-            if cut:
-                raise IndexRunFailed(f"{cut}; the previous index keeps serving", report)
-            transform = _shifter(bed_time_shift(path, now))
-            report.file(path)
-            file_options = replace(options, feed=options.feed or feed_name(path))
-            bar.set_description(os.path.basename(path))
-            items = 0
-            for number, row in read_rows(module, path, transform, file_options):
-                step(report, path, number, row)
-                bar.update(1)
-                items += 1
-            if not items:
-                # A header-only sheet or an empty answer: say so, as for an empty file.
-                step(report, path, 0, Warned("file:empty", (
-                    f"{os.path.basename(path)} has no rows: nothing to load from it")))
-            step.end_file(report)
+        _load_all(step, report, _entries(files, fmt, options, now, bar))
         bar.close()
         placer.close()
         step.finish(report)

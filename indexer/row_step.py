@@ -5,6 +5,11 @@ naming both rows, in dry runs too, and never replaces the first. Records that
 de-duplication may merge are held (indexer/dedupe.py) and written by `finish`, under the
 id each group keeps; the rest are written at once. Every entry ends in exactly one of the
 report's outcomes (indexer/problems.py), so a file's counts add up to what was read.
+
+An entry goes in two steps, so rows can be placed ahead while earlier ones are validated in
+another process (search/embedded/load_apart.py, pipeline._load_all): `prepare` places it
+and leaves the report alone; `complete`, in row order, reports, checks ids, holds or
+writes, from the loaded row's stored JSON and keys (not the record itself).
 """
 import json
 import re
@@ -12,6 +17,9 @@ from collections import namedtuple
 
 from marshmallow import ValidationError
 
+from directory_service.search.embedded.load_apart import load_one
+from directory_service.fast_json import loads_record
+from indexer.dedupe import place_key
 from indexer.formats.common import Warned
 from indexer.problems import Rejected, RowProblem
 
@@ -32,44 +40,70 @@ class RowStep:
         self.kept_published = set()  # published ids kept by a group none of whose rows had it
         self._row, self._gave_entry, self._warned = None, False, False
 
-    def __call__(self, report, path, number, item):
+    def prepare(self, path, number, item):
+        """Place a row (the report untouched, so rows can be prepared ahead of the ones
+        still being validated): (whether to load it, the placer's warnings, its
+        rejection reason or None)."""
+        if not isinstance(item, dict):
+            return not isinstance(item, (Warned, RowProblem)), (), None
+        reason = self.placer.place(item) if item.get("kind") else None
+        warnings = self.placer.take_warnings()
+        if reason:
+            return False, warnings, reason
+        if not item.get("updated_at"):
+            item["updated_at"] = item.get("source_updated_at") or self.run_time
+        return True, warnings, None
+
+    def complete(self, report, path, number, item, prepared, loaded=None):
+        """The rest of the row, in row order: `prepared` is what `prepare` returned,
+        `loaded` the row's load_apart.Loaded when it was to be loaded."""
+        _load, warnings, reason = prepared
         self._track(report, path, number, item)
         if isinstance(item, Warned):
             return self._warn(report, path, number, item)
         if isinstance(item, RowProblem):
             return self._reject(report, path, number, None, item.errors)
-        if isinstance(item, dict):
-            reason = self.placer.place(item) if item.get("kind") else None
-            for warned in self.placer.take_warnings():
-                # About a row that is still loaded (a re-placed point, a zone): a warning
-                # message, not the "warned" outcome of a row skipped with a warning.
-                self._warn(report, path, number, warned, item.get("id"))
-            if reason:
-                return self._reject(report, path, number, item.get("id"), {"location": [reason]})
-            if not item.get("updated_at"):
-                item["updated_at"] = item.get("source_updated_at") or self.run_time
-        try:
-            record = self.schema.load(item)
-        except ValidationError as exc:
+        for warned in warnings:
+            # About a row that is still loaded (a re-placed point, a zone): a warning
+            # message, not the "warned" outcome of a row skipped with a warning.
+            self._warn(report, path, number, warned, item.get("id"))
+        if reason:
+            return self._reject(report, path, number, item.get("id"), {"location": [reason]})
+        if loaded.messages is not None:
             record_id = item.get("id") if isinstance(item, dict) else None
-            return self._reject(report, path, number, record_id, exc.messages)
-        earlier = self.first_read.get(record["id"])
+            return self._reject(report, path, number, record_id, loaded.messages)
+        record_id, kind, _lat, _lon, loaded_aliases, _state = loaded.key
+        earlier = self.first_read.get(record_id)
         if earlier is not None:
             first_file = self.files[earlier >> 32]
             hint = "" if first_file == path else " (give each feed its own --feed)"
-            return self._reject(report, path, number, record["id"], {"id": [
-                f"{record['id']} was already read at {first_file}:{earlier & 0xFFFFFFFF}; "
+            return self._reject(report, path, number, record_id, {"id": [
+                f"{record_id} was already read at {first_file}:{earlier & 0xFFFFFFFF}; "
                 f"an id names one record in a run, so this row is not loaded{hint}"]})
         if not self.files or self.files[-1] != path:
             self.files.append(path)
-        self.first_read[record["id"]] = (len(self.files) - 1) << 32 | number
-        if self.deduper is not None and record["kind"] != "meeting":
-            self.deduper.add(record, (path, number))
+        self.first_read[record_id] = (len(self.files) - 1) << 32 | number
+        if self.deduper is not None and kind != "meeting":
+            self.deduper.add_loaded(record_id, (path, number), loaded.doc.decode("ascii"),
+                                    loaded.extra)
             return
-        record["aliases"] = self._claim(report, record["id"], list(record.get("aliases") or ())
-                                        + list(self.serving.aliases.get(record["id"], ()))
-                                        + self._legacy(record["id"]))
-        self._write(report, path, record)
+        loaded_aliases = list(loaded_aliases or ())
+        aliases = self._claim(report, record_id, loaded_aliases
+                              + list(self.serving.aliases.get(record_id, ()))
+                              + self._legacy(record_id))
+        if aliases == loaded_aliases:
+            # The document encoded with the row still holds (every record has `aliases`:
+            # schemas/records.py, BaseRecord, load_default=list).
+            return self._write(report, path, record_id, loaded)
+        record = loads_record(loaded.doc)
+        record["aliases"] = aliases
+        self._write(report, path, record_id, record)
+
+    def __call__(self, report, path, number, item):
+        """One entry at once: prepared, loaded here, completed."""
+        prepared = self.prepare(path, number, item)
+        loaded = load_one(self.schema, item, place_key) if prepared[0] else None
+        self.complete(report, path, number, item, prepared, loaded)
 
     def end_file(self, report):
         self._close_row(report)
@@ -99,7 +133,7 @@ class RowStep:
                 report.count(member.where[0], "merged")
             report.merged += [Merge(kept, pid, None, None, "published")
                               for pid in group.published]
-            self._write(report, path, record)
+            self._write(report, path, record["id"], record)
 
     def published_not_kept(self):
         """Published ids this run neither writes nor keeps as aliases: they will 404."""
@@ -146,11 +180,18 @@ class RowStep:
         old = ":".join([parts[0]] + parts[2:])
         return [old] if old in self.serving.aliases and old not in self.first_read else []
 
-    def _write(self, report, path, record):
-        published = record["id"] in self.serving.aliases
+    def _write(self, report, path, record_id, record):
+        """`record`: the record, or the load_apart.Loaded whose document it is."""
+        published = record_id in self.serving.aliases
         report.count(path, "replaced" if published else "loaded")
-        if not self.dry_run:
+        if self.dry_run:
+            return
+        if isinstance(record, dict):
             self.writer.add(record)
+        elif hasattr(self.writer, "add_encoded"):
+            self.writer.add_encoded(record.key, record.doc)
+        else:
+            self.writer.add(loads_record(record.doc))
 
     def _track(self, report, path, number, item):
         """Note whether the current source row gave an entry or only warnings."""

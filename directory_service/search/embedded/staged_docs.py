@@ -43,12 +43,23 @@ def encode(record):
             out = orjson.dumps(record, default=refuse, option=OPTIONS)
         except ENCODE_ERRORS:
             out = None
-        if out is not None and not ((b"e+" in out or b"e-" in out or b"0.0000" in out)
+        # b"+" (one memchr) for b"e+" (a two-byte search, a third of the encoding's time):
+        # it only lets more documents reach the regex.
+        if out is not None and not ((b"+" in out or b"e-" in out or b"0.0000" in out)
                                     and UNSURE_NUMBER.search(out)):
             if not out.isascii() or b"\x7f" in out:
                 out = ESCAPED.sub(escape_char, out.decode()).encode("ascii")
             return out
     return json.dumps(record, separators=(",", ":")).encode("ascii")
+
+
+def record_key(record):
+    """What the writer keeps of a record beside its document: (id, kind, lat, lon, aliases
+    or None, address state or None) — small enough to pass between processes
+    (load_apart.py)."""
+    location = record["location"]
+    return (record["id"], record["kind"], location["lat"], location["lon"],
+            record.get("aliases") or None, (record.get("address") or {}).get("state"))
 
 
 class StagedDocs:

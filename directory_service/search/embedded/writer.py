@@ -31,7 +31,7 @@ from directory_service.service_region import RegionBuilder
 from directory_service.fast_json import loads_record
 from directory_service.search import columns as cols
 from directory_service.search.embedded import column_file, store_rows
-from directory_service.search.embedded.staged_docs import StagedDocs, encode
+from directory_service.search.embedded.staged_docs import StagedDocs, encode, record_key
 from directory_service.search.store import DuplicateId, IndexRejected
 
 # 3: opening hours as week-minute intervals; 4: aliases table; 5: columns in a file of
@@ -107,8 +107,9 @@ class SqliteIndexWriter:
         # Per record, in arrival order: id, kind's position in vocab.KINDS, lat, lon.
         self._ids, self._id_set = [], set()
         self._kind_order, self._lat, self._lon = array("b"), array("d"), array("d")
-        # The region the records cover, kept in the meta table (service_region.py).
-        self._region = RegionBuilder()
+        # The address states named, for the region the records cover (service_region.py,
+        # kept in the meta table; their points are the lat and lon arrays).
+        self._states = set()
 
     def __enter__(self):
         try:
@@ -137,29 +138,36 @@ class SqliteIndexWriter:
 
     def add(self, record):
         """Stage one validated record; an id or alias given twice raises DuplicateId."""
-        loc, record_id = record["location"], record["id"]
+        self.add_encoded(record_key(record), encode(record))
+
+    def add_encoded(self, key, doc):
+        """`add` of a record already encoded elsewhere (load_apart.py): `key` is
+        staged_docs.record_key(record), `doc` staged_docs.encode(record)."""
+        record_id, kind, lat, lon, aliases, state = key
         if record_id in self._id_set:
             raise DuplicateId(f"{record_id}: id or alias already written in this run")
-        kind_order, doc = vocab.KINDS.index(record["kind"]), encode(record)
+        kind_order = vocab.KINDS.index(kind)
         self._docs.append(doc)
         self._id_set.add(record_id)
         self._ids.append(record_id)
         self._kind_order.append(kind_order)
-        self._lat.append(loc["lat"])
-        self._lon.append(loc["lon"])
+        self._lat.append(lat)
+        self._lon.append(lon)
         try:
-            aliases = record.get("aliases")
             if aliases:
-                self._db.executemany(ALIAS_INSERT, ((a, record["id"]) for a in aliases))
+                self._db.executemany(ALIAS_INSERT, ((a, record_id) for a in aliases))
         except sqlite3.IntegrityError:
-            raise DuplicateId(f"{record['id']}: id or alias already written in this run") \
+            raise DuplicateId(f"{record_id}: id or alias already written in this run") \
                 from None
-        self._region.add(record)
+        self._states.add(state)
         self.count += 1
 
     def commit(self, meta=None):
         """Write the sorted tables and columns, then atomically replace the serving file."""
         db = self._db
+        region = RegionBuilder()
+        region.add_many(self._states - {None}, np.frombuffer(self._lat, np.float64),
+                        np.frombuffer(self._lon, np.float64))
         order, arrival_id_rank = self._store_order()
         self._ids = self._id_set = None  # ranked: free them before the columns are made
         n = len(order)
@@ -189,7 +197,7 @@ class SqliteIndexWriter:
         info = {"schema_version": SCHEMA_VERSION, "records": str(n),
                 "built_at": datetime.now(timezone.utc).isoformat(),
                 "column_meta": json.dumps(builder.meta()), "column_file": self.columns_name,
-                "column_layout": layout, **self._region.meta(),
+                "column_layout": layout, **region.meta(),
                 **(meta or {})}
         db.executemany(META_INSERT, info.items())
         db.commit()
