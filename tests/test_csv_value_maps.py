@@ -95,3 +95,27 @@ def test_the_shipped_mappings_load(tmp_path):
         for name in os.listdir(os.path.join(FIXTURES, folder)):
             if ".mapping." in name:
                 csv_mapping.load(os.path.join(FIXTURES, folder, name))
+
+
+def test_a_default_dict_is_each_rows_own(tmp_path):
+    """`defaults: {address: {state: NY}}` gives every row its own address: a row without a
+    street does not show the row before's, and rows read ahead (the indexer's load
+    process) keep their own streets."""
+    from indexer.formats import csv_mapped
+
+    path = tmp_path / "sites.mapping.yaml"
+    path.write_text("kind: takeback_site\nprefix: t\nsource: {name: t}\n"
+                    "columns: {name: name, address.street: street, address.city: city, "
+                    "location.lat: lat, location.lon: lon}\n"
+                    "defaults: {address: {state: NY}, timezone: America/New_York, "
+                    "receptacle: kiosk}\n")
+    mapping = csv_mapping.load(str(path))
+    rows = [{"name": "A", "street": "1 Main St", "city": "Albany", "lat": "42.65",
+             "lon": "-73.75"},
+            {"name": "B", "street": "", "city": "Troy", "lat": "42.73", "lon": "-73.69"}]
+    records = [r for row in rows for r in csv_mapped.map_row(row, mapping)
+               if isinstance(r, dict)]
+    assert [r["address"] for r in records] == [
+        {"state": "NY", "street": "1 Main St", "city": "Albany"},
+        {"state": "NY", "city": "Troy"}]
+    assert mapping["defaults"]["address"] == {"state": "NY"}

@@ -6,6 +6,7 @@ line endings, attributes buried in an HTML cell. The mapping (YAML or JSON, chec
 docs/importers.md. The mapping is `--mapping FILE`, or found beside the CSV as
 `<name>.mapping.yaml|yml|json`. Row numbers in reports are spreadsheet rows (header = 1).
 """
+import copy
 import csv
 import io
 import os
@@ -87,7 +88,10 @@ def read(path, transform=None, options=None):
 def map_row(row, mapping, feed=None):
     record = {"kind": mapping["kind"], "source": dict(mapping["source"])}
     for target, value in mapping["defaults"].items():
-        _set(record, target, value)
+        # A copy per row: a default that is a dict (`address: {state: NY}`) would be the
+        # one dict of every row, each row's street and city written into it, so a row
+        # without a street showed the row before's, and rows read ahead all the last's.
+        _set(record, target, copy.deepcopy(value))
     for target, columns in mapping["columns"].items():
         if target in mapping["lists"]:
             yield from _list_target(record, row, mapping, target, columns)
