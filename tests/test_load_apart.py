@@ -244,3 +244,33 @@ def test_rows_go_to_the_process_once_it_is_ready_in_the_same_order(started, monk
     assert list(load_rows(schema, copy.deepcopy(rows), place_key)) == [
         load_one(schema, row, place_key) for row in copy.deepcopy(rows)]
     assert len(started) == 1 and started[0].proc.returncode is not None
+
+
+def test_the_shared_samples_give_the_same_file_and_report_apart(tmp_path, monkeypatch,
+                                                                started, shared_dir):
+    """Real feeds of every reader (CSV with mappings, Meeting Guide, FindTreatment), read
+    ahead into the process: a reader that reused one object across rows (the CSV
+    mapping's default address) gave every NY drop box the last row's address this way."""
+    import shutil
+
+    data = tmp_path / "data"
+    data.mkdir()
+    mappings = os.path.join(os.path.dirname(__file__), "fixtures", "formats",
+                            "realdata_mappings")
+    for name in ("takeback/ny_dec_medication_dropboxes.flat.csv",
+                 "naloxone/vancouver-pharmacies.csv",
+                 "meetings/meeting-guide-feeds/nwta.test.json",
+                 "meetings/meeting-guide-feeds/al-anon.json",
+                 "treatment/findtreatment-api-page.json"):
+        shutil.copy(os.path.join(shared_dir, "data", name), data)
+        mapping = os.path.join(mappings, os.path.basename(name)[:-4] + ".mapping.yaml")
+        if name.endswith(".csv"):
+            shutil.copy(mapping, data)
+    monkeypatch.setattr(load_apart, "BATCH", 64)
+    with monkeypatch.context() as serial:
+        serial.setattr(load_apart, "LOAD_APART_FROM", 10**9)
+        serial.setattr(load_apart, "START_AT", 10**9)
+        here = index_run(tmp_path, "here.sqlite", [str(data)])
+    apart = index_run(tmp_path, "apart.sqlite", [str(data)])
+    assert len(started) == 1 and started[0].proc.returncode == 0
+    assert apart[0] is None and apart == here
