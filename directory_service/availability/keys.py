@@ -73,15 +73,6 @@ def verify(adb, presented):
     return Principal(row["id"], row["role"], row["facility_id"])
 
 
-def principal_for(adb, key_id):
-    """The Principal of an active key by its id, or None once it is revoked. (Staff
-    sessions now look their key up in the same query as the session: staff_sessions.py.)"""
-    row = _key_row(adb, key_id)
-    if row is None or row["revoked_at"] is not None:
-        return None
-    return Principal(row["id"], row["role"], row["facility_id"])
-
-
 KEY_COLUMNS = ("id", "hash", "role", "facility_id", "revoked_at")
 KEY_ROW = select(*(K[name] for name in KEY_COLUMNS)).where(K.id == bindparam("key_id"))
 
