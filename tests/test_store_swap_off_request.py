@@ -276,3 +276,33 @@ def test_a_snapshot_names_the_file_its_descriptor_holds(tmp_path):
     assert store._snap.identity == (st.st_ino, st.st_mtime_ns, st.st_size)
     assert store._snap.identity == store_module._identity(path)
     store.close()
+
+
+def test_a_file_whose_live_state_fails_to_prepare_is_let_go(tmp_path):
+    """The background open fails after the file was opened (its live state could not be
+    prepared): the file is closed there, not kept open for the life of the worker; the
+    next request opens it inline and reports the failure."""
+    path = str(tmp_path / "directory.sqlite")
+    build(path, ["old"])
+    later = Later()
+    store = SqliteStore(path, spawn=later)
+
+    class Broken:
+        def prepare(self, snap, now=None):
+            return {}
+
+        def warm(self, snap, pause=None):
+            raise RuntimeError("the availability database is down")
+
+        def standings(self):
+            return {}
+
+    found(store)
+    store.set_live_overlay(Broken())
+    build(path, ["new"])
+    found(store)
+    later.run()  # the background open fails in warm
+    assert store._opened is None
+    # Only the old file is open (SQLite's descriptor and ours), not the new one.
+    assert {n for n in open_names(tmp_path) if n.endswith(STORE_FILE)} == {path + " (deleted)"}
+    store.close()

@@ -110,6 +110,11 @@ class HeldFile:
         if fd is not None:
             os.close(fd)
 
+    def __del__(self):
+        # A snapshot dropped on a path that did not close it: its descriptor must not
+        # keep a swapped-out file (a gigabyte on disk) for the life of the worker.
+        self.release()
+
 
 class _Snapshot:
     """One opened store file: its connection, arrays and identity."""
@@ -251,6 +256,7 @@ class SqliteStore(SearchStore):
         """In the background thread: the new file opened, its columns mapped and its live
         state prepared (LiveOverlay.warm), so the request that installs it does only what
         changed meanwhile; the old file answers until then."""
+        snap = None
         try:
             pause = Pacer()
             snap = _Snapshot(self.path, pause)
@@ -259,6 +265,8 @@ class SqliteStore(SearchStore):
             self._opened = snap
         except Exception:  # noqa: BLE001 - reported by the inline open that follows
             self._failed, self._opening = identity, None
+            if snap is not None:
+                snap.file.close()  # opened but not prepared: its file let go, not kept
 
     def warm(self):
         """Open the file and prepare the live overlay's state of it now: done by a
