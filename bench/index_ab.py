@@ -137,13 +137,12 @@ def main():
     args = parser.parse_args()
     if args.child:
         return child(int(args.child[0]), args.child[1], STAMP, args.shared)
+    sys.path.insert(0, ROOT)
+    from bench.loopback import old_tree
+
     base = tempfile.mkdtemp(prefix="index-ab-")
     try:
-        old = os.path.join(base, "old")
-        os.makedirs(old)
-        archive = subprocess.run(["git", "-C", ROOT, "archive", args.against],
-                                 capture_output=True, check=True).stdout
-        subprocess.run(["tar", "-x", "-C", old], input=archive, check=True)
+        old = old_tree(base, args.against)
         sides = {f"old ({args.against})": f"{old}:{ROOT}", "new (this tree)": ROOT}
         figures = {name: [] for name in sides}
         paths = {}

@@ -192,3 +192,14 @@ def build_store(n, path, shared, reported_at):
             writer.add(clone)
         writer.commit()
     return path
+
+
+def old_tree(base, commit):
+    """`commit`'s files, extracted from git into `base`/old, to put first on PYTHONPATH
+    (the old side of every A/B script here)."""
+    old = os.path.join(base, "old")
+    os.makedirs(old)
+    archive = subprocess.run(["git", "-C", ROOT, "archive", commit],
+                             check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", old], input=archive, check=True)
+    return old

@@ -21,7 +21,6 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -32,7 +31,7 @@ import requests
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from bench.loopback import Gunicorn, build_store, copy_store  # noqa: E402
+from bench.loopback import Gunicorn, build_store, copy_store, old_tree  # noqa: E402
 from bench.run import (REINDEX_NICE, SHARED, index, now_stamp, pct, search_paths,  # noqa: E402
                        serving_env, synthetic)
 from bench.search_load import searcher  # noqa: E402
@@ -155,11 +154,7 @@ def main():
         if args.monitor:
             env.update(GEVENT_MONITOR_THREAD_ENABLE="true",
                        GEVENT_MAX_BLOCKING_TIME=str(args.monitor))
-        old = os.path.join(base, "old")
-        os.makedirs(old)
-        archive = subprocess.run(["git", "-C", ROOT, "archive", args.against],
-                                 check=True, capture_output=True).stdout
-        subprocess.run(["tar", "-x", "-C", old], input=archive, check=True)
+        old = old_tree(base, args.against)
         servers = {f"old ({args.against})": {**env, "PYTHONPATH": f"{old}:{ROOT}"},
                    "new": env}
         results = {name: {"swap": [], "reindex": []} for name in servers}

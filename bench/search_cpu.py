@@ -29,7 +29,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = """
 import sys
 sys.path.insert(0, sys.argv[1])
-from bench.loopback import build_store
+from bench.loopback import build_store, old_tree
 build_store(int(sys.argv[3]), sys.argv[2], sys.argv[4], sys.argv[5])
 """
 
@@ -97,11 +97,7 @@ def main():
         fh.write("\n".join(distinct_paths(synthetic(SHARED).METROS, args.queries)) + "\n")
     versions = {"new": (ROOT, store)}
     if args.against:
-        old = os.path.join(base, "old")
-        os.makedirs(old)
-        archive = subprocess.run(["git", "-C", ROOT, "archive", args.against],
-                                 check=True, capture_output=True).stdout
-        subprocess.run(["tar", "-x", "-C", old], input=archive, check=True)
+        old = old_tree(base, args.against)
         # The old code reads the store its own indexer builds (the format may differ:
         # schema 5 keeps the columns in a file beside the store), from the same records.
         old_store = args.old_store or os.path.join(base, "old-store", "directory.sqlite")

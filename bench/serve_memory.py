@@ -30,7 +30,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from bench.loopback import Gunicorn  # noqa: E402
+from bench.loopback import Gunicorn, old_tree  # noqa: E402
 from bench.reindex_ab import Searching, live_reports, summary, swaps  # noqa: E402
 from bench.run import SHARED, search_paths, serving_env, synthetic  # noqa: E402
 
@@ -111,11 +111,7 @@ def main():
     args = parser.parse_args()
     base = tempfile.mkdtemp(prefix="serve-memory-")
     try:
-        old = os.path.join(base, "old")
-        os.makedirs(old)
-        archive = subprocess.run(["git", "-C", ROOT, "archive", args.against],
-                                 check=True, capture_output=True).stdout
-        subprocess.run(["tar", "-x", "-C", old], input=archive, check=True)
+        old = old_tree(base, args.against)
         versions = {f"old ({args.against})": (old, args.old_store),
                     "new": (ROOT, args.new_store)}
         for code, store in versions.values():

@@ -14,7 +14,6 @@ worker's event loop for more than S seconds, with its stack: what holds a worker
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 
@@ -22,7 +21,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from bench.distinct_queries import paths as distinct_paths  # noqa: E402
-from bench.loopback import Gunicorn, build_store  # noqa: E402
+from bench.loopback import Gunicorn, build_store, old_tree  # noqa: E402
 from bench.run import LUA, SHARED, now_stamp, search_paths, serving_env, synthetic  # noqa: E402
 from bench.wrk_runs import WRK_THREADS, wrk  # noqa: E402
 
@@ -77,11 +76,7 @@ def main():
                    GEVENT_MAX_BLOCKING_TIME=str(args.monitor))
     servers = {}
     if args.against:
-        old = os.path.join(base, "old")
-        os.makedirs(old)
-        archive = subprocess.run(["git", "-C", ROOT, "archive", args.against],
-                                 check=True, capture_output=True).stdout
-        subprocess.run(["tar", "-x", "-C", old], input=archive, check=True)
+        old = old_tree(base, args.against)
         servers[f"old ({args.against})"] = {**env, "PYTHONPATH": f"{old}:{ROOT}"}
     servers["new"] = env
     floor_env = {"RATE_LIMIT_ENABLED": "false", "LOG_LEVEL": "WARNING",
