@@ -1,7 +1,9 @@
-"""What one client may send and how often: body size, JSON depth and rate limits.
+"""What one client may send and how often: body size, media type, JSON depth and rate
+limits.
 
-Cheapest first: the rate limits (Flask-Limiter) and the declared body size (a 413
-without reading a byte of the body) before any view runs; the JSON nesting depth when a
+Cheapest first: the rate limits (Flask-Limiter), the declared body size (a 413 without
+reading a byte of the body) and, for an operation that reads a JSON body, a body sent as
+anything else (a 415) before any view runs; the JSON nesting depth when a
 view first reads its body, so after its key check (a 400 naming the body instead of a
 RecursionError deep in the parser); a streamed body that reaches the size limit is a 413
 then too.
