@@ -240,6 +240,20 @@ def county(name, state):
     return counties.get((key(text), state))
 
 
+def counties_named(name):
+    """The US counties called `name` in every state ('DuPage County' named alone)."""
+    text = name if re.search(r"\b(county|parish|borough)\b", name, re.I) else f"{name} County"
+    return [place for (_k, _state), place in sorted(_counties_by_key().get(key(text), {}).items())]
+
+
+@functools.cache
+def _counties_by_key():
+    by_key = {}
+    for (name_key, state), place in _index()[2].items():
+        by_key.setdefault(name_key, {})[(name_key, state)] = place
+    return by_key
+
+
 def city_names(region_abbr):
     """{key: name} of every city known in a region, for 'did you mean' suggestions."""
     return _index()[1].get(region_abbr, {})

@@ -15,6 +15,7 @@ ambiguous and the error names the candidates. Nothing resolves to (0, 0).
 import difflib
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from geopy.point import Point
@@ -22,9 +23,9 @@ from geopy.point import Point
 from directory_service import gazetteer
 from directory_service.gazetteer import zone_at  # noqa: F401  (the zone of a point)
 
-ZIP = re.compile(r"^(\d{5})(?:-?\d{4})?$")
+ZIP = re.compile(r"^(\d{5})(?:[-\s]?\d{4})?$")
 POINT = re.compile(r"^(-?\d{1,2}(?:\.\d+)?)\s*[,\s]\s*(-?\d{1,3}(?:\.\d+)?)$")
-TRAILING_ZIP = re.compile(r"[\s,]+(\d{5})(?:-?\d{4})?$")
+TRAILING_ZIP = re.compile(r"[\s,]+(\d{5})(?:[-\s]?\d{4})?$")
 COUNTRY = re.compile(r"[\s,]+(usa|u\.s\.a\.?|u\.s\.?|us|united states(?: of america)?|canada)$",
                      re.I)
 COUNTY = re.compile(r"\b(county|parish|borough)$", re.I)
@@ -60,7 +61,7 @@ def resolve_near(text, geocoder=None, served=None):
     a function returning one of those, called only for a city named alone (it may ask
     the store, which a ZIP or "City, ST" never needs).
     """
-    text = " ".join((text or "").split()).strip(" ,")
+    text = " ".join(_plain(text).split()).strip(" ,")
     if not text:
         raise PlaceNotFound("empty place: give a ZIP code or a city and state")
     if m := ZIP.match(text):
@@ -82,9 +83,18 @@ def resolve_near(text, geocoder=None, served=None):
         towns = [c.label for c in gazetteer.cities(text)][:MAX_ALTERNATIVES]
         raise PlaceNotFound(f"{name!r} is a whole state or province: give a city or a ZIP "
                             "code", towns)
-    if COUNTY.search(city) and region is not None:
-        return _county_place(city, region)
+    if COUNTY.search(city):
+        return _county_place(city, region) if region is not None else \
+            _county_anywhere(city, served)
     return _city_place(city, region, served)
+
+
+def _plain(text):
+    """Text as typed on any keyboard or pasted from anywhere: compatibility forms folded
+    (full-width digits and commas, ligatures) and invisible characters dropped (a zero-width
+    space or byte-order mark copied along with a ZIP code)."""
+    text = unicodedata.normalize("NFKC", text or "")
+    return "".join(c for c in text if unicodedata.category(c) != "Cf")
 
 
 def _split_region(parts):
@@ -166,6 +176,26 @@ def _county_place(name, region):
     if found is None:
         raise PlaceNotFound(f"no {name} in {region[1]}")
     return Place(found.lat, found.lon, "county", found.label, zone_at(found.lat, found.lon))
+
+
+def _county_anywhere(name, served=None):
+    """A county named without its state ('DuPage County'): the one of that name near the
+    directory's records or in a state it serves; when that does not settle it, an error
+    naming the candidates."""
+    found = gazetteer.counties_named(name)
+    if not found:
+        raise PlaceNotFound(f"no county called {name!r} in any state")
+    contenders = found
+    if len(found) > 1 and callable(served):
+        served = served()
+    if len(found) > 1 and served:
+        contenders, found = served.order(found)
+    if len(contenders) > 1:
+        labels = [c.label for c in found[:MAX_ALTERNATIVES + 1]]
+        raise PlaceNotFound(f"{name!r} is in several states: add the state, for example "
+                            f"{labels[0]!r}", labels)
+    best = contenders[0]
+    return Place(best.lat, best.lon, "county", best.label, zone_at(best.lat, best.lon))
 
 
 def _not_found(city, region):

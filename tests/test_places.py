@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from directory_service import geo
+from directory_service import geo, service_region
 
 # name as typed → (label, reference lat, lon, zone)
 TYPED = {
@@ -68,7 +68,13 @@ def test_the_ways_people_write_a_place_land_in_that_place(typed):
 
 @pytest.mark.parametrize("typed, code", [("60540", "60540"), ("60540-1234", "60540"),
                                           ("605401234", "60540"), (" 60540 ", "60540"),
-                                          ("Naperville, IL 60563", "60563")])
+                                          ("Naperville, IL 60563", "60563"),
+                                          ("60540 1234", "60540"),
+                                          ("Naperville, IL 60563 1234", "60563"),
+                                          # pasted or typed on a phone: a zero-width
+                                          # space, a byte-order mark, full-width digits
+                                          ("\u200b60540", "60540"), ("60540\ufeff", "60540"),
+                                          ("\uff16\uff10\uff15\uff14\uff10", "60540")])
 def test_zip_and_zip_plus_four(typed, code):
     place = geo.resolve_near(typed)
     assert place.precision == "zip" and place.label == code
@@ -123,6 +129,32 @@ def test_a_county():
     place = geo.resolve_near("DuPage County, IL")
     assert place.precision == "county"
     assert km(place.lat, place.lon, 41.85, -88.09) < 15
+
+
+def test_invisible_characters_inside_a_city_name_are_dropped():
+    assert geo.resolve_near("Naper\u200bville, IL").label == "Naperville, IL"
+    assert geo.resolve_near("\ufeffJoliet\u00a0IL").label == "Joliet, IL"
+
+
+def test_a_county_named_without_its_state():
+    # One county of that name in the country: it.
+    place = geo.resolve_near("DuPage County")
+    assert (place.precision, place.label) == ("county", "DuPage County, IL")
+    assert geo.resolve_near("bucks county").label == "Bucks County, PA"
+    # Several and nothing to choose by: the error names them.
+    with pytest.raises(geo.PlaceNotFound) as several:
+        geo.resolve_near("Cook County")
+    assert "several states" in str(several.value)
+    assert {"Cook County, IL", "Cook County, GA", "Cook County, MN"} <= set(
+        several.value.candidates)
+    # The directory's own area decides, as for a city alone.
+    chicago = service_region.ServiceRegion(["IL"], [(41.77, -88.15)])
+    assert geo.resolve_near("Cook County", served=chicago).label == "Cook County, IL"
+    assert geo.resolve_near("Washington County", served=chicago).label == \
+        "Washington County, IL"
+    with pytest.raises(geo.PlaceNotFound) as missing:
+        geo.resolve_near("Nowhere County")
+    assert "no county called 'Nowhere County'" in str(missing.value)
 
 
 @pytest.mark.parametrize("typed", ["99999", "00000", "Zzzzqx", "0,0", "", "   ", "Nowhere, ZZ"])
