@@ -307,3 +307,50 @@ def test_meeting_guide_sheets_fold_headings_labels_and_day_names():
     assert not report.rejected
     lines = [w for w in report.warnings if "district.csv:" in w]
     assert lines == []  # every heading and label understood
+
+
+@pytest.mark.parametrize("raw, shown", [
+    ("St. Mark&#039;s Church", "St. Mark's Church"),
+    ("Women&#8217;s Step Study", "Women\u2019s Step Study"),
+    ("<b>Big Book</b> &amp; Steps", "Big Book & Steps"),
+    ("<p>Use the <a href=\"https://example.org\">side</a> door.</p><p>Ring twice</p>",
+     "Use the side door.\nRing twice"),
+    ("Line one<br/>line two<BR>line three", "Line one\nline two\nline three"),
+    ("Hall&nbsp;B", "Hall B"),
+    ("&lt;b&gt; is shown as written", "<b> is shown as written"),
+    # Not markup: left as written.
+    ("AT&T building", "AT&T building"), ("R&D; wing", "R&D; wing"),
+    ("a < b > c", "a < b > c"), ("Men's <Stag> Group", "Men's <Stag> Group"),
+    ("keep\n\ntwo  spaces", "keep\n\ntwo  spaces"),
+    ("<br>", None), ("  ", None), (None, None),
+])
+def test_markup_from_web_published_feeds_is_read_as_text(raw, shown):
+    assert common.text(raw) == shown
+
+
+def test_a_wordpress_feed_s_entities_and_tags_are_not_shown_as_code(tmp_path):
+    rows = [{"name": "Women&#8217;s <b>Big Book</b>", "slug": "w", "day": 2, "time": "19:00",
+             "location": "St. Mark&#039;s Church", "notes": "<p>Side door</p><p>Ring</p>",
+             "location_notes": "Room&nbsp;B", "formatted_address": "400 S Eagle St, "
+             "Naperville, IL 60540", "latitude": 41.7708, "longitude": -88.1477,
+             "types": ["O"]}]
+    path = tmp_path / "aa-intergroup.json"
+    path.write_text(json.dumps(rows))
+    writer = Collector()
+    pipeline.run([str(path)], writer)
+    record = writer.records["mg:aa-intergroup:w"]
+    assert record["name"] == "Women\u2019s Big Book"
+    assert record["location_name"] == "St. Mark's Church"
+    assert (record["notes"], record["location_notes"]) == ("Side door\nRing", "Room B")
+    bmlt = [{"id_bigint": "1", "weekday_tinyint": "1", "start_time": "19:00:00",
+             "formats": "O", "latitude": "41.75", "longitude": "-88.15", "published": "1",
+             "meeting_name": "Just for Today &amp; Beyond", "location_text": "St. Paul&#39;s",
+             "comments": "Enter by the <i>back</i> door<br>Parking free"}]
+    path = tmp_path / "answer.json"
+    path.write_text(json.dumps(bmlt))
+    writer = Collector()
+    pipeline.run([str(path)], writer)
+    record = writer.records["bmlt:bmlt:1"]
+    assert (record["name"], record["location_name"]) == ("Just for Today & Beyond",
+                                                         "St. Paul's")
+    assert record["notes"] == "Enter by the back door\nParking free"

@@ -83,3 +83,15 @@ def test_the_tsml_import_template_loads_as_a_meeting_guide_sheet(shared_dir):
     closed = [r for r in records.values() if "TC" in r["types"]]
     assert [(r["attendance"], r["active"]) for r in closed] == [("online", True)]
     assert sum(r["languages"] == ["es"] for r in records.values()) == 1
+
+
+def test_al_anon_notes_read_and_as_written_not_as_html(shared_dir):
+    # The WordPress feed escapes "&" in its notes ("GR's &amp; interested members").
+    with open(os.path.join(shared_dir, "data", FEEDS, "al-anon.json"), encoding="utf-8") as fh:
+        escaped = sum("&amp;" in (r.get("notes") or "") for r in json.load(fh))
+    _report, records = run(shared_dir, f"{FEEDS}/al-anon.json")
+    notes = [r["notes"] or "" for r in records.values()]
+    assert escaped > 0 and not any("&amp;" in n for n in notes)
+    assert sum("GR's & interested members" in n for n in notes) >= 3
+    # The line breaks of the dial-in details stay.
+    assert any("passcode: 085516\n" in n for n in notes)

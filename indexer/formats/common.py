@@ -5,6 +5,7 @@ Public feeds spell the same thing many ways ("10:00 AM", "19:00:00", 60540 as a 
 importer only has to say which source field goes where.
 """
 import hashlib
+import html
 import json
 import os
 import re
@@ -17,6 +18,13 @@ TIME_12H = re.compile(r"^\s*(\d{1,2})(?::(\d{2}))?\s*([AaPp])\.?\s*[Mm]\.?\s*$")
 TIME_24H = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::\d{2}(?:\.\d+)?)?\s*$")
 ZIP5 = re.compile(r"^\s*(\d{3,5})(?:-?(\d{4}))?\s*$")
 US_STATE = re.compile(r"^[A-Za-z]{2}$")
+# Feeds written by web publishing tools (WordPress's TSML, HSDS exports of a CMS) carry
+# their markup: "St. Mark&#039;s", "Women&#8217;s", "<p>Use the side door</p>".
+LINE_BREAK_TAG = re.compile(r"<\s*(?:br\s*/?|/\s*(?:p|div|li|h[1-6]|tr))\s*>", re.I)
+TAG = re.compile(r"</?(?:a|abbr|b|big|blockquote|br|center|code|div|em|font|h[1-6]|hr|i|img|"
+                 r"li|ol|p|pre|s|small|span|strike|strong|sub|sup|table|tbody|td|th|thead|"
+                 r"tr|u|ul)(?:\s[^<>]*)?/?>", re.I)
+ENTITY = re.compile(r"&(?:#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 
 
 @dataclass(frozen=True)
@@ -52,10 +60,20 @@ def feed_name(path):
 
 
 def text(value):
-    """A stripped string, or None for missing and blank values."""
+    """A stripped string as a reader should see it, or None for missing and blank values:
+    HTML tags dropped (a line break or the end of a paragraph kept as a new line) and
+    entities decoded, so "St. Mark&#039;s" reads "St. Mark's" and is not escaped twice on
+    the page."""
     if value is None:
         return None
-    value = str(value).strip()
+    value = str(value)
+    if "<" in value and TAG.search(value):
+        value = TAG.sub("", LINE_BREAK_TAG.sub("\n", value))
+        lines = (" ".join(line.split()) for line in value.splitlines())
+        value = "\n".join(line for line in lines if line)
+    if "&" in value and ENTITY.search(value):
+        value = html.unescape(value).replace("\xa0", " ")
+    value = value.strip()
     return value or None
 
 
