@@ -273,6 +273,18 @@ def test_a_file_of_unknown_shape_is_refused_with_the_formats_known(tmp_path):
     assert "format not recognised" in message and "--format" in message
     for name in FORMATS:
         assert f"{name}: " in message
+    assert "mapping" not in message.split(". Known formats")[0]
+
+
+def test_a_csv_without_its_column_mapping_is_told_where_the_mapping_goes(tmp_path):
+    # The DEA's disposal-site list: no format of ours claims it without a mapping.
+    path = tmp_path / "dea-disposal.csv"
+    path.write_text("NAME,ADDRESS 1,CITY,STATE,ZIP\nWALGREENS #1,1 MAIN ST,NAPERVILLE,IL,60540\n")
+    with pytest.raises(pipeline.IndexRunFailed) as failed:
+        pipeline.run([str(path)], Collector())
+    message = str(failed.value)
+    assert "format not recognised" in message
+    assert "write dea-disposal.mapping.yaml beside it or pass --mapping" in message
 
 
 def test_an_online_meeting_naming_a_town_alone_is_pinned_to_the_feeds_namesake():

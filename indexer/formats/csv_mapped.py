@@ -36,6 +36,16 @@ def detect(path, head):
     return path.endswith(".csv") and mapping_path(path) is not None
 
 
+def why_not(path, head):
+    """A CSV that no other format claims needs a column mapping: say where it goes."""
+    if path.lower().endswith(".csv") and mapping_path(path) is None:
+        stem = os.path.splitext(os.path.basename(path))[0]
+        return (f"a CSV of our own needs a column mapping: write {stem}.mapping.yaml beside "
+                "it or pass --mapping (docs/importers.md, 'CSV'; examples in "
+                "tests/fixtures/formats/realdata_mappings/)")
+    return None
+
+
 def decode(raw):
     """Text and the encoding used: UTF-8 when it decodes, else latin-1 (never fails)."""
     try:
