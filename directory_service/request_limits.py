@@ -52,8 +52,10 @@ def init_app(app, settings):
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.request_class = BoundedRequest
     if settings.proxy_hops:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=0,
-                                x_host=0, x_port=0, x_prefix=0)
+        # The proxy's X-Forwarded-Proto too: behind TLS the links the page hands out
+        # (Send, the export's next page) say https, and staff cookies are Secure.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops,
+                                x_proto=settings.proxy_hops, x_host=0, x_port=0, x_prefix=0)
     secret = (settings.rate_limit_key_secret or secrets.token_hex(32)).encode()
     limiter = _limiter(app, settings, secret)
     app.extensions["rate_limiter"] = limiter

@@ -159,6 +159,21 @@ def test_behind_a_proxy_clients_are_told_apart_by_x_forwarded_for(make_app):
     _assert_429(get(f"{BOB}, {ALICE}"))
 
 
+def test_behind_a_tls_proxy_links_handed_out_say_https(make_app):
+    # nginx (deploy/nginx.conf) terminates TLS and says so in X-Forwarded-Proto.
+    behind = make_app(proxy_hops=1).test_client()
+    page = behind.get("/r/seed:fac-001", environ_base=_from("10.0.0.2"),
+                      headers={"X-Forwarded-For": ALICE, "X-Forwarded-Proto": "https"})
+    html = page.get_data(as_text=True)
+    assert "https://localhost/r/seed:fac-001" in html
+    assert "http://localhost/r/" not in html
+    # Without a trusted proxy the header is anyone's to send: ignored.
+    direct = make_app().test_client()
+    html = direct.get("/r/seed:fac-001", headers={"X-Forwarded-Proto": "https"}).get_data(
+        as_text=True)
+    assert "http://localhost/r/seed:fac-001" in html and "https://localhost/r/" not in html
+
+
 def test_without_proxy_hops_x_forwarded_for_is_ignored(make_app):
     client = make_app(rate_limit_read="1 per minute").test_client()
     assert client.get("/v1/vocabularies", headers={"X-Forwarded-For": ALICE}).status_code == 200
