@@ -13,6 +13,7 @@ from directory_service import vocab
 from directory_service.availability.db import iso
 from directory_service.availability.holds import STATES as HOLD_STATES
 from directory_service.config import Settings
+from directory_service.schemas.language import LanguageCode
 from directory_service.schemas.records import AwareDateTime, StrictSchema
 from directory_service.schemas.search import (
     MAX_RADIUS, BedFigureSchema, LevelBedFigureSchema, OriginSchema, QueryArgs,
@@ -257,7 +258,7 @@ class MatchBody(StrictSchema):
     veteran = fields.Boolean(load_default=False)
     moud = fields.String(load_default="none", validate=validate.OneOf(
         ("methadone", "buprenorphine", "none")))
-    language = fields.String(validate=validate.Regexp(r"^[a-z]{2}$"))
+    language = LanguageCode()
     # Bounded by `_origin`, which knows the unit, so the error names the bound in that unit
     # ("at most 310 mi"), as /v1/search's radius does; the document states any unit's.
     max_distance = fields.Float(load_default=40.0, metadata={

@@ -12,6 +12,7 @@ from marshmallow.utils import missing as ma_missing
 from webargs.fields import DelimitedList as _DelimitedList
 
 from directory_service import vocab
+from directory_service.schemas.language import LanguageCode
 from directory_service.schemas.records import HHMM
 
 MAX_RADIUS = {"m": 500_000, "km": 500, "mi": 310}
@@ -99,9 +100,10 @@ class SearchArgs(QueryArgs):
         "description": "The person's gender: programmes for the other gender are excluded."})
     age = fields.Integer(validate=validate.Range(0, 120),
                          metadata={"description": "The person's age: eligibility filter."})
-    language = DelimitedList(fields.String(validate=validate.Regexp(r"^[a-z]{2}$")),
-                             validate=validate.Length(max=MAX_LIST),
-                             metadata={"description": "ISO 639-1 languages (any of)."})
+    language = DelimitedList(LanguageCode(), validate=validate.Length(max=MAX_LIST),
+                             metadata={"description": "Languages (any of): ISO 639-1 codes "
+                                                      "('es'), in any case, or names "
+                                                      "('Spanish', 'español')."})
     accepts_moud = fields.Boolean(load_default=False, metadata={
         "description": "Only facilities accepting clients on methadone or buprenorphine."})
     walk_in = fields.Boolean(load_default=False)

@@ -1,0 +1,58 @@
+"""A language as a searcher's tools send it: `es`, `ES`, `Spanish` or `español` → `es`.
+
+Records carry ISO 639-1 codes (docs/data-format.md). A coach's phone app or a partner's
+form may send the code in capitals or the language's name; those are read, and anything
+that names no language is a 422 saying what to send, never a silent empty answer.
+"""
+import functools
+
+from marshmallow import ValidationError, fields, validate
+
+MAX_NAME = 40  # "Haitian Creole", "Norwegian Bokmål": none is longer
+
+# Names people use that babel files under a three-letter code.
+ALIASES = {"filipino": "tl"}
+
+
+@functools.cache
+def _names():
+    """{lower-case name or code: code}: English names and each language's own name."""
+    from babel import Locale
+
+    english = {code: name for code, name in Locale("en").languages.items() if len(code) == 2}
+    known = {code: code for code in english} | ALIASES
+    for code, name in english.items():
+        known.setdefault(name.lower(), code)
+        try:
+            own = Locale(code).get_display_name(code)
+        except Exception:  # babel has no locale data for every ISO 639-1 language
+            own = None
+        if own:
+            known.setdefault(own.lower(), code)
+    return known
+
+
+def code_for(text):
+    """The ISO 639-1 code `text` names, or None."""
+    return _names().get(" ".join(str(text).split()).lower())
+
+
+class LanguageCode(fields.String):
+    """An ISO 639-1 code in any case, or a language's name; loads as the lower-case code."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("metadata", {})
+        kwargs["metadata"].setdefault(
+            "description", "An ISO 639-1 code ('es'), in any case, or the language's name "
+                           "('Spanish', 'español').")
+        kwargs.setdefault("validate", validate.Length(1, MAX_NAME))
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        code = code_for(text) if len(text) <= MAX_NAME else None
+        if code is None:
+            shown = text if len(text) <= MAX_NAME else text[:MAX_NAME] + "…"
+            raise ValidationError(f"{shown!r} names no language: send its ISO 639-1 code, "
+                                  "for example 'es' for Spanish")
+        return code
