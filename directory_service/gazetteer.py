@@ -254,6 +254,15 @@ def _counties_by_key():
     return by_key
 
 
+@functools.lru_cache(maxsize=64)
+def largest_cities(region_abbr, count=5):
+    """The most populous cities of a state or province, largest first."""
+    by_key = _index()[0]
+    found = [c for k in city_names(region_abbr) for c in by_key.get((k, region_abbr), ())
+             if c.population]
+    return tuple(sorted(found, key=lambda c: -c.population)[:count])
+
+
 def city_names(region_abbr):
     """{key: name} of every city known in a region, for 'did you mean' suggestions."""
     return _index()[1].get(region_abbr, {})

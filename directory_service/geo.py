@@ -28,6 +28,14 @@ POINT = re.compile(r"^(-?\d{1,2}(?:\.\d+)?)\s*[,\s]\s*(-?\d{1,3}(?:\.\d+)?)$")
 TRAILING_ZIP = re.compile(r"[\s,]+(\d{5})(?:[-\s]?\d{4})?$")
 COUNTRY = re.compile(r"[\s,]+(usa|u\.s\.a\.?|u\.s\.?|us|united states(?: of america)?|canada)$",
                      re.I)
+# A Canadian postal code ("V6B 1A1") or its first half: its first letter is the province.
+CA_POSTAL = re.compile(r"^([ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z])(?:\s*\d[ABCEGHJ-NPRSTV-Z]\d)?$",
+                       re.I)
+TRAILING_CA_POSTAL = re.compile(
+    r"[\s,]+[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z]\s*\d[ABCEGHJ-NPRSTV-Z]\d$", re.I)
+CA_POSTAL_PROVINCE = {"A": "NL", "B": "NS", "C": "PE", "E": "NB", "G": "QC", "H": "QC",
+                      "J": "QC", "K": "ON", "L": "ON", "M": "ON", "N": "ON", "P": "ON",
+                      "R": "MB", "S": "SK", "T": "AB", "V": "BC", "X": "NT", "Y": "YT"}
 COUNTY = re.compile(r"\b(county|parish|borough)$", re.I)
 # Two decimals of a degree is about 1.1 km of latitude: coarse enough to log or echo back.
 COARSE_DECIMALS = 2
@@ -69,6 +77,10 @@ def resolve_near(text, geocoder=None, served=None):
     if m := POINT.match(text):
         return _point(float(m.group(1)), float(m.group(2)))
     text = COUNTRY.sub("", text).strip(" ,")
+    if m := CA_POSTAL.match(text):
+        raise _canadian_postal_code(m.group(0).upper())
+    # "Vancouver, BC V6B 1A1": the city and province are the half that can be placed.
+    text = TRAILING_CA_POSTAL.sub("", text).strip(" ,")
     if m := TRAILING_ZIP.search(text):
         # "Naperville, IL 60540": the ZIP is the more precise half.
         return _zip_place(m.group(1))
@@ -196,6 +208,17 @@ def _county_anywhere(name, served=None):
                             f"{labels[0]!r}", labels)
     best = contenders[0]
     return Place(best.lat, best.lon, "county", best.label, zone_at(best.lat, best.lon))
+
+
+def _canadian_postal_code(code):
+    """No Canadian postal code is on file offline: say so and offer the province's
+    largest cities (its first letter names the province)."""
+    province = "NU" if code[:3] in ("X0A", "X0B", "X0C") else CA_POSTAL_PROVINCE[code[0]]
+    towns = [c.label for c in gazetteer.largest_cities(province)][:MAX_ALTERNATIVES]
+    return PlaceNotFound(f"Canadian postal codes ({code}) cannot be placed here: give the "
+                         f"city and province, for example {towns[0]!r}" if towns else
+                         f"Canadian postal codes ({code}) cannot be placed here: give the "
+                         f"city and province", towns)
 
 
 def _not_found(city, region):

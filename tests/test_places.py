@@ -136,6 +136,22 @@ def test_invisible_characters_inside_a_city_name_are_dropped():
     assert geo.resolve_near("\ufeffJoliet\u00a0IL").label == "Joliet, IL"
 
 
+@pytest.mark.parametrize("typed, first", [("V6B 1A1", "Vancouver, BC"), ("v6b1a1", "Vancouver, BC"),
+                                          ("M5V 2T6", "Toronto, ON"), ("H2X", "Montr\u00e9al, QC"),
+                                          ("T5J 0N3, Canada", "Calgary, AB")])
+def test_a_canadian_postal_code_asks_for_the_city_and_offers_its_province_s(typed, first):
+    with pytest.raises(geo.PlaceNotFound) as refused:
+        geo.resolve_near(typed)
+    assert "Canadian postal codes" in str(refused.value) and first in str(refused.value)
+    assert refused.value.candidates[0] == first
+    assert all(label.endswith(first[-4:]) for label in refused.value.candidates)
+
+
+def test_a_canadian_postal_code_after_the_city_is_left_aside():
+    assert geo.resolve_near("Vancouver, BC V6B 1A1").label == "Vancouver, BC"
+    assert geo.resolve_near("Toronto ON M5V2T6, Canada").label == "Toronto, ON"
+
+
 def test_a_county_named_without_its_state():
     # One county of that name in the country: it.
     place = geo.resolve_near("DuPage County")
