@@ -4,6 +4,9 @@ Only the container is checked here (a JSON array, or CSV with the needed columns
 row is validated on its own afterwards, so one bad row never hides the others. CSV cells
 are text: whole numbers in the count columns become integers, and anything else stays
 text, so "2.5" is rejected as not a whole number rather than rounded.
+Spreadsheets save CSV many ways, and a facility's staff should not have to know which:
+the UTF-8 byte-order mark Excel writes, Windows-1252 text, `;` or tab between cells (Excel
+in many locales), and headers in any case or spacing ("Facility ID") are all read.
 """
 import csv
 import io
@@ -16,12 +19,13 @@ MAX_ROWS = 5_000
 CSV_REQUIRED = ("facility_id", "level_of_care", "available")
 CSV_COUNTS = ("capacity", "available", "version")
 WHOLE = re.compile(r"^\s*\d{1,15}\s*$")
+DELIMITERS = (",", ";", "\t")
 
 
 def read_feed(request):
     """The request body as a list of raw row dicts (JSON array or text/csv)."""
     if request.mimetype == "text/csv":
-        rows = _csv_rows(request.get_data(as_text=True))
+        rows = _csv_rows(_text(request.get_data()))
     elif request.mimetype == "application/json":
         refuse_deep_json()
         rows = request.get_json(silent=True)
@@ -37,10 +41,37 @@ def read_feed(request):
     return rows
 
 
-def _csv_rows(text):
+def _text(raw):
+    """The body as text: UTF-8 (with or without Excel's byte-order mark), else the
+    Windows-1252 that Excel writes for "CSV (Comma delimited)"."""
     try:
-        reader = csv.DictReader(io.StringIO(text))
-        missing = [c for c in CSV_REQUIRED if c not in (reader.fieldnames or ())]
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
+def header_name(name):
+    """'Facility ID', ' LEVEL-OF-CARE ' → 'facility_id', 'level_of_care'."""
+    return re.sub(r"[\s\-]+", "_", name.strip().lower()) if name is not None else None
+
+
+def _delimiter(text):
+    """The separator that splits the header into the needed columns (`,` when none does,
+    so the error names the columns the comma-separated header lacks)."""
+    first = text.split("\n", 1)[0]
+    for delimiter in DELIMITERS:
+        names = {header_name(n) for n in next(csv.reader([first], delimiter=delimiter), [])}
+        if all(c in names for c in CSV_REQUIRED):
+            return delimiter
+    return ","
+
+
+def _csv_rows(text):
+    reader = None
+    try:
+        reader = csv.DictReader(io.StringIO(text), delimiter=_delimiter(text))
+        reader.fieldnames = [header_name(n) for n in (reader.fieldnames or ())]
+        missing = [c for c in CSV_REQUIRED if c not in reader.fieldnames]
         if missing:
             raise ApiProblem(422, "the CSV header lacks " + ", ".join(missing),
                              {c: ["missing column"] for c in missing})
@@ -48,7 +79,8 @@ def _csv_rows(text):
     except csv.Error as exc:
         # A NUL byte, an oversized field: the file itself is unreadable at that line.
         raise ApiProblem(422, f"the CSV cannot be read: {exc}",
-                         {"body": [f"unreadable CSV near line {reader.line_num}"]}) from None
+                         {"body": [f"unreadable CSV near line "
+                                   f"{reader.line_num if reader else 1}"]}) from None
     return rows
 
 

@@ -104,6 +104,32 @@ def test_batch_csv_all_accepted_is_200(app, client):
     assert search_open(client, "test:a")["open"] == 6
 
 
+@pytest.mark.parametrize("body", [
+    # Excel's "CSV UTF-8": a byte-order mark before the header, CRLF line ends.
+    "\ufefffacility_id,level_of_care,population,capacity,available,note\r\n"
+    "test:a,3.7-WM,adult_men,10,4,caf\u00e9 \u2014 night\r\n".encode("utf-8"),
+    # Excel's "CSV (Comma delimited)" on Windows: Windows-1252 text.
+    "facility_id,level_of_care,population,capacity,available,note\r\n"
+    "test:a,3.7-WM,adult_men,10,4,caf\u00e9 \u2014 night\r\n".encode("cp1252"),
+    # Excel where the decimal mark is a comma: ';' between cells; headers as typed.
+    "Facility ID;Level of Care;Population;Capacity;Available;Note\n"
+    "test:a;3.7-WM;adult_men;10;4;caf\u00e9 \u2014 night\n".encode("utf-8"),
+    # A tab-separated export, headers in capitals and with hyphens.
+    "FACILITY_ID\tLEVEL-OF-CARE\tPOPULATION\tCAPACITY\tAVAILABLE\tNOTE\n"
+    "test:a\t3.7-WM\tadult_men\t10\t4\tcaf\u00e9 \u2014 night\n".encode("utf-8"),
+], ids=["utf8-bom-crlf", "cp1252", "semicolons", "tabs"])
+def test_batch_csv_as_spreadsheets_save_it(app, client, body):
+    response = client.post("/v1/availability", data=body, content_type="text/csv",
+                           headers=bearer(app, "facility", "test:a"))
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["accepted"] == 1
+    assert search_open(client, "test:a")["open"] == 4
+    rows = client.get("/v1/facilities/test:a/beds",
+                      headers=bearer(app, "facility", "test:a")).get_json()["rows"]
+    (men,) = [r for r in rows if r.get("population") == "adult_men"]
+    assert men["note"] == "caf\u00e9 \u2014 night"
+
+
 def test_batch_csv_without_needed_columns_is_422(app, client):
     response = client.post("/v1/availability", data="facility_id,capacity\ntest:a,3\n",
                            content_type="text/csv", headers=bearer(app, "admin"))
