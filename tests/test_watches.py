@@ -221,6 +221,38 @@ def test_email_and_webhook_are_called_once_per_fire(world):
                             ).get_json()["fires"][0]["notified"] == "failed"
 
 
+def test_the_email_speaks_the_watch_s_language_and_the_facility_s_clock(world):
+    from zoneinfo import ZoneInfo
+
+    report(world, "test:b", 0)
+    english = watch(world, email="coach@example.org", hours=3)
+    spanish = watch(world, email="coach@example.org", hours=3, email_language="es")
+    hooked = watch(world, webhook="https://dispatch.example/hooks")
+    assert (english["email_language"], spanish["email_language"]) == ("en", "es")
+    assert hooked["email_language"] is None  # nothing is written to a webhook in words
+    refused = world.client.post("/v1/watches", json={**NEEDS, "email": "c@example.org",
+                                                     "email_language": "fr"},
+                                headers=world.coach)
+    assert refused.status_code == 422 and "email_language" in refused.get_json()["errors"]
+    report(world, "test:b", 1)
+    assert check(world, 1)["fired"] == 3
+    sent = {text.split(":\n")[0].split()[-1]: (subject, text)
+            for _settings, _to, subject, text in world.mail.calls}
+    # Until when, in the facility's own zone (Chicago), not UTC.
+    until = (NOW + timedelta(hours=3)).astimezone(ZoneInfo("America/Chicago"))
+    local = until.strftime("%Y-%m-%d %H:%M")
+    subject, text = sent[english["id"]]
+    assert subject == "A bed opened: Facility b"
+    assert "Facility b: " in text and "1 open." in text
+    assert f"The watch runs until {local} (America/Chicago time)." in text
+    subject, text = sent[spanish["id"]]
+    assert subject == "Se abri\u00f3 una cama: Facility b"
+    assert text.startswith(f"Se abri\u00f3 una cama que cumple su aviso {spanish['id']}:")
+    assert "1 disponibles." in text and "(3.7-WM)" in text
+    assert f"El aviso sigue activo hasta {local} (hora de America/Chicago)." in text
+    assert "A bed opened" not in text and "open." not in text
+
+
 def test_a_key_has_at_most_its_cap_of_running_watches(world):
     import dataclasses
 

@@ -161,3 +161,19 @@ def test_a_coach_at_the_watch_cap_is_told_why_and_nothing_is_saved(app, coach):
     page = coach.get(landing).get_data(as_text=True)
     assert "Not watching: you already have 1 running watch, the most one key may have" in page
     assert len(re.findall(r'id="watch-w_[0-9a-f]+"', page)) == 1
+
+
+@pytest.mark.parametrize("language, opening", [("es", "Se abri\u00f3 una cama: "),
+                                               ("en", "A bed opened: ")])
+def test_the_e_mail_is_in_the_language_the_coach_page_was_read_in(app, coach, language,
+                                                                   opening):
+    set_open(app, 0)
+    coach.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
+    start_watch(coach, email="coach@example.org")
+    sent = []
+    set_open(app, 3, NOW + timedelta(minutes=1))
+    watches.check(app, NOW + timedelta(minutes=1), send_mail=lambda *args: sent.append(args))
+    [(_settings, to, subject, text)] = sent
+    assert to == ["coach@example.org"]
+    assert subject == opening + "Crossroads Recovery Center"
+    assert ("hora de America/Chicago" in text) == (language == "es")

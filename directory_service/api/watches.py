@@ -41,6 +41,7 @@ def save_watch(principal, body, now=None):
     body = dict(body)
     hours = body.pop("hours")
     email, webhook = body.pop("email", None), body.pop("webhook", None)
+    language = body.pop("email_language", "en")
     if webhook:
         try:  # the partner webhooks' rule; a name is checked again before each attempt
             targets.check_without_dns(webhook, current_app.config["SETTINGS"]
@@ -55,7 +56,8 @@ def save_watch(principal, body, now=None):
     notify = "email" if email else "webhook" if webhook else None
     return store.create(_adb(), principal.key_id, saved, place, hours, now, notify,
                         email or webhook, open_now,
-                        max_active=current_app.config["SETTINGS"].watch_max_active_per_key)
+                        max_active=current_app.config["SETTINGS"].watch_max_active_per_key,
+                        email_language=language if email else None)
 
 
 def watch_or_404(principal, watch_id, now=None):

@@ -268,6 +268,7 @@ watches = Table(
     Column("notify", Text),
     Column("notify_to", Text),
     Column("secret", Text),
+    Column("email_language", Text),  # en or es; None (saved before 0011): en
     Index("watches_coach", "coach_key_id", "state", "expires_at"),
     Index("watches_state", "state", "expires_at"),
 )

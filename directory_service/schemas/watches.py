@@ -5,6 +5,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from directory_service.schemas.availability import MatchBody
 from directory_service.watches.store import STATES
 
+LANGUAGES = ("en", "es")  # the languages the pages and messages are written in
 MAX_HOURS = 24
 DEFAULT_HOURS = 4
 
@@ -23,6 +24,9 @@ class WatchBody(MatchBody):
                                                     f"{DEFAULT_HOURS}, at most {MAX_HOURS})."})
     email = fields.Email(validate=validate.Length(max=254), metadata={
         "description": "Send an e-mail here when the watch fires (the coach's own address)."})
+    email_language = fields.String(load_default="en", validate=validate.OneOf(LANGUAGES),
+                                   metadata={"description": "The e-mail's language: en "
+                                                            "(default) or es."})
     webhook = fields.Url(schemes=("https", "http"), require_tld=False,
                          validate=validate.Length(max=2000), metadata={
         "description": "POST a signed `watch.fired` event here (Standard Webhooks; the "
@@ -56,6 +60,7 @@ class WatchSchema(Schema):
     ended_at = fields.String(allow_none=True)
     notify = fields.String(allow_none=True, validate=validate.OneOf(("email", "webhook")))
     notify_to = fields.String(allow_none=True)
+    email_language = fields.String(allow_none=True, validate=validate.OneOf(LANGUAGES))
     secret = fields.String(metadata={"description": "The webhook's signing secret: in the "
                                                     "answer that creates it, never again."})
     fires = fields.List(fields.Nested(WatchFireSchema))

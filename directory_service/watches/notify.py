@@ -4,12 +4,19 @@ The sending is not done here: `send_mail(settings, to, subject, text)` is the ma
 module's (nudges) and `deliver_to_url(db, url, secret, event_type, payload,
 ordering_key)` the webhooks module's, which signs, retries and dead-letters. Both are
 parameters (tests pass recorders) and imported only when a watch needs them. The message
-names the facility and the bed, never anything about the person.
+names the facility and the bed, never anything about the person. The e-mail is in the
+watch's language (the coach page's, or the API's `email_language`), its times in the
+facility's own zone.
 """
 import logging
 
-from directory_service import vocab
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from directory_service.availability.db import parse_iso
+from directory_service.nudges.due import zone_of
 from directory_service.watches import store
+from directory_service.web import labels
 
 log = logging.getLogger(__name__)
 EVENT = "watch.fired"
@@ -56,16 +63,28 @@ def queue_webhook(app, db, watch, fire, deliver_to_url=None):
                .values(notified=fire["notified"]))
 
 
-def text(body):
-    """The e-mail: plain words a coach reads on a phone."""
+def subject(body, language="en"):
+    with force_locale(language):
+        return _("A bed opened: %(name)s", name=body["facility_name"] or body["facility_id"])
+
+
+def text(body, language="en", zone=None):
+    """The e-mail: plain words a coach reads on a phone, in `language` (en or es), its
+    time in `zone` (the facility's; UTC when unknown)."""
     code = body["level_of_care"]
-    level = f"{vocab.LEVEL_OF_CARE_NAMES.get(code, code)} ({code})"
-    lines = [f"A bed opened that fits your watch {body['watch_id']}:",
-             f"{body['facility_name'] or body['facility_id']}: {level}, "
-             f"{body['population'].replace('_', ' ')}, {body['open']} open.",
-             f"Call intake: {body['phone']}" if body["phone"] else "",
-             "Hold it from the coach page before someone else does.",
-             f"The watch runs until {body['watch_expires_at']} (UTC)."]
+    zone = zone or zone_of({})
+    until = parse_iso(body["watch_expires_at"]).astimezone(zone)
+    with force_locale(language):
+        level = f"{labels.label(labels.LEVELS, code)} ({code})"
+        who = labels.label(labels.POPULATIONS, body["population"] or "adult_any")
+        lines = [_("A bed opened that fits your watch %(watch)s:", watch=body["watch_id"]),
+                 _("%(name)s: %(level)s, %(who)s, %(open)s open.",
+                   name=body["facility_name"] or body["facility_id"], level=level, who=who,
+                   open=body["open"]),
+                 _("Call intake: %(phone)s", phone=body["phone"]) if body["phone"] else "",
+                 _("Hold it from the coach page before someone else does."),
+                 _("The watch runs until %(when)s (%(zone)s time).",
+                   when=until.strftime("%Y-%m-%d %H:%M"), zone=zone.key)]
     return "\n".join(line for line in lines if line) + "\n"
 
 
@@ -77,8 +96,11 @@ def send_email(app, watch, fire, send_mail=None):
     body = payload(app, watch, fire)
     try:
         send = send_mail or _default_send()
-        send(app.config["SETTINGS"], [watch["notify_to"]], "A bed opened: "
-             + (body["facility_name"] or body["facility_id"]), text(body))
+        language = watch.get("email_language") or "en"
+        zone = zone_of(app.extensions["store"].get(fire["facility_id"]) or {})
+        with app.app_context():  # the words need Flask-Babel's context (a job has none)
+            words = subject(body, language), text(body, language, zone)
+        send(app.config["SETTINGS"], [watch["notify_to"]], *words)
         outcome = "sent"
     except Exception as exc:  # noqa: BLE001 - MailError, or no mail module yet
         log.warning("watch %s: e-mail not sent (%s)", watch["id"], type(exc).__name__)

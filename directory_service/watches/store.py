@@ -48,7 +48,7 @@ class WatchLimit(Exception):
 
 
 def create(adb, coach_key_id, needs, place, hours, now, notify=None, notify_to=None,
-           open_rows=(), max_active=None):
+           open_rows=(), max_active=None, email_language=None):
     """Save a watch; `open_rows` are the (facility, level, population) rows open for its
     needs right now, so only a bed that opens later fires. Returns the watch (with the
     webhook secret, shown this once). Raises WatchLimit when the key already has
@@ -57,7 +57,8 @@ def create(adb, coach_key_id, needs, place, hours, now, notify=None, notify_to=N
              "needs": json.dumps(needs, sort_keys=True), "place": place,
              "created_at": iso(now), "expires_at": iso(now + timedelta(hours=hours)),
              "state": "active", "ended_at": None, "notify": notify, "notify_to": notify_to,
-             "secret": webhook_secret() if notify == "webhook" else None}
+             "secret": webhook_secret() if notify == "webhook" else None,
+             "email_language": email_language}
     with adb.write() as db:
         if max_active is not None:
             # One key's count and insert serialised (PostgreSQL; SQLite's write lock does it).

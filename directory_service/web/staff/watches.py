@@ -13,6 +13,7 @@ import time
 
 from flask import (Response, current_app, flash, redirect, render_template, request,
                    stream_with_context)
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -93,6 +94,8 @@ def _needs_from(form):
     raw["hours"] = int(hours) if hours.isdigit() else (hours or DEFAULT_HOURS)
     if (form.get("email") or "").strip():
         raw["email"] = form["email"].strip()
+        # The e-mail speaks the language the coach is reading this page in.
+        raw["email_language"] = "es" if str(get_locale() or "en").startswith("es") else "en"
     return raw
 
 
