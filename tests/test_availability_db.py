@@ -256,3 +256,18 @@ def test_the_fast_read_path_answers_as_core_and_raises_sqlalchemy_errors(tmp_pat
     with pytest.raises(sa_exc.OperationalError, match="facility_changes"):
         changes.current_seq(adb.read())
     adb.close()
+
+
+def test_the_migrations_build_exactly_the_tables_the_code_declares(tmp_path,
+                                                                   availability_backend):
+    # A column added to schema.py without its migration (or the reverse) is a database
+    # that differs between a fresh install and an upgraded one.
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from directory_service.availability import schema
+
+    adb = open_adb(tmp_path / "availability.sqlite")
+    migrate.upgrade(adb)
+    with adb.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), schema.metadata) == []
