@@ -64,6 +64,7 @@ def queue_webhook(app, db, watch, fire, deliver_to_url=None):
 
 
 def subject(body, language="en"):
+    """The e-mail's subject line: the facility, in `language`."""
     with force_locale(language):
         return _("A bed opened: %(name)s", name=body["facility_name"] or body["facility_id"])
 
