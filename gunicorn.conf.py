@@ -100,9 +100,9 @@ loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 
 
 def on_starting(server):
-    """Build the place gazetteer once in the master; forked workers share it, so no
-    searcher waits for it. Counters of an earlier run are cleared."""
-    from directory_service import gazetteer
+    """Build the place gazetteer and the longer town list once in the master; forked
+    workers share them, so no searcher waits for them. Counters of an earlier run are cleared."""
+    from directory_service import gazetteer, towns
 
     # `-w N` on the command line overrides WEB_CONCURRENCY: count what will really run.
     if server.cfg.workers != workers:
@@ -110,6 +110,7 @@ def on_starting(server):
     for stale in glob.glob(os.path.join(os.environ["PROMETHEUS_MULTIPROC_DIR"], "*.db")):
         os.remove(stale)
     gazetteer.warm()
+    towns.warm()
 
 
 def child_exit(server, worker):

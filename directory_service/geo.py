@@ -157,7 +157,7 @@ def _point(lat, lon):
 
 def _city_place(city, region, served=None):
     abbr = region[0] if region else None
-    found = gazetteer.cities(city, abbr)
+    found = gazetteer.cities(city, abbr) or _towns(city, abbr)
     if not found:
         raise PlaceNotFound(_not_found(city, region), _suggest(city, abbr))
     contenders, ordered = found, found
@@ -177,6 +177,17 @@ def _city_place(city, region, served=None):
                             f"{labels[0]!r}", labels)
     return Place(best.lat, best.lon, "city", best.label, zone_at(best.lat, best.lon),
                  tuple(c.label for c in others[:MAX_ALTERNATIVES]))
+
+
+def _towns(city, abbr):
+    """The towns of geonames' longer list called `city` (towns.py), for a town the
+    gazetteer's cities and ZIP towns do not know: [] when none is."""
+    from directory_service import towns
+
+    if abbr:
+        found = towns.town(city, abbr)
+        return [found] if found is not None else []
+    return list(towns.towns(city))
 
 
 def _dominant(best, runner_up):

@@ -152,6 +152,21 @@ def test_a_canadian_postal_code_after_the_city_is_left_aside():
     assert geo.resolve_near("Toronto ON M5V2T6, Canada").label == "Toronto, ON"
 
 
+@pytest.mark.parametrize("typed, label, lat, lon", [
+    # Towns the cities list (15,000 people) and the ZIP file's town names miss: the longer
+    # town list (about 1,000 people) places them. Reference points: their city halls.
+    ("Oakbrook Terrace, IL", "Oakbrook Terrace, IL", 41.850, -87.964),
+    ("oakbrook terrace", "Oakbrook Terrace, IL", 41.850, -87.964),
+])
+def test_a_small_town_missing_from_the_city_list_is_still_a_place(typed, label, lat, lon):
+    from directory_service import gazetteer
+
+    assert not gazetteer.cities("Oakbrook Terrace")  # what this test is about
+    place = geo.resolve_near(typed)
+    assert (place.label, place.precision) == (label, "city")
+    assert km(place.lat, place.lon, lat, lon) < 5
+
+
 def test_a_county_named_without_its_state():
     # One county of that name in the country: it.
     place = geo.resolve_near("DuPage County")
