@@ -36,6 +36,8 @@ TRAILING_CA_POSTAL = re.compile(
 CA_POSTAL_PROVINCE = {"A": "NL", "B": "NS", "C": "PE", "E": "NB", "G": "QC", "H": "QC",
                       "J": "QC", "K": "ON", "L": "ON", "M": "ON", "N": "ON", "P": "ON",
                       "R": "MB", "S": "SK", "T": "AB", "V": "BC", "X": "NT", "Y": "YT"}
+# Regions that are one city: "DC" alone is Washington, not a whole state to narrow down.
+CITY_REGIONS = {"DC": "Washington"}
 COUNTY = re.compile(r"\b(county|parish|borough)$", re.I)
 # Two decimals of a degree is about 1.1 km of latitude: coarse enough to log or echo back.
 COARSE_DECIMALS = 2
@@ -90,9 +92,14 @@ def resolve_near(text, geocoder=None, served=None):
     city, region = _split_region(parts)
     if region is None and len(parts) >= 2 and geocoder is not None:
         return _geocoded(text, geocoder)
+    if not city and region is not None and region[0] in CITY_REGIONS:
+        return _city_place(CITY_REGIONS[region[0]], region, served)
     if not city:
         name = region[1] if region else text
-        towns = [c.label for c in gazetteer.cities(text)][:MAX_ALTERNATIVES]
+        # The cities of that name ('Washington': Washington, DC), then the region's largest.
+        towns = [c.label for c in gazetteer.cities(text)][:2]
+        towns += [c.label for c in gazetteer.largest_cities(region[0])] if region else []
+        towns = towns[:MAX_ALTERNATIVES]
         raise PlaceNotFound(f"{name!r} is a whole state or province: give a city or a ZIP "
                             "code", towns)
     if COUNTY.search(city):

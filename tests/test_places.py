@@ -114,11 +114,22 @@ def test_a_mistyped_city_is_not_found_and_the_close_spelling_is_offered(typed, s
     assert suggestion in missing.value.candidates
 
 
-@pytest.mark.parametrize("typed", ["Illinois", "Indiana", "washington"])
-def test_a_state_alone_is_too_wide(typed):
+@pytest.mark.parametrize("typed, offered", [("Illinois", "Chicago, IL"),
+                                            ("Indiana", "Indianapolis, IN"),
+                                            ("washington", "Seattle, WA"),
+                                            ("Puerto Rico", "San Juan, PR")])
+def test_a_state_alone_is_too_wide_and_its_largest_cities_are_offered(typed, offered):
     with pytest.raises(geo.PlaceNotFound) as wide:
         geo.resolve_near(typed)
     assert "whole state" in str(wide.value)
+    assert offered in wide.value.candidates
+
+
+@pytest.mark.parametrize("typed", ["DC", "D.C.", "District of Columbia", "Washington, DC"])
+def test_the_district_of_columbia_is_washington(typed):
+    place = geo.resolve_near(typed)
+    assert (place.label, place.precision) == ("Washington, DC", "city")
+    assert km(place.lat, place.lon, 38.895, -77.036) < 8
 
 
 def test_a_state_named_city_in_its_own_state_is_the_city():
