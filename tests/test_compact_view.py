@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 import pytest
 
 from directory_service.api import http_cache
-from directory_service.api.compact_view import phone
+from directory_service.phones import phone
 from directory_service.api.open_hours import open_state
 from tests import factories
 from tests.test_live_support import NAPERVILLE, bearer, directory, make_app, row
@@ -18,6 +18,10 @@ MONDAY_NOON = datetime(2026, 11, 16, 18, 0, tzinfo=timezone.utc)
     ("(630) 555-0100", "+16305550100", "tel:+16305550100"),
     ("630.555.0100", "+16305550100", "tel:+16305550100"),
     ("1-800-662-HELP", "+18006624357", "tel:+18006624357"),
+    # SAMHSA's National Helpline as it is written everywhere: the letters, then the digits.
+    ("1-800-662-HELP (4357)", "+18006624357", "tel:+18006624357"),
+    ("Hotline 630-555-0100 (1234)", "+16305550100", "tel:+16305550100"),
+    ("(518) 388-4596 x5147", "+15183884596", "tel:+15183884596;ext=5147"),  # NY drop boxes
     ("(312) 555-0188 ext. 204", "+13125550188", "tel:+13125550188;ext=204"),
     ("630-555-0100 / 630-555-0101", "+16305550100", "tel:+16305550100"),
     ("Intake: (630) 555-0100, 24/7", "+16305550100", "tel:+16305550100"),

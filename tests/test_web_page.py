@@ -162,3 +162,23 @@ def test_readme_shows_the_phone_and_print_screenshots():
     assert {"docs/screenshot-phone-detox.png", "docs/screenshot-print-list.png"} <= set(shown)
     for path in shown:
         assert os.path.getsize(os.path.join(root, path)) > 10_000, path
+
+
+def test_call_links_dial_the_number_written_with_its_extension(tmp_path):
+    # The page's tel: links read a phone as the compact view does (phones.py): the
+    # extension is kept apart, the helpline's letters are dialled, and a text that holds
+    # no number is shown without a link — never a "number" made of all its digits.
+    from tests import factories
+    from tests.test_live_support import make_app
+
+    records = [factories.facility("x", km=1, phones={
+        "intake": "(630) 555-0100 ext. 12", "hotline": "1-800-662-HELP (4357)",
+        "main": "call the front desk"})]
+    client = make_app(tmp_path, records).test_client()
+    html = client.get("/r/" + records[0]["id"]).get_data(as_text=True)
+    assert 'href="tel:+16305550100;ext=12"' in html
+    assert 'href="tel:+18006624357"' in html
+    assert "call the front desk" in html
+    assert not re.search(r'href="tel:\+?6305550100(12)', html)
+    # The record's own: those two (911 and 988 are the page's crisis line, on every page).
+    assert len(re.findall(r'class="button call" href="tel:', html)) == 2

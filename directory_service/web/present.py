@@ -16,6 +16,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_skeleton, format_time
 from flask_babel import format_decimal, get_locale, gettext as _, ngettext
 
+from directory_service import phones
 from directory_service.api import open_hours
 from directory_service.web import labels
 
@@ -289,11 +290,10 @@ def safe_url(url):
 
 
 def tel_url(phone):
-    """"(331) 555-0140" → "tel:+13315550140"."""
-    digits = re.sub(r"\D", "", phone or "")
-    if len(digits) == 10:
-        digits = "1" + digits
-    return "tel:+" + digits if digits else None
+    """"(331) 555-0140" → "tel:+13315550140"; "… ext. 12" → "…;ext=12"; 988 → "tel:988";
+    None when no number can be read (the page then shows the text without a link)."""
+    read = phones.phone(phone)
+    return read["tel"] if read else None
 
 
 def call_phone(record):
