@@ -7,7 +7,6 @@ pages, and in both languages. Times are read in each record's own zone (a record
 `hours` and meeting `time` are local to it); dates a person reads are in the zone the
 caller names, never UTC.
 """
-import re
 from datetime import datetime, time, timedelta
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
