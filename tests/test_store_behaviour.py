@@ -172,6 +172,24 @@ def test_text_search_matches_words_in_name(make_store):
     assert ids(store.search(query(q="harbor house"))) == ["test:b"]
 
 
+def test_saint_and_st_mount_and_mt_find_each_other(make_store):
+    store = make_store([facility("a", km=1, name="St. Joseph Recovery Center"),
+                        facility("b", km=2, name="Saint Mark's House"),
+                        facility("c", km=3, name="Mt. Prospect Detox"),
+                        facility("d", km=4, name="Stone Street Clinic"),
+                        facility("e", km=5, name="Fort Sheridan Outreach")])
+    def found(q):
+        return sorted(ids(store.search(query(q=q, per_page=50))))
+    assert found("saint joseph") == ["test:a"]
+    assert found("st mark's") == ["test:b"] and found("St. Mark") == ["test:b"]
+    assert found("mount prospect") == ["test:c"] and found("mt prospect") == ["test:c"]
+    assert found("ft sheridan") == ["test:e"]
+    # The other spelling is a whole word: "saint" is not a prefix search for "st…".
+    assert found("saint") == ["test:a", "test:b"]
+    # As typed, a word is still a prefix: "st" finds Stone Street too, and both saints.
+    assert found("st") == ["test:a", "test:b", "test:d"]
+
+
 def _s_words(n):
     """`n` distinct words starting with "s", none a prefix of another's stem."""
     letters = "bcdfghjklmnpqrtvwxyz"

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from directory_service import ranking
 from directory_service.search.elastic.mapping import DEFAULT_ZONE, PREFIX_CHARS, WEEK_MINUTES
 from directory_service.search.online import region_zones
+from directory_service.search.spellings import other_spelling
 from directory_service.search.elastic.scoring import (
     SCORE_SCRIPT, hold_fields, level_fields, script_params)
 
@@ -83,9 +84,20 @@ def text_filters(text):
     word longer than the longest indexed prefix would need an expensive prefix query, so
     it matches whole words (`best_fields`, every term), which the cluster always allows.
     """
-    return [{"multi_match": {"query": word, "type": _word_match(word), "fields": TEXT_FIELDS,
+    return [_text_word(word) for word in WORD.findall(text)[:MAX_WORDS]]
+
+
+def _text_word(word):
+    """One word's clause; a word written two ways ("st", "saint": search/spellings.py)
+    also matches the other spelling, as a whole word."""
+    typed = {"multi_match": {"query": word, "type": _word_match(word), "fields": TEXT_FIELDS,
                              "operator": "and"}}
-            for word in WORD.findall(text)[:MAX_WORDS]]
+    other = other_spelling(word)
+    if other is None:
+        return typed
+    return {"bool": {"should": [typed, {"multi_match": {
+        "query": other, "type": "best_fields", "fields": TEXT_FIELDS, "operator": "and"}}],
+        "minimum_should_match": 1}}
 
 
 def _word_match(word):
