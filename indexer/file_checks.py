@@ -39,9 +39,9 @@ def empty(path):
 
 def truncated(path):
     """Why `path` looks cut short, or None. Only JSON and NDJSON files are judged."""
-    if path.endswith((".ndjson", ".jsonl")):
+    if path.lower().endswith((".ndjson", ".jsonl")):
         return _ndjson_cut(path)
-    if path.endswith(".json"):
+    if path.lower().endswith(".json"):
         return _json_cut(path)
     return None
 

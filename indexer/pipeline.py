@@ -62,8 +62,9 @@ def source_files(paths):
                     dirs.clear()
                     continue
                 found += [os.path.join(root, n) for n in names
-                          if n.endswith((".ndjson", ".jsonl", ".json", ".csv"))
-                          and n != "manifest.json" and not n.endswith(".mapping.json")]
+                          if n.lower().endswith((".ndjson", ".jsonl", ".json", ".csv"))
+                          and n.lower() != "manifest.json"
+                          and not n.lower().endswith(".mapping.json")]
         elif os.path.exists(path):
             found.append(path)
         else:
@@ -139,7 +140,7 @@ def _entries(files, fmt, options, now, bar):
             yield _END_FILE
             continue
         module = formats.FORMATS[fmt] if fmt else (
-            formats.FORMATS["csv"] if options.mapping and path.endswith(".csv")
+            formats.FORMATS["csv"] if options.mapping and path.lower().endswith(".csv")
             else formats.detect(path))
         if module is None:
             yield _failure(IndexRunFailed(formats.unrecognised(path)))

@@ -170,6 +170,28 @@ def test_csv_with_mapping_latin1_cr_only():
     assert any(":5 " in line and "location" in line for line in reasons(report))
 
 
+def test_files_named_in_capitals_as_windows_exports_are_read(tmp_path):
+    # "NALOXONE.CSV" beside "NALOXONE.mapping.yaml", a Meeting Guide feed "MEETINGS.JSON":
+    # read in a folder and by name, never skipped for the case of their extension.
+    import shutil
+
+    shutil.copy(os.path.join(FIXTURES, "csv", "naloxone.csv"), tmp_path / "NALOXONE.CSV")
+    shutil.copy(os.path.join(FIXTURES, "csv", "naloxone.mapping.yaml"),
+                tmp_path / "NALOXONE.mapping.yaml")
+    shutil.copy(os.path.join(FIXTURES, "meeting_guide", "feed.json"),
+                tmp_path / "MEETINGS.JSON")
+    _report, expected_sites = load("csv/naloxone.csv")
+    _report, expected_meetings = load("meeting_guide/feed.json")
+    writer = Collector()
+    report = pipeline.run([str(tmp_path)], writer, max_rejected_fraction=1.0)
+    kinds = [r["kind"] for r in writer.records.values()]
+    assert kinds.count("naloxone_site") == len(expected_sites)
+    assert kinds.count("meeting") == len(expected_meetings)
+    assert report.loaded == len(expected_sites) + len(expected_meetings)
+    assert detect(str(tmp_path / "NALOXONE.CSV")) is FORMATS["csv"]
+    assert detect(str(tmp_path / "MEETINGS.JSON")) is FORMATS["meeting-guide"]
+
+
 def test_bad_mapping_is_one_clear_problem(tmp_path):
     (tmp_path / "list.csv").write_text("Name\nA\n")
     (tmp_path / "list.mapping.yaml").write_text("kind: spaceship\nprefix: x\ncolumns: {}\n")

@@ -56,7 +56,7 @@ CONVENTIONS = {
 
 
 def detect(path, head):
-    if not path.endswith(".json"):
+    if not path.lower().endswith(".json"):
         return False
     if b'"id_bigint"' in head and b'"weekday_tinyint"' in head or head.lstrip().startswith(
             b'{"meetings"'):

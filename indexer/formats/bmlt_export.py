@@ -54,9 +54,9 @@ KNOWN_KEYS = frozenset((
 
 
 def detect(path, head):
-    if path.endswith(".json") and b'"type"' in head and TABLE_MAIN.encode() in head:
+    if path.lower().endswith(".json") and b'"type"' in head and TABLE_MAIN.encode() in head:
         return True  # phpMyAdmin: the table name says it is the database
-    if not path.endswith((".json", ".csv")):
+    if not path.lower().endswith((".json", ".csv")):
         return False
     if b"id_bigint" not in head or b"weekday_tinyint" not in head:
         return False
@@ -70,7 +70,7 @@ def meeting_rows(path):
 
 def _load(path):
     """(rows, tables) where tables is {suffix: rows} for a phpMyAdmin export, else {}."""
-    if path.endswith(".csv"):
+    if path.lower().endswith(".csv"):
         with open(path, "rb") as fh:
             from indexer.formats.csv_mapped import decode
 
@@ -178,7 +178,7 @@ def _formats_beside(path):
     folder = os.path.dirname(os.path.abspath(path))
     for name in sorted(os.listdir(folder)):
         candidate = os.path.join(folder, name)
-        if not name.endswith(".json") or candidate == os.path.abspath(path):
+        if not name.lower().endswith(".json") or candidate == os.path.abspath(path):
             continue
         with open(candidate, "rb") as fh:
             if b'"key_string"' not in fh.read(4096):

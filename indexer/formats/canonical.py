@@ -11,10 +11,10 @@ SUFFIXES = (".ndjson", ".jsonl", ".json")
 
 
 def detect(path, head):
-    if not path.endswith(SUFFIXES) or path.endswith("manifest.json"):
+    if not path.lower().endswith(SUFFIXES) or path.lower().endswith("manifest.json"):
         return False
     text = head.lstrip()
-    if path.endswith(".json"):
+    if path.lower().endswith(".json"):
         # A canonical array holds objects carrying our `kind` discriminator.
         return text.startswith(b"[") and b'"kind"' in head
     return text.startswith(b"{") or text == b""
@@ -22,7 +22,7 @@ def detect(path, head):
 
 def read(path, transform=None, options=None):
     with open(path, encoding="utf-8") as fh:
-        if path.endswith(".json"):
+        if path.lower().endswith(".json"):
             try:
                 rows = json.load(fh)
             except json.JSONDecodeError as exc:

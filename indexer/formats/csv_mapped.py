@@ -33,7 +33,7 @@ def mapping_path(path, options=None):
 
 
 def detect(path, head):
-    return path.endswith(".csv") and mapping_path(path) is not None
+    return path.lower().endswith(".csv") and mapping_path(path) is not None
 
 
 def why_not(path, head):

@@ -34,7 +34,7 @@ SNIFF_BYTES = 20_000_000
 def detect(path, head):
     if os.path.basename(path) == "datapackage.json":
         return hsds_tables.is_package(os.path.dirname(path))
-    if not path.endswith(".json"):
+    if not path.lower().endswith(".json"):
         return False
     if any(m in head for m in JSON_MARKERS):
         return True

@@ -39,7 +39,7 @@ URL_FIELDS = ("url", "entity_url", "entity_website_url", "feedback_url")
 
 
 def detect(path, head):
-    return path.endswith(".json") and head.lstrip().startswith(b"[") and b'"slug"' in head
+    return path.lower().endswith(".json") and head.lstrip().startswith(b"[") and b'"slug"' in head
 
 
 def read(path, transform=None, options=None):

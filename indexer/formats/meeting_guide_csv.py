@@ -26,7 +26,7 @@ def key(heading):
 
 
 def detect(path, head):
-    if not path.endswith(".csv") or mapping_path(path) is not None:
+    if not path.lower().endswith(".csv") or mapping_path(path) is not None:
         return False
     first = decode(head)[0].splitlines()[:1]
     headings = {key(h) for h in next(csv.reader(first), [])} if first else set()

@@ -16,8 +16,8 @@ SOURCE = {"name": "samhsa", "url": "https://findtreatment.gov/"}
 
 
 def detect(path, head):
-    return path.endswith(".json") and b'"frid"' in head or (
-        path.endswith(".json") and b'"totalPages"' in head and b'"rows"' in head)
+    return path.lower().endswith(".json") and b'"frid"' in head or (
+        path.lower().endswith(".json") and b'"totalPages"' in head and b'"rows"' in head)
 
 
 def read(path, transform=None, options=None):
