@@ -366,3 +366,23 @@ def test_a_wordpress_feed_s_entities_and_tags_are_not_shown_as_code(tmp_path):
     assert (record["name"], record["location_name"]) == ("Just for Today & Beyond",
                                                          "St. Paul's")
     assert record["notes"] == "Enter by the back door\nParking free"
+
+
+def test_a_canadian_formatted_address_gives_its_province_and_town(tmp_path):
+    # "…, Vancouver, BC V6Z 1M4, Canada": the province before its postal code, as Canadian
+    # intergroups' feeds write it; no coordinates, so the town places the meeting.
+    rows = [{"name": "Downtown Step", "slug": "a1", "day": 1, "time": "19:00", "types": ["O"],
+             "formatted_address": "1234 Granville St, Vancouver, BC V6Z 1M4, Canada"},
+            {"name": "Gastown", "slug": "a2", "day": 2, "time": "19:00", "types": ["O"],
+             "formatted_address": "12 Water St, Vancouver, B.C. V6B1A1"}]
+    path = tmp_path / "vancouver-aa.json"
+    path.write_text(json.dumps(rows))
+    writer = Collector()
+    report = pipeline.run([str(path)], writer)
+    assert not report.rejected
+    first, second = (writer.records[f"mg:vancouver-aa:{slug}"] for slug in ("a1", "a2"))
+    assert first["address"] == {"street": "1234 Granville St", "city": "Vancouver",
+                                "state": "BC", "postal_code": None}
+    assert first["timezone"] == "America/Vancouver"
+    assert 49.1 < first["location"]["lat"] < 49.4 and first["location_precision"] == "city"
+    assert (second["address"]["city"], second["address"]["state"]) == ("Vancouver", "BC")

@@ -32,6 +32,8 @@ CA_POSTAL = re.compile(r"^[A-Za-z]\d[A-Za-z]\s?\d[A-Za-z]\d$")
 COUNTRY = re.compile(r"\s*,?\s*\b(USA|US|U\.S\.A?\.?|United States(?: of America)?|Canada)\s*$",
                      re.I)
 STATE_ZIP = re.compile(r"^([A-Za-z]{2})\.?\s+(\d{5}(?:-\d{4})?)$")
+# "BC V6Z 1M4": a province and its postal code (not kept: postal_code holds US ZIPs).
+PROVINCE_POSTAL = re.compile(r"^([A-Za-z]\.?[A-Za-z])\.?\s+[A-Za-z]\d[A-Za-z]\s?\d[A-Za-z]\d$")
 HOUSE_NUMBER = re.compile(r"^\d")
 # Row fields that may name a fellowship, and URL fields whose hosts may.
 NAME_FIELDS = ("name", "group", "entity")
@@ -202,6 +204,9 @@ def _address(row):
         if parts and (m := STATE_ZIP.match(parts[-1])):
             state, postal = m.group(1).upper(), postal or m.group(2)
             parts = parts[:-1]
+        elif parts and (m := PROVINCE_POSTAL.match(parts[-1])) and meetings.region_abbr(
+                m.group(1).replace(".", "")):
+            state, parts = meetings.region_abbr(m.group(1).replace(".", "")), parts[:-1]
         elif len(parts) >= 2 and _names_region(parts):
             state, parts = meetings.region_abbr(parts[-1]), parts[:-1]
         elif len(parts) >= 3:
