@@ -84,7 +84,7 @@ def _ndjson_cut(path):
         return None
     try:
         json.loads(last)
-    except ValueError:
+    except (ValueError, RecursionError):
         return (f"{path}: the last line has no newline and is not a whole JSON record: "
                 "the file looks truncated")
     return None

@@ -198,6 +198,29 @@ def test_a_kind_that_is_no_string_is_a_rejected_row_not_a_crash(tmp_path, kind):
     assert "index run failed" not in err and "TypeError" not in err
 
 
+DEEP = "[" * 100_000 + "]" * 100_000  # far past the JSON decoder's nesting limit
+
+
+@pytest.mark.parametrize("name, text", [
+    # One row nested past reason among good ones: that row is rejected, by number.
+    ("rows.ndjson", "\n".join([json.dumps(site(1)), '{"kind": "meeting", "name": ' + DEEP +
+                               "}", *(json.dumps(site(i)) for i in range(2, 10))]) + "\n"),
+    # A whole JSON file nested past reason, as a Meeting Guide feed and as our own array.
+    ("feed.json", '[{"slug": "a", "day": 1, "time": "19:00", "name": ' + DEEP + "}]"),
+    ("sites.json", '[{"kind": "naloxone_site", "name": ' + DEEP + "}]"),
+])
+def test_json_nested_past_reason_is_a_rejected_row_or_file_never_a_crash(tmp_path, name,
+                                                                         text):
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    code, _, err = load(str(tmp_path / name), store=str(tmp_path / "s.sqlite"))
+    assert "nested too deep" in err and "RecursionError" not in err, err
+    if name == "rows.ndjson":
+        assert code == 1 and ":2 " in err  # the other nine rows are loaded
+        assert records(str(tmp_path / "s.sqlite")) == 9
+    else:
+        assert code == 2 and not os.path.exists(tmp_path / "s.sqlite")
+
+
 def dead_pid():
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()

@@ -82,7 +82,7 @@ def _load(path):
     try:
         with open(path, encoding="utf-8") as fh:
             data = json.load(fh)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         return None, {}
     if isinstance(data, dict) and isinstance(data.get("meetings"), list):
         data = data["meetings"]

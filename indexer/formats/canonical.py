@@ -28,6 +28,9 @@ def read(path, transform=None, options=None):
             except json.JSONDecodeError as exc:
                 yield exc.lineno, RowProblem({"_file": [f"invalid JSON: {exc.msg}"]})
                 return
+            except RecursionError:
+                yield 0, RowProblem({"_file": ["JSON nested too deep to read"]})
+                return
             if not isinstance(rows, list):
                 yield 0, RowProblem({"_file": ["a canonical .json file must hold an array"]})
                 return
@@ -41,5 +44,8 @@ def read(path, transform=None, options=None):
                 row = json.loads(line)
             except json.JSONDecodeError as exc:
                 yield number, RowProblem({"_row": [f"invalid JSON: {exc.msg}"]})
+                continue
+            except RecursionError:
+                yield number, RowProblem({"_row": ["JSON nested too deep to read"]})
                 continue
             yield number, transform(row) if transform else row

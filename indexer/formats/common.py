@@ -187,6 +187,9 @@ def load_json(path):
         except json.JSONDecodeError as exc:
             message = f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
             return None, (exc.lineno, RowProblem({"_file": [message]}))
+        except RecursionError:
+            # Nested deeper than any feed is (a damaged or hostile file): refused by name.
+            return None, (0, RowProblem({"_file": ["JSON nested too deep to read"]}))
 
 
 def set_zone_and_place(record, row, zone, lat_key="latitude", lon_key="longitude"):

@@ -43,7 +43,7 @@ def detect(path, head):
     try:
         with open(path, encoding="utf-8") as fh:
             data = json.load(fh)
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return False
     return _shape(data) is not None
 

@@ -105,8 +105,19 @@ def our_attributes(attributes):
         if ":" in code:
             found.setdefault(code.split(":", 1)[0], []).append(value)
         else:
-            found[code] = json.loads(value) if value not in (None, "") else None
+            found[code] = _json_value(value)
     return found
+
+
+def _json_value(value):
+    """An attribute's JSON value; text that is not JSON stays text, so the record's own
+    validation names the field it was given for (never a crash of the whole run)."""
+    if value in (None, ""):
+        return None
+    try:
+        return json.loads(value)
+    except (ValueError, TypeError, RecursionError):
+        return value
 
 
 def _kind_from_terms(attributes):
