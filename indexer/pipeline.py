@@ -5,6 +5,7 @@ and field and skipped; the good rows still load. The new index is built beside t
 and swapped in only at the end, so a crash, an unreadable file or too many rejected rows
 leave the previous index serving.
 """
+import csv
 import json
 import os
 from collections import Counter, deque
@@ -124,6 +125,12 @@ def read_rows(module, path, transform, options):
             f"0x{exc.object[exc.start]:02x} {where}); save it as UTF-8 and run again") from None
     except OSError as exc:
         raise IndexRunFailed(f"{path}: cannot be read: {exc.strerror or exc}") from None
+    except csv.Error as exc:
+        # A cell over the CSV reader's 128 KB limit, a NUL byte: the file cannot be read
+        # past that point, so the run fails naming it (the rows after would be lost).
+        where = f"after row {number}" if number else "before its first row"
+        raise IndexRunFailed(f"{path}: unreadable as CSV {where} ({exc}); fix the file and "
+                             "run again") from None
 
 
 def _entries(files, fmt, options, now, bar):

@@ -221,6 +221,20 @@ def test_json_nested_past_reason_is_a_rejected_row_or_file_never_a_crash(tmp_pat
         assert code == 2 and not os.path.exists(tmp_path / "s.sqlite")
 
 
+def test_a_csv_cell_past_the_reader_s_limit_fails_the_run_naming_the_file(tmp_path):
+    shutil.copy(os.path.join(ROOT, "tests", "fixtures", "formats", "csv", "naloxone.mapping.yaml"),
+                tmp_path / "sites.mapping.yaml")
+    header = "Name,Address,City,State,Zip,Latitude,Longitude,Type,Training,Hours\n"
+    good = "Pharmacy {i},1 Main St,Naperville,IL,60540,41.75,-88.15,pharmacy,TRUE,\n"
+    text = header + "".join(good.format(i=i) for i in range(3)) + \
+        '"' + "x" * 200_000 + '",1 Main St,Naperville,IL,60540,41.75,-88.15,pharmacy,,\n'
+    (tmp_path / "sites.csv").write_text(text, encoding="utf-8")
+    code, _, err = load(str(tmp_path / "sites.csv"), store=str(tmp_path / "s.sqlite"))
+    message = one_line_failure(code, err)
+    assert "sites.csv: unreadable as CSV after row 4" in message and "field limit" in message
+    assert not os.path.exists(tmp_path / "s.sqlite")
+
+
 def dead_pid():
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()
