@@ -146,9 +146,14 @@ def _entries(files, fmt, options, now, bar):
             yield path, 0, Warned("file:empty", nothing)
             yield _END_FILE
             continue
-        module = formats.FORMATS[fmt] if fmt else (
-            formats.FORMATS["csv"] if options.mapping and path.lower().endswith(".csv")
-            else formats.detect(path))
+        try:
+            module = formats.FORMATS[fmt] if fmt else (
+                formats.FORMATS["csv"] if options.mapping and path.lower().endswith(".csv")
+                else formats.detect(path))
+        except csv.Error as exc:  # a detector that reads the whole file (BMLT's CSV)
+            yield _failure(IndexRunFailed(f"{path}: unreadable as CSV ({exc}); fix the file "
+                                          "and run again"))
+            return
         if module is None:
             yield _failure(IndexRunFailed(formats.unrecognised(path)))
             return

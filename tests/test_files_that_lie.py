@@ -233,6 +233,11 @@ def test_a_csv_cell_past_the_reader_s_limit_fails_the_run_naming_the_file(tmp_pa
     message = one_line_failure(code, err)
     assert "sites.csv: unreadable as CSV after row 4" in message and "field limit" in message
     assert not os.path.exists(tmp_path / "s.sqlite")
+    # A BMLT export is read whole to be recognised: the same failure, naming it.
+    (tmp_path / "export.csv").write_text("id_bigint,weekday_tinyint,start_time,meeting_name\n"
+                                         '1,2,19:00:00,"' + "x" * 200_000 + '"\n')
+    code, _, err = load(str(tmp_path / "export.csv"), store=str(tmp_path / "s.sqlite"))
+    assert "export.csv: unreadable as CSV" in one_line_failure(code, err)
 
 
 def dead_pid():
