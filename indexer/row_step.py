@@ -46,7 +46,12 @@ class RowStep:
         rejection reason or None)."""
         if not isinstance(item, dict):
             return not isinstance(item, (Warned, RowProblem)), (), None
-        reason = self.placer.place(item) if item.get("kind") else None
+        try:
+            reason = self.placer.place(item) if item.get("kind") else None
+        except (TypeError, AttributeError, ValueError, KeyError):
+            # An address or point of a shape no record has (a number, a list): left to the
+            # record's validation, which rejects the row naming the field.
+            reason = None
         warnings = self.placer.take_warnings()
         if reason:
             return False, warnings, reason

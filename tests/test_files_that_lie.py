@@ -198,6 +198,39 @@ def test_a_kind_that_is_no_string_is_a_rejected_row_not_a_crash(tmp_path, kind):
     assert "index run failed" not in err and "TypeError" not in err
 
 
+def _meeting(i, **fields):
+    return {"name": f"Meeting {i}", "slug": f"m{i}", "day": 1, "time": "19:00",
+            "latitude": 41.75, "longitude": -88.15, "types": ["O"], **fields}
+
+
+def _samhsa(i, **fields):
+    return {"frid": f"f{i}", "name1": f"Program {i}", "street1": "1 Main St",
+            "city": "Naperville", "state": "IL", "zip": "60540", "latitude": "41.75",
+            "longitude": "-88.15", "typeFacility": "SA", "services": [
+                {"f1": "Type of Care", "f2": "TC", "f3": "Substance use treatment"}], **fields}
+
+
+@pytest.mark.parametrize("name, rows, loaded, said", [
+    # A value of a shape the format never has: its row is rejected, or loaded without
+    # that value with a warning; the other rows load and the run is never a crash.
+    ("aa-feed.json", [_meeting(1, types=7), _meeting(2, types=True)]
+     + [_meeting(i) for i in range(3, 11)], 10, "types:not-a-list"),
+    ("findtreatment.json", [_samhsa(1, services=5), _samhsa(2, services=["x"])]
+     + [_samhsa(i) for i in range(3, 11)], 8, "not of the shape the format has"),
+    ("sites.json", [site(1, address=True), site(2, address=[1, 2]),
+                    site(3, location="north")] + [site(i) for i in range(4, 11)], 7,
+     "address._schema: Invalid input type"),
+])
+def test_a_value_of_the_wrong_shape_is_its_row_s_problem_not_the_run_s(tmp_path, name, rows,
+                                                                         loaded, said):
+    (tmp_path / name).write_text(json.dumps(rows), encoding="utf-8")
+    code, _, err = load(str(tmp_path / name), "--allow-rejected", "--max-rejected-fraction",
+                        "0.5", store=str(tmp_path / "s.sqlite"))
+    assert code == 0 and "index run failed" not in err and "Traceback" not in err, err
+    assert records(str(tmp_path / "s.sqlite")) == loaded
+    assert said in err and f"{name}:1 " in err and f"{name}:2 " in err
+
+
 DEEP = "[" * 100_000 + "]" * 100_000  # far past the JSON decoder's nesting limit
 
 

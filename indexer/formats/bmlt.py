@@ -179,7 +179,7 @@ def map_rows(path, rows, id_prefix, first_day, options, format_keys):
     mapped, area = [], meetings.FeedArea()
     for number, row in enumerate(rows, start=1):
         keys = format_keys(row)
-        items = list(map_meeting(row, id_prefix, first_day, keys, options))
+        items = list(common.guarded(map_meeting(row, id_prefix, first_day, keys, options)))
         own = fellowship.named_in(row.get("meeting_name"))
         evidence.row(own, formats=keys, feed_urls=[row.get("root_server_uri")])
         meetings.gather(items, fellowship.listed(own), area)

@@ -176,6 +176,17 @@ def digits(phone):
     return only[1:] if len(only) == 11 and only.startswith("1") else only
 
 
+def guarded(items):
+    """The items one row maps to; a value of a shape the format never has (a number where
+    a list of services goes, a string where an object does) ends that row as a rejected
+    row saying so, instead of the whole run."""
+    try:
+        yield from items
+    except (TypeError, AttributeError, ValueError, KeyError) as exc:
+        yield RowProblem({"_row": [f"a value is not of the shape the format has "
+                                   f"({type(exc).__name__}: {exc})"]})
+
+
 def load_json(path):
     """(data, None), or (None, (line, RowProblem)) when the file is not valid JSON.
 

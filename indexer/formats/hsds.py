@@ -63,7 +63,7 @@ def read(path, transform=None, options=None):
             yield number, unit
             continue
         service, location, sal = unit
-        for item in hsds_records.to_record(service, location, sal, options):
+        for item in common.guarded(hsds_records.to_record(service, location, sal, options)):
             yield number, item
 
 

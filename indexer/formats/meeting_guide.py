@@ -77,7 +77,7 @@ def read_rows(path, rows, options, numbers=None):
                 f"duplicate slug {slug!r} (first at row {first_row[slug]})"]})]))
             continue
         first_row[slug] = number
-        items = list(map_meeting(row, feed, options))
+        items = list(common.guarded(map_meeting(row, feed, options)))
         own = fellowship.named_in(*(row.get(f) for f in NAME_FIELDS))
         types = next((i["types"] for i in items if isinstance(i, dict)), ())
         evidence.row(own, [row.get(f) for f in URL_FIELDS], types, entity=row.get("entity"))
@@ -139,6 +139,9 @@ def parse_types(raw):
     """Meeting Guide codes from a list or a "[open, closed]" string; unknown codes warned."""
     if isinstance(raw, str):
         raw = [t for t in re.split(r"[,\[\]]", raw)]
+    elif raw is not None and not isinstance(raw, list):
+        return [], [common.Warned("types:not-a-list", f"types {raw!r} is not a list of "
+                                                     "codes: loaded without types")]
     codes, warnings = [], []
     for token in raw or []:
         token = str(token).strip()

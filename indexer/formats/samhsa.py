@@ -37,7 +37,7 @@ def read(path, transform=None, options=None):
         if not isinstance(row, dict):
             yield number, RowProblem({"_row": ["a row must be a JSON object"]})
             continue
-        yield from ((number, item) for item in map_row(row, options))
+        yield from ((number, item) for item in common.guarded(map_row(row, options)))
 
 
 def map_row(row, options=None):
