@@ -131,6 +131,15 @@ def read_rows(module, path, transform, options):
         where = f"after row {number}" if number else "before its first row"
         raise IndexRunFailed(f"{path}: unreadable as CSV {where} ({exc}); fix the file and "
                              "run again") from None
+    except (TypeError, AttributeError, ValueError, KeyError) as exc:
+        # A row's odd value is the row's problem (formats.common.guarded); this is a file
+        # whose structure (an HSDS package's tables, a feed's format list) is not the
+        # format's: the run fails naming the file rather than as a bare TypeError.
+        where = f"after row {number}" if number else "before its first row"
+        raise IndexRunFailed(
+            f"{path}: not the shape of a {formats.name_of(module)} file {where} "
+            f"({type(exc).__name__}: {exc}); the previous index keeps serving"
+        ) from None
 
 
 def _entries(files, fmt, options, now, bar):

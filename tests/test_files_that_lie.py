@@ -231,6 +231,22 @@ def test_a_value_of_the_wrong_shape_is_its_row_s_problem_not_the_run_s(tmp_path,
     assert said in err and f"{name}:1 " in err and f"{name}:2 " in err
 
 
+def test_a_file_whose_structure_is_not_its_format_s_fails_the_run_naming_it(tmp_path):
+    # An HSDS tabular file whose service ids are objects: no row can be told from another,
+    # so the file is refused by name (the old index keeps serving), not a bare TypeError.
+    tables = {"services.csv": [{"id": {"nested": 1}, "name": "Detox", "status": "active"}],
+              "service_at_location.csv": [{"id": "sal", "service_id": ["a"],
+                                           "location_id": "loc"}],
+              "locations.csv": [{"id": "loc", "name": "Here", "latitude": 41.75,
+                                 "longitude": -88.15}]}
+    (tmp_path / "registry.json").write_text(json.dumps(tables), encoding="utf-8")
+    code, _, err = load(str(tmp_path / "registry.json"), store=str(tmp_path / "s.sqlite"))
+    message = one_line_failure(code, err)
+    assert "registry.json: not the shape of a hsds file" in message, message
+    assert "previous index keeps serving" in message
+    assert not os.path.exists(tmp_path / "s.sqlite")
+
+
 DEEP = "[" * 100_000 + "]" * 100_000  # far past the JSON decoder's nesting limit
 
 

@@ -34,6 +34,11 @@ DESCRIPTIONS = {
 }
 
 
+def name_of(module):
+    """The format's name ("hsds") as --format takes it."""
+    return next((name for name, found in FORMATS.items() if found is module), "known")
+
+
 def detect(path):
     """The format module for a file: the first whose `detect` accepts its opening bytes."""
     head = _head(path)

@@ -160,10 +160,10 @@ def _root(data, rows):
         if common.text(row.get("root_server_id")):
             return common.id_part(row["root_server_id"])
     uris = [m.get("root_server_uri") for m in rows[:1]]
-    if isinstance(data, dict):
-        uris += [f.get("root_server_uri") for f in data.get("formats") or [] if isinstance(f, dict)]
+    if isinstance(data, dict) and isinstance(data.get("formats"), list):
+        uris += [f.get("root_server_uri") for f in data["formats"] if isinstance(f, dict)]
     for uri in uris:
-        if common.text(uri):
+        if isinstance(uri, str) and common.text(uri):
             return common.id_part(urlparse(uri).netloc or uri)
     return "bmlt"
 

@@ -103,9 +103,11 @@ def json_units(data):
         elif shape == "service":
             yield from _service_units(item, {})
         elif shape == "organization" and item.get("services"):
-            places = {loc.get("id"): loc for loc in item.get("locations") or []
-                      if isinstance(loc, dict)}
-            for service in item["services"]:
+            locations = item.get("locations")
+            places = {loc.get("id"): loc for loc in locations if isinstance(loc, dict)
+                      and isinstance(loc.get("id"), str)} if isinstance(locations, list) else {}
+            services = item["services"] if isinstance(item["services"], list) else []
+            for service in services:
                 if isinstance(service, dict):
                     yield from _service_units(service, places)
         else:
@@ -117,9 +119,11 @@ def json_units(data):
 
 
 def _service_units(service, places):
-    sals = [s for s in service.get("service_at_locations") or [] if isinstance(s, dict)]
+    listed = service.get("service_at_locations")
+    sals = [s for s in listed if isinstance(s, dict)] if isinstance(listed, list) else []
     if not sals:
         yield service, None, {}
     for sal in sals:
-        location = sal.get("location") or places.get(sal.get("location_id"))
+        named = sal.get("location_id")
+        location = sal.get("location") or (places.get(named) if isinstance(named, str) else None)
         yield service, location, sal
