@@ -42,8 +42,14 @@ def read_feed(request):
 
 
 def _text(raw):
-    """The body as text: UTF-8 (with or without Excel's byte-order mark), else the
-    Windows-1252 that Excel writes for "CSV (Comma delimited)"."""
+    """The body as text: UTF-8 (with or without Excel's byte-order mark), UTF-16 with its
+    mark (Excel's "Unicode Text", tab-separated), else the Windows-1252 that Excel writes
+    for "CSV (Comma delimited)"."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
