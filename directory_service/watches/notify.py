@@ -22,9 +22,11 @@ log = logging.getLogger(__name__)
 EVENT = "watch.fired"
 
 
-def payload(app, watch, fire):
-    """What a fire says: the watch, the facility (name, intake phone) and the bed row."""
-    record = app.extensions["store"].get(fire["facility_id"]) or {}
+def payload(app, watch, fire, record=None):
+    """What a fire says: the watch, the facility (name, intake phone) and the bed row.
+    `record`: the facility's, when the caller has read it already."""
+    if record is None:
+        record = app.extensions["store"].get(fire["facility_id"]) or {}
     phones = record.get("phones") or {}
     return {"watch_id": watch["id"], "fire_id": fire["seq"],
             "facility_id": fire["facility_id"], "facility_name": record.get("name"),
@@ -94,11 +96,12 @@ def send_email(app, watch, fire, send_mail=None):
     if watch["notify"] != "email":
         return
     adb = app.extensions["availability"]
-    body = payload(app, watch, fire)
+    record = app.extensions["store"].get(fire["facility_id"]) or {}
+    body = payload(app, watch, fire, record)
     try:
         send = send_mail or _default_send()
         language = watch.get("email_language") or "en"
-        zone = zone_of(app.extensions["store"].get(fire["facility_id"]) or {})
+        zone = zone_of(record)
         with app.app_context():  # the words need Flask-Babel's context (a job has none)
             words = subject(body, language), text(body, language, zone)
         send(app.config["SETTINGS"], [watch["notify_to"]], *words)
