@@ -73,6 +73,9 @@ def _delimiter(text):
 
 
 def _csv_rows(text):
+    # Universal newlines: CR-only files (Excel's "CSV (Macintosh)") become ordinary rows,
+    # as the indexer reads them (indexer/formats/csv_mapped.py).
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     reader = None
     try:
         reader = csv.DictReader(io.StringIO(text), delimiter=_delimiter(text))

@@ -120,7 +120,10 @@ def test_batch_csv_all_accepted_is_200(app, client):
     # Excel's "Unicode Text": UTF-16 with its byte-order mark, tabs between cells.
     "facility_id\tlevel_of_care\tpopulation\tcapacity\tavailable\tnote\r\n"
     "test:a\t3.7-WM\tadult_men\t10\t4\tcaf\u00e9 \u2014 night\r\n".encode("utf-16"),
-], ids=["utf8-bom-crlf", "cp1252", "semicolons", "tabs", "utf16"])
+    # Old Mac exports: CR alone ends each line.
+    "facility_id,level_of_care,population,capacity,available,note\r"
+    "test:a,3.7-WM,adult_men,10,4,caf\u00e9 \u2014 night\r".encode("utf-8"),
+], ids=["utf8-bom-crlf", "cp1252", "semicolons", "tabs", "utf16", "cr-only"])
 def test_batch_csv_as_spreadsheets_save_it(app, client, body):
     response = client.post("/v1/availability", data=body, content_type="text/csv",
                            headers=bearer(app, "facility", "test:a"))
