@@ -20,11 +20,10 @@ from dataclasses import dataclass, field
 
 from geopy.point import Point
 
-from directory_service import gazetteer
+from directory_service import coordinates, gazetteer
 from directory_service.gazetteer import zone_at  # noqa: F401  (the zone of a point)
 
 ZIP = re.compile(r"^(\d{5})(?:[-\s]?\d{4})?$")
-POINT = re.compile(r"^(-?\d{1,2}(?:\.\d+)?)\s*[,\s]\s*(-?\d{1,3}(?:\.\d+)?)$")
 TRAILING_ZIP = re.compile(r"[\s,]+(\d{5})(?:[-\s]?\d{4})?$")
 COUNTRY = re.compile(r"[\s,]+(usa|u\.s\.a\.?|u\.s\.?|us|united states(?: of america)?|canada)$",
                      re.I)
@@ -44,6 +43,8 @@ COARSE_DECIMALS = 2
 # A city alone resolves to the most populous candidate when it is this many times the next.
 DOMINANT = 1.5
 MAX_ALTERNATIVES = 5
+# South of this is Antarctica: a point there is a latitude and longitude swapped.
+ANTARCTICA = -60.0
 
 
 class PlaceNotFound(ValueError):
@@ -76,8 +77,12 @@ def resolve_near(text, geocoder=None, served=None):
         raise PlaceNotFound("empty place: give a ZIP code or a city and state")
     if m := ZIP.match(text):
         return _zip_place(m.group(1))
-    if m := POINT.match(text):
-        return _point(float(m.group(1)), float(m.group(2)))
+    try:
+        point = coordinates.read(text)
+    except coordinates.NoCoordinates as exc:
+        raise PlaceNotFound(str(exc)) from None
+    if point is not None:
+        return _point(*point)
     text = COUNTRY.sub("", text).strip(" ,")
     if m := CA_POSTAL.match(text):
         raise _canadian_postal_code(m.group(0).upper())
@@ -157,9 +162,20 @@ def _zip_place(code):
 
 
 def _point(lat, lon):
+    if _on_land(lon, lat) and not _on_land(lat, lon):
+        # "-87.63, 41.88" (GeoJSON's order, longitude first) is Antarctica or out of range.
+        swapped = f"{round(lon, 6)}, {round(lat, 6)}"
+        raise PlaceNotFound(f"latitude comes first: {round(lat, 6)}, {round(lon, 6)} is no "
+                            f"place to search from; did you mean {swapped!r}?", [swapped])
     if not (-90 <= lat <= 90 and -180 <= lon <= 180) or (abs(lat) < 1e-6 and abs(lon) < 1e-6):
         raise PlaceNotFound(f"{lat}, {lon} is not a place on land")
     return Place(lat, lon, "exact", "point", zone_at(lat, lon))
+
+
+def _on_land(lat, lon):
+    """Whether a point is in range, on land (or just off a coast) and not in Antarctica."""
+    return (ANTARCTICA < lat <= 90 and -180 <= lon <= 180
+            and not (abs(lat) < 1e-6 and abs(lon) < 1e-6) and zone_at(lat, lon) is not None)
 
 
 def _city_place(city, region, served=None):

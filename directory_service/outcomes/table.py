@@ -1,8 +1,8 @@
 """The outcomes as flat rows: one CSV for spreadsheets, the same numbers as the JSON.
 
 Holds: a row per group and a last `total` row. Freshness: a row per snapshot. A cell
-that a spreadsheet would run as a formula (a group label starting with `=`, `+`, `-` or
-`@`) is written with a leading apostrophe.
+that a spreadsheet would run as a formula (a group label starting with `=`, `+`, `-`, `@`,
+or a tab or carriage return before one: OWASP's list) is written with a leading apostrophe.
 """
 import csv
 import io
@@ -17,6 +17,7 @@ HOLD_COLUMNS = (("row", "group_by", "group", "name", "placed", "confirmed", "dec
 FRESHNESS_COLUMNS = (("taken_at", "facilities") + BANDS
                      + tuple(f"{band}_share" for band in BANDS))
 TABLES = ("holds", "freshness")
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def hold_row(kind, group_by, group, figures):
@@ -38,7 +39,7 @@ def hold_rows(result):
 def _cell(value):
     if value is None:
         return ""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+    if isinstance(value, str) and value[:1] in FORMULA_LEADS:
         return "'" + value
     return value
 

@@ -16,7 +16,7 @@ from directory_service.config import Settings
 from directory_service.schemas.language import LanguageCode
 from directory_service.schemas.records import AwareDateTime, StrictSchema
 from directory_service.schemas.search import (
-    MAX_RADIUS, BedFigureSchema, LevelBedFigureSchema, OriginSchema, QueryArgs,
+    MAX_NEAR, MAX_RADIUS, BedFigureSchema, LevelBedFigureSchema, OriginSchema, QueryArgs,
     live_figures_field,
 )
 
@@ -268,7 +268,7 @@ class MatchBody(StrictSchema):
     unit = fields.String(load_default="mi", validate=validate.OneOf(tuple(MAX_RADIUS)))
     lat = fields.Float(validate=validate.Range(-90, 90))
     lon = fields.Float(validate=validate.Range(-180, 180))
-    near = fields.String(validate=validate.Length(min=2, max=200))
+    near = fields.String(validate=validate.Length(min=2, max=MAX_NEAR))
     include_stale = fields.Boolean(load_default=False)
     include_fallbacks = fields.Boolean(load_default=False)
     limit = Count(load_default=10, validate=validate.Range(1, 50))

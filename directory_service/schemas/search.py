@@ -17,6 +17,8 @@ from directory_service.schemas.records import HHMM
 
 MAX_RADIUS = {"m": 500_000, "km": 500, "mi": 310}
 MAX_TEXT = 200
+# `near` takes a pasted map link, and Google's place links run past 200 characters.
+MAX_NEAR = 1000
 # Every parameter is bounded: a code list holds at most as many values as its vocabulary,
 # a free list at most MAX_LIST, a string at most MAX_TEXT characters, a number a range.
 MAX_LIST = 32
@@ -69,11 +71,13 @@ def _codes(values, description, **kwargs):
 class SearchArgs(QueryArgs):
     lat = fields.Float(validate=validate.Range(-90, 90), metadata={"description": "Latitude of the origin."})
     lon = fields.Float(validate=validate.Range(-180, 180), metadata={"description": "Longitude of the origin."})
-    near = fields.String(validate=validate.Length(min=2, max=MAX_TEXT), metadata={
+    near = fields.String(validate=validate.Length(min=2, max=MAX_NEAR), metadata={
         "description": "Origin as a ZIP (or ZIP+4), 'City, ST', 'City State', a city alone "
                        "(the one nearest the directory's records, else the most populous; "
-                       "others in origin.alternatives), or "
-                       "'Name County, ST', resolved offline; a full address only when a "
+                       "others in origin.alternatives), "
+                       "'Name County, ST', or a point as pasted (latitude first, "
+                       "'41.88, -87.63', '41°52′N 87°37′W', a geo: URI or a map link with "
+                       "its coordinates), resolved offline; a full address only when a "
                        "geocoder is configured. Use instead of lat/lon."})
     # Bounded by `_origin`, which knows the unit, so the error names the bound in that unit
     # ("at most 310 mi"); the document states what any unit accepts: above 0, at most

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from directory_service import geo
-from directory_service.schemas.search import MAX_TEXT, SearchArgs
+from directory_service.schemas.search import MAX_NEAR, SearchArgs
 
 RADII_MI = (5, 10, 25, 50, 100)
 NEEDS = ("treatment", "detox", "meetings", "naloxone", "takeback")
@@ -69,7 +69,7 @@ class SearchForm(Schema):
     class Meta:
         unknown = RAISE
 
-    near = fields.String(validate=validate.Length(min=2, max=MAX_TEXT))
+    near = fields.String(validate=validate.Length(min=2, max=MAX_NEAR))
     lat = fields.Float(validate=validate.Range(-90, 90))
     lon = fields.Float(validate=validate.Range(-180, 180))
     radius = fields.Integer(load_default=25, validate=validate.OneOf(RADII_MI))
