@@ -38,6 +38,8 @@ CA_POSTAL_PROVINCE = {"A": "NL", "B": "NS", "C": "PE", "E": "NB", "G": "QC", "H"
 # Regions that are one city: "DC" alone is Washington, not a whole state to narrow down.
 CITY_REGIONS = {"DC": "Washington"}
 COUNTY = re.compile(r"\b(county|parish|borough)$", re.I)
+MUNICIPALITY = re.compile(r"^(?:(?:the )?(?:city|village|town|township|borough|municipality) "
+                          r"of )|\s(?:city|village|town|township|borough|cdp)$", re.I)
 # Two decimals of a degree is about 1.1 km of latitude: coarse enough to log or echo back.
 COARSE_DECIMALS = 2
 # A city alone resolves to the most populous candidate when it is this many times the next.
@@ -181,6 +183,10 @@ def _on_land(lat, lon):
 def _city_place(city, region, served=None):
     abbr = region[0] if region else None
     found = gazetteer.cities(city, abbr) or _towns(city, abbr)
+    if not found and (bare := MUNICIPALITY.sub("", city).strip()) and bare != city:
+        # "City of Chicago", "Village of Oak Park", the Census's "Naperville city": the
+        # town's own name ("Kansas City" is found as it is, before this).
+        return _city_place(bare, region, served)
     if not found:
         raise PlaceNotFound(_not_found(city, region), _suggest(city, abbr))
     contenders, ordered = found, found

@@ -272,3 +272,16 @@ def test_territories_are_places_with_their_population():
     place = geo.resolve_near("San Juan")
     assert place.label == "San Juan, PR" and "San Juan, TX" in place.alternatives
     assert geo.resolve_near("Hagatna, GU").timezone == "Pacific/Guam"
+
+
+@pytest.mark.parametrize("typed, label", [
+    ("City of Chicago", "Chicago, IL"),
+    ("Village of Oak Park, IL", "Oak Park, IL"),
+    ("Town of Cicero, IL", "Cicero, IL"),
+    ("Naperville city, Illinois", "Naperville, IL"),   # the Census's place names
+    ("Carol Stream village, IL", "Carol Stream, IL"),
+    ("Kansas City, MO", "Kansas City, MO"),            # a name that ends in City keeps it
+    ("Oklahoma City", "Oklahoma City, OK"),
+])
+def test_a_town_called_by_its_kind_of_government_is_the_town(typed, label):
+    assert geo.resolve_near(typed).label == label
