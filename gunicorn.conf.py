@@ -100,9 +100,11 @@ loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 
 
 def on_starting(server):
-    """Build the place gazetteer and the longer town list once in the master; forked
-    workers share them, so no searcher waits for them. Counters of an earlier run are cleared."""
+    """Build the place gazetteer, the longer town list and the language names once in the
+    master; forked workers share them, so no searcher waits for them. Counters of an earlier
+    run are cleared."""
     from directory_service import gazetteer, towns
+    from directory_service.schemas import language
 
     # `-w N` on the command line overrides WEB_CONCURRENCY: count what will really run.
     if server.cfg.workers != workers:
@@ -111,6 +113,7 @@ def on_starting(server):
         os.remove(stale)
     gazetteer.warm()
     towns.warm()
+    language.warm()
 
 
 def child_exit(server, worker):

@@ -10,12 +10,16 @@ from directory_service.schemas.language import code_for
     ("español", "es"), ("ESPAÑOL", "es"), ("Polish", "pl"), ("polski", "pl"),
     ("Chinese", "zh"), ("中文", "zh"), ("Vietnamese", "vi"), ("Tiếng Việt", "vi"),
     ("Filipino", "tl"), ("Tagalog", "tl"), ("Arabic", "ar"), ("العربية", "ar"),
+    # Language tags as browsers and phones send them (navigator.language, Accept-Language).
+    ("es-MX", "es"), ("es-419", "es"), ("ES_us", "es"), ("zh-Hant-TW", "zh"), ("en-US", "en"),
+    ("pt-BR", "pt"), ("vi-VN", "vi"),
 ])
 def test_codes_and_names_of_languages(typed, code):
     assert code_for(typed) == code
 
 
-@pytest.mark.parametrize("typed", ["xx", "Klingon", "e", "spa", "", "es,en"])
+@pytest.mark.parametrize("typed", ["xx", "Klingon", "e", "spa", "", "es,en", "xx-MX", "es-",
+                                   "-MX", "es--MX", "es-MX-toolongsubtag"])
 def test_what_names_no_language(typed):
     assert code_for(typed) is None
 
@@ -29,7 +33,7 @@ def test_search_reads_a_language_as_people_send_it(client):
     base = "/v1/search?near=60540&kind=treatment_facility&per_page=50&language="
     spanish = _ids(client.get(base + "es"))
     assert spanish  # the seed has Spanish-speaking programmes
-    for typed in ("ES", "Spanish", "espa%C3%B1ol", "SPANISH"):
+    for typed in ("ES", "Spanish", "espa%C3%B1ol", "SPANISH", "es-MX", "es_US"):
         assert _ids(client.get(base + typed)) == spanish, typed
     # A list mixes the forms.
     both = _ids(client.get(base + "Spanish,pl"))

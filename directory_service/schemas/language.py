@@ -1,15 +1,20 @@
-"""A language as a searcher's tools send it: `es`, `ES`, `Spanish` or `español` → `es`.
+"""A language as a searcher's tools send it: `es`, `ES`, `es-MX`, `Spanish` or `español` → `es`.
 
 Records carry ISO 639-1 codes (docs/data-format.md). A coach's phone app or a partner's
-form may send the code in capitals or the language's name; those are read, and anything
+form may send the code in capitals, a browser's or phone's language tag (BCP 47: `es-MX`,
+`zh-Hant-TW`, `en_US`, whose first part is the language), or the language's name; those are
+read, and anything
 that names no language is a 422 saying what to send, never a silent empty answer.
 """
 import functools
+import re
 
 from marshmallow import ValidationError, fields, validate
 
 MAX_NAME = 40  # "Haitian Creole", "Norwegian Bokmål": none is longer
 
+# A BCP 47 tag (or a POSIX locale's "es_MX"): the language, then region, script, variant.
+LANGUAGE_TAG = re.compile(r"^([a-z]{2})(?:[-_][a-z0-9]{1,8})+$", re.I)
 # Names people use that babel files under a three-letter code.
 ALIASES = {"filipino": "tl"}
 
@@ -34,7 +39,15 @@ def _names():
 
 def code_for(text):
     """The ISO 639-1 code `text` names, or None."""
-    return _names().get(" ".join(str(text).split()).lower())
+    text = " ".join(str(text).split()).lower()
+    if (found := _names().get(text)) is None and (tag := LANGUAGE_TAG.match(text)):
+        found = _names().get(tag.group(1))
+    return found
+
+
+def warm():
+    """Build the table of names now (gunicorn's master: about a second no searcher waits)."""
+    _names()
 
 
 class LanguageCode(fields.String):
@@ -43,8 +56,8 @@ class LanguageCode(fields.String):
     def __init__(self, **kwargs):
         kwargs.setdefault("metadata", {})
         kwargs["metadata"].setdefault(
-            "description", "An ISO 639-1 code ('es'), in any case, or the language's name "
-                           "('Spanish', 'español').")
+            "description", "An ISO 639-1 code ('es'), in any case, a language tag ('es-MX') "
+                           "or the language's name ('Spanish', 'español').")
         kwargs.setdefault("validate", validate.Length(1, MAX_NAME))
         super().__init__(**kwargs)
 
