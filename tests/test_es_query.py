@@ -28,6 +28,7 @@ SCENARIOS = {
     "text_q": dict(q="fox valley detox"),
     "text_possessive": dict(q="St. Mary's"),
     "text_saint_either_way": dict(q="saint joseph mt prospect"),
+    "text_brand_names": dict(q="narcan buprenorphine"),
     "page_3": dict(page=3, per_page=10, languages=("es",)),
 }
 

@@ -190,6 +190,23 @@ def test_saint_and_st_mount_and_mt_find_each_other(make_store):
     assert found("st") == ["test:a", "test:b", "test:d"]
 
 
+def test_a_medicine_s_brand_name_and_its_generic_name_find_each_other(make_store):
+    store = make_store([facility("a", km=1, name="Free Naloxone Kits"),
+                        facility("b", km=2, name="Narcan Distribution Point"),
+                        facility("c", km=3, name="Suboxone Clinic"),
+                        facility("d", km=4, name="Buprenorphine Induction Center"),
+                        facility("e", km=5, name="Narrows Counseling")])
+    def found(q):
+        return sorted(ids(store.search(query(q=q, per_page=50))))
+    assert found("narcan") == ["test:a", "test:b"]
+    assert found("Naloxone") == ["test:a", "test:b"]
+    assert found("suboxone") == ["test:c", "test:d"]
+    assert found("buprenorphine") == ["test:c", "test:d"]
+    assert found("Sublocade") == ["test:d"]  # another brand finds the generic name only
+    # The other names are whole words: "narc" is a prefix of Narcan, not of naloxone.
+    assert found("narc") == ["test:b"]
+
+
 def _s_words(n):
     """`n` distinct words starting with "s", none a prefix of another's stem."""
     letters = "bcdfghjklmnpqrtvwxyz"

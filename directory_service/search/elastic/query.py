@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from directory_service import ranking
 from directory_service.search.elastic.mapping import DEFAULT_ZONE, PREFIX_CHARS, WEEK_MINUTES
 from directory_service.search.online import region_zones
-from directory_service.search.spellings import other_spelling
+from directory_service.search.spellings import other_spellings
 from directory_service.search.elastic.scoring import (
     SCORE_SCRIPT, hold_fields, level_fields, script_params)
 
@@ -88,16 +88,16 @@ def text_filters(text):
 
 
 def _text_word(word):
-    """One word's clause; a word written two ways ("st", "saint": search/spellings.py)
-    also matches the other spelling, as a whole word."""
+    """One word's clause; a word written more than one way ("st", "saint"; "narcan",
+    "naloxone": search/spellings.py) also matches the others, as whole words."""
     typed = {"multi_match": {"query": word, "type": _word_match(word), "fields": TEXT_FIELDS,
                              "operator": "and"}}
-    other = other_spelling(word)
-    if other is None:
+    others = other_spellings(word)
+    if not others:
         return typed
-    return {"bool": {"should": [typed, {"multi_match": {
-        "query": other, "type": "best_fields", "fields": TEXT_FIELDS, "operator": "and"}}],
-        "minimum_should_match": 1}}
+    return {"bool": {"should": [typed, *({"multi_match": {
+        "query": other, "type": "best_fields", "fields": TEXT_FIELDS, "operator": "and"}}
+        for other in others)], "minimum_should_match": 1}}
 
 
 def _word_match(word):

@@ -23,7 +23,7 @@ from directory_service.search.standing import with_standing
 from directory_service.search.embedded.writer import SCHEMA_VERSION
 from directory_service.search.store import SearchResult, SearchStore, StoreUnavailable, Hit
 from directory_service.search.embedded.vector_search import VectorIndex, epoch_to_iso
-from directory_service.search.spellings import other_spelling
+from directory_service.search.spellings import other_spellings
 
 SELECT_META = "SELECT key, value FROM meta"
 SELECT_BY_ID = "SELECT doc FROM records WHERE id = ?"
@@ -44,14 +44,17 @@ WORD = re.compile(r"\w+", re.UNICODE)
 
 def fts_expression(text):
     """User text as a safe FTS5 query: every word must match, as a prefix, quoted; a word
-    written two ways ("st", "saint": search/spellings.py) also matches the other whole."""
+    written more than one way ("st", "saint"; "narcan", "naloxone": search/spellings.py)
+    also matches the others whole."""
     words = WORD.findall(text)[:12]
     return " AND ".join(_fts_word(w) for w in words) if words else None
 
 
 def _fts_word(word):
-    other = other_spelling(word)
-    return f'("{word}"* OR "{other}")' if other else f'"{word}"*'
+    others = other_spellings(word)
+    if not others:
+        return f'"{word}"*'
+    return "(" + " OR ".join([f'"{word}"*', *(f'"{other}"' for other in others)]) + ")"
 
 
 class Pacer:
