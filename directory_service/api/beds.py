@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 
 from flask import current_app, g, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from directory_service.json_bodies import Blueprint
 from marshmallow import RAISE, ValidationError
 
 from directory_service import beds as freshness, jobs

@@ -13,7 +13,7 @@ import logging
 
 from flask import current_app, request, url_for
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from directory_service.json_bodies import Blueprint
 from marshmallow import RAISE, fields, validate
 
 from directory_service import vocab

@@ -6,7 +6,7 @@ import logging
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from directory_service.json_bodies import Blueprint
 
 from directory_service import geo
 from directory_service.api import http_cache

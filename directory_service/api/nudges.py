@@ -7,7 +7,7 @@ record of sends shows addresses masked. The staff profile page saves through the
 """
 from flask import current_app, g
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from directory_service.json_bodies import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
 
 from directory_service.api import auth

@@ -11,7 +11,7 @@ import functools
 
 from flask import current_app, g, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from directory_service.json_bodies import Blueprint
 from marshmallow import RAISE
 
 from directory_service.api import auth

@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 
 from flask import current_app, redirect, url_for
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from directory_service.json_bodies import Blueprint
 
 from directory_service import beds, ranking, vocab
 from directory_service.errors import ApiProblem

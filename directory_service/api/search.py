@@ -8,9 +8,9 @@ import weakref
 import marshmallow as ma
 from flask import current_app, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from directory_service.json_bodies import Blueprint
 from marshmallow import RAISE
-from webargs.flaskparser import FlaskParser
+from directory_service.json_bodies import BodyParser
 from webargs.multidictproxy import MultiDictProxy
 
 from directory_service import beds, fast_json, geo, metrics, service_region, vocab
@@ -40,7 +40,7 @@ class _QueryProxy(MultiDictProxy):
         return super().__getitem__(key)
 
 
-class _SearchParser(FlaskParser):
+class _SearchParser(BodyParser):
     def parse(self, argmap, req=None, *, location=None, **kwargs):
         """The query of a search loaded the fast way when it can be (schemas.search.
         fast_load, the same result), else by webargs and marshmallow, errors and all."""

@@ -5,7 +5,7 @@ key's own, `GET`/`DELETE /v1/watches/{id}` reads or cancels one; another key's w
 """
 from flask import current_app, g
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from directory_service.json_bodies import Blueprint
 
 from directory_service.api import auth
 from directory_service.api.beds import refuse_query_parameters

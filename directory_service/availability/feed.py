@@ -12,6 +12,7 @@ import csv
 import io
 import re
 
+from directory_service import json_bodies
 from directory_service.availability.bodies import refuse_deep_json
 from directory_service.errors import ApiProblem
 
@@ -28,7 +29,7 @@ def read_feed(request):
         rows = _csv_rows(_text(request.get_data()))
     elif request.mimetype == "application/json":
         refuse_deep_json()
-        rows = request.get_json(silent=True)
+        rows = _json_rows(request.get_data())
         if not isinstance(rows, list):
             raise ApiProblem(422, "the body must be a JSON array of rows",
                              {"body": ["expected a JSON array"]})
@@ -39,6 +40,18 @@ def read_feed(request):
     if len(rows) > MAX_ROWS:
         raise ApiProblem(413, f"at most {MAX_ROWS} rows per request; split the feed")
     return rows
+
+
+def _json_rows(raw):
+    """The JSON body's value (json_bodies.loads: a byte-order mark skipped, a key named
+    twice refused); a 400 naming what is wrong when it is not JSON."""
+    try:
+        return json_bodies.loads(raw)
+    except UnicodeDecodeError as exc:
+        reason = f"not UTF-8 (byte {exc.start} cannot be decoded)"
+    except ValueError as exc:  # json.JSONDecodeError, DuplicateKey
+        reason = f"not valid JSON: {exc}"
+    raise ApiProblem(400, f"the body is {reason}", {"body": [reason]})
 
 
 def _text(raw):

@@ -53,9 +53,19 @@ def _settings():
     return current_app.config["SETTINGS"] if has_app_context() else Settings()
 
 
+class WholeNumber(fields.Integer):
+    """JSON has one kind of number: `3.0` and `3e0` are the whole number 3, as some senders
+    (a Java double, Python's float) write it. 2.5 is still refused, never rounded."""
+
+    def _validated(self, value):
+        if type(value) is float and value.is_integer() and abs(value) <= 2 ** 53:
+            value = int(value)
+        return super()._validated(value)
+
+
 def Count(**kwargs):
     """A whole number: 2.5, "2" and true are refused, never rounded or coerced."""
-    return fields.Integer(strict=True, error_messages={
+    return WholeNumber(strict=True, error_messages={
         "invalid": "must be a whole number (got {input!r}); counts are never rounded"}, **kwargs)
 
 
