@@ -386,3 +386,24 @@ def test_a_canadian_formatted_address_gives_its_province_and_town(tmp_path):
     assert first["timezone"] == "America/Vancouver"
     assert 49.1 < first["location"]["lat"] < 49.4 and first["location_precision"] == "city"
     assert (second["address"]["city"], second["address"]["state"]) == ("Vancouver", "BC")
+
+
+@pytest.mark.parametrize("typed, clock", [
+    ("Noon", "12:00"), ("12 noon", "12:00"), ("12:00 Noon", "12:00"), ("Midnight", "00:00"),
+    ("7.30pm", "19:30"), ("7.30 p.m.", "19:30"), ("6:30a", "06:30"), ("7p", "19:00"),
+    ("19.30", "19:30"), ("19h30", "19:30"), ("1930", "19:30"), ("0730", "07:30"),
+    ("1930 hrs", "19:30"), ("7:00 PM CT", "19:00"), ("19:00 EST", "19:00"),
+    ("7:00 PM Central", "19:00"), ("7 pm local time", "19:00"),
+    # What was read before still is.
+    ("19:00", "19:00"), ("7:00 PM", "19:00"), ("19:00:00", "19:00"), ("12:00 AM", "00:00"),
+])
+def test_meeting_times_as_schedules_are_typed(typed, clock):
+    from indexer.formats.common import hhmm
+    assert hhmm(typed) == clock
+
+
+@pytest.mark.parametrize("typed", ["730", "7", "2460", "25:00", "TBD", "by appointment",
+                                   "7:00 AMish", "19 h 30 min"])
+def test_what_is_no_clock_time_is_still_none(typed):
+    from indexer.formats.common import hhmm
+    assert hhmm(typed) is None

@@ -14,8 +14,16 @@ from datetime import datetime, timezone
 
 from indexer.problems import RowProblem
 
-TIME_12H = re.compile(r"^\s*(\d{1,2})(?::(\d{2}))?\s*([AaPp])\.?\s*[Mm]\.?\s*$")
-TIME_24H = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::\d{2}(?:\.\d+)?)?\s*$")
+# "7:00 PM", "7.30pm", "7 p.m.", "6:30a", "7p" (schedules typed by hand drop the m).
+TIME_12H = re.compile(r"^\s*(\d{1,2})(?:[:.](\d{2}))?\s*([AaPp])\.?\s*(?:[Mm]\.?)?\s*$")
+# "19:00", "19:00:00.000", "19.30", Quebec's "19h30", and military "1930".
+TIME_24H = re.compile(r"^\s*(\d{1,2})(?::|\.|[hH]\s?)(\d{2})(?::\d{2}(?:\.\d+)?)?\s*$|"
+                      r"^\s*([01]\d|2[0-4])([0-5]\d)\s*(?:hrs?|hours)?\s*$")
+NOON_OR_MIDNIGHT = re.compile(r"^\s*(?:12(?::00)?\s*)?(noon|midnight)\s*$", re.I)
+# A zone after a time ("7:00 PM CT", "19:00 EST"): the record's own time zone says it.
+TIME_ZONE_SUFFIX = re.compile(
+    r"\s+(?:[ECMP][SD]?T|AK[SD]?T|H[SA]?T|(?:(?:eastern|central|mountain|pacific|alaska|hawaii)"
+    r"(?: standard| daylight)?|local)(?: time)?)\.?\s*$", re.I)
 ZIP5 = re.compile(r"^\s*(\d{3,5})(?:-?(\d{4}))?\s*$")
 US_STATE = re.compile(r"^[A-Za-z]{2}$")
 # Feeds written by web publishing tools (WordPress's TSML, HSDS exports of a CMS) carry
@@ -78,12 +86,17 @@ def text(value):
 
 
 def hhmm(value):
-    """'19:00', '7:00 PM', '19:00:00' → '19:00'; anything else → None."""
+    """'19:00', '7:00 PM', '19:00:00', '7.30pm', '19h30', '1930', 'Noon' → 'HH:MM'
+    ('Midnight' → '00:00'); anything else → None."""
     value = text(value)
     if value is None:
         return None
+    value = TIME_ZONE_SUFFIX.sub("", value)
+    if m := NOON_OR_MIDNIGHT.match(value):
+        return "12:00" if m.group(1).lower() == "noon" else "00:00"
     if m := TIME_24H.match(value):
-        hour, minute = int(m.group(1)), int(m.group(2))
+        hour, minute = (int(m.group(1)), int(m.group(2))) if m.group(1) else \
+            (int(m.group(3)), int(m.group(4)))
     elif m := TIME_12H.match(value):
         hour, minute = int(m.group(1)) % 12, int(m.group(2) or 0)
         hour += 12 if m.group(3).lower() == "p" else 0
