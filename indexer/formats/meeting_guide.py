@@ -14,7 +14,7 @@ they are pinned to their region.
 import re
 
 from directory_service import vocab
-from indexer.formats import common, fellowship, meetings
+from indexer.formats import common, fellowship, meetings, weekdays
 from indexer.problems import RowProblem
 
 # Labels of the current list, and older TSML labels sheets still carry (the import template).
@@ -24,10 +24,6 @@ LABELS = {label.lower(): code for code, label in vocab.MEETING_TYPES.items()} | 
 DERIVED = {"ONL": "online attendance is derived from conference_url/conference_phone",
            "ONLINE MEETING": "online attendance is derived from conference_url/conference_phone",
            "HYB": "hybrid attendance is derived from conference details plus an address"}
-DAY_NAMES = {name: i for i, names in enumerate((
-    ("sunday", "sun"), ("monday", "mon"), ("tuesday", "tue", "tues"),
-    ("wednesday", "wed"), ("thursday", "thu", "thur", "thurs"), ("friday", "fri"),
-    ("saturday", "sat"))) for name in names}
 CA_POSTAL = re.compile(r"^[A-Za-z]\d[A-Za-z]\s?\d[A-Za-z]\d$")
 COUNTRY = re.compile(r"\s*,?\s*\b(USA|US|U\.S\.A?\.?|United States(?: of America)?|Canada)\s*$",
                      re.I)
@@ -117,21 +113,22 @@ def map_meeting(row, feed, options):
 
 
 def parse_days(raw):
-    """([0-6 ...], None) from an int, a numeric string, a day name or a list of them."""
+    """([0-6 ...], None) from an int, a numeric string, day names as lists write them
+    (weekdays.py: "Monday", "Mon/Wed", "Lunes", "Weekdays") or a list of those."""
     values = raw if isinstance(raw, list) else [raw]
     days = []
     for value in values:
         if value is None or (isinstance(value, str) and not value.strip()):
             continue
-        if isinstance(value, str) and value.strip().lower().rstrip(".") in DAY_NAMES:
-            day = DAY_NAMES[value.strip().lower().rstrip(".")]
-        else:
+        named = weekdays.days_named(value) if isinstance(value, str) else None
+        if named is None:
             try:
-                day = int(value)
+                named = [int(value)]
             except (TypeError, ValueError):
                 return None, f"not a weekday number (0 = Sunday) or name: {raw!r}"
-        if day not in days:
-            days.append(day)
+        for day in named:
+            if day not in days:
+                days.append(day)
     return days, None
 
 
