@@ -37,7 +37,20 @@ AP_STATES = {"ala": "AL", "ariz": "AZ", "ark": "AR", "calif": "CA", "colo": "CO"
              "oreg": "OR", "penn": "PA", "penna": "PA", "tenn": "TN", "tex": "TX",
              "wash": "WA", "wva": "WV", "wis": "WI", "wisc": "WI", "wyo": "WY"}
 # Words people abbreviate in place names; both sides of a lookup are spelt out the same way.
-SPELT_OUT = {"st": "saint", "ste": "sainte", "ft": "fort", "mt": "mount", "pt": "point"}
+SPELT_OUT = {"st": "saint", "ste": "sainte", "ft": "fort", "mt": "mount", "pt": "point",
+             # The USPS's abbreviations of place-name words (Publication 28), as ZIP lists
+             # and people write them: "Arlington Hts", "Elk Grove Vlg", "Hoffman Ests".
+             "hts": "heights", "hgts": "heights", "vlg": "village", "vil": "village",
+             "est": "estates", "ests": "estates", "grv": "grove", "spgs": "springs",
+             "spg": "spring", "jct": "junction", "pk": "park", "lk": "lake", "lks": "lakes",
+             "ctr": "center", "bch": "beach", "hbr": "harbor", "fls": "falls",
+             "mtn": "mountain", "twp": "township", "crk": "creek", "vly": "valley",
+             "hls": "hills", "gdns": "gardens", "frst": "forest", "lndg": "landing",
+             "xing": "crossing", "cyn": "canyon"}
+# A compass point abbreviated in front of a name ("N Chicago", "E. St. Louis"), only when
+# more than one short word follows it, so "N.C." and "W. Va." stay the states they are.
+DIRECTIONS = {"n": "north", "s": "south", "e": "east", "w": "west", "no": "north",
+              "so": "south"}
 # How far beyond its outermost ZIP centroids a state's box reaches: half a degree plus a
 # tenth of its extent (ZIP centroids stop short of Utqiagvik, Alaska, or the Keys). The box
 # is there to catch swapped, unsigned and missing coordinates, which miss by far more.
@@ -70,7 +83,8 @@ class Zip:
 
 
 def key(text):
-    """A lookup key: accents, case, punctuation and spacing dropped; St./Ft./Mt. spelt out.
+    """A lookup key: accents, case, punctuation and spacing dropped; St./Ft./Mt., the
+    USPS's word abbreviations (Hts, Vlg) and a leading compass point (N, E.) spelt out.
 
     'St. Louis', 'Saint Louis' and 'saint-louis' share one key; so do "O'Fallon" and the
     gazetteer's 'O Fallon', and "Coeur d'Alene" and 'Coeur D Alene'.
@@ -78,8 +92,11 @@ def key(text):
     text = unicodedata.normalize("NFKD", text or "")
     text = "".join(c for c in text if not unicodedata.combining(c)).lower()
     text = re.sub(r"['’`]", "", text)
-    words = re.split(r"[^a-z0-9]+", text)
-    return "".join(SPELT_OUT.get(w, w) for w in words if w)
+    words = [w for w in re.split(r"[^a-z0-9]+", text) if w]
+    if words[:1] and words[0] in DIRECTIONS and (len(words) >= 3 or (
+            len(words) == 2 and len(words[1]) >= 3)):
+        words[0] = DIRECTIONS[words[0]]
+    return "".join(SPELT_OUT.get(w, w) for w in words)
 
 
 @functools.cache

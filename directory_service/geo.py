@@ -25,6 +25,7 @@ from directory_service.gazetteer import zone_at  # noqa: F401  (the zone of a po
 
 ZIP = re.compile(r"^(\d{5})(?:[-\s]?\d{4})?$")
 TRAILING_ZIP = re.compile(r"[\s,]+(\d{5})(?:[-\s]?\d{4})?$")
+LEADING_ZIP = re.compile(r"^(\d{5})(?:-\d{4})?[\s,]+(?=[^\W\d])")
 COUNTRY = re.compile(r"[\s,]+(usa|u\.s\.a\.?|u\.s\.?|us|united states(?: of america)?|canada)$",
                      re.I)
 # A Canadian postal code ("V6B 1A1") or its first half: its first letter is the province.
@@ -86,6 +87,11 @@ def resolve_near(text, geocoder=None, served=None):
     if point is not None:
         return _point(*point)
     text = COUNTRY.sub("", text).strip(" ,")
+    if m := LEADING_ZIP.match(text):
+        # "60540, Naperville" or "60540 Naperville IL": the ZIP is the more precise half.
+        return _zip_place(m.group(1))
+    # "Naperville/IL", "Naperville; IL": a slash or semicolon between name and state.
+    text = re.sub(r"\s*[;/]\s*", ", ", text)
     if m := CA_POSTAL.match(text):
         raise _canadian_postal_code(m.group(0).upper())
     # "Vancouver, BC V6B 1A1": the city and province are the half that can be placed.

@@ -285,3 +285,29 @@ def test_territories_are_places_with_their_population():
 ])
 def test_a_town_called_by_its_kind_of_government_is_the_town(typed, label):
     assert geo.resolve_near(typed).label == label
+
+
+@pytest.mark.parametrize("typed, label", [
+    # The USPS's abbreviations of place-name words, as ZIP lists and people write them.
+    ("Arlington Hts, IL", "Arlington Heights, IL"), ("Elk Grove Vlg, IL", "Elk Grove Village, IL"),
+    ("Hoffman Ests IL", "Hoffman Estates, IL"), ("Downers Grv IL", "Downers Grove, IL"),
+    ("Colorado Spgs, CO", "Colorado Springs, CO"), ("Palm Bch Gdns FL", "Palm Beach Gardens, FL"),
+    ("Lk Zurich IL", "Lake Zurich, IL"), ("Grand Jct, CO", "Grand Junction, CO"),
+    # A compass point in front.
+    ("N Chicago, IL", "North Chicago, IL"), ("No. Chicago IL", "North Chicago, IL"),
+    ("E. St. Louis, IL", "East Saint Louis, IL"), ("W Chicago", "West Chicago, IL"),
+    # ...which leaves AP-style states alone.
+    ("Raleigh, N.C.", "Raleigh, NC"), ("Charleston, W. Va.", "Charleston, WV"),
+    ("Fargo, N.D.", "Fargo, ND"),
+    # Other separators between a town and its state.
+    ("Naperville/IL", "Naperville, IL"), ("Naperville; IL", "Naperville, IL"),
+])
+def test_abbreviated_words_and_other_separators_in_place_names(typed, label):
+    assert geo.resolve_near(typed).label == label
+
+
+@pytest.mark.parametrize("typed", ["60540, Naperville", "60540 Naperville IL",
+                                   "60540-1234, Naperville, IL"])
+def test_a_zip_in_front_of_its_town_is_the_zip(typed):
+    place = geo.resolve_near(typed)
+    assert (place.label, place.precision) == ("60540", "zip")
