@@ -8,15 +8,18 @@ skipped row). Detection tries the specific formats first and our own format last
 the list of formats known (`unrecognised`), never guessed.
 """
 from indexer.formats import (
-    bmlt, bmlt_export, canonical, csv_mapped, hsds, meeting_guide, meeting_guide_csv, samhsa,
+    bmlt, bmlt_export, canonical, common, csv_mapped, hsds, meeting_guide, meeting_guide_csv,
+    samhsa,
 )
 
 FORMATS = {
     "samhsa": samhsa,
     "bmlt": bmlt,
     "bmlt-export": bmlt_export,
-    "hsds": hsds,
+    # Before hsds: a Meeting Guide feed wrapped in an object ({"meetings": [...]}) is an
+    # object HSDS would otherwise sniff and find no service in.
     "meeting-guide": meeting_guide,
+    "hsds": hsds,
     "csv": csv_mapped,
     "meeting-guide-csv": meeting_guide_csv,
     "canonical": canonical,
@@ -26,7 +29,8 @@ DESCRIPTIONS = {
     "bmlt": "BMLT GetSearchResults answers (JSON; weekday 1 = Sunday)",
     "bmlt-export": "BMLT database exports (JSON or CSV; weekday 0 = Sunday, format ids)",
     "hsds": "Open Referral HSDS (JSON, or a datapackage.json folder)",
-    "meeting-guide": "Meeting Guide feeds (a JSON array of meetings with slugs)",
+    "meeting-guide": "Meeting Guide feeds (a JSON array of meetings with slugs, or an object "
+                     "holding it under meetings, data, results or items)",
     "csv": "CSV with a column mapping (<name>.mapping.yaml beside it, or --mapping)",
     "meeting-guide-csv": "Meeting Guide sheets (CSV headed Name, Day, Time, … as the TSML "
                          "import template)",
@@ -61,4 +65,4 @@ def unrecognised(path):
 
 def _head(path):
     with open(path, "rb") as fh:
-        return fh.read(4096)
+        return common.json_head(fh.read(4096))

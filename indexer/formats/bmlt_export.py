@@ -81,7 +81,7 @@ def _load(path):
         return list(reader), {}
     try:
         with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
+            data = json.loads(common.json_text(fh.read()))
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         return None, {}
     if isinstance(data, dict) and isinstance(data.get("meetings"), list):

@@ -5,6 +5,7 @@ rejected row can be found in the file by the number the report gives.
 """
 import json
 
+from indexer.formats import common
 from indexer.problems import RowProblem
 
 SUFFIXES = (".ndjson", ".jsonl", ".json")
@@ -24,7 +25,7 @@ def read(path, transform=None, options=None):
     with open(path, encoding="utf-8") as fh:
         if path.lower().endswith(".json"):
             try:
-                rows = json.load(fh)
+                rows = json.loads(common.json_text(fh.read()))
             except json.JSONDecodeError as exc:
                 yield exc.lineno, RowProblem({"_file": [f"invalid JSON: {exc.msg}"]})
                 return

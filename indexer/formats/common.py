@@ -200,14 +200,37 @@ def guarded(items):
                                    f"({type(exc).__name__}: {exc})"]})
 
 
+# A JSONP answer ("callback([...]);"), as BMLT's jsonp interface and some web APIs give.
+JSONP = re.compile(r"^\s*[A-Za-z_$][\w$.]*\s*\(\s*(?=[\[{])")
+JSONP_END = re.compile(r"\)\s*;?\s*$")
+
+
+def json_text(text):
+    """A JSON file's text as its JSON: a leading byte-order mark (Windows tools write one)
+    and a JSONP wrapper dropped."""
+    text = text.removeprefix("\ufeff")
+    if (start := JSONP.match(text)) and (end := JSONP_END.search(text)):
+        return text[start.end():end.start()]
+    return text
+
+
+def json_head(head):
+    """The opening bytes of a file as detection should see them (json_text's rules)."""
+    head = head.removeprefix(b"\xef\xbb\xbf")
+    if m := JSONP.match(head.decode("utf-8", "ignore")):
+        return head[len(m.group(0).encode("utf-8")):]
+    return head
+
+
 def load_json(path):
     """(data, None), or (None, (line, RowProblem)) when the file is not valid JSON.
 
     One wording for every JSON format, so a broken file reads the same in every report.
+    A byte-order mark or a JSONP wrapper around the JSON is dropped (json_text).
     """
     with open(path, encoding="utf-8") as fh:
         try:
-            return json.load(fh), None
+            return json.loads(json_text(fh.read())), None
         except json.JSONDecodeError as exc:
             message = f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
             return None, (exc.lineno, RowProblem({"_file": [message]}))

@@ -42,7 +42,7 @@ def detect(path, head):
         return False
     try:
         with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
+            data = json.loads(common.json_text(fh.read()))
     except (OSError, ValueError, RecursionError):
         return False
     return _shape(data) is not None

@@ -36,8 +36,30 @@ NAME_FIELDS = ("name", "group", "entity")
 URL_FIELDS = ("url", "entity_url", "entity_website_url", "feedback_url")
 
 
+# Keys a wrapper object may hold the feed's array under ({"meetings": [...]}), as some
+# sites and proxies serve it.
+WRAPPERS = ("meetings", "data", "results", "items")
+
+
 def detect(path, head):
-    return path.lower().endswith(".json") and head.lstrip().startswith(b"[") and b'"slug"' in head
+    if not path.lower().endswith(".json") or b'"slug"' not in head:
+        return False
+    text = head.lstrip()
+    if text.startswith(b"["):
+        return True
+    # A wrapped feed: its first key one of WRAPPERS, holding rows with a day and a time.
+    return (any(text.startswith(b'{"%s"' % key) or text.startswith(b'{ "%s"' % key)
+                for key in (w.encode() for w in WRAPPERS))
+            and b'"day"' in head and b'"time"' in head)
+
+
+def _unwrapped(data):
+    """The feed's array: the data itself, or the array a WRAPPERS key of it holds."""
+    if isinstance(data, dict):
+        for key in WRAPPERS:
+            if isinstance(data.get(key), list):
+                return data[key]
+    return data
 
 
 def read(path, transform=None, options=None):
@@ -46,6 +68,7 @@ def read(path, transform=None, options=None):
     if problem:
         yield problem
         return
+    rows = _unwrapped(rows)
     if not isinstance(rows, list):
         yield 0, RowProblem({"_file": ["a Meeting Guide feed must be a JSON array"]})
         return
