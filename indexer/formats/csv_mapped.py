@@ -15,6 +15,7 @@ import re
 from indexer.formats import common, csv_mapping, hours
 from indexer.problems import RowProblem
 
+DELIMITERS = (",", ";", "\t")
 HTML_PAIR = re.compile(r"<strong>\s*([^<:]+?)\s*:\s*</strong>\s*([^<]*)", re.I)
 TRUTHY = {"true", "yes", "y", "1", "x"}
 CONVERT = {"address.postal_code": common.postal_code, "address.state": common.state,
@@ -46,6 +47,15 @@ def why_not(path, head):
     return None
 
 
+def delimiter(text, fits):
+    """The cell separator of a CSV: of `,`, `;` (Excel where the decimal mark is a comma:
+    Quebec, Europe) and tab (a TSV, Excel's "Unicode Text"), the one whose split of the
+    first line `fits` best (a number: the columns it finds); a comma on a tie."""
+    first = text.split("\n", 1)[0]
+    return max(DELIMITERS, key=lambda d: (fits(next(csv.reader([first], delimiter=d), [])),
+                                          d == ","))
+
+
 def decode(raw):
     """Text and the encoding used: UTF-8 when it decodes, else latin-1 (never fails)."""
     try:
@@ -75,7 +85,9 @@ def read(path, transform=None, options=None):
         content = raw.decode(mapping["encoding"])
     # Universal newlines: CR-only files (old Mac exports) become ordinary rows.
     content = content.replace("\r\n", "\n").replace("\r", "\n")
-    reader = csv.DictReader(io.StringIO(content))
+    separator = delimiter(content, lambda header: -len(
+        csv_mapping.missing_columns(mapping, header)))
+    reader = csv.DictReader(io.StringIO(content), delimiter=separator)
     missing = csv_mapping.missing_columns(mapping, reader.fieldnames or [])
     if missing:
         yield 1, RowProblem({"_header": [f"columns not in the file: {', '.join(missing)}"]})

@@ -5,14 +5,15 @@ The spec allows a sheet whose column headings are plain-language versions of the
 to keys ("Conference URL" → `conference_url`), days may be names ("Monday"), types labels
 ("Open, Wheelchair Access"), and every row then goes through the JSON feed's rules
 (meeting_guide.py). A row without a slug gets one from its name, day, time and address, so
-it is stable across runs. Row numbers are spreadsheet rows (the heading is row 1).
+it is stable across runs. Row numbers are spreadsheet rows (the heading is row 1). Cells
+may be separated by commas, semicolons or tabs (csv_mapped.delimiter).
 """
 import csv
 import io
 import re
 
 from indexer.formats import common, meeting_guide
-from indexer.formats.csv_mapped import decode, mapping_path
+from indexer.formats.csv_mapped import decode, delimiter, mapping_path
 
 REQUIRED = {"name", "day", "time"}
 # Headings that are not the key folded: the template's "Website" is the meeting's `url`.
@@ -29,15 +30,23 @@ def detect(path, head):
     if not path.lower().endswith(".csv") or mapping_path(path) is not None:
         return False
     first = decode(head)[0].splitlines()[:1]
-    headings = {key(h) for h in next(csv.reader(first), [])} if first else set()
+    if not first:
+        return False
+    separator = delimiter(first[0], _fits)
+    headings = {key(h) for h in next(csv.reader(first, delimiter=separator), [])}
     return REQUIRED <= headings and bool(headings & {"slug", "types", "address", "location"})
+
+
+def _fits(header):
+    """How many of the headings a Meeting Guide sheet needs this split of a header finds."""
+    return len(REQUIRED & {key(h) for h in header})
 
 
 def read(path, transform=None, options=None):
     options = options or common.ImportOptions()
     with open(path, "rb") as fh:
         text, _encoding = decode(fh.read())
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(text, _fits))
     headings = [key(h) for h in next(reader, [])]
     rows, numbers = [], []
     for number, cells in enumerate(reader, start=2):

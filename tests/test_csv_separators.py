@@ -1,0 +1,65 @@
+"""CSV as Excel saves it where the decimal mark is a comma (Quebec, most of Europe: cells
+split by `;`) and as a tab-separated export: the indexer's CSV formats read the same
+records from them as from the comma-separated file (csv_mapped.delimiter)."""
+import csv
+import io
+import os
+import shutil
+
+import pytest
+
+from indexer import pipeline
+from indexer.formats import FORMATS, detect
+from indexer.formats.csv_mapped import decode, delimiter
+from tests.test_import_formats import FIXTURES, Collector
+
+
+def _records(path):
+    writer = Collector()
+    pipeline.run([path], writer, max_rejected_fraction=1.0)
+    return {k: {f: v for f, v in r.items() if f != "updated_at"}
+            for k, r in writer.records.items()}
+
+
+def _resaved(source, target, separator):
+    """`source` saved again with another separator, in its own encoding."""
+    with open(source, "rb") as fh:
+        text, encoding = decode(fh.read())
+    rows = list(csv.reader(io.StringIO(text.replace("\r\n", "\n").replace("\r", "\n"))))
+    out = io.StringIO()
+    csv.writer(out, delimiter=separator).writerows(rows)
+    with open(target, "wb") as fh:
+        fh.write(out.getvalue().encode(encoding))
+
+
+@pytest.mark.parametrize("separator", [";", "\t"])
+def test_a_meeting_guide_sheet_split_by_semicolons_or_tabs(tmp_path, separator):
+    source = os.path.join(FIXTURES, "meeting_guide_csv", "district.csv")
+    target = tmp_path / "district.csv"
+    _resaved(source, target, separator)
+    assert detect(str(target)) is FORMATS["meeting-guide-csv"]
+    found = _records(str(target))
+    assert found and found == _records(source)
+
+
+@pytest.mark.parametrize("separator", [";", "\t"])
+def test_a_mapped_csv_split_by_semicolons_or_tabs(tmp_path, separator):
+    source = os.path.join(FIXTURES, "csv", "naloxone.csv")
+    target = tmp_path / "naloxone.csv"
+    _resaved(source, target, separator)
+    shutil.copy(os.path.join(FIXTURES, "csv", "naloxone.mapping.yaml"), tmp_path)
+    found = _records(str(target))
+    assert found and found == _records(source)
+
+
+def test_the_separator_is_the_one_that_finds_the_columns():
+    wanted = {"name", "day", "time"}
+    def fits(header):
+        return len(wanted & set(header))
+    assert delimiter("name,day,time\n", fits) == ","
+    assert delimiter("name;day;time\n", fits) == ";"
+    assert delimiter("name\tday\ttime\n", fits) == "\t"
+    # Commas inside a semicolon-separated header's cells do not fool it.
+    assert delimiter("name;day;time;notes, if any\n", fits) == ";"
+    # Nothing found either way: a comma, so the error names the comma-split columns.
+    assert delimiter("a|b|c\n", fits) == ","
