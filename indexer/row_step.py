@@ -19,6 +19,7 @@ from marshmallow import ValidationError
 
 from directory_service.search.embedded.load_apart import load_one
 from directory_service.fast_json import loads_record
+from directory_service.schemas.records import PROSE_LIMITS
 from indexer.dedupe import place_key
 from indexer.formats.common import Warned
 from indexer.problems import Rejected, RowProblem
@@ -27,6 +28,22 @@ from indexer.problems import Rejected, RowProblem
 # "written" (its row was written under the published id `into`), or "published" (a
 # published id no row of this run carries).
 Merge = namedtuple("Merge", "into id file row outcome")
+
+
+def _cut_prose(item):
+    """Prose longer than the record allows (records.PROSE_LIMITS: a description pasted
+    with a whole web page in it) cut at a word before the bound, with a warning for each:
+    the record still loads. Returns the warnings."""
+    warnings = []
+    for name, limit in PROSE_LIMITS.items():
+        value = item.get(name)
+        if isinstance(value, str) and len(value) > limit:
+            cut = value[:limit - 1]
+            cut = cut[:cut.rfind(" ")] if " " in cut[limit // 2:] else cut
+            item[name] = cut.rstrip() + "…"
+            warnings.append(Warned("text:cut", f"{name} of {len(value):,} characters cut "
+                                                 f"to {len(item[name]):,} (at most {limit:,})"))
+    return warnings
 
 
 class RowStep:
@@ -57,7 +74,7 @@ class RowStep:
             return False, warnings, reason
         if not item.get("updated_at"):
             item["updated_at"] = item.get("source_updated_at") or self.run_time
-        return True, warnings, None
+        return True, warnings + _cut_prose(item), None
 
     def complete(self, report, path, number, item, prepared, loaded=None):
         """The rest of the row, in row order: `prepared` is what `prepare` returned,

@@ -52,9 +52,24 @@ class TimeOfDay(fields.String):
         super().__init__(validate=validate.Regexp(HHMM, error="must be HH:MM (24 h)"), **kwargs)
 
 
+# Bounds on free text, far above what real feeds hold (the longest meeting note in the
+# shared samples is 962 characters, the longest id 162), so a broken or hostile feed cannot
+# put megabytes into every answer that lists a record. Prose over its bound is cut with a
+# warning by the indexer (indexer/row_step.py), not refused; anything else over is refused.
+PROSE_LIMITS = {"description": 10_000, "notes": 4_000, "location_notes": 4_000,
+                "conference_notes": 4_000}
+MAX_ID, MAX_URL, MAX_LINE, MAX_PHONE = 512, 2_048, 500, 200
+
+
+def _text(limit, **kwargs):
+    """An optional string of at most `limit` characters."""
+    return fields.String(load_default=None, allow_none=True,
+                         validate=validate.Length(max=limit), **kwargs)
+
+
 class Address(StrictSchema):
-    street = fields.String(load_default=None, allow_none=True)
-    city = fields.String(load_default=None, allow_none=True)
+    street = _text(MAX_LINE)
+    city = _text(MAX_LINE)
     state = fields.String(load_default=None, allow_none=True, validate=validate.Length(equal=2))
     postal_code = fields.String(load_default=None, allow_none=True,
                                 validate=validate.Regexp(r"^\d{5}(-\d{4})?$"))
@@ -70,9 +85,9 @@ class Location(StrictSchema):
 
 
 class Phones(StrictSchema):
-    main = fields.String(load_default=None, allow_none=True)
-    intake = fields.String(load_default=None, allow_none=True)
-    hotline = fields.String(load_default=None, allow_none=True)
+    main = _text(MAX_PHONE)
+    intake = _text(MAX_PHONE)
+    hotline = _text(MAX_PHONE)
 
 
 EMPTY_PHONES = Phones().load({})
@@ -95,13 +110,14 @@ class Hours(StrictSchema):
 
 
 class Source(StrictSchema):
-    name = fields.String(required=True)
-    id = fields.String(load_default=None, allow_none=True)
-    url = fields.String(load_default=None, allow_none=True)
+    name = fields.String(required=True, validate=validate.Length(max=MAX_LINE))
+    id = _text(MAX_ID)
+    url = _text(MAX_URL)
 
 
-ID_PATTERN = validate.Regexp(r"^[a-z0-9_-]+:[A-Za-z0-9_.:/-]+$",
-                             error="must look like 'source:identifier'")
+ID_PATTERN = [validate.Length(max=MAX_ID),
+              validate.Regexp(r"^[a-z0-9_-]+:[A-Za-z0-9_.:/-]+$",
+                              error="must look like 'source:identifier'")]
 
 
 class BaseRecord(StrictSchema):
@@ -110,15 +126,15 @@ class BaseRecord(StrictSchema):
     aliases = fields.List(fields.String(validate=ID_PATTERN), load_default=list)
     kind = fields.String(required=True, validate=_one_of(vocab.KINDS))
     name = fields.String(required=True, validate=validate.Length(min=1, max=255))
-    description = fields.String(load_default=None, allow_none=True)
+    description = _text(PROSE_LIMITS["description"])
     address = fields.Nested(Address, load_default=lambda: dict(EMPTY_ADDRESS))
     location = fields.Nested(Location, required=True)
     location_precision = fields.String(load_default="exact",
                                        validate=_one_of(LOCATION_PRECISIONS))
     phones = fields.Nested(Phones, load_default=lambda: dict(EMPTY_PHONES))
-    website = fields.String(load_default=None, allow_none=True)
+    website = _text(MAX_URL)
     # Never a fixed default: the zone of the record's point when the row names none.
-    timezone = fields.String(load_default=None)
+    timezone = fields.String(load_default=None, validate=validate.Length(max=64))
     hours = fields.Nested(Hours, load_default=lambda: {"open_24_7": False, "intervals": []})
     languages = fields.List(fields.String(validate=validate.Regexp(r"^[a-z]{2}$")),
                             load_default=lambda: ["en"])
@@ -170,7 +186,7 @@ class BedRow(StrictSchema):
     available = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(0, 10_000))
     status = fields.String(load_default="unknown", validate=_one_of(vocab.BED_STATUSES))
     reported_at = AwareDateTime(load_default=None, allow_none=True)
-    reported_by = fields.String(load_default=None, allow_none=True)
+    reported_by = _text(MAX_LINE)
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
 
     @validates_schema
@@ -217,14 +233,14 @@ class Meeting(BaseRecord):
     end_time = TimeOfDay(load_default=None, allow_none=True)
     types = _list_of(tuple(vocab.MEETING_TYPES))
     attendance = fields.String(load_default="in_person", validate=_one_of(vocab.ATTENDANCE))
-    conference_url = fields.String(load_default=None, allow_none=True)
-    conference_phone = fields.String(load_default=None, allow_none=True)
+    conference_url = _text(MAX_URL)
+    conference_phone = _text(MAX_PHONE)
     # How to get in once joined: meeting ids and passcodes, as the feed publishes them.
-    conference_notes = fields.String(load_default=None, allow_none=True)
-    location_name = fields.String(load_default=None, allow_none=True)
+    conference_notes = _text(PROSE_LIMITS["conference_notes"])
+    location_name = _text(MAX_LINE)
     # Where in the building: "side door, basement".
-    location_notes = fields.String(load_default=None, allow_none=True)
-    notes = fields.String(load_default=None, allow_none=True)
+    location_notes = _text(PROSE_LIMITS["location_notes"])
+    notes = _text(PROSE_LIMITS["notes"])
 
     @validates_schema
     def _online_has_a_way_in(self, data, **kwargs):
