@@ -6,8 +6,9 @@ A coach standing beside someone shares where they are from a phone: the share sh
 map link ("…/maps/place/…/@41.83,-87.89,10z/…!3d41.8781!4d-87.6298", "?q=41.88,-87.63",
 Apple's "?ll=…", OpenStreetMap's "#map=15/41.88/-87.63"). None of these should need
 retyping. Every one of these forms puts latitude first, or labels each half N/S or E/W.
-A map link that carries no coordinates (a short link) cannot be followed offline: the
-caller is told so, not sent to a city lookup.
+A map link that names its place in words instead ("geo:0,0?q=…", "?q=Naperville,+IL") is
+read as those words (`link_query`); one that carries neither (a short link) cannot be
+followed offline: the caller is told so, not sent to a city lookup.
 """
 import re
 from urllib.parse import parse_qsl, unquote_plus, urlsplit
@@ -71,8 +72,10 @@ def _from_link(text):
         # RFC 5870: geo:lat,lon[,alt][;crs=…][?q=…]
         body = text[4:].split("?", 1)[0].split(";", 1)[0]
         parts = body.split(",")
-        if len(parts) >= 2 and (point := _pair(f"{parts[0]},{parts[1]}")):
+        point = _pair(f"{parts[0]},{parts[1]}") if len(parts) >= 2 else None
+        if point and point != (0.0, 0.0):
             return point
+        # Android's "geo:0,0?q=…" names the place in its query (link_query).
         raise NoCoordinates("a geo: link without a latitude and longitude")
     # The place's own point (Google's !3d…!4d…) before the map's centre (@…).
     if m := GOOGLE_PLACE.search(text):
@@ -92,6 +95,24 @@ def _from_link(text):
             return float(m.group(1)), float(m.group(2))
     raise NoCoordinates("a map link without coordinates in it (a short link cannot be "
                         "opened here): give the coordinates, a ZIP code or a city and state")
+
+
+def link_query(text):
+    """The place a map link names in words when it carries no coordinates: Android's
+    "geo:0,0?q=1 Main St, Naperville", Google's "?q=Naperville,+IL" or
+    "?api=1&query=…", Apple's "?address=…", "?daddr=…"; a trailing "(label)" dropped.
+    None when it names none."""
+    text = text.translate(MINUS).strip()
+    if not _is_link(text):
+        return None
+    query = text.split("?", 1)[1] if "?" in text else ""
+    params = dict(parse_qsl(query.split("#", 1)[0], keep_blank_values=True))
+    for name in ("q", "query", "address", "daddr", "destination"):
+        value = " ".join(params.get(name, "").split())
+        value = re.sub(r"\s*\([^()]*\)$", "", value).strip()
+        if value:
+            return value
+    return None
 
 
 def _pair(value):

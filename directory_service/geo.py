@@ -83,7 +83,11 @@ def resolve_near(text, geocoder=None, served=None):
     try:
         point = coordinates.read(text)
     except coordinates.NoCoordinates as exc:
-        raise PlaceNotFound(str(exc)) from None
+        # A link naming its place in words ("geo:0,0?q=Naperville, IL"): those words.
+        query = coordinates.link_query(text)
+        if query is None or len(query) >= len(text):
+            raise PlaceNotFound(str(exc)) from None
+        return resolve_near(query, geocoder, served)
     if point is not None:
         return _point(*point)
     text = COUNTRY.sub("", text).strip(" ,")

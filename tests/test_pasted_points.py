@@ -99,11 +99,24 @@ def test_longitude_first_is_a_422_offering_the_point_the_right_way_round(typed, 
 
 @pytest.mark.parametrize("link", ["https://maps.app.goo.gl/8xQwZ1vC2", "https://goo.gl/maps/abc",
                                   "https://www.google.com/maps/place/Naperville,+IL",
-                                  "geo:0,0?q=Naperville"])
-def test_a_map_link_without_coordinates_says_so(link):
+                                  "geo:0,0", "https://maps.google.com/?q="])
+def test_a_map_link_without_coordinates_or_a_place_says_so(link):
     with pytest.raises(geo.PlaceNotFound) as refused:
         geo.resolve_near(link)
-    assert "link" in str(refused.value) or "not a place on land" in str(refused.value)
+    assert "link" in str(refused.value)
+
+
+@pytest.mark.parametrize("link, label, precision", [
+    ("geo:0,0?q=Naperville,+IL", "Naperville, IL", "city"),              # Android's share
+    ("geo:0,0?q=41.7508,-88.1535(Edward Hospital)", "point", "exact"),
+    ("https://maps.google.com/?q=Naperville,+IL", "Naperville, IL", "city"),
+    ("https://www.google.com/maps/search/?api=1&query=Joliet%2C+IL", "Joliet, IL", "city"),
+    ("https://maps.apple.com/?address=60540", "60540", "zip"),
+    ("https://maps.apple.com/?daddr=Aurora,IL", "Aurora, IL", "city"),
+])
+def test_a_map_link_naming_its_place_in_words_is_that_place(link, label, precision):
+    place = geo.resolve_near(link)
+    assert (place.label, place.precision) == (label, precision)
 
 
 def test_hostile_text_is_read_in_bounded_time():
