@@ -137,8 +137,9 @@ def test_the_window_is_configurable(tmp_path, monkeypatch):
 # --- whole numbers and the published vocabulary -------------------------------------------
 
 @pytest.mark.parametrize("field, value", [
-    ("available", 2.5), ("available", 2.0), ("available", "2"), ("available", True),
+    ("available", 2.5), ("available", "2"), ("available", True), ("available", 2.000001),
     ("capacity", 10.5), ("capacity", "ten"), ("available", -1), ("available", 10 ** 20),
+    ("available", 1e20),
 ])
 def test_counts_are_whole_numbers_never_rounded(app, client, field, value):
     key = bearer(app, "facility", "test:a")
@@ -146,6 +147,17 @@ def test_counts_are_whole_numbers_never_rounded(app, client, field, value):
     response = report(client, key, "test:a", [{**MEN, "available": 1, field: value}])
     assert_problem(response, 422, field)
     assert stored(client) == before
+
+
+def test_a_whole_number_written_with_a_decimal_point_is_that_number(app, client):
+    # JSON has one kind of number: 2.0 is 2, as a Java double or a Python float writes it.
+    key = bearer(app, "facility", "test:a")
+    version, _available = stored(client)
+    response = report(client, key, "test:a", [{**MEN, "capacity": 10.0, "available": 2.0}])
+    assert response.status_code == 200, response.get_json()
+    assert stored(client) == (version + 1, 2)
+    [row] = [r for r in client.get(BEDS).get_json()["rows"] if r["population"] == "adult_men"]
+    assert type(row["available"]) is int and type(row["capacity"]) is int
 
 
 def test_csv_counts_must_be_whole_numbers(app, client):
