@@ -1,6 +1,7 @@
 """Spanish: chosen by Accept-Language or ?lang=es, complete, and compiled."""
 import os
 
+import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
@@ -53,3 +54,18 @@ def test_compiled_catalog_matches_the_po():
     with open(PO[:-3] + ".mo", "rb") as handle:
         mo = {_plain(m.id): _plain(m.string) for m in read_mo(handle) if m.id}
     assert mo == po
+
+
+@pytest.mark.parametrize("lang", ["es", "ES", "es-MX", "es_US", "es-419"])
+def test_a_partner_s_link_naming_spanish_as_a_tag_opens_the_spanish_page(client, lang):
+    for path in (f"/?lang={lang}", f"/?near=60540&lang={lang}", f"/r/seed:fac-001?lang={lang}"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        html = response.get_data(as_text=True)
+        assert '<html lang="es"' in html, path
+        # The page's own links and forms keep the language, written as the page writes it.
+        assert "lang=es" in html or 'name="lang" value="es"' in html, path
+
+
+def test_a_lang_that_names_no_page_language_is_still_refused_on_a_search(client):
+    assert client.get("/?near=60540&lang=fr").status_code == 422

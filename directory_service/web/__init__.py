@@ -20,12 +20,22 @@ CONTENT_SECURITY_POLICY = (
 blp = Blueprint("web", __name__)
 
 
+def page_lang(text):
+    """The page language a `lang` value names, or None: "es", and as partners' links write
+    it, "ES", "es-MX" or "es_US" (its first part)."""
+    chosen = str(text or "").strip().lower().replace("_", "-").split("-")[0]
+    return chosen if chosen in SUPPORTED_LOCALES else None
+
+
+@blp.app_template_global()
+def chosen_lang():
+    """The page language `?lang=` asks for, or None (templates keep it in their forms)."""
+    return page_lang(request.args.get("lang"))
+
+
 def select_locale():
     """`?lang=` first (the visible switch), then the browser's Accept-Language."""
-    chosen = request.args.get("lang")
-    if chosen in SUPPORTED_LOCALES:
-        return chosen
-    return request.accept_languages.best_match(SUPPORTED_LOCALES, "en")
+    return chosen_lang() or request.accept_languages.best_match(SUPPORTED_LOCALES, "en")
 
 
 @blp.after_request

@@ -63,6 +63,18 @@ def _choice(values):
     return fields.String(validate=validate.OneOf(values))
 
 
+class PageLang(fields.String):
+    """`lang` of a page's URL: "es" or "en", or a tag naming one ("es-MX"), loaded as it."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        from directory_service.web import page_lang
+
+        code = page_lang(super()._deserialize(value, attr, data, **kwargs))
+        if code is None:
+            raise ValidationError("Must be one of: en, es.")
+        return code
+
+
 class SearchForm(Schema):
     """The form's own fields; anything else in the URL is an error, not ignored."""
 
@@ -89,7 +101,7 @@ class SearchForm(Schema):
     # Bed counts older than STALE_HOURS are left out of "open beds" unless this is set.
     stale = fields.Boolean(load_default=False)
     page = fields.Integer(load_default=1, validate=validate.Range(1, 1000))
-    lang = _choice(("en", "es"))
+    lang = PageLang()
     # The one-page printable list of these results.
     print = fields.Boolean(load_default=False)
 

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from flask import current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields
 from werkzeug.exceptions import HTTPException
 
 from directory_service import beds, geo
@@ -20,7 +20,7 @@ from directory_service.availability import outage
 from directory_service.errors import ApiProblem, problem
 from directory_service.search.store import StoreUnavailable
 from directory_service.web import (
-    SUPPORTED_LOCALES, blp, labels, nearer, present, results, search_form, summary,
+    blp, chosen_lang, labels, nearer, present, results, search_form, summary,
 )
 
 PER_PAGE = 10
@@ -33,7 +33,7 @@ class DetailArgs(Schema):
     class Meta:
         unknown = RAISE
 
-    lang = fields.String(validate=validate.OneOf(SUPPORTED_LOCALES))
+    lang = search_form.PageLang()
     print = fields.Boolean(load_default=False)
 
 
@@ -52,8 +52,8 @@ def page_now():
 @blp.app_template_global()
 def page_url(endpoint, **values):
     """url_for that keeps an explicitly chosen language (there is no cookie to keep it)."""
-    if request.args.get("lang") in SUPPORTED_LOCALES and "lang" not in values:
-        values["lang"] = request.args["lang"]
+    if chosen_lang() and "lang" not in values:
+        values["lang"] = chosen_lang()
     return url_for(endpoint, **values)
 
 
@@ -85,8 +85,8 @@ def search_url(form, **changes):
             if form.get(name) is not None and form[name] is not False and form[name] != ""}
     if "near" not in form and "lat" in form and "lon" in form:
         args["lat"], args["lon"] = geo.coarse(form["lat"], form["lon"])
-    if request.args.get("lang") in SUPPORTED_LOCALES:
-        args["lang"] = request.args["lang"]
+    if chosen_lang():
+        args["lang"] = chosen_lang()
     args.update(changes)
     values = {k: (1 if v is True else v) for k, v in args.items() if v is not None}
     return url_for("web.search_page", **values)
