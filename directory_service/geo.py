@@ -2,7 +2,8 @@
 
 `resolve_near` reads a place the way people type it — a ZIP or ZIP+4, "City, ST",
 "City ST", "City, State", a city alone, "Bucks County, PA", with St./Saint, apostrophes,
-any case and spacing — and answers from the offline gazetteer (`gazetteer.py`), so a
+any case and spacing, or a point as a phone pastes it (coordinates.py) — and answers from
+the offline gazetteer (`gazetteer.py`), so a
 search never sends a frightened person's whereabouts to a third party. A full address is
 geocoded only when an operator configures a geopy geocoder; without one its city is used.
 
