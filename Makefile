@@ -63,6 +63,7 @@ BENCH_ARGS ?=
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	bash scripts/install_postgis.sh
+	bash scripts/install_wrk.sh
 	$(BIN)/python bench/run.py --size $(SIZE) $(BENCH_ARGS)
 
 # Issue 16: bed reports per second while searches run, one node on the SQLite file against
