@@ -7,6 +7,8 @@ read, and anything
 that names no language is a 422 saying what to send, never a silent empty answer.
 """
 import functools
+import json
+import os
 import re
 
 from marshmallow import ValidationError, fields, validate
@@ -19,9 +21,15 @@ LANGUAGE_TAG = re.compile(r"^([a-z]{2})(?:[-_][a-z0-9]{1,8})+$", re.I)
 ALIASES = {"filipino": "tl"}
 
 
-@functools.cache
-def _names():
-    """{lower-case name or code: code}: English names and each language's own name."""
+NAMES_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "language_names.json")
+
+
+def build_names():
+    """{lower-case name or code: code}: English names and each language's own name, from
+    babel. Reading every locale's data costs about 120 MB, so this runs when the table is
+    made (`python scripts/write_language_names.py`), not in a server: the server
+    reads the table it wrote (language_names.json; tests/test_language_param.py checks the
+    file is what babel says)."""
     from babel import Locale
 
     english = {code: name for code, name in Locale("en").languages.items() if len(code) == 2}
@@ -34,7 +42,13 @@ def _names():
             own = None
         if own:
             known.setdefault(own.lower(), code)
-    return known
+    return dict(sorted(known.items()))
+
+
+@functools.cache
+def _names():
+    with open(NAMES_FILE, encoding="utf-8") as fh:
+        return json.load(fh)
 
 
 def code_for(text):
@@ -46,8 +60,16 @@ def code_for(text):
 
 
 def warm():
-    """Build the table of names now (gunicorn's master: about a second no searcher waits)."""
+    """Read the table of names now (gunicorn's master), so no searcher waits for it."""
     _names()
+
+
+
+def write_names():
+    """Write language_names.json from babel (scripts/write_language_names.py)."""
+    with open(NAMES_FILE, "w", encoding="utf-8") as out:
+        json.dump(build_names(), out, ensure_ascii=False, indent=0)
+        out.write("\n")
 
 
 class LanguageCode(fields.String):
