@@ -66,6 +66,11 @@ def _choice(values):
 class PageLang(fields.String):
     """`lang` of a page's URL: "es" or "en", or a tag naming one ("es-MX"), loaded as it."""
 
+    def __init__(self, **kwargs):
+        # A language tag is rarely longer than 35 characters (RFC 5646 §4.4.1).
+        kwargs.setdefault("validate", validate.Length(max=35))
+        super().__init__(**kwargs)
+
     def _deserialize(self, value, attr, data, **kwargs):
         from directory_service.web import page_lang
 
