@@ -100,10 +100,10 @@ loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 
 
 def on_starting(server):
-    """Build the place gazetteer, the longer town list and the language names once in the
-    master; forked workers share them, so no searcher waits for them. Counters of an earlier
+    """Build the place gazetteer, the longer town list, the close spellings and the language
+    names once in the master; forked workers share them, so no searcher waits for them. Counters of an earlier
     run are cleared."""
-    from directory_service import gazetteer, towns
+    from directory_service import gazetteer, geo, towns
     from directory_service.schemas import language
 
     # `-w N` on the command line overrides WEB_CONCURRENCY: count what will really run.
@@ -114,6 +114,7 @@ def on_starting(server):
     gazetteer.warm()
     towns.warm()
     language.warm()
+    geo.warm()
 
 
 def child_exit(server, worker):

@@ -15,6 +15,7 @@ ambiguous and the error names the candidates. Nothing resolves to (0, 0).
 """
 import difflib
 import functools
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -47,6 +48,8 @@ COARSE_DECIMALS = 2
 # A city alone resolves to the most populous candidate when it is this many times the next.
 DOMINANT = 1.5
 MAX_ALTERNATIVES = 5
+# How close a spelling must be to be offered ("Chicagoo" → Chicago): difflib's ratio.
+SUGGEST_CUTOFF = 0.8
 # South of this is Antarctica: a point there is a latitude and longitude swapped.
 ANTARCTICA = -60.0
 
@@ -279,13 +282,38 @@ def _not_found(city, region):
 
 def _suggest(city, abbr):
     """Close spellings: in the named region, else the best-known cities anywhere."""
-    regions = [abbr] if abbr else [r for r, _n, _c in set(gazetteer.regions().values())]
-    names = {}
+    names, by_length = _labels_by_key(abbr)
+    typed = gazetteer.key(city)
+    # Only keys of a length that can reach the cutoff (difflib's real_quick_ratio would
+    # drop the others one by one): the same matches, a fraction of the comparisons.
+    shortest, longest = math.ceil(len(typed) * 2 / 3), math.floor(len(typed) * 3 / 2)
+    keys = [k for n in range(shortest, longest + 1) for k in by_length.get(n, ())]
+    close = difflib.get_close_matches(typed, keys, n=3, cutoff=SUGGEST_CUTOFF)
+    return [label for k in close for label in names[k]][:MAX_ALTERNATIVES]
+
+
+@functools.lru_cache(maxsize=128)
+def _labels_by_key(abbr):
+    """({name key: ["Name, ST", ...]}, {key length: [keys]}) of a region's cities, or of
+    every region's (None): built once, not on each misspelt place (~20 ms a time)."""
+    regions = [abbr] if abbr else sorted({r for r, _n, _c in gazetteer.regions().values()})
+    found = {}
     for region_abbr in regions:
         for name_key, name in gazetteer.city_names(region_abbr).items():
-            names.setdefault(name_key, []).append(f"{name}, {region_abbr}")
-    close = difflib.get_close_matches(gazetteer.key(city), list(names), n=3, cutoff=0.8)
-    return [label for k in close for label in names[k]][:MAX_ALTERNATIVES]
+            people = max((c.population or 0 for c in gazetteer.cities(name, region_abbr)),
+                         default=0)
+            found.setdefault(name_key, []).append((-people, region_abbr, f"{name}, {region_abbr}"))
+    # The best-known namesakes first: "Plainfield, IL" and "Plainfield, NJ" before Vermont's.
+    names = {k: [label for *_order, label in sorted(v)] for k, v in found.items()}
+    by_length = {}
+    for name_key in names:
+        by_length.setdefault(len(name_key), []).append(name_key)
+    return names, by_length
+
+
+def warm():
+    """Build the table of close spellings now (gunicorn's master), not on a searcher's time."""
+    _labels_by_key(None)
 
 
 def _geocoded(text, geocoder):

@@ -311,3 +311,12 @@ def test_abbreviated_words_and_other_separators_in_place_names(typed, label):
 def test_a_zip_in_front_of_its_town_is_the_zip(typed):
     place = geo.resolve_near(typed)
     assert (place.label, place.precision) == ("60540", "zip")
+
+
+def test_close_spellings_offer_the_best_known_namesakes_first():
+    # "Plainfield" is a city in New Jersey and Illinois, a village in Vermont.
+    offered = geo._suggest("Plainield", None)
+    assert offered[:2] == ["Plainfield, NJ", "Plainfield, IL"]
+    # Only names whose length can reach the cutoff are compared; a long typo still finds.
+    assert geo._suggest("Napervile", "IL")[0] == "Naperville, IL"
+    assert geo._suggest("a" * 999, None) == []
