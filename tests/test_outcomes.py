@@ -397,13 +397,3 @@ def test_each_ending_is_read_into_its_reason():
         hold("released", gone), hold("released", "some other words"))] == [
         "active", "expired", "expired", "confirmed", "facility_declined", "coach_cancelled",
         "fewer_beds_reported", "bed_gone", "released_other"]
-
-
-def test_every_formula_lead_in_a_cell_is_defused_and_plain_text_is_not():
-    from directory_service.outcomes.table import _cell
-    for lead in ("=", "+", "-", "@", "\t", "\r"):
-        assert _cell(f"{lead}cmd|' /C calc'!A0") == f"'{lead}cmd|' /C calc'!A0"
-    assert _cell("North team") == "North team"
-    assert _cell("a=b") == "a=b"
-    assert _cell(-3) == -3  # a number is a number, not a formula
-    assert _cell(None) == ""
