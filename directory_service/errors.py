@@ -8,6 +8,7 @@ import logging
 from flask import current_app, json
 from werkzeug.exceptions import HTTPException
 
+from directory_service.json_bodies import why_unreadable
 from directory_service.search.store import StoreUnavailable
 
 PROBLEM = "application/problem+json"
@@ -58,10 +59,7 @@ def _unreadable_body(exc):
     data = getattr(exc, "data", None) or {}
     if not isinstance((data.get("messages") or {}).get("json"), list):
         return None
-    reason = getattr(exc, "exc", None)  # webargs' abort keeps the decoder's error here
-    if isinstance(reason, UnicodeDecodeError):
-        return f"not UTF-8 (byte {reason.start} cannot be decoded)"
-    return f"not valid JSON: {reason}" if reason else "not valid JSON"
+    return why_unreadable(getattr(exc, "exc", None))  # webargs' abort keeps the error here
 
 
 def register(app):

@@ -45,6 +45,14 @@ def loads(raw):
     return json.loads(text.removeprefix("\ufeff"), object_pairs_hook=_unique_keys)
 
 
+def why_unreadable(exc):
+    """What is wrong with a body `loads` refused, for the client: the decoder's reason and
+    place, never anything the body held."""
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not UTF-8 (byte {exc.start} cannot be decoded)"
+    return f"not valid JSON: {exc}" if exc else "not valid JSON"
+
+
 class BodyParser(FlaskParser):
     """webargs' Flask parser, reading JSON bodies with `loads`."""
 

@@ -47,10 +47,8 @@ def _json_rows(raw):
     twice refused); a 400 naming what is wrong when it is not JSON."""
     try:
         return json_bodies.loads(raw)
-    except UnicodeDecodeError as exc:
-        reason = f"not UTF-8 (byte {exc.start} cannot be decoded)"
-    except ValueError as exc:  # json.JSONDecodeError, DuplicateKey
-        reason = f"not valid JSON: {exc}"
+    except ValueError as exc:  # UnicodeDecodeError, json.JSONDecodeError, DuplicateKey
+        reason = json_bodies.why_unreadable(exc)
     raise ApiProblem(400, f"the body is {reason}", {"body": [reason]})
 
 
