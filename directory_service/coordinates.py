@@ -80,9 +80,7 @@ def _from_link(text):
     # The place's own point (Google's !3d…!4d…) before the map's centre (@…).
     if m := GOOGLE_PLACE.search(text):
         return float(m.group(1)), float(m.group(2))
-    parts = urlsplit(text if "://" in text else f"https://{text}")
-    params = dict(parse_qsl(parts.query, keep_blank_values=True))
-    params.update(parse_qsl(parts.fragment, keep_blank_values=True))
+    params = _link_params(text, fragment=True)
     if "mlat" in params and "mlon" in params and (
             point := _pair(f"{params['mlat']},{params['mlon']}")):
         return point
@@ -105,14 +103,23 @@ def link_query(text):
     text = text.translate(MINUS).strip()
     if not _is_link(text):
         return None
-    query = text.split("?", 1)[1] if "?" in text else ""
-    params = dict(parse_qsl(query.split("#", 1)[0], keep_blank_values=True))
+    params = _link_params(text)
     for name in ("q", "query", "address", "daddr", "destination"):
         value = " ".join(params.get(name, "").split())
         value = re.sub(r"\s*\([^()]*\)$", "", value).strip()
         if value:
             return value
     return None
+
+
+def _link_params(text, fragment=False):
+    """A link's query parameters (and its #fragment's, OpenStreetMap's "#map=…"), by name.
+    urlsplit reads geo: URIs ("geo:0,0?q=…") and scheme-less links ("www.…") alike."""
+    parts = urlsplit(text if ":" in text.split("/", 1)[0] else f"https://{text}")
+    params = dict(parse_qsl(parts.query, keep_blank_values=True))
+    if fragment:
+        params.update(parse_qsl(parts.fragment, keep_blank_values=True))
+    return params
 
 
 def _pair(value):
