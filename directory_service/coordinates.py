@@ -4,7 +4,8 @@ A coach standing beside someone shares where they are from a phone: the share sh
 "41.8781, -87.6298", "(41.8781, -87.6298)", "41.8781° N, 87.6298° W", "41°52′43″N
 87°37′47″W", Wikipedia's "41.8781°N 87.6298°W" with its minus sign (U+2212), a geo: URI or a
 map link ("…/maps/place/…/@41.83,-87.89,10z/…!3d41.8781!4d-87.6298", "?q=41.88,-87.63",
-Apple's "?ll=…", OpenStreetMap's "#map=15/41.88/-87.63"). None of these should need
+Apple's and Waze's "?ll=…", Bing's "?cp=41.88~-87.63", OpenStreetMap's "#map=15/41.88/-87.63"),
+with or without a name after it in brackets ("41.88, -87.63 (Chicago)"). None of these should need
 retyping. Every one of these forms puts latitude first, or labels each half N/S or E/W.
 A map link that names its place in words instead ("geo:0,0?q=…", "?q=Naperville,+IL") is
 read as those words (`link_query`); one that carries neither (a short link) cannot be
@@ -16,7 +17,10 @@ from urllib.parse import parse_qsl, unquote_plus, urlsplit
 # Minus signs that are not ASCII's: Wikipedia's U+2212, and dashes used as one.
 MINUS = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2010": "-", "\u2011": "-"})
 NUMBER = r"[-+]?\d{1,3}(?:\.\d+)?"
-DECIMAL_PAIR = re.compile(rf"^[(\[]?\s*({NUMBER})\s*°?\s*[,;\s/]\s*({NUMBER})\s*°?\s*[)\]]?$")
+# Halves split by a comma, semicolon, space, slash, or Bing's tilde ("cp=41.88~-87.63").
+DECIMAL_PAIR = re.compile(rf"^[(\[]?\s*({NUMBER})\s*°?\s*[,;\s/~]\s*({NUMBER})\s*°?\s*[)\]]?$")
+# A name after a point ("41.88, -87.63 (Chicago)", as share sheets and pages write it).
+LABEL = re.compile(r"\s*\([^()]*[^\W\d_][^()]*\)$")
 
 
 def _half(n, letter_first):
@@ -36,7 +40,7 @@ LABELLED_PAIRS = tuple(
     for first in (True, False))
 # Map link parameters that hold "lat,lon", most specific first.
 LINK_PARAMS = ("q", "query", "ll", "coordinate", "destination", "daddr", "sll", "center",
-               "saddr")
+               "cp", "saddr")
 GOOGLE_PLACE = re.compile(rf"!3d({NUMBER})!4d({NUMBER})")
 GOOGLE_VIEW = re.compile(rf"@({NUMBER}),({NUMBER})")
 OSM_MAP = re.compile(rf"map=\d{{1,2}}(?:\.\d+)?/({NUMBER})/({NUMBER})")
@@ -53,6 +57,7 @@ def read(text):
     text = text.translate(MINUS).strip()
     if _is_link(text):
         return _from_link(text)
+    text = LABEL.sub("", text)
     if m := DECIMAL_PAIR.match(text):
         return float(m.group(1)), float(m.group(2))
     for pattern in LABELLED_PAIRS:
@@ -124,7 +129,7 @@ def _link_params(text, fragment=False):
 
 def _pair(value):
     """(lat, lon) of a link parameter's "41.88,-87.63" ("loc:" prefixed or not), else None."""
-    value = unquote_plus(value).translate(MINUS).strip()
+    value = LABEL.sub("", unquote_plus(value).translate(MINUS).strip())
     value = value[4:] if value.lower().startswith("loc:") else value
     m = DECIMAL_PAIR.match(value)
     return (float(m.group(1)), float(m.group(2))) if m else None

@@ -38,6 +38,11 @@ PASTED = [
     "https://www.openstreetmap.org/#map=17/41.8781/-87.6298",
     "https://www.openstreetmap.org/?mlat=41.8781&mlon=-87.6298#map=12/41.9/-87.7",
     "www.google.com/maps/@41.8781,-87.6298,15z",
+    # A name in brackets after the point, as share sheets and web pages write it.
+    "41.8781, -87.6298 (Chicago)",
+    "41°52′41″N 87°37′47″W (Chicago Loop)",
+    "https://www.bing.com/maps?cp=41.8781~-87.6298&lvl=11",
+    "https://www.waze.com/ul?ll=41.8781%2C-87.6298&navigate=yes",
 ]
 
 
