@@ -4,6 +4,7 @@ Every filterable field takes its values from one list here, so schemas, the stor
 `GET /v1/vocabularies` all agree. Crosswalks turn codes from other systems (ASAM 4th
 edition, SAMHSA FindTreatment) into ours.
 """
+import re
 
 KINDS = ("treatment_facility", "meeting", "naloxone_site", "takeback_site")
 
@@ -165,6 +166,14 @@ SAMHSA_SETTINGS = {
 SAMHSA_MEDICATIONS = {"BU": "buprenorphine", "METH": "methadone", "NU": "naltrexone"}
 
 
+def _level_key(code):
+    return re.sub(r"[\s_\-]+", "", code).upper()
+
+
+# "otp", "3.7-wm", "3.7 WM" and "3.7WM" as typed name the codes "OTP" and "3.7-WM".
+_LEVEL_SPELLINGS = {_level_key(c): c for c in LEVELS_OF_CARE + tuple(ASAM4_CROSSWALK)}
+
+
 def expand_levels(requested):
     """Turn requested level codes (3rd or 4th edition, or plain words) into our codes.
 
@@ -173,6 +182,7 @@ def expand_levels(requested):
     """
     primary, related = [], []
     for code in requested:
+        code = _LEVEL_SPELLINGS.get(_level_key(code), code)
         if code in LEVELS_OF_CARE:
             # Codes shared by both editions (3.7, 4) keep their 3rd-edition meaning and
             # reach the withdrawal-management level the 4th edition folds into them.

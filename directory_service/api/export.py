@@ -19,6 +19,7 @@ from marshmallow import RAISE, fields, validate
 from directory_service import vocab
 from directory_service.availability import outage
 from directory_service.errors import ApiProblem
+from directory_service.schemas.codes import Code
 from directory_service.schemas.search import DelimitedList, QueryArgs
 from indexer import export as exporter
 
@@ -30,10 +31,10 @@ MAX_CURSOR = 2048
 
 
 class ExportArgs(QueryArgs):
-    format = fields.String(load_default="ndjson", validate=validate.OneOf(exporter.FORMATS),
-                           metadata={"description": "ndjson, geojson or hsds (a JSON array "
-                                     "of HSDS 3.0 service_at_location objects)."})
-    kind = DelimitedList(fields.String(validate=validate.OneOf(vocab.KINDS)),
+    format = Code(exporter.FORMATS, load_default="ndjson",
+                  metadata={"description": "ndjson, geojson or hsds (a JSON array "
+                                        "of HSDS 3.0 service_at_location objects)."})
+    kind = DelimitedList(Code(vocab.KINDS),
                          validate=validate.Length(max=len(vocab.KINDS)),
                          metadata={"description": "Only these kinds (comma-separated or repeated)."})
     modified_after = fields.AwareDateTime(

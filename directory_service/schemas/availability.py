@@ -13,6 +13,7 @@ from directory_service import vocab
 from directory_service.availability.db import iso
 from directory_service.availability.holds import STATES as HOLD_STATES
 from directory_service.config import Settings
+from directory_service.schemas.codes import Code
 from directory_service.schemas.language import LanguageCode
 from directory_service.schemas.records import AwareDateTime, StrictSchema
 from directory_service.schemas.search import (
@@ -261,13 +262,12 @@ class CoachHoldsResponse(Schema):
 class MatchBody(StrictSchema):
     level_of_care = fields.String(required=True, validate=validate.Length(max=16), metadata={
         "description": "An ASAM code (3rd or 4th edition) or 'detox'."})
-    payer = fields.String(validate=validate.OneOf(vocab.PAYMENT + ("uninsured",)))
-    gender = fields.String(validate=validate.OneOf(("men", "women")))
+    payer = Code(vocab.PAYMENT + ("uninsured",))
+    gender = Code(("men", "women"))
     age = Count(validate=validate.Range(0, 120))
     pregnant = fields.Boolean(load_default=False)
     veteran = fields.Boolean(load_default=False)
-    moud = fields.String(load_default="none", validate=validate.OneOf(
-        ("methadone", "buprenorphine", "none")))
+    moud = Code(("methadone", "buprenorphine", "none"), load_default="none")
     language = LanguageCode()
     # Bounded by `_origin`, which knows the unit, so the error names the bound in that unit
     # ("at most 310 mi"), as /v1/search's radius does; the document states any unit's.
@@ -275,7 +275,7 @@ class MatchBody(StrictSchema):
         "description": "How far to look, in `unit`: more than 0 and at most 310 mi, 500 km "
                        "or 500,000 m.",
         "minimum": 0, "exclusiveMinimum": True, "maximum": max(MAX_RADIUS.values())})
-    unit = fields.String(load_default="mi", validate=validate.OneOf(tuple(MAX_RADIUS)))
+    unit = Code(tuple(MAX_RADIUS), load_default="mi")
     lat = fields.Float(validate=validate.Range(-90, 90))
     lon = fields.Float(validate=validate.Range(-180, 180))
     near = fields.String(validate=validate.Length(min=2, max=MAX_NEAR))

@@ -12,6 +12,7 @@ from marshmallow.utils import missing as ma_missing
 from webargs.fields import DelimitedList as _DelimitedList
 
 from directory_service import vocab
+from directory_service.schemas.codes import Code
 from directory_service.schemas.language import LanguageCode
 from directory_service.schemas.records import HHMM
 
@@ -63,7 +64,7 @@ class QueryArgs(Schema):
 
 
 def _codes(values, description, **kwargs):
-    return DelimitedList(fields.String(validate=validate.OneOf(values)),
+    return DelimitedList(Code(values),
                          validate=validate.Length(max=len(values)),
                          metadata={"description": description}, **kwargs)
 
@@ -86,7 +87,7 @@ class SearchArgs(QueryArgs):
         "description": "Search radius in `unit`: more than 0 and at most 310 mi, 500 km "
                        "or 500,000 m.",
         "minimum": 0, "exclusiveMinimum": True, "maximum": max(MAX_RADIUS.values())})
-    unit = fields.String(load_default="mi", validate=validate.OneOf(tuple(MAX_RADIUS)))
+    unit = Code(tuple(MAX_RADIUS), load_default="mi")
     kind = _codes(vocab.KINDS, "Kinds of resource (any of; comma-separated or repeated).")
     q = fields.String(validate=validate.Length(min=1, max=MAX_TEXT),
                       metadata={"description": "Words in the name, description or place."})
@@ -100,7 +101,7 @@ class SearchArgs(QueryArgs):
     setting = _codes(vocab.SETTINGS, "Service settings (any of).")
     medication = _codes(vocab.MEDICATIONS, "Medications for opioid use disorder (any of).")
     population = _codes(vocab.POPULATION_PROGRAMS, "Special programmes (any of).")
-    gender = fields.String(validate=validate.OneOf(("men", "women")), metadata={
+    gender = Code(("men", "women"), metadata={
         "description": "The person's gender: programmes for the other gender are excluded."})
     age = fields.Integer(validate=validate.Range(0, 120),
                          metadata={"description": "The person's age: eligibility filter."})
@@ -132,7 +133,7 @@ class SearchArgs(QueryArgs):
     site_type = _codes(vocab.SITE_TYPES, "Naloxone or take-back site types (any of).")
     page = fields.Integer(load_default=1, validate=validate.Range(1, 10_000))
     per_page = fields.Integer(validate=validate.Range(1, 100))
-    view = fields.String(load_default="full", validate=validate.OneOf(("full", "compact")), metadata={
+    view = Code(("full", "compact"), load_default="full", metadata={
         "description": "'compact': per hit only what a phone list needs to call, go, join "
                        "or hold (E.164 phones and tel: links, coordinates, hours and open "
                        "now, meeting time and link, components, beds per population); "

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from directory_service import geo
+from directory_service.schemas.codes import Code
 from directory_service.schemas.search import MAX_NEAR, SearchArgs
 
 RADII_MI = (5, 10, 25, 50, 100)
@@ -60,7 +61,7 @@ MESSAGES = {
 
 
 def _choice(values):
-    return fields.String(validate=validate.OneOf(values))
+    return Code(values)
 
 
 class PageLang(fields.String):
