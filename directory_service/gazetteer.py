@@ -35,7 +35,14 @@ AP_STATES = {"ala": "AL", "ariz": "AZ", "ark": "AR", "calif": "CA", "colo": "CO"
              "kans": "KS", "mass": "MA", "mich": "MI", "minn": "MN", "miss": "MS",
              "mont": "MT", "neb": "NE", "nebr": "NE", "nev": "NV", "okla": "OK", "ore": "OR",
              "oreg": "OR", "penn": "PA", "penna": "PA", "tenn": "TN", "tex": "TX",
-             "wash": "WA", "wva": "WV", "wis": "WI", "wisc": "WI", "wyo": "WY"}
+             "wash": "WA", "wva": "WV", "wis": "WI", "wisc": "WI", "wyo": "WY",
+             # The Government Printing Office's older forms ("Boise, Ida.", "Fargo, N.
+             # Dak."); `key` spells a leading N./S. out, so both keys of each are listed.
+             "cal": "CA", "ida": "ID", "ndak": "ND", "northdak": "ND", "sdak": "SD",
+             "southdak": "SD", "nmex": "NM", "northmex": "NM"}
+# The same for provinces ("Toronto, Ont.", "Montréal, Qué.", "Regina, Sask.").
+AP_PROVINCES = {"alta": "AB", "man": "MB", "nfld": "NL", "ont": "ON", "pq": "QC",
+                "que": "QC", "sask": "SK", "pei": "PE"}
 # Words people abbreviate in place names; both sides of a lookup are spelt out the same way.
 SPELT_OUT = {"st": "saint", "ste": "sainte", "ft": "fort", "mt": "mount", "pt": "point",
              # The USPS's abbreviations of place-name words (Publication 28), as ZIP lists
@@ -115,7 +122,15 @@ def regions():
         for spelling in (abbr, name):
             found[key(spelling)] = (abbr, name, "CA")
     found[key("Québec")] = ("QC", "Quebec", "CA")
+    for spelling, abbr in AP_PROVINCES.items():
+        found.setdefault(spelling, found[key(abbr)])
     return found
+
+
+def older_abbreviation(text):
+    """Whether `text` names a region only by an older abbreviation ('Ida.', 'Alta.'):
+    alone, those are more likely a town of that name (Ida, MI; Alta, UT; Man, WV)."""
+    return key(text) in AP_STATES or key(text) in AP_PROVINCES
 
 
 def region(text):

@@ -152,12 +152,21 @@ def _split_region(parts):
             found = gazetteer.region(" ".join(words[-size:]))
             if found is not None and gazetteer.cities(" ".join(words[:-size]), found[0]):
                 return " ".join(words[:-size]), found
+    # A state after a smaller town of it ('Forest ON'), or after words that are no city
+    # of it: the error names the state ('no city called … in …'), unless the whole text is
+    # a city ('Mount Ida', AR; 'Port Washington') or the state is only an older
+    # abbreviation ('Isle of Man', 'Loma Alta').
     for size in (3, 2, 1):
-        if len(words) > size and (found := gazetteer.region(" ".join(words[-size:]))):
-            return " ".join(words[:-size]), found
+        tail, head = " ".join(words[-size:]), " ".join(words[:-size])
+        if len(words) > size and not gazetteer.older_abbreviation(tail) and (
+                found := gazetteer.region(tail)) and (
+                _towns(head, found[0]) or not gazetteer.cities(parts[0])):
+            return head, found
     whole = gazetteer.region(parts[0]) if parts else None
-    if whole is not None and not gazetteer.cities(parts[0], whole[0]):
-        # 'Indiana' is the state, not Indiana, PA; 'New York' is the city in New York.
+    if whole is not None and not gazetteer.cities(parts[0], whole[0]) and not (
+            gazetteer.older_abbreviation(parts[0]) and gazetteer.cities(parts[0])):
+        # 'Indiana' is the state, not Indiana, PA; 'New York' is the city in New York;
+        # 'Alta' alone is Alta, UT (or IA), though 'Calgary, Alta.' is in Alberta.
         return "", whole
     return parts[0] if parts else "", None
 
