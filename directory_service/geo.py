@@ -38,6 +38,9 @@ TRAILING_CA_POSTAL = re.compile(
 CA_POSTAL_PROVINCE = {"A": "NL", "B": "NS", "C": "PE", "E": "NB", "G": "QC", "H": "QC",
                       "J": "QC", "K": "ON", "L": "ON", "M": "ON", "N": "ON", "P": "ON",
                       "R": "MB", "S": "SK", "T": "AB", "V": "BC", "X": "NT", "Y": "YT"}
+# A street address's house number ('123 Main St', '12B Elm', '40-12 Broadway'): two or
+# more words after it, so a town named with a number ('29 Palms') is not one.
+HOUSE_NUMBER = re.compile(r"^\d+[a-z]?(?:-\d+)?\s+\S+\s+\S", re.I)
 # Regions that are one city: "DC" alone is Washington, not a whole state to narrow down.
 CITY_REGIONS = {"DC": "Washington"}
 COUNTY = re.compile(r"\b(county|parish|borough)$", re.I)
@@ -113,6 +116,11 @@ def resolve_near(text, geocoder=None, served=None):
     city, region = _split_region(parts)
     if region is None and len(parts) >= 2 and geocoder is not None:
         return _geocoded(text, geocoder)
+    if city and HOUSE_NUMBER.match(city):
+        if geocoder is not None:
+            # '123 Main St Naperville IL', typed without commas: still a street address.
+            return _geocoded(text, geocoder)
+        city = _address_city(city, region)
     if not city and region is not None and region[0] in CITY_REGIONS:
         return _city_place(CITY_REGIONS[region[0]], region, served)
     if not city:
@@ -127,6 +135,28 @@ def resolve_near(text, geocoder=None, served=None):
         return _county_place(city, region) if region is not None else \
             _county_anywhere(city, served)
     return _city_place(city, region, served)
+
+
+def _address_city(text, region):
+    """The city of a street address read without a geocoder, as 'City, ST' is read with
+    commas: the part after the last comma ('400 S Eagle St, Naperville'), else the longest
+    run of last words that is a city ('123 Main St Naperville IL', '1600 Pennsylvania Ave
+    NW Washington DC'); '' when the address names none. A town whose name starts with a
+    number ('100 Mile House', BC) is that town."""
+    abbr = region[0] if region else None
+    if gazetteer.cities(text, abbr) or _towns(text, abbr):
+        return text
+    if "," in text:
+        return text.rsplit(",", 1)[1].strip()
+    words = text.split()
+    for size in range(min(4, len(words) - 2), 0, -1):
+        tail = " ".join(words[-size:])
+        if gazetteer.cities(tail, abbr) or (abbr and _towns(tail, abbr)):
+            return tail
+    if abbr is None or abbr not in CITY_REGIONS:
+        raise PlaceNotFound(f"{text!r} looks like a street address with no city: give its "
+                            "ZIP code, or its city and state")
+    return ""
 
 
 def _plain(text):
