@@ -19,6 +19,7 @@ from directory_service.schemas.records import RecordSchema
 from directory_service.search.embedded.load_apart import load_rows
 from indexer import file_checks, formats
 from indexer.dedupe import Deduper, place_key
+from indexer.formats import sheets
 from indexer.formats.common import ImportOptions, Warned, feed_name
 from indexer.geocode import Placer
 from indexer.problems import Report
@@ -62,9 +63,13 @@ def source_files(paths):
                     found.append(os.path.join(root, "datapackage.json"))
                     dirs.clear()
                     continue
+                # Workbooks too (an old .xls fails the run saying to save it as .xlsx,
+                # rather than its list going missing), but not the "~$name.xlsx" lock
+                # file Excel leaves beside a workbook it has open.
                 found += [os.path.join(root, n) for n in names
-                          if n.lower().endswith((".ndjson", ".jsonl", ".json", ".csv"))
-                          and n.lower() != "manifest.json"
+                          if n.lower().endswith((".ndjson", ".jsonl", ".json", ".csv", ".xls")
+                                                + sheets.WORKBOOK_SUFFIXES)
+                          and n.lower() != "manifest.json" and not n.startswith("~$")
                           and not n.lower().endswith(".mapping.json")]
         elif os.path.exists(path):
             found.append(path)
@@ -125,6 +130,8 @@ def read_rows(module, path, transform, options):
             f"0x{exc.object[exc.start]:02x} {where}); save it as UTF-8 and run again") from None
     except OSError as exc:
         raise IndexRunFailed(f"{path}: cannot be read: {exc.strerror or exc}") from None
+    except sheets.UnreadableWorkbook as exc:
+        raise IndexRunFailed(f"{path}: {exc}; the previous index keeps serving") from None
     except csv.Error as exc:
         # A cell over the CSV reader's 128 KB limit, a NUL byte: the file cannot be read
         # past that point, so the run fails naming it (the rows after would be lost).
@@ -157,7 +164,7 @@ def _entries(files, fmt, options, now, bar):
             continue
         try:
             module = formats.FORMATS[fmt] if fmt else (
-                formats.FORMATS["csv"] if options.mapping and path.lower().endswith(".csv")
+                formats.FORMATS["csv"] if options.mapping and sheets.is_sheet(path)
                 else formats.detect(path))
         except csv.Error as exc:  # a detector that reads the whole file (BMLT's CSV)
             yield _failure(IndexRunFailed(f"{path}: unreadable as CSV ({exc}); fix the file "

@@ -72,7 +72,7 @@ def _load(path):
     """(rows, tables) where tables is {suffix: rows} for a phpMyAdmin export, else {}."""
     if path.lower().endswith(".csv"):
         with open(path, "rb") as fh:
-            from indexer.formats.csv_mapped import decode
+            from indexer.formats.sheets import decode
 
             text, _encoding = decode(fh.read())
         reader = csv.DictReader(io.StringIO(text, newline=""))

@@ -12,7 +12,8 @@ import io
 import os
 import re
 
-from indexer.formats import common, csv_mapping, hours
+from indexer.formats import common, csv_mapping, hours, sheets
+from indexer.formats.sheets import decode  # noqa: F401  (the CSV formats' decoder)
 from indexer.problems import RowProblem
 
 DELIMITERS = (",", ";", "\t")
@@ -34,14 +35,19 @@ def mapping_path(path, options=None):
 
 
 def detect(path, head):
-    return path.lower().endswith(".csv") and mapping_path(path) is not None
+    return sheets.is_sheet(path) and mapping_path(path) is not None
 
 
 def why_not(path, head):
-    """A CSV that no other format claims needs a column mapping: say where it goes."""
-    if path.lower().endswith(".csv") and mapping_path(path) is None:
+    """A CSV (or workbook) that no other format claims needs a column mapping: say where
+    it goes; an old binary .xls needs saving as .xlsx or CSV first."""
+    if path.lower().endswith(".xls"):
+        return ("an Excel 97-2003 workbook (.xls) is not read: save it as .xlsx or CSV "
+                "and run again")
+    if sheets.is_sheet(path) and mapping_path(path) is None:
         stem = os.path.splitext(os.path.basename(path))[0]
-        return (f"a CSV of our own needs a column mapping: write {stem}.mapping.yaml beside "
+        what = "a workbook" if sheets.is_workbook(path) else "a CSV"
+        return (f"{what} of our own needs a column mapping: write {stem}.mapping.yaml beside "
                 "it or pass --mapping (docs/importers.md, 'CSV'; examples in "
                 "tests/fixtures/formats/realdata_mappings/)")
     return None
@@ -56,14 +62,6 @@ def delimiter(text, fits):
                                           d == ","))
 
 
-def decode(raw):
-    """Text and the encoding used: UTF-8 when it decodes, else latin-1 (never fails)."""
-    try:
-        return raw.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        return raw.decode("latin-1"), "latin-1"
-
-
 def read(path, transform=None, options=None):
     where = mapping_path(path, options)
     if where is None:
@@ -75,14 +73,15 @@ def read(path, transform=None, options=None):
     except csv_mapping.MappingError as exc:
         yield 0, RowProblem({"_mapping": [str(exc)]})
         return
-    with open(path, "rb") as fh:
-        raw = fh.read()
-    if mapping["encoding"] == "auto":
-        content, used = decode(raw)
+    if sheets.is_workbook(path):
+        content, _used = sheets.text_of(path)  # a workbook's cells are text already
+    elif mapping["encoding"] == "auto":
+        content, used = sheets.text_of(path)
         if used != "utf-8":
             yield 0, common.Warned("csv:latin-1", "not UTF-8: read as latin-1")
     else:
-        content = raw.decode(mapping["encoding"])
+        with open(path, "rb") as fh:
+            content = fh.read().decode(mapping["encoding"])
     # Universal newlines: CR-only files (old Mac exports) become ordinary rows.
     content = content.replace("\r\n", "\n").replace("\r", "\n")
     separator = delimiter(content, lambda header: -len(

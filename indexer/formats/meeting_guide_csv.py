@@ -12,8 +12,8 @@ import csv
 import io
 import re
 
-from indexer.formats import common, meeting_guide
-from indexer.formats.csv_mapped import decode, delimiter, mapping_path
+from indexer.formats import common, meeting_guide, sheets
+from indexer.formats.csv_mapped import delimiter, mapping_path
 
 REQUIRED = {"name", "day", "time"}
 # Headings that are not the key folded: the template's "Website" is the meeting's `url`.
@@ -27,9 +27,15 @@ def key(heading):
 
 
 def detect(path, head):
-    if not path.lower().endswith(".csv") or mapping_path(path) is not None:
+    if not sheets.is_sheet(path) or mapping_path(path) is not None:
         return False
-    first = decode(head)[0].splitlines()[:1]
+    if sheets.is_workbook(path):
+        try:
+            first = sheets.workbook_csv(path).splitlines()[:1]
+        except sheets.UnreadableWorkbook:
+            return False  # the run's failure says which formats were tried, and why
+    else:
+        first = sheets.decode(head)[0].splitlines()[:1]
     if not first:
         return False
     separator = delimiter(first[0], _fits)
@@ -44,8 +50,7 @@ def _fits(header):
 
 def read(path, transform=None, options=None):
     options = options or common.ImportOptions()
-    with open(path, "rb") as fh:
-        text, _encoding = decode(fh.read())
+    text, _encoding = sheets.text_of(path)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(text, _fits))
     headings = [key(h) for h in next(reader, [])]
     rows, numbers = [], []

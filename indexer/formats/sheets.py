@@ -1,0 +1,103 @@
+"""Spreadsheets as people keep them: a CSV's text, or an Excel workbook read as the CSV it
+would export.
+
+Program coordinators keep naloxone and take-back lists, and groups their meeting lists, in
+Excel; asking them to "Save as CSV" first loses nothing but time, so a `.xlsx` (or `.xlsm`)
+file is read directly: the first worksheet holding data, every cell as Excel's CSV export
+writes it (whole numbers without `.0`, so a ZIP or phone typed as a number stays digits;
+times as `HH:MM`; dates as ISO; TRUE/FALSE), and then through the same CSV formats, with
+the same row numbers (the heading is row 1). Formulas count by the value Excel saved with
+them. An old binary `.xls` is not read: the message says to save it as `.xlsx` or CSV.
+"""
+import csv
+import functools
+import io
+import os
+import zipfile
+from datetime import date, datetime, time
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+SHEET_SUFFIXES = (".csv",) + WORKBOOK_SUFFIXES
+
+
+class UnreadableWorkbook(ValueError):
+    """A file named .xlsx that is not a workbook Excel could open (cut short, renamed)."""
+
+
+def is_workbook(path):
+    return path.lower().endswith(WORKBOOK_SUFFIXES)
+
+
+def is_sheet(path):
+    """A CSV or a workbook: a file the CSV formats (mapped lists, Meeting Guide sheets) read."""
+    return path.lower().endswith(SHEET_SUFFIXES)
+
+
+def decode(raw):
+    """Text and the encoding used: UTF-8 when it decodes, else latin-1 (never fails)."""
+    try:
+        return raw.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        return raw.decode("latin-1"), "latin-1"
+
+
+def text_of(path):
+    """(CSV text, encoding): a CSV decoded (`decode`), a workbook's sheet as CSV ("xlsx")."""
+    if is_workbook(path):
+        return workbook_csv(path), "xlsx"
+    with open(path, "rb") as fh:
+        return decode(fh.read())
+
+
+def workbook_csv(path):
+    """The first worksheet of `path` that holds data, as CSV text ('' for none)."""
+    found = os.stat(path)
+    return _workbook_csv(os.path.abspath(path), found.st_mtime_ns, found.st_size)
+
+
+@functools.lru_cache(maxsize=4)
+def _workbook_csv(path, _mtime, _size):
+    # Detection and reading both need the text: the file is opened once per version.
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+        raise UnreadableWorkbook(
+            f"not a workbook Excel can open ({type(exc).__name__}: {exc}); open it in Excel "
+            "and save it again as .xlsx, or as CSV") from None
+    try:
+        for sheet in book.worksheets:
+            rows = [[cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+            while rows and not any(rows[-1]):
+                rows.pop()
+            if rows:
+                break
+        else:
+            return ""
+    finally:
+        book.close()
+    # A sheet's used range often runs past its last column of data: cut the empty tail.
+    width = max(max((i + 1 for i, v in enumerate(row) if v), default=0) for row in rows)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for row in rows:
+        writer.writerow(row[:width])
+    return out.getvalue()
+
+
+def cell_text(value):
+    """One cell as Excel's CSV export writes it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="seconds" if value.second else "minutes")
+    if isinstance(value, time):
+        return value.strftime("%H:%M:%S" if value.second else "%H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
