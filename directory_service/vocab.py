@@ -170,7 +170,8 @@ def _level_key(code):
     return re.sub(r"[\s_\-]+", "", code).upper()
 
 
-# "otp", "3.7-wm", "3.7 WM" and "3.7WM" as typed name the codes "OTP" and "3.7-WM".
+# A search or match may name a level as typed: "otp", "3.7-wm", "3.7 WM" and "3.7WM" are
+# "OTP" and "3.7-WM". A bed report or hold names the published code exactly (issue 11).
 _LEVEL_SPELLINGS = {_level_key(c): c for c in LEVELS_OF_CARE + tuple(ASAM4_CROSSWALK)}
 
 
