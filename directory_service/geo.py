@@ -28,8 +28,18 @@ from directory_service.gazetteer import zone_at  # noqa: F401  (the zone of a po
 ZIP = re.compile(r"^(\d{5})(?:[-\s]?\d{4})?$")
 TRAILING_ZIP = re.compile(r"[\s,]+(\d{5})(?:[-\s]?\d{4})?$")
 LEADING_ZIP = re.compile(r"^(\d{5})(?:-\d{4})?[\s,]+(?=[^\W\d])")
-COUNTRY = re.compile(r"[\s,]+(usa|u\.s\.a\.?|u\.s\.?|us|united states(?: of america)?|canada)$",
-                     re.I)
+# A trailing country, as an address copied from a map or a form ends: "… USA", "…, Canada";
+# and in the other languages of the page and the coaches, after a comma: "…, EE. UU."
+# (Google Maps in Spanish), "…, États-Unis", "…, Canadá", "…, Stany Zjednoczone", "…, Hoa
+# Kỳ", "…, США", "…, 美国". Not "America" alone: Norwood Young America, MN.
+COUNTRIES = (
+    r"ee\.?\s?uu\.?|e\.?\s?u\.?\s?a\.?|estados unidos(?: de am[eé]rica)?|canad[aá]",
+    r"[ée]tats[-\s]unis(?: d'am[ée]rique)?|stany zjednoczone(?: ameryki)?|kanada",
+    r"hoa k[ỳy]|s[ôo]ng hoa k[ỳy]|сша|соединённые штаты(?: америки)?|канада",
+    r"美国|美國|加拿大|미국|캐나다|الولايات المتحدة(?: الأمريكية)?|كندا|संयुक्त राज्य(?: अमेरिका)?",
+)
+COUNTRY = re.compile(r"[\s,]+(usa|u\.s\.a\.?|u\.s\.?|us|united states(?: of america)?|canada)$"
+                     r"|\s*[,،]\s*(" + "|".join(COUNTRIES) + r")$", re.I)
 # A Canadian postal code ("V6B 1A1") or its first half: its first letter is the province.
 CA_POSTAL = re.compile(r"^([ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z])(?:\s*\d[ABCEGHJ-NPRSTV-Z]\d)?$",
                        re.I)
