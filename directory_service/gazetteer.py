@@ -43,6 +43,20 @@ AP_STATES = {"ala": "AL", "ariz": "AZ", "ark": "AR", "calif": "CA", "colo": "CO"
 # The same for provinces ("Toronto, Ont.", "Montréal, Qué.", "Regina, Sask.").
 AP_PROVINCES = {"alta": "AB", "man": "MB", "nfld": "NL", "ont": "ON", "pq": "QC",
                 "que": "QC", "sask": "SK", "pei": "PE"}
+# States and provinces as the page's Spanish speakers (and French-speaking Canadians) write
+# them, where that differs from the English name: "Charlotte, Carolina del Norte".
+TRANSLATED_REGIONS = {
+    "Carolina del Norte": "NC", "Carolina del Sur": "SC", "Dakota del Norte": "ND",
+    "Dakota del Sur": "SD", "Nueva York": "NY", "Nueva Jersey": "NJ", "Nuevo México": "NM",
+    "Nuevo Hampshire": "NH", "Pensilvania": "PA", "Misuri": "MO", "Luisiana": "LA",
+    "Misisipi": "MS", "Hawái": "HI", "Virginia Occidental": "WV",
+    "Distrito de Columbia": "DC", "Islas Vírgenes": "VI",
+    "Columbia Británica": "BC", "Colombie-Britannique": "BC", "Nueva Escocia": "NS",
+    "Nouvelle-Écosse": "NS", "Nuevo Brunswick": "NB", "Nouveau-Brunswick": "NB",
+    "Terranova y Labrador": "NL", "Terre-Neuve-et-Labrador": "NL",
+    "Isla del Príncipe Eduardo": "PE", "Île-du-Prince-Édouard": "PE",
+    "Territorios del Noroeste": "NT", "Territoires du Nord-Ouest": "NT",
+}
 # Words people abbreviate in place names; both sides of a lookup are spelt out the same way.
 SPELT_OUT = {"st": "saint", "ste": "sainte", "ft": "fort", "mt": "mount", "pt": "point",
              # The USPS's abbreviations of place-name words (Publication 28), as ZIP lists
@@ -124,6 +138,8 @@ def regions():
     found[key("Québec")] = ("QC", "Quebec", "CA")
     for spelling, abbr in AP_PROVINCES.items():
         found.setdefault(spelling, found[key(abbr)])
+    for spelling, abbr in TRANSLATED_REGIONS.items():
+        found.setdefault(key(spelling), found[key(abbr)])
     return found
 
 
@@ -131,6 +147,11 @@ def older_abbreviation(text):
     """Whether `text` names a region only by an older abbreviation ('Ida.', 'Alta.'):
     alone, those are more likely a town of that name (Ida, MI; Alta, UT; Man, WV)."""
     return key(text) in AP_STATES or key(text) in AP_PROVINCES
+
+
+def translated_region(text):
+    """Whether `text` is a state's name in Spanish or French ('Nueva York')."""
+    return key(text) in {key(name) for name in TRANSLATED_REGIONS}
 
 
 def region(text):

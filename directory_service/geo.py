@@ -203,12 +203,20 @@ def _split_region(parts):
                 _towns(head, found[0]) or not gazetteer.cities(parts[0])):
             return head, found
     whole = gazetteer.region(parts[0]) if parts else None
-    if whole is not None and not gazetteer.cities(parts[0], whole[0]) and not (
-            gazetteer.older_abbreviation(parts[0]) and gazetteer.cities(parts[0])):
-        # 'Indiana' is the state, not Indiana, PA; 'New York' is the city in New York;
-        # 'Alta' alone is Alta, UT (or IA), though 'Calgary, Alta.' is in Alberta.
+    if whole is not None and not _names_a_city(parts[0], whole):
         return "", whole
     return parts[0] if parts else "", None
+
+
+def _names_a_city(text, region):
+    """Whether `text`, which names `region`, alone means a city rather than the region:
+    'Indiana' is the state, not Indiana, PA; 'New York' is the city in New York, and so is
+    'Nueva York'; 'Alta' alone is Alta, UT (or IA), though 'Calgary, Alta.' is in Alberta."""
+    if gazetteer.cities(text, region[0]):
+        return True
+    if gazetteer.older_abbreviation(text):
+        return bool(gazetteer.cities(text))
+    return gazetteer.translated_region(text) and bool(gazetteer.cities(region[1], region[0]))
 
 
 @functools.lru_cache(maxsize=4096)

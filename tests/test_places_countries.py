@@ -38,3 +38,26 @@ def test_an_address_from_a_map_in_another_language_gives_its_zip(typed, code):
 def test_the_page_reads_a_spanish_map_address(client):
     page = client.get("/?lang=es&near=Naperville%2C%20IL%2C%20EE.%20UU.&need=meetings")
     assert page.status_code == 200 and b'<li class="card">' in page.data
+
+
+@pytest.mark.parametrize("typed, label", [
+    ("Charlotte, Carolina del Norte", "Charlotte, NC"),
+    ("Charlotte Carolina del Norte", "Charlotte, NC"),
+    ("Albuquerque, Nuevo México", "Albuquerque, NM"),
+    ("Pittsburgh, Pensilvania", "Pittsburgh, PA"),
+    ("Nueva Orleans, Luisiana", "New Orleans, LA"),
+    ("Brooklyn, Nueva York", "Brooklyn, NY"),
+    ("Newark, Nueva Jersey", "Newark, NJ"),
+    ("Vancouver, Columbia Británica", "Vancouver, BC"),
+    ("Halifax, Nouvelle-Écosse", "Halifax, NS"),
+    # Alone, 'Nueva York' is the city, as 'New York' is.
+    ("Nueva York", "New York City, NY"),
+])
+def test_states_and_provinces_named_in_spanish_or_french(typed, label):
+    assert geo.resolve_near(typed).label == label
+
+
+def test_a_state_named_in_spanish_alone_is_the_whole_state():
+    with pytest.raises(geo.PlaceNotFound) as refused:
+        geo.resolve_near("Pensilvania")
+    assert "'Pennsylvania' is a whole state" in str(refused.value)
