@@ -17,6 +17,12 @@ PHONE_REGION = "US"
 # A number spelt in letters with its digits after it: "1-800-662-HELP (4357)", SAMHSA's
 # National Helpline as it is written everywhere. The letters are dialled; the repeat is not.
 VANITY_REPEAT = re.compile(r"^(?P<number>.*[A-Za-z]{3,}.*?)\s*\(\d{3,}\)\s*$")
+# Numbers written with what they are for: a fax is never a number to tap and call, and a
+# TTY line answers only text telephones, so a voice number beside them is the one dialled.
+LABELLED = re.compile(r"\b(fax|facsimile|tty|tdd)\b", re.I)
+FAX = re.compile(r"\b(fax|facsimile)\b", re.I)
+# Where one number's label starts: after the number before it, or a separator.
+SEPARATOR = re.compile(r"[;,/|]|\bor\b|\band\b", re.I)
 # A one-tap dial-in as conference feeds write it: the number, then pauses (",") and the
 # meeting id and passcode keyed in ("+16465588656,,83153365392#,,#,,123456#").
 DIAL_SEQUENCE = re.compile(r"^(?P<number>[^,]+?)\s*(?P<keys>,[0-9*#,]*[0-9*#])$")
@@ -52,6 +58,9 @@ def phone(text):
 
 def _read(text, search):
     """A valid or short phone number in `text`, or None."""
+    if search and LABELLED.search(text):
+        # "Fax: 630-555-0199; Main: 630-555-0100": read number by number, by their labels.
+        return _labelled(text)
     try:
         number = phonenumbers.parse(text, PHONE_REGION)
     except phonenumbers.NumberParseException:
@@ -67,3 +76,21 @@ def _read(text, search):
         found = next(iter(phonenumbers.PhoneNumberMatcher(text, PHONE_REGION)), None)
         return found.number if found else None
     return None
+
+
+def _labelled(text):
+    """The number to call in a string that labels its numbers: the first that is neither a
+    fax nor a TTY line, else the first TTY line; a fax alone is no number to call."""
+    tty = None
+    start = 0
+    for found in phonenumbers.PhoneNumberMatcher(text, PHONE_REGION):
+        before = text[start:found.start]
+        label = SEPARATOR.split(before)[-1]
+        start = found.end
+        if FAX.search(label):
+            continue
+        if LABELLED.search(label):
+            tty = tty or found.number
+            continue
+        return found.number
+    return tty
