@@ -12,7 +12,7 @@ import io
 import os
 import re
 
-from indexer.formats import common, csv_mapping, hours, sheets
+from indexer.formats import common, csv_mapping, hours_text, sheets
 from indexer.formats.sheets import decode  # noqa: F401  (the CSV formats' decoder)
 from indexer.problems import RowProblem
 
@@ -142,9 +142,11 @@ def map_row(row, mapping, feed=None):
              if (row.get(column) or "").strip().lower() in TRUTHY]
     if mapping["hours_column"]:
         text = common.text(row.get(mapping["hours_column"]))
-        if text and hours.is_24_7(text):
-            record["hours"] = {"open_24_7": True, "intervals": []}
-        elif text:
+        read = hours_text.hours_from_text(text) if text else None
+        if read is not None:
+            record["hours"] = read
+        if text and not read or read and not read["open_24_7"]:
+            # Kept in words too: what the reading leaves out (holidays, appointments).
             notes.append(f"Hours: {text}")
     if notes:
         record["description"] = " ".join(filter(None, [record.get("description")] + notes))

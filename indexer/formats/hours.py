@@ -2,9 +2,9 @@
 
 Free-text hours cells say "always open" in many ways ("24/7", "Open 24 hours", "24 hrs, 7
 days", "24 hours a day, 7 days a week", "Open 24/7/365"); `is_24_7` reads them, and
-refuses the ones limited to some days ("24 hours, Monday-Friday"). Other free text is not
-parsed into intervals: no well-kept library reads English day/time ranges, so importers
-keep it in the description.
+refuses the ones limited to some days ("24 hours, Monday-Friday"). Days and times in words
+("Monday-Friday, 8:00am-4:00pm.") are read by hours_text.py when the whole text is
+understood; the words stay in the description either way.
 
 Our intervals never cross midnight (records.Interval wants close > open, 24:00 allowed):
 `day_intervals` splits "Fri 22:00-02:00" into Fri 22:00-24:00 and Sat 00:00-02:00, and the

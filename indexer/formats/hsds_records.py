@@ -13,7 +13,7 @@ rejected asking for `--kind`.
 import json
 import re
 
-from indexer.formats import common, hours
+from indexer.formats import common, hours, hours_text
 from indexer.problems import RowProblem
 
 TAXONOMY = "directory-service"
@@ -217,6 +217,12 @@ def _hours(schedules):
     out = hours.merged(out)
     if out and hours.covers_week(out):
         return {"open_24_7": True, "intervals": []}
+    if not out:
+        # No weekly times, only words ("Monday-Friday, 9am-5pm"): read when understood.
+        for s in schedules:
+            for words in (s.get("description"), s.get("notes")):
+                if isinstance(words, str) and (read := hours_text.hours_from_text(words)):
+                    return read
     return {"open_24_7": False, "intervals": out}
 
 
