@@ -57,7 +57,8 @@ def weekly(text):
 
 
 def _plain(text):
-    text = (text or "").lower().replace("\u2013", "-").replace("\u2014", "-")
+    # One space between words: a cell padded with spaces is read in linear time.
+    text = " ".join((text or "").lower().replace("\u2013", "-").replace("\u2014", "-").split())
     text = re.sub(r"\b([ap])\.\s?m\.", r"\1m", text)  # "8 a.m." → "8 am"
     return ASIDES.sub("", text).strip()
 
