@@ -6,13 +6,14 @@
 from flask import Flask, send_from_directory
 from flask_smorest import Api
 
-from directory_service import (availability, cli, errors, geo, jobs, metrics, request_limits,
+from directory_service import (availability, cli, errors, jobs, metrics, request_limits,
                                request_log, security_headers, tracing, web, webhooks)
 from directory_service.api import export, health, http_cache, public_reports, resources, search
 from directory_service.api import nudges as nudges_api
 from directory_service.api import outcomes as outcomes_api
 from directory_service.nudges import cli as nudges_cli
 from directory_service.body_deadline import BodyDeadline
+from directory_service.geocoder import make_geocoder
 from directory_service.config import Settings
 from directory_service.openapi_contract import ProblemResponsesPlugin
 from directory_service.search import open_store
@@ -42,7 +43,7 @@ def create_app(settings=None, store=None):
     request_limits.init_app(app, settings)
     app.wsgi_app = BodyDeadline(app.wsgi_app, settings.body_timeout_s)
     app.extensions["store"] = store or open_store(settings)
-    app.extensions["geocoder"] = geo.make_geocoder(settings)
+    app.extensions["geocoder"] = make_geocoder(settings)
 
     api = Api(app, spec_kwargs={"extra_plugins": [ProblemResponsesPlugin()],
                                 "info": {"description": (

@@ -381,26 +381,6 @@ def _geocoded(text, geocoder):
                  zone_at(found.latitude, found.longitude))
 
 
-def make_geocoder(settings):
-    """The configured geopy geocoder, rate limited, or None to stay offline."""
-    if not settings.geocoder:
-        return None
-    from geopy.extra.rate_limiter import RateLimiter
-    from geopy.geocoders import Nominatim
-
-    client = Nominatim(user_agent=settings.geocoder_user_agent, timeout=3)
-    # Only the countries the directory serves: an address never lands on another continent.
-    limited = RateLimiter(functools.partial(client.geocode, country_codes=["us", "ca"]),
-                          min_delay_seconds=1.0)
-
-    class _Geocoder:
-        @functools.lru_cache(maxsize=1024)
-        def geocode(self, text):
-            return limited(text)
-
-    return _Geocoder()
-
-
 def coarse(lat, lon):
     """A point rounded to about 1 km, safe to log or return."""
     point = Point(lat, lon)

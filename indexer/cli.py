@@ -14,7 +14,8 @@ import click
 
 from directory_service.config import Settings
 from directory_service.search.store import StoreError
-from directory_service import geo, vocab
+from directory_service import vocab
+from directory_service.geocoder import make_geocoder
 from indexer import export as exporter, pipeline, run_event, run_log
 from indexer.formats import FORMATS
 from indexer.formats.common import ImportOptions
@@ -75,7 +76,7 @@ def load(paths, dry_run, allow_rejected, max_rejected_fraction, fmt, store_path,
         settings = Settings.from_env(**overrides)
         options = ImportOptions(kind=kind, fellowship=fellowship, mapping=mapping,
                                 timezone=zone, feed=feed, region=region)
-        placer = Placer(geo.make_geocoder(settings), geocode_cache, default_timezone=zone)
+        placer = Placer(make_geocoder(settings), geocode_cache, default_timezone=zone)
         # What serves now decides which id a merged record keeps (a published id stays).
         serving = Serving.from_settings(settings)
         report = pipeline.run(paths, open_writer(settings), dry_run=dry_run, fmt=fmt,
