@@ -23,6 +23,10 @@ LABELLED = re.compile(r"\b(fax|facsimile|tty|tdd)\b", re.I)
 FAX = re.compile(r"\b(fax|facsimile)\b", re.I)
 # Where one number's label starts: after the number before it, or a separator.
 SEPARATOR = re.compile(r"[;,/|]|\bor\b|\band\b", re.I)
+# A number offered for text messages only ("Text HOME to 741741", "SMS 55555"): calling a
+# text-only short code fails, so no tel: link; "Call or text 988" is a number to call.
+TEXT_ONLY = re.compile(r"\b(text|sms)\b", re.I)
+VOICE = re.compile(r"\b(call|phone|voice|tel|dial)\b", re.I)
 # A one-tap dial-in as conference feeds write it: the number, then pauses (",") and the
 # meeting id and passcode keyed in ("+16465588656,,83153365392#,,#,,123456#").
 DIAL_SEQUENCE = re.compile(r"^(?P<number>[^,]+?)\s*(?P<keys>,[0-9*#,]*[0-9*#])$")
@@ -33,13 +37,17 @@ def phone(text):
     """A directory phone string → {text, e164, extension, tel}; None for no number.
 
     The whole string is read first; failing that, the first valid number written in it
-    ("630-555-0100 or 630-555-0101", "Intake: (630) 555-0100, 24/7"). Short codes (988,
-    211) get a tel: link and no E.164 form; a one-tap dial-in keeps its keyed-in meeting
+    ("630-555-0100 or 630-555-0101", "Intake: (630) 555-0100, 24/7"), skipping a fax.
+    Short codes (988, 211) get a tel: link and no E.164 form; a number only to text
+    ("Text HOME to 741741") gets none; a one-tap dial-in keeps its keyed-in meeting
     id and passcode in the link; anything else unreadable keeps only its text.
     """
     if not text or not text.strip():
         return None
     out = {"text": text, "e164": None, "extension": None, "tel": None}
+    if TEXT_ONLY.search(text) and not VOICE.search(text):
+        # "Text HOME to 741741": a number to text, not to call; the words say what to do.
+        return out
     sequence = DIAL_SEQUENCE.match(text.strip())
     vanity = None if sequence else VANITY_REPEAT.match(text.strip())
     number = _read(sequence["number"] if sequence else vanity["number"] if vanity else text,

@@ -27,3 +27,16 @@ def test_the_number_to_call_is_the_voice_line(text, tel):
 def test_a_fax_alone_is_shown_but_not_called(text):
     read = phone(text)
     assert read == {"text": text, "e164": None, "extension": None, "tel": None}
+
+
+@pytest.mark.parametrize("text, tel", [
+    ("Text HOME to 741741", None),          # the Crisis Text Line: text only
+    ("SMS 55555", None),
+    ("Call or text 988", "tel:988"),
+    ("Text or call (630) 555-0100", "tel:+16305550100"),
+    ("Phone: 630-555-0100 (text only after hours)", "tel:+16305550100"),
+    ("Textile Building 630-555-0100", "tel:+16305550100"),
+])
+def test_a_number_only_to_text_gets_no_tel_link(text, tel):
+    read = phone(text)
+    assert read["tel"] == tel and read["text"] == text
