@@ -149,8 +149,16 @@ def _address(addresses):
             "postal_code": common.postal_code(a.get("postal_code"))}
 
 
+# HSDS phone types (RFC 6350) that a person cannot call by voice: never a record's phone.
+NOT_CALLED = ("fax", "pager", "text", "textphone")
+
+
 def _phones(service, location):
-    phones = list(service.get("phones") or []) + list(location.get("phones") or [])
+    """main/intake/hotline from the phones' descriptions, main else the first voice phone:
+    a fax, pager, SMS or TTY line (`type`) is never offered as a number to call."""
+    phones = [p for p in list(service.get("phones") or []) + list(location.get("phones") or [])
+              if not (isinstance(p, dict)
+                      and str(p.get("type") or "voice").strip().lower() in NOT_CALLED)]
     roles = {"main": None, "intake": None, "hotline": None}
     for phone in phones:
         number = common.text(phone.get("number"))
