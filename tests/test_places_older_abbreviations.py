@@ -4,11 +4,11 @@ Dak.', 'Toronto, Ont.') name their region after a city; alone, a word like 'Alta
 
 Reference points are written by hand (city halls, downtowns), not read from the gazetteer.
 """
-import math
 
 import pytest
 
 from directory_service import geo
+from tests.test_places import km
 
 TYPED = {
     "Boise, Ida.": ("Boise, ID", 43.6150, -116.2023, "America/Boise"),
@@ -26,12 +26,6 @@ TYPED = {
     "St. John's, Nfld.": ("St. John's, NL", 47.5615, -52.7126, "America/St_Johns"),
     "Charlottetown, P.E.I.": ("Charlottetown, PE", 46.2382, -63.1311, "America/Halifax"),
 }
-
-
-def km(a_lat, a_lon, b_lat, b_lon):
-    dy = (a_lat - b_lat) * 111.2
-    dx = (a_lon - b_lon) * 111.2 * math.cos(math.radians((a_lat + b_lat) / 2))
-    return math.hypot(dx, dy)
 
 
 @pytest.mark.parametrize("typed", sorted(TYPED))

@@ -4,18 +4,12 @@ what to give. With a geocoder, such an address goes to it.
 
 Reference points are written by hand (city halls, downtowns), not read from the gazetteer.
 """
-import math
 from types import SimpleNamespace
 
 import pytest
 
 from directory_service import geo
-
-
-def km(a_lat, a_lon, b_lat, b_lon):
-    dy = (a_lat - b_lat) * 111.2
-    dx = (a_lon - b_lon) * 111.2 * math.cos(math.radians((a_lat + b_lat) / 2))
-    return math.hypot(dx, dy)
+from tests.test_places import km
 
 
 NAPERVILLE = ("Naperville, IL", 41.7731, -88.1477)
