@@ -36,7 +36,8 @@ COUNTRIES = (
     r"ee\.?\s?uu\.?|e\.?\s?u\.?\s?a\.?|estados unidos(?: de am[eé]rica)?|canad[aá]",
     r"[ée]tats[-\s]unis(?: d'am[ée]rique)?|stany zjednoczone(?: ameryki)?|kanada",
     r"hoa k[ỳy]|s[ôo]ng hoa k[ỳy]|сша|соединённые штаты(?: америки)?|канада",
-    r"美国|美國|加拿大|미국|캐나다|الولايات المتحدة(?: الأمريكية)?|كندا|संयुक्त राज्य(?: अमेरिका)?",
+    r"美国|美國|加拿大|미국|캐나다|كندا",
+    r"الولايات المتحدة(?: الأمريكية)?|संयुक्त राज्य(?: अमेरिका)?",
 )
 COUNTRY = re.compile(r"[\s,]+(usa|u\.s\.a\.?|u\.s\.?|us|united states(?: of america)?|canada)$"
                      r"|\s*[,،]\s*(" + "|".join(COUNTRIES) + r")$", re.I)

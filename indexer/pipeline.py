@@ -52,6 +52,10 @@ class IndexRunFailed(Exception):
         self.report = report
 
 
+# What a folder load reads: not .txt, which folders also hold as notes and READMEs.
+FOLDER_SUFFIXES = (".ndjson", ".jsonl", ".json", ".csv", ".tsv", ".xls") + sheets.WORKBOOK_SUFFIXES
+
+
 def source_files(paths):
     """Files to load, in a stable order: directories are walked, manifests skipped."""
     found = []
@@ -67,8 +71,7 @@ def source_files(paths):
                 # rather than its list going missing), but not the "~$name.xlsx" lock
                 # file Excel leaves beside a workbook it has open.
                 found += [os.path.join(root, n) for n in names
-                          if n.lower().endswith((".ndjson", ".jsonl", ".json", ".csv", ".xls")
-                                                + sheets.WORKBOOK_SUFFIXES)
+                          if n.lower().endswith(FOLDER_SUFFIXES)
                           and n.lower() != "manifest.json" and not n.startswith("~$")
                           and not n.lower().endswith(".mapping.json")]
         elif os.path.exists(path):

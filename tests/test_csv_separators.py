@@ -63,3 +63,19 @@ def test_the_separator_is_the_one_that_finds_the_columns():
     assert delimiter("name;day;time;notes, if any\n", fits) == ";"
     # Nothing found either way: a comma, so the error names the comma-split columns.
     assert delimiter("a|b|c\n", fits) == ","
+
+
+def test_excels_unicode_text_utf16_and_tab_separated(tmp_path):
+    # Excel's "Unicode Text": UTF-16 with its byte-order mark, tabs, saved as .txt.
+    source = os.path.join(FIXTURES, "csv", "naloxone.csv")
+    with open(source, "rb") as fh:
+        text, _encoding = decode(fh.read())
+    rows = list(csv.reader(io.StringIO(text.replace("\r\n", "\n").replace("\r", "\n"))))
+    out = io.StringIO()
+    csv.writer(out, delimiter="\t", lineterminator="\r\n").writerows(rows)
+    target = tmp_path / "naloxone.txt"
+    target.write_bytes(out.getvalue().encode("utf-16"))
+    shutil.copy(os.path.join(FIXTURES, "csv", "naloxone.mapping.yaml"), tmp_path)
+    assert decode(target.read_bytes())[1] == "utf-16"
+    found = _records(str(target))
+    assert found and found == _records(source)

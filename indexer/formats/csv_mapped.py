@@ -77,7 +77,7 @@ def read(path, transform=None, options=None):
         content, _used = sheets.text_of(path)  # a workbook's cells are text already
     elif mapping["encoding"] == "auto":
         content, used = sheets.text_of(path)
-        if used != "utf-8":
+        if used == "latin-1":
             yield 0, common.Warned("csv:latin-1", "not UTF-8: read as latin-1")
     else:
         with open(path, "rb") as fh:

@@ -17,7 +17,8 @@ import zipfile
 from datetime import date, datetime, time
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
-SHEET_SUFFIXES = (".csv",) + WORKBOOK_SUFFIXES
+# Excel saves "Unicode Text" (UTF-16, tab-separated) as .txt; other tools write .tsv.
+SHEET_SUFFIXES = (".csv", ".tsv", ".txt") + WORKBOOK_SUFFIXES
 
 
 class UnreadableWorkbook(ValueError):
@@ -34,7 +35,13 @@ def is_sheet(path):
 
 
 def decode(raw):
-    """Text and the encoding used: UTF-8 when it decodes, else latin-1 (never fails)."""
+    """Text and the encoding used: UTF-16 with its byte-order mark (Excel's "Unicode
+    Text", tab-separated), UTF-8 when it decodes, else latin-1 (never fails)."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            pass
     try:
         return raw.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
