@@ -23,24 +23,12 @@ from dataclasses import dataclass, field
 from geopy.point import Point
 
 from directory_service import coordinates, gazetteer
+from directory_service.place_words import COUNTRY, broader_part, means_here, unwrapped
 from directory_service.gazetteer import zone_at  # noqa: F401  (the zone of a point)
 
 ZIP = re.compile(r"^(\d{5})(?:[-\s]?\d{4})?$")
 TRAILING_ZIP = re.compile(r"[\s,]+(\d{5})(?:[-\s]?\d{4})?$")
 LEADING_ZIP = re.compile(r"^(\d{5})(?:-\d{4})?[\s,]+(?=[^\W\d])")
-# A trailing country, as an address copied from a map or a form ends: "… USA", "…, Canada";
-# and in the other languages of the page and the coaches, after a comma: "…, EE. UU."
-# (Google Maps in Spanish), "…, États-Unis", "…, Canadá", "…, Stany Zjednoczone", "…, Hoa
-# Kỳ", "…, США", "…, 美国". Not "America" alone: Norwood Young America, MN.
-COUNTRIES = (
-    r"ee\.?\s?uu\.?|e\.?\s?u\.?\s?a\.?|estados unidos(?: de am[eé]rica)?|canad[aá]",
-    r"[ée]tats[-\s]unis(?: d'am[ée]rique)?|stany zjednoczone(?: ameryki)?|kanada",
-    r"hoa k[ỳy]|s[ôo]ng hoa k[ỳy]|сша|соединённые штаты(?: америки)?|канада",
-    r"美国|美國|加拿大|미국|캐나다|كندا",
-    r"الولايات المتحدة(?: الأمريكية)?|संयुक्त राज्य(?: अमेरिका)?",
-)
-COUNTRY = re.compile(r"[\s,]+(usa|u\.s\.a\.?|u\.s\.?|us|united states(?: of america)?|canada)$"
-                     r"|\s*[,،]\s*(" + "|".join(COUNTRIES) + r")$", re.I)
 # A Canadian postal code ("V6B 1A1") or its first half: its first letter is the province.
 CA_POSTAL = re.compile(r"^([ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z])(?:\s*\d[ABCEGHJ-NPRSTV-Z]\d)?$",
                        re.I)
@@ -76,6 +64,10 @@ class PlaceNotFound(ValueError):
         self.candidates = list(candidates)
 
 
+class UnknownPlace(PlaceNotFound):
+    """No city of that name: the text may hold more than the place ("near Naperville")."""
+
+
 @dataclass(frozen=True)
 class Place:
     lat: float
@@ -90,10 +82,26 @@ def resolve_near(text, geocoder=None, served=None):
     """Resolve `near` to a Place, or raise PlaceNotFound saying what was not understood.
 
     `served` decides between cities of one name: a service_region.ServiceRegion, None, or
-    a function returning one of those, called only for a city named alone (it may ask
-    the store, which a ZIP or "City, ST" never needs).
-    """
+    a function returning one of those, called only for a city named alone (it may ask the
+    store, which a ZIP or "City, ST" never needs). Text naming no city as written is read
+    again without the words around it, then as its last part (place_words.py)."""
     text = " ".join(_plain(text).split()).strip(" ,")
+    if means_here(text):
+        raise PlaceNotFound(f"{text!r} needs your location: give a ZIP code or a city and "
+                            "state, or send lat and lon (the page's 'Use my location')")
+    try:
+        return _resolve(text, geocoder, served)
+    except UnknownPlace as first:
+        for again in (unwrapped(text), broader_part(unwrapped(text) or text)):
+            if again:
+                try:
+                    return _resolve(again, geocoder, served)
+                except PlaceNotFound:
+                    pass
+        raise first
+
+
+def _resolve(text, geocoder, served):
     if not text:
         raise PlaceNotFound("empty place: give a ZIP code or a city and state")
     if m := ZIP.match(text):
@@ -260,7 +268,7 @@ def _city_place(city, region, served=None):
         # town's own name ("Kansas City" is found as it is, before this).
         return _city_place(bare, region, served)
     if not found:
-        raise PlaceNotFound(_not_found(city, region), _suggest(city, abbr))
+        raise UnknownPlace(_not_found(city, region), _suggest(city, abbr))
     contenders, ordered = found, found
     if abbr is None and len(found) > 1 and callable(served):
         served = served()
