@@ -18,11 +18,11 @@ import functools
 import math
 import re
 import unicodedata
-from dataclasses import dataclass, field
 
 from geopy.point import Point
 
 from directory_service import coordinates, gazetteer
+from directory_service.place_answer import Place, PlaceNotFound, UnknownPlace  # noqa: F401
 from directory_service.place_words import COUNTRY, broader_part, means_here, unwrapped
 from directory_service.gazetteer import zone_at  # noqa: F401  (the zone of a point)
 
@@ -54,28 +54,6 @@ MAX_ALTERNATIVES = 5
 SUGGEST_CUTOFF = 0.8
 # South of this is Antarctica: a point there is a latitude and longitude swapped.
 ANTARCTICA = -60.0
-
-
-class PlaceNotFound(ValueError):
-    """`near` could not be resolved to a point; `candidates` name what it might have meant."""
-
-    def __init__(self, message, candidates=()):
-        super().__init__(message)
-        self.candidates = list(candidates)
-
-
-class UnknownPlace(PlaceNotFound):
-    """No city of that name: the text may hold more than the place ("near Naperville")."""
-
-
-@dataclass(frozen=True)
-class Place:
-    lat: float
-    lon: float
-    precision: str  # exact, address, zip, city, county
-    label: str
-    timezone: str | None = None
-    alternatives: tuple = field(default=())
 
 
 def resolve_near(text, geocoder=None, served=None):
@@ -268,7 +246,7 @@ def _city_place(city, region, served=None):
         # town's own name ("Kansas City" is found as it is, before this).
         return _city_place(bare, region, served)
     if not found:
-        raise UnknownPlace(_not_found(city, region), _suggest(city, abbr))
+        raise UnknownPlace(_not_found(city, region), lambda: _suggest(city, abbr))
     contenders, ordered = found, found
     if abbr is None and len(found) > 1 and callable(served):
         served = served()
