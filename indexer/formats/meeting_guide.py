@@ -12,14 +12,37 @@ option or the feed (indexer/formats/fellowship.py). Online-only meetings need no
 they are pinned to their region.
 """
 import re
+import unicodedata
 
-from directory_service import vocab
+from directory_service import place_words, vocab
 from indexer.formats import common, fellowship, meetings, weekdays
 from indexer.problems import RowProblem
 
 # Labels of the current list, and older TSML labels sheets still carry (the import template).
-LABELS = {label.lower(): code for code, label in vocab.MEETING_TYPES.items()} | {
-    "temporary closure": "TC", "step meeting": "ST"}
+def _label_key(label):
+    """'Discusión' and 'discusion', 'Ouvert(e)' and 'ouvert': one key."""
+    folded = unicodedata.normalize("NFKD", re.sub(r"\((?:e|s|es)\)", "", label.lower()))
+    return " ".join(re.sub(r"[^\w\s-]", " ", "".join(
+        c for c in folded if not unicodedata.combining(c))).split())
+
+
+# Types named by their label: the spec's English ones, and the commonest in Spanish and
+# French as Spanish-speaking and Quebec groups' sheets and feeds write them.
+LABELS = {_label_key(label): code for code, label in vocab.MEETING_TYPES.items()} | {
+    _label_key(label): code for label, code in (
+        ("temporary closure", "TC"), ("step meeting", "ST"),
+        ("Abierta", "O"), ("Abierto", "O"), ("Cerrada", "C"), ("Cerrado", "C"),
+        ("Discusión", "D"), ("Orador", "SP"), ("Mujeres", "W"), ("Hombres", "M"),
+        ("Español", "S"), ("Principiantes", "BE"), ("Estudio de pasos", "ST"),
+        ("Libro Grande", "B"), ("Acceso en silla de ruedas", "X"), ("Meditación", "MED"),
+        ("Literatura", "LIT"), ("Gente joven", "Y"), ("Jóvenes", "Y"),
+        ("Estudio de tradiciones", "TR"), ("Se permite fumar", "SM"), ("Inglés", "EN"),
+        ("Ouvert", "O"), ("Ouverte", "O"), ("Fermé", "C"), ("Fermée", "C"),
+        ("Conférencier", "SP"), ("Femmes", "W"), ("Hommes", "M"), ("Espagnol", "S"),
+        ("Français", "FR"), ("Anglais", "EN"), ("Nouveau", "BE"), ("Sur les Étapes", "ST"),
+        ("Gros Livre", "B"), ("Accès aux fauteuils roulants", "X"), ("Jeunes", "Y"))}
+# Codes as some feeds write them, in lower case ("o", "d"): the spec's codes.
+CODES = {code.upper(): code for code in vocab.MEETING_TYPES}
 # Codes feeds still send that the current spec dropped or never had; attendance covers them.
 DERIVED = {"ONL": "online attendance is derived from conference_url/conference_phone",
            "ONLINE MEETING": "online attendance is derived from conference_url/conference_phone",
@@ -167,7 +190,8 @@ def parse_types(raw):
         token = str(token).strip()
         if not token:
             continue
-        code = token if token in vocab.MEETING_TYPES else LABELS.get(token.lower())
+        code = token if token in vocab.MEETING_TYPES else (
+            CODES.get(token.upper()) or LABELS.get(_label_key(token)))
         if code is None:
             why = DERIVED.get(token.upper(), "not in the Meeting Guide type list")
             warnings.append(common.Warned(f"type:{token}", f"meeting type {token!r}: {why}"))
@@ -219,7 +243,9 @@ def _address(row):
     if formatted is None and street and "," in street:
         formatted, street = street, None
     if formatted and not (street and city):
-        parts = [p.strip() for p in COUNTRY.sub("", formatted).split(",") if p.strip()]
+        # "…, USA"; "…, EE. UU." as Google writes it in Spanish (place_words.COUNTRY).
+        formatted = COUNTRY.sub("", place_words.COUNTRY.sub("", formatted))
+        parts = [p.strip() for p in formatted.split(",") if p.strip()]
         if parts and CA_POSTAL.match(parts[-1]):
             parts = parts[:-1]
         if parts and (zip_only := common.postal_code(parts[-1])) and parts[-1][:1].isdigit():
@@ -232,6 +258,10 @@ def _address(row):
             state, parts = meetings.region_abbr(m.group(1).replace(".", "")), parts[:-1]
         elif len(parts) >= 2 and _names_region(parts):
             state, parts = meetings.region_abbr(parts[-1]), parts[:-1]
+            # Google's Puerto Rico form: "Calle Luna 123, San Juan, 00901, Puerto Rico".
+            if len(parts) >= 2 and parts[-1][:1].isdigit() and (
+                    zip_only := common.postal_code(parts[-1])):
+                postal, parts = postal or zip_only, parts[:-1]
         elif len(parts) >= 3:
             parts = parts[:-1]  # a region we do not know ("Bavaria") is no city
         if len(parts) >= 2:
