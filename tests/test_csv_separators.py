@@ -10,7 +10,8 @@ import pytest
 
 from indexer import pipeline
 from indexer.formats import FORMATS, detect
-from indexer.formats.csv_mapped import decode, delimiter
+from indexer.formats.csv_mapped import delimiter
+from indexer.formats.sheets import decode
 from tests.test_import_formats import FIXTURES, Collector
 
 

@@ -13,7 +13,6 @@ import os
 import re
 
 from indexer.formats import common, csv_mapping, hours_text, sheets
-from indexer.formats.sheets import decode  # noqa: F401  (the CSV formats' decoder)
 from indexer.problems import RowProblem
 
 DELIMITERS = (",", ";", "\t")
