@@ -33,6 +33,9 @@ def _days(intervals, opens, closes):
     ("M-F 9am-5pm (except holidays)", "09:00", "17:00", WEEKDAYS),
     ("Hours: Mon-Fri: 9am-5pm", "09:00", "17:00", WEEKDAYS),
     ("Lunes a viernes 9am-5pm", "09:00", "17:00", WEEKDAYS),
+    ("Mon.-Fri. 9am-5pm", "09:00", "17:00", WEEKDAYS),
+    ("Monday\u2013Friday 8:30 AM \u2013 4:30 PM", "08:30", "16:30", WEEKDAYS),
+    ("Tues & Thurs 6pm-8pm", "18:00", "20:00", (2, 4)),
 ])
 def test_one_opening_on_named_days(text, opens, closes, days):
     found = weekly(text)
@@ -64,7 +67,8 @@ def test_several_openings():
     "Open 9am-5pm",           # which days?
     "Mon-Fri 9am-5pm, closed Sundays", "Mon-Fri 9am-5pm, Sat-Sun closed",
     "Call for hours", "Mon 9am-9am", "Mon-Fri 9am-5pm except Tuesdays",
-    "Mon-Fri 9am-5pm, summer only", "Tuesdays and the first Saturday, 9am-noon", "",
+    "Mon-Fri 9am-5pm, summer only", "Mon-Fri 9am-5pm; closed weekends",
+    "Mon-Fri 9am-5pm, Sat by appointment", "8:30-4:30 M-F", "Tuesdays and the first Saturday, 9am-noon", "",
 ])
 def test_what_is_not_wholly_understood_is_not_read(text):
     assert weekly(text) is None

@@ -24,6 +24,7 @@ ASIDES = re.compile(r"\(?\b(?:excluding|except|closed(?:\s+on)?)\s+(?:all\s+|leg
 # Words around the days that say nothing about them; commas stay, to separate days.
 FILLER = re.compile(r"\b(?:available|open|hours?|from|only|and)\b|[:()]")
 COMMAS = re.compile(r"\s*(?:,\s*)+")
+DAY_DOT = re.compile(r"\b(mon|tues?|wed|thur?s?|fri|sat|sun)\.")
 SENTENCE = re.compile(r"[.;]\s+|[.;]$|\n")
 
 
@@ -60,6 +61,7 @@ def _plain(text):
     # One space between words: a cell padded with spaces is read in linear time.
     text = " ".join((text or "").lower().replace("\u2013", "-").replace("\u2014", "-").split())
     text = re.sub(r"\b([ap])\.\s?m\.", r"\1m", text)  # "8 a.m." → "8 am"
+    text = DAY_DOT.sub(r"\1", text)  # "Mon.-Fri." → "Mon-Fri": not the end of a sentence
     return ASIDES.sub("", text).strip()
 
 
