@@ -106,8 +106,7 @@ def index_child(n, path, shared):
                     raise ValidationError(loaded.messages)
                 writer.add_encoded(loaded.key, loaded.doc)
         writer.commit()
-    # CPU seconds beside the wall time: on a shared machine the wall time is mostly the
-    # other work's, the CPU time this run's own.
+    # CPU seconds beside the wall time: on a shared machine the wall time is others' too.
     children = resource.getrusage(resource.RUSAGE_CHILDREN)  # the load and rows processes
     print(json.dumps({"index_s": round(time.perf_counter() - started, 2),
                       "cpu_s": round(time.process_time() - cpu + children.ru_utime

@@ -139,8 +139,7 @@ class Settings:
     rate_limit_public_reports: str = "10 per hour"
     # memory:// counts in each worker separately; redis://host:6379 shares the counts.
     rate_limit_storage_uri: str = "memory://"
-    # Client addresses are counted only as keyed hashes (never stored or logged as is).
-    # Shared storage needs the same secret in every worker; memory:// makes its own.
+    # Clients counted only as keyed hashes; shared storage needs one secret in all workers.
     rate_limit_key_secret: str = ""
     # Proxies in front that append X-Forwarded-For (nginx: 1); 0 trusts no such header.
     proxy_hops: int = 0
