@@ -29,7 +29,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = """
 import sys
 sys.path.insert(0, sys.argv[1])
-from bench.loopback import build_store, old_tree
+from bench.loopback import build_store
 build_store(int(sys.argv[3]), sys.argv[2], sys.argv[4], sys.argv[5])
 """
 
@@ -83,7 +83,7 @@ def main():
 
     sys.path.insert(0, ROOT)
     from bench.distinct_queries import paths as distinct_paths
-    from bench.loopback import build_store
+    from bench.loopback import build_store, old_tree
     from bench.run import SHARED, synthetic
 
     base = tempfile.mkdtemp(prefix="search-cpu-")
