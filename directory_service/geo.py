@@ -215,8 +215,9 @@ def _zip_place(code):
         return Place(z.lat, z.lon, "zip", code, zone_at(z.lat, z.lon))
     # Unique and PO-box ZIPs often have no point of their own: their town has one.
     towns = gazetteer.cities(z.city, z.state)
-    if not towns:
-        raise PlaceNotFound(f"ZIP code {code} has no location on file; give the city")
+    if not towns:  # a military ZIP (APO, FPO, DPO) is a mail route, not a place
+        where = "is military mail (APO/FPO/DPO)" if z.kind == "MILITARY" else "has no place on file"
+        raise PlaceNotFound(f"ZIP code {code} {where}: give the city where you are")
     town = towns[0]
     return Place(town.lat, town.lon, "city", town.label, zone_at(town.lat, town.lon))
 

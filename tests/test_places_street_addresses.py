@@ -82,3 +82,11 @@ def test_the_search_api_answers_from_the_city(client):
     refused = client.get("/v1/search?near=123%20Main%20St")
     assert refused.status_code == 422
     assert "street address" in refused.get_json()["errors"]["near"][0]
+
+
+@pytest.mark.parametrize("typed", ["09012", "APO, AE 09012", "34002", "96201"])
+def test_a_military_mail_zip_asks_for_the_city_where_one_is(typed):
+    with pytest.raises(geo.PlaceNotFound) as refused:
+        geo.resolve_near(typed)
+    assert "military mail (APO/FPO/DPO)" in str(refused.value)
+    assert "give the city where you are" in str(refused.value)
