@@ -23,7 +23,8 @@ from geopy.point import Point
 
 from directory_service import coordinates, gazetteer
 from directory_service.place_answer import Place, PlaceNotFound, UnknownPlace  # noqa: F401
-from directory_service.place_words import COUNTRY, broader_part, means_here, unwrapped
+from directory_service.place_words import (COUNTRY, broader_part, links_in, means_here,
+                                           unwrapped, without_links)
 from directory_service.gazetteer import zone_at  # noqa: F401  (the zone of a point)
 
 ZIP = re.compile(r"^(\d{5})(?:[-\s]?\d{4})?$")
@@ -61,22 +62,29 @@ def resolve_near(text, geocoder=None, served=None):
 
     `served` decides between cities of one name: a service_region.ServiceRegion, None, or
     a function returning one of those, called only for a city named alone (it may ask the
-    store, which a ZIP or "City, ST" never needs). Text naming no city as written is read
-    again without the words around it, then as its last part (place_words.py)."""
+    store, which a ZIP or "City, ST" never needs). Text naming no place as written is read
+    again without a map link beside its words, without the words around the place, then
+    as its last part (place_words.py)."""
     text = " ".join(_plain(text).split()).strip(" ,")
     if means_here(text):
         raise PlaceNotFound(f"{text!r} needs your location: give a ZIP code or a city and "
                             "state, or send lat and lon (the page's 'Use my location')")
     try:
         return _resolve(text, geocoder, served)
-    except UnknownPlace as first:
-        for again in (unwrapped(text), broader_part(unwrapped(text) or text)):
+    except PlaceNotFound as first:
+        words = without_links(text)
+        if not (words or isinstance(first, UnknownPlace)):
+            raise
+        plain, said = words or text, first
+        for again in (*(links_in(text) if words else ()), words, unwrapped(plain),
+                      broader_part(unwrapped(plain) or plain)):
             if again:
                 try:
                     return _resolve(again, geocoder, served)
-                except PlaceNotFound:
-                    pass
-        raise first
+                except PlaceNotFound as exc:
+                    # What the words beside a link say is the clearer error.
+                    said = exc if again is words else said
+        raise said
 
 
 def _resolve(text, geocoder, served):

@@ -31,6 +31,8 @@ LEADING = re.compile(r"^(?:(?:near|nearby|around|in|at|by|close to|next to|outsi
 TRAILING = re.compile(r"(?:\s+(?:metro(?:politan)?\s+)?(?:area|region|vicinity|metro|suburbs|"
                       r"downtown)|\s+(?:and|&)\s+surrounding(?:\s+areas?)?|\s+y\s+alrededores|"
                       r"\s*\([^()]*\))+$", re.I)
+# A web address inside the text: "https://…", "www.…", a bare short link.
+LINK = re.compile(r"\S*(?:https?://|www\.|maps\.app\.goo\.gl/|goo\.gl/)\S*", re.I)
 # What someone types meaning where they are: no place, so the answer says what to send.
 HERE = {"near me", "me", "here", "nearby", "near here", "around me", "my location",
         "current location", "my area", "cerca de mi", "cerca", "aqui", "mi ubicacion",
@@ -40,6 +42,21 @@ HERE = {"near me", "me", "here", "nearby", "near here", "around me", "my locatio
 def _fold(text):
     text = unicodedata.normalize("NFKD", text.lower())
     return " ".join("".join(c for c in text if not unicodedata.combining(c)).split())
+
+
+def without_links(text):
+    """The words beside a map link, as a phone's share sheet sends a place ("Edward
+    Hospital, 801 S Washington St, Naperville, IL 60540 https://maps.app.goo.gl/…"): the
+    link itself cannot be opened here. None when there is no link or nothing else."""
+    if not LINK.search(text):
+        return None
+    words = " ".join(LINK.sub(" ", text).split()).strip(" ,")
+    return words if re.search(r"\w", words) else None
+
+
+def links_in(text):
+    """The links in `text`, each of which may carry the point itself (tried first)."""
+    return LINK.findall(text)
 
 
 def means_here(text):

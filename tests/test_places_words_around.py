@@ -68,3 +68,29 @@ def test_a_retry_never_lands_on_the_country_or_region_alone(typed, message):
     with pytest.raises(geo.PlaceNotFound) as refused:
         geo.resolve_near(typed)
     assert message in str(refused.value)
+
+
+@pytest.mark.parametrize("shared, label, precision", [
+    # Google Maps' share sheet on a phone: the place's name, its address, a short link.
+    ("Edward Hospital\n801 S Washington St, Naperville, IL 60540\n"
+     "https://maps.app.goo.gl/AbCdEf123", "60540", "zip"),
+    ("Naperville, IL\nhttps://maps.app.goo.gl/AbCdEf123", "Naperville, IL", "city"),
+    ("Joliet, IL https://goo.gl/maps/xyz", "Joliet, IL", "city"),
+])
+def test_a_shared_place_with_a_short_link_is_read_from_its_words(shared, label, precision):
+    place = geo.resolve_near(shared)
+    assert (place.label, place.precision) == (label, precision)
+
+
+def test_a_link_beside_words_that_carries_the_point_gives_the_point():
+    place = geo.resolve_near("Chicago https://www.google.com/maps/@41.8781,-87.6298,15z")
+    assert place.precision == "exact" and abs(place.lat - 41.8781) < 0.01
+
+
+def test_a_short_link_alone_or_beside_no_place_still_says_what_to_send():
+    with pytest.raises(geo.PlaceNotFound) as refused:
+        geo.resolve_near("https://maps.app.goo.gl/AbCdEf123")
+    assert "short link" in str(refused.value)
+    with pytest.raises(geo.PlaceNotFound) as refused:
+        geo.resolve_near("Nowhereville https://maps.app.goo.gl/x")
+    assert str(refused.value) == "no city called 'Nowhereville'"
