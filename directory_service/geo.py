@@ -66,6 +66,9 @@ def resolve_near(text, geocoder=None, served=None):
     again without a map link beside its words, without the words around the place, then
     as its last part (place_words.py)."""
     text = " ".join(_plain(text).split()).strip(" ,")
+    if COUNTRY.match(", " + text):
+        raise PlaceNotFound(f"{text!r} is a whole country: give a city and state or province, "
+                            "or a ZIP code")
     if means_here(text):
         raise PlaceNotFound(f"{text!r} needs your location: give a ZIP code or a city and "
                             "state, or send lat and lon (the page's 'Use my location')")
@@ -76,14 +79,18 @@ def resolve_near(text, geocoder=None, served=None):
         if not (words or isinstance(first, UnknownPlace)):
             raise
         plain, said = words or text, first
-        for again in (*(links_in(text) if words else ()), words, unwrapped(plain),
-                      broader_part(unwrapped(plain) or plain)):
+        inner = unwrapped(plain)
+        for again in (*(links_in(text) if words else ()), words, inner,
+                      broader_part(inner or plain)):
             if again:
                 try:
                     return _resolve(again, geocoder, served)
                 except PlaceNotFound as exc:
-                    # What the words beside a link say is the clearer error.
-                    said = exc if again is words else said
+                    # What the words beside a link say, or the place inside the words when
+                    # it is refused for a reason of its own ("near T5J 0N3": a Canadian
+                    # postal code), is clearer than "no city called".
+                    if again is words or (again is inner and not isinstance(exc, UnknownPlace)):
+                        said = exc
         raise said
 
 

@@ -61,3 +61,14 @@ def test_a_state_named_in_spanish_alone_is_the_whole_state():
     with pytest.raises(geo.PlaceNotFound) as refused:
         geo.resolve_near("Pensilvania")
     assert "'Pennsylvania' is a whole state" in str(refused.value)
+
+
+@pytest.mark.parametrize("typed", ["Canada", "USA", "United States", "EE. UU.", "U.S."])
+def test_a_country_alone_asks_for_a_city(typed):
+    with pytest.raises(geo.PlaceNotFound) as refused:
+        geo.resolve_near(typed)
+    assert "is a whole country" in str(refused.value)
+
+
+def test_a_town_named_like_a_country_with_its_state_is_that_town():
+    assert geo.resolve_near("Canada, KY").label == "Canada, KY"

@@ -94,3 +94,13 @@ def test_a_short_link_alone_or_beside_no_place_still_says_what_to_send():
     with pytest.raises(geo.PlaceNotFound) as refused:
         geo.resolve_near("Nowhereville https://maps.app.goo.gl/x")
     assert str(refused.value) == "no city called 'Nowhereville'"
+
+
+@pytest.mark.parametrize("typed, message", [
+    ("near T5J 0N3", "Canadian postal codes"),
+    ("near Pensilvania", "'Pennsylvania' is a whole state"),
+])
+def test_a_refusal_of_the_place_inside_the_words_is_the_one_given(typed, message):
+    with pytest.raises(geo.PlaceNotFound) as refused:
+        geo.resolve_near(typed)
+    assert message in str(refused.value)
