@@ -13,6 +13,8 @@ from indexer.formats.meeting_guide import parse_days
     ("19.30", "19:30"), ("19h30", "19:30"), ("1930", "19:30"), ("0730", "07:30"),
     ("1930 hrs", "19:30"), ("7:00 PM CT", "19:00"), ("19:00 EST", "19:00"),
     ("7:00 PM Central", "19:00"), ("7 pm local time", "19:00"),
+    # A time cell as Google Sheets and Excel export it.
+    ("7:00:00 PM", "19:00"), ("12:30:00 AM", "00:30"), ("6:45:00 a.m.", "06:45"),
     # What was read before still is.
     ("19:00", "19:00"), ("7:00 PM", "19:00"), ("19:00:00", "19:00"), ("12:00 AM", "00:00"),
 ])
@@ -21,7 +23,7 @@ def test_meeting_times_as_schedules_are_typed(typed, clock):
 
 
 @pytest.mark.parametrize("typed", ["730", "7", "2460", "25:00", "TBD", "by appointment",
-                                   "7:00 AMish", "19 h 30 min"])
+                                   "7:00 AMish", "19 h 30 min", "7:00:60 PM", "7:60:00 PM"])
 def test_what_is_no_clock_time_is_still_none(typed):
     assert hhmm(typed) is None
 

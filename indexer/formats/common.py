@@ -14,8 +14,10 @@ from datetime import datetime, timezone
 
 from indexer.problems import RowProblem
 
-# "7:00 PM", "7.30pm", "7 p.m.", "6:30a", "7p" (schedules typed by hand drop the m).
-TIME_12H = re.compile(r"^\s*(\d{1,2})(?:[:.](\d{2}))?\s*([AaPp])\.?\s*(?:[Mm]\.?)?\s*$")
+# "7:00 PM", "7.30pm", "7 p.m.", "6:30a", "7p" (schedules typed by hand drop the m), and
+# "7:00:00 PM" as Google Sheets and Excel export a time cell.
+TIME_12H = re.compile(r"^\s*(\d{1,2})(?:[:.](\d{2})(?::[0-5]\d)?)?\s*([AaPp])\.?\s*"
+                      r"(?:[Mm]\.?)?\s*$")
 # "19:00", "19:00:00.000", "19.30", Quebec's "19h30", and military "1930".
 TIME_24H = re.compile(r"^\s*(\d{1,2})(?::|\.|[hH]\s?)(\d{2})(?::\d{2}(?:\.\d+)?)?\s*$|"
                       r"^\s*([01]\d|2[0-4])([0-5]\d)\s*(?:hrs?|hours)?\s*$")
