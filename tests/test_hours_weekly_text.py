@@ -90,8 +90,13 @@ def test_a_mapped_list_gets_intervals_and_keeps_the_words(tmp_path):
         "Open during regular business hours.\n", encoding="utf-8")
     shutil.copy(os.path.join(FIXTURES, "csv", "naloxone.mapping.yaml"),
                 tmp_path / "sites.mapping.yaml")
-    found, _report = _records(str(csv_path))
+    found, report = _records(str(csv_path))
     by_name = {r["name"]: r for r in found.values()}
+    # The operator hears which hours were not read, by row (row 3: the vague one).
+    assert [w.split(" ", 1)[1] for w in report.warnings] == [
+        "hours:words: hours 'Open during regular business hours.' not read as opening times "
+        "(kept in the description): open now cannot answer"]
+    assert report.warnings[0].startswith(f"{csv_path}:3 ")
     weekday = by_name["Weekday Box"]
     assert weekday["hours"]["open_24_7"] is False
     assert _days(weekday["hours"]["intervals"], "08:00", "16:00") == WEEKDAYS

@@ -147,6 +147,9 @@ def map_row(row, mapping, feed=None):
         if text and not read or read and not read["open_24_7"]:
             # Kept in words too: what the reading leaves out (holidays, appointments).
             notes.append(f"Hours: {text}")
+        if text and not read:
+            yield common.Warned("hours:words", f"hours {text[:80]!r} not read as opening "
+                                "times (kept in the description): open now cannot answer")
     if notes:
         record["description"] = " ".join(filter(None, [record.get("description")] + notes))
     source_id = common.id_part(row.get(mapping["id_column"])) if mapping["id_column"] else None
