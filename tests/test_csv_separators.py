@@ -80,3 +80,41 @@ def test_excels_unicode_text_utf16_and_tab_separated(tmp_path):
     assert decode(target.read_bytes())[1] == "utf-16"
     found = _records(str(target))
     assert found and found == _records(source)
+
+
+@pytest.mark.parametrize("separator", [",", ";"])
+def test_a_title_above_the_heading_row_is_skipped_and_rows_keep_their_numbers(
+        tmp_path, separator):
+    # Published sheets often open with a title and a date above the heading row.
+    source = os.path.join(FIXTURES, "csv", "naloxone.csv")
+    with open(source, "rb") as fh:
+        text, _encoding = decode(fh.read())
+    rows = list(csv.reader(io.StringIO(text.replace("\r\n", "\n").replace("\r", "\n"))))
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=separator)
+    writer.writerows([["Naloxone sites, updated May 2024"], [], *rows])
+    target = tmp_path / "naloxone.csv"
+    target.write_text(out.getvalue(), encoding="utf-8")
+    shutil.copy(os.path.join(FIXTURES, "csv", "naloxone.mapping.yaml"), tmp_path)
+    collector = Collector()
+    report = pipeline.run([str(target)], collector, max_rejected_fraction=1.0)
+    found = {k: {f: v for f, v in r.items() if f != "updated_at"}
+             for k, r in collector.records.items()}
+    assert found and found == _records(source)
+    assert any("csv:title-rows: rows 1-2 above the heading row skipped "
+               "('Naloxone sites, updated May 2024')" in w for w in report.warnings)
+    # Rejected rows are named by their row in the sheet as it is: two rows further down.
+    plain = Collector()
+    plain_report = pipeline.run([source], plain, max_rejected_fraction=1.0)
+    assert [p.row for p in report.rejected] == [p.row + 2 for p in plain_report.rejected]
+    assert report.rejected
+
+
+def test_no_heading_row_anywhere_is_still_the_missing_columns_error(tmp_path):
+    target = tmp_path / "naloxone.csv"
+    target.write_text("Title\nfoo,bar\n1,2\n", encoding="utf-8")
+    shutil.copy(os.path.join(FIXTURES, "csv", "naloxone.mapping.yaml"), tmp_path)
+    with pytest.raises(pipeline.IndexRunFailed) as failed:
+        pipeline.run([str(target)], Collector(), max_rejected_fraction=1.0)
+    (problem,) = failed.value.report.rejected
+    assert problem.row == 1 and "columns not in the file" in str(problem.errors)

@@ -16,6 +16,8 @@ from indexer.formats import common, csv_mapping, hours_text, sheets
 from indexer.problems import RowProblem
 
 DELIMITERS = (",", ";", "\t")
+# How far down a sheet its heading row is looked for, below a title or a date.
+TITLE_ROWS = 10
 HTML_PAIR = re.compile(r"<strong>\s*([^<:]+?)\s*:\s*</strong>\s*([^<]*)", re.I)
 TRUTHY = {"true", "yes", "y", "1", "x"}
 CONVERT = {"address.postal_code": common.postal_code, "address.state": common.state,
@@ -61,6 +63,19 @@ def delimiter(text, fits):
                                           d == ","))
 
 
+def heading_row(content, mapping):
+    """(rows above the heading, separator): a published sheet often has a title, a date or
+    a blank row above its heading ("Naloxone sites, updated May 2024"); the heading is the
+    first of the first TITLE_ROWS lines that holds every mapped column, else the first."""
+    for index, line in enumerate(content.split("\n", TITLE_ROWS)[:TITLE_ROWS]):
+        for separator in DELIMITERS:
+            cells = next(csv.reader([line], delimiter=separator), [])
+            if len(cells) > 1 and not csv_mapping.missing_columns(mapping, cells):
+                return index, separator
+    return 0, delimiter(content, lambda header: -len(
+        csv_mapping.missing_columns(mapping, header)))
+
+
 def read(path, transform=None, options=None):
     where = mapping_path(path, options)
     if where is None:
@@ -83,15 +98,20 @@ def read(path, transform=None, options=None):
             content = fh.read().decode(mapping["encoding"])
     # Universal newlines: CR-only files (old Mac exports) become ordinary rows.
     content = content.replace("\r\n", "\n").replace("\r", "\n")
-    separator = delimiter(content, lambda header: -len(
-        csv_mapping.missing_columns(mapping, header)))
+    skipped, separator = heading_row(content, mapping)
+    if skipped:
+        first = next(csv.reader([content.split("\n", 1)[0]], delimiter=separator), [])
+        title = " ".join(" ".join(first).split())[:60]
+        yield 1, common.Warned("csv:title-rows", f"row{'s 1-' if skipped > 1 else ' '}"
+                               f"{skipped} above the heading row skipped ({title!r})")
+        content = content.split("\n", skipped)[-1]
     reader = csv.DictReader(io.StringIO(content), delimiter=separator)
     missing = csv_mapping.missing_columns(mapping, reader.fieldnames or [])
     if missing:
         yield 1, RowProblem({"_header": [f"columns not in the file: {', '.join(missing)}"]})
         return
     seen = {}  # hash of a whole row -> its spreadsheet row
-    for number, row in enumerate(reader, start=2):
+    for number, row in enumerate(reader, start=2 + skipped):
         whole = common.stable_hash(*row.values())
         if whole in seen:
             # The same line pasted twice is one place, not two records fighting for an id.
