@@ -118,3 +118,20 @@ def test_no_heading_row_anywhere_is_still_the_missing_columns_error(tmp_path):
         pipeline.run([str(target)], Collector(), max_rejected_fraction=1.0)
     (problem,) = failed.value.report.rejected
     assert problem.row == 1 and "columns not in the file" in str(problem.errors)
+
+
+def test_a_meeting_guide_sheet_with_its_groups_name_above_the_heading(tmp_path):
+    source = os.path.join(FIXTURES, "meeting_guide_csv", "district.csv")
+    with open(source, "rb") as fh:
+        text, _encoding = decode(fh.read())
+    target = tmp_path / "district.csv"
+    target.write_text("District 12 meetings,,,\nUpdated 2024-05-01,,,\n" + text,
+                      encoding="utf-8")
+    assert detect(str(target)) is FORMATS["meeting-guide-csv"]
+    collector = Collector()
+    report = pipeline.run([str(target)], collector, max_rejected_fraction=1.0)
+    found = {k: {f: v for f, v in r.items() if f != "updated_at"}
+             for k, r in collector.records.items()}
+    assert found and found == _records(source)
+    assert any("csv:title-rows: rows 1-2 above the heading row skipped" in w
+               for w in report.warnings)

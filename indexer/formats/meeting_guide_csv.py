@@ -13,7 +13,7 @@ import io
 import re
 
 from indexer.formats import common, meeting_guide, sheets
-from indexer.formats.csv_mapped import delimiter, mapping_path
+from indexer.formats.csv_mapped import TITLE_ROWS, delimiter, mapping_path
 
 REQUIRED = {"name", "day", "time"}
 # Headings that are not the key folded: the template's "Website" is the meeting's `url`.
@@ -31,16 +31,24 @@ def detect(path, head):
         return False
     if sheets.is_workbook(path):
         try:
-            first = sheets.workbook_csv(path).splitlines()[:1]
+            text = sheets.workbook_csv(path)
         except sheets.UnreadableWorkbook:
             return False  # the run's failure says which formats were tried, and why
     else:
-        first = sheets.decode(head)[0].splitlines()[:1]
-    if not first:
-        return False
-    separator = delimiter(first[0], _fits)
-    headings = {key(h) for h in next(csv.reader(first, delimiter=separator), [])}
-    return REQUIRED <= headings and bool(headings & {"slug", "types", "address", "location"})
+        text = sheets.decode(head)[0]
+    return _heading(text) is not None
+
+
+def _heading(text):
+    """(rows above the heading row, separator) of a Meeting Guide sheet, or None: the
+    heading is the first of the first TITLE_ROWS lines naming the keys the sheet needs
+    (a group's sheet may open with its name or a date above it)."""
+    for index, line in enumerate(text.splitlines()[:TITLE_ROWS]):
+        separator = delimiter(line, _fits)
+        headings = {key(h) for h in next(csv.reader([line], delimiter=separator), [])}
+        if REQUIRED <= headings and headings & {"slug", "types", "address", "location"}:
+            return index, separator
+    return None
 
 
 def _fits(header):
@@ -51,10 +59,16 @@ def _fits(header):
 def read(path, transform=None, options=None):
     options = options or common.ImportOptions()
     text, _encoding = sheets.text_of(path)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(text, _fits))
+    skipped, separator = _heading(text) or (0, delimiter(text, _fits))
+    if skipped:
+        # Universal newlines first, as csv_mapped does: CR-only files count rows alike.
+        text = text.replace("\r\n", "\n").replace("\r", "\n").split("\n", skipped)[-1]
+        yield 1, common.Warned("csv:title-rows", f"row{'s 1-' if skipped > 1 else ' '}"
+                               f"{skipped} above the heading row skipped")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
     headings = [key(h) for h in next(reader, [])]
     rows, numbers = [], []
-    for number, cells in enumerate(reader, start=2):
+    for number, cells in enumerate(reader, start=2 + skipped):
         if not any(c.strip() for c in cells):
             continue
         row = {k: v for k, v in zip(headings, cells) if k and v.strip()}
