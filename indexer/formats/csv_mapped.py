@@ -63,7 +63,11 @@ def delimiter(text, fits):
                                           d == ","))
 
 
-def heading_row(content, mapping):
+def _finds_heading(content, mapping):
+    return heading_row(content, mapping, fallback=False) is not None
+
+
+def heading_row(content, mapping, fallback=True):
     """(rows above the heading, separator): a published sheet often has a title, a date or
     a blank row above its heading ("Naloxone sites, updated May 2024"); the heading is the
     first of the first TITLE_ROWS lines that holds every mapped column, else the first."""
@@ -72,6 +76,8 @@ def heading_row(content, mapping):
             cells = next(csv.reader([line], delimiter=separator), [])
             if len(cells) > 1 and not csv_mapping.missing_columns(mapping, cells):
                 return index, separator
+    if not fallback:
+        return None
     return 0, delimiter(content, lambda header: -len(
         csv_mapping.missing_columns(mapping, header)))
 
@@ -88,7 +94,11 @@ def read(path, transform=None, options=None):
         yield 0, RowProblem({"_mapping": [str(exc)]})
         return
     if sheets.is_workbook(path):
-        content, _used = sheets.text_of(path)  # a workbook's cells are text already
+        # A workbook's cells are text already; its sheet is the one with the mapped heading.
+        title, content = sheets.worksheet(path, lambda text: _finds_heading(text, mapping))
+        if title and title != sheets.sheet_titles(path)[0]:
+            yield 0, common.Warned("csv:sheet", f"read the worksheet {title!r}, the first "
+                                   "holding the mapped columns")
     elif mapping["encoding"] == "auto":
         content, used = sheets.text_of(path)
         if used == "latin-1":

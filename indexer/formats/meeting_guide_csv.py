@@ -31,12 +31,10 @@ def detect(path, head):
         return False
     if sheets.is_workbook(path):
         try:
-            text = sheets.workbook_csv(path)
+            return _heading(sheets.worksheet(path, _heading)[1]) is not None
         except sheets.UnreadableWorkbook:
             return False  # the run's failure says which formats were tried, and why
-    else:
-        text = sheets.decode(head)[0]
-    return _heading(text) is not None
+    return _heading(sheets.decode(head)[0]) is not None
 
 
 def _heading(text):
@@ -58,7 +56,7 @@ def _fits(header):
 
 def read(path, transform=None, options=None):
     options = options or common.ImportOptions()
-    text, _encoding = sheets.text_of(path)
+    text, _encoding = sheets.text_of(path, _heading)
     skipped, separator = _heading(text) or (0, delimiter(text, _fits))
     if skipped:
         # Universal newlines first, as csv_mapped does: CR-only files count rows alike.

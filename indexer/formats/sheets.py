@@ -3,8 +3,9 @@ would export.
 
 Program coordinators keep naloxone and take-back lists, and groups their meeting lists, in
 Excel; asking them to "Save as CSV" first loses nothing but time, so a `.xlsx` (or `.xlsm`)
-file is read directly: the first worksheet holding data, every cell as Excel's CSV export
-writes it (whole numbers without `.0`, so a ZIP or phone typed as a number stays digits;
+file is read directly: the first worksheet holding data whose heading row the format finds
+(an "Instructions" tab often comes first), else the first holding data, every cell as
+Excel's CSV export writes it (whole numbers without `.0`, so a ZIP or phone typed as a number stays digits;
 times as `HH:MM`; dates as ISO; TRUE/FALSE), and then through the same CSV formats, with
 the same row numbers (the heading is row 1). Formulas count by the value Excel saved with
 them. An old binary `.xls` is not read: the message says to save it as `.xlsx` or CSV.
@@ -48,22 +49,36 @@ def decode(raw):
         return raw.decode("latin-1"), "latin-1"
 
 
-def text_of(path):
-    """(CSV text, encoding): a CSV decoded (`decode`), a workbook's sheet as CSV ("xlsx")."""
+def text_of(path, wanted=None):
+    """(CSV text, encoding): a CSV decoded (`decode`); for a workbook ("xlsx"), the first
+    worksheet with data for which `wanted(text)` is true (the one whose heading a format
+    finds: an "Instructions" tab often comes first), else the first with data."""
     if is_workbook(path):
-        return workbook_csv(path), "xlsx"
+        return worksheet(path, wanted)[1], "xlsx"
     with open(path, "rb") as fh:
         return decode(fh.read())
 
 
-def workbook_csv(path):
-    """The first worksheet of `path` that holds data, as CSV text ('' for none)."""
+def worksheet(path, wanted=None):
+    """(title, CSV text) of the worksheet `text_of` reads; ("", "") for a workbook with no
+    data at all."""
     found = os.stat(path)
-    return _workbook_csv(os.path.abspath(path), found.st_mtime_ns, found.st_size)
+    sheets = _worksheets(os.path.abspath(path), found.st_mtime_ns, found.st_size)
+    for title, text in sheets:
+        if wanted is None or wanted(text):
+            return title, text
+    return sheets[0] if sheets else ("", "")
+
+
+def sheet_titles(path):
+    """The titles of the worksheets that hold data, in order."""
+    found = os.stat(path)
+    return [title for title, _text in
+            _worksheets(os.path.abspath(path), found.st_mtime_ns, found.st_size)]
 
 
 @functools.lru_cache(maxsize=4)
-def _workbook_csv(path, _mtime, _size):
+def _worksheets(path, _mtime, _size):
     # Detection and reading both need the text: the file is opened once per version.
     import openpyxl
 
@@ -74,16 +89,19 @@ def _workbook_csv(path, _mtime, _size):
             f"not a workbook Excel can open ({type(exc).__name__}: {exc}); open it in Excel "
             "and save it again as .xlsx, or as CSV") from None
     try:
+        found = []
         for sheet in book.worksheets:
             rows = [[cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
             while rows and not any(rows[-1]):
                 rows.pop()
             if rows:
-                break
-        else:
-            return ""
+                found.append((sheet.title, _as_csv(rows)))
+        return tuple(found)
     finally:
         book.close()
+
+
+def _as_csv(rows):
     # A sheet's used range often runs past its last column of data: cut the empty tail.
     width = max(max((i + 1 for i, v in enumerate(row) if v), default=0) for row in rows)
     out = io.StringIO()
