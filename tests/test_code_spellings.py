@@ -1,10 +1,24 @@
 """Codes from the fixed lists (kind, payment, attendance, fellowship, levels of care…) are
 read in any case and with any word separator, as coaches' apps and hand-edited URLs send
 them; anything that is not one of the codes is still refused with the list."""
+from datetime import datetime, timezone
+
 import pytest
 
 from directory_service import vocab
+from directory_service.api import http_cache
 from directory_service.schemas.codes import Code, code_key, spellings
+
+
+@pytest.fixture(autouse=True)
+def _one_moment(request, monkeypatch):
+    """Two answers compared are made at one moment: ranking fades bed figures with the
+    clock, so on a busy machine seconds between them could reorder close scores."""
+    if "client" not in request.fixturenames:
+        return
+    moment = datetime.now(timezone.utc).replace(microsecond=0)
+    monkeypatch.setattr(http_cache, "utcnow", lambda: moment)
+    request.getfixturevalue("app").config["PAGE_NOW"] = moment
 
 
 def _ids(answer):
