@@ -146,12 +146,18 @@ def regions():
 def older_abbreviation(text):
     """Whether `text` names a region only by an older abbreviation ('Ida.', 'Alta.'):
     alone, those are more likely a town of that name (Ida, MI; Alta, UT; Man, WV)."""
-    return key(text) in AP_STATES or key(text) in AP_PROVINCES
+    folded = key(text)
+    return folded in AP_STATES or folded in AP_PROVINCES
 
 
 def translated_region(text):
     """Whether `text` is a state's name in Spanish or French ('Nueva York')."""
-    return key(text) in {key(name) for name in TRANSLATED_REGIONS}
+    return key(text) in _translated_keys()
+
+
+@functools.cache
+def _translated_keys():
+    return frozenset(key(name) for name in TRANSLATED_REGIONS)
 
 
 def region(text):

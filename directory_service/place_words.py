@@ -7,7 +7,8 @@ try again without these words, so a town whose name starts or ends with one of t
 never changed.
 """
 import re
-import unicodedata
+
+from directory_service import gazetteer
 
 # A trailing country, as an address copied from a map or a form ends: "… USA", "…, Canada";
 # and in the other languages of the page and the coaches, after a comma: "…, EE. UU."
@@ -34,14 +35,11 @@ TRAILING = re.compile(r"(?:\s+(?:metro(?:politan)?\s+)?(?:area|region|vicinity|m
 # A web address inside the text: "https://…", "www.…", a bare short link.
 LINK = re.compile(r"\S*(?:https?://|www\.|maps\.app\.goo\.gl/|goo\.gl/)\S*", re.I)
 # What someone types meaning where they are: no place, so the answer says what to send.
-HERE = {"near me", "me", "here", "nearby", "near here", "around me", "my location",
-        "current location", "my area", "cerca de mi", "cerca", "aqui", "mi ubicacion",
-        "pres de moi", "ici"}
-
-
-def _fold(text):
-    text = unicodedata.normalize("NFKD", text.lower())
-    return " ".join("".join(c for c in text if not unicodedata.combining(c)).split())
+# Compared as gazetteer.key folds them (case, accents, spacing and punctuation dropped).
+HERE = frozenset(gazetteer.key(words) for words in (
+    "near me", "here", "nearby", "near here", "around me", "my location",
+    "current location", "my area", "cerca de mí", "cerca", "aquí", "mi ubicación",
+    "près de moi", "ici"))
 
 
 def without_links(text):
@@ -61,7 +59,7 @@ def links_in(text):
 
 def means_here(text):
     """Whether `text` means "where I am" ("near me", "cerca de mí") rather than a place."""
-    return _fold(text).strip(" .,!?") in HERE
+    return gazetteer.key(text) in HERE
 
 
 def unwrapped(text):
