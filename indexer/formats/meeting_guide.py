@@ -12,7 +12,6 @@ option or the feed (indexer/formats/fellowship.py). Online-only meetings need no
 they are pinned to their region.
 """
 import re
-import unicodedata
 
 from directory_service import place_words, vocab
 from indexer.formats import common, fellowship, meetings, weekdays
@@ -21,9 +20,7 @@ from indexer.problems import RowProblem
 # Labels of the current list, and older TSML labels sheets still carry (the import template).
 def _label_key(label):
     """'Discusión' and 'discusion', 'Ouvert(e)' and 'ouvert': one key."""
-    folded = unicodedata.normalize("NFKD", re.sub(r"\((?:e|s|es)\)", "", label.lower()))
-    return " ".join(re.sub(r"[^\w\s-]", " ", "".join(
-        c for c in folded if not unicodedata.combining(c))).split())
+    return weekdays.fold(re.sub(r"\((?:e|s|es)\)|[^\w\s-]", " ", label, flags=re.I))
 
 
 # Types named by their label: the spec's English ones, and the commonest in Spanish and
@@ -48,8 +45,6 @@ DERIVED = {"ONL": "online attendance is derived from conference_url/conference_p
            "ONLINE MEETING": "online attendance is derived from conference_url/conference_phone",
            "HYB": "hybrid attendance is derived from conference details plus an address"}
 CA_POSTAL = re.compile(r"^[A-Za-z]\d[A-Za-z]\s?\d[A-Za-z]\d$")
-COUNTRY = re.compile(r"\s*,?\s*\b(USA|US|U\.S\.A?\.?|United States(?: of America)?|Canada)\s*$",
-                     re.I)
 STATE_ZIP = re.compile(r"^([A-Za-z]{2})\.?\s+(\d{5}(?:-\d{4})?)$")
 # "BC V6Z 1M4": a province and its postal code (not kept: postal_code holds US ZIPs).
 PROVINCE_POSTAL = re.compile(r"^([A-Za-z]\.?[A-Za-z])\.?\s+[A-Za-z]\d[A-Za-z]\s?\d[A-Za-z]\d$")
@@ -243,8 +238,8 @@ def _address(row):
     if formatted is None and street and "," in street:
         formatted, street = street, None
     if formatted and not (street and city):
-        # "…, USA"; "…, EE. UU." as Google writes it in Spanish (place_words.COUNTRY).
-        formatted = COUNTRY.sub("", place_words.COUNTRY.sub("", formatted))
+        # "…, USA", "…, EE. UU." (Google in Spanish), or only "USA": the country goes.
+        formatted = place_words.COUNTRY.sub("", ", " + formatted.strip()).lstrip(" ,")
         parts = [p.strip() for p in formatted.split(",") if p.strip()]
         if parts and CA_POSTAL.match(parts[-1]):
             parts = parts[:-1]

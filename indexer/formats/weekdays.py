@@ -28,7 +28,7 @@ LIST_SEPARATOR = re.compile(r"\s*(?:,|/|&|;|\+|\band\b|\by\b|\bet\b)\s*")
 RANGE = re.compile(r"^(\w+)\s*(?:-|–|—|\bto\b|\bthrough\b|\bthru\b|\ba\b|\bau\b)\s*(\w+)$")
 
 
-def _fold(text):
+def fold(text):
     """'Miércoles.' → 'miercoles'."""
     text = unicodedata.normalize("NFKD", text.strip().lower().rstrip("."))
     return " ".join("".join(c for c in text if not unicodedata.combining(c)).split())
@@ -45,7 +45,7 @@ def _name(folded):
 
 def days_named(text):
     """The day numbers a piece of text names, in order, or None when it names none."""
-    folded = _fold(text)
+    folded = fold(text)
     if folded in GROUPS:
         return list(GROUPS[folded])
     if (day := _name(folded)) is not None:
