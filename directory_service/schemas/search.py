@@ -64,6 +64,7 @@ class QueryArgs(Schema):
 
 
 def _codes(values, description, **kwargs):
+    description += " Codes are read in any case and word separator ('Meeting', 'in-person')."
     return DelimitedList(Code(values),
                          validate=validate.Length(max=len(values)),
                          metadata={"description": description}, **kwargs)
@@ -78,8 +79,10 @@ class SearchArgs(QueryArgs):
                        "others in origin.alternatives), "
                        "'Name County, ST', or a point as pasted (latitude first, "
                        "'41.88, -87.63', '41°52′N 87°37′W', a geo: URI or a map link with "
-                       "its coordinates), resolved offline; a full address only when a "
-                       "geocoder is configured. Use instead of lat/lon."})
+                       "its coordinates), resolved offline; a street address is placed "
+                       "at its city unless a geocoder is configured. Words around a place "
+                       "('near Naperville', 'Chicago area') are read past. Use instead of "
+                       "lat/lon."})
     # Bounded by `_origin`, which knows the unit, so the error names the bound in that unit
     # ("at most 310 mi"); the document states what any unit accepts: above 0, at most
     # 500,000 (metres).
