@@ -49,7 +49,7 @@ TRANSLATED_REGIONS = {
     "Carolina del Norte": "NC", "Carolina del Sur": "SC", "Dakota del Norte": "ND",
     "Dakota del Sur": "SD", "Nueva York": "NY", "Nueva Jersey": "NJ", "Nuevo México": "NM",
     "Nuevo Hampshire": "NH", "Pensilvania": "PA", "Misuri": "MO", "Luisiana": "LA",
-    "Misisipi": "MS", "Hawái": "HI", "Virginia Occidental": "WV",
+    "Misisipi": "MS", "Hawái": "HI", "Virginia Occidental": "WV", "Tejas": "TX",
     "Distrito de Columbia": "DC", "Islas Vírgenes": "VI",
     "Columbia Británica": "BC", "Colombie-Britannique": "BC", "Nueva Escocia": "NS",
     "Nouvelle-Écosse": "NS", "Nuevo Brunswick": "NB", "Nouveau-Brunswick": "NB",

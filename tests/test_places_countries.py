@@ -50,6 +50,7 @@ def test_the_page_reads_a_spanish_map_address(client):
     ("Newark, Nueva Jersey", "Newark, NJ"),
     ("Vancouver, Columbia Británica", "Vancouver, BC"),
     ("Halifax, Nouvelle-Écosse", "Halifax, NS"),
+    ("cerca de San Antonio, Tejas", "San Antonio, TX"),
     # Alone, 'Nueva York' is the city, as 'New York' is.
     ("Nueva York", "New York City, NY"),
 ])
