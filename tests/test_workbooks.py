@@ -187,3 +187,24 @@ def test_the_sheet_with_the_mapped_heading_is_read_not_the_instructions_tab(tmp_
     expected, _ = _records(source)
     assert found and found == expected
     assert any("csv:sheet: read the worksheet 'Sites'" in w for w in report.warnings)
+
+
+def test_a_workbook_declaring_xml_entities_is_refused_not_expanded(tmp_path):
+    # An "entity expansion" bomb inside a worksheet: openpyxl parses through defusedxml.
+    import zipfile
+
+    plain = tmp_path / "plain.xlsx"
+    _as_workbook(os.path.join(FIXTURES, "csv", "naloxone.csv"), plain)
+    bomb = tmp_path / "naloxone.xlsx"
+    with zipfile.ZipFile(plain) as zin, zipfile.ZipFile(bomb, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<worksheet", b'<!DOCTYPE worksheet [<!ENTITY a "aaaa">'
+                                    b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]><worksheet', 1)
+            zout.writestr(item, data)
+    shutil.copy(os.path.join(FIXTURES, "csv", "naloxone.mapping.yaml"), tmp_path)
+    with pytest.raises(IndexRunFailed) as failed:
+        pipeline.run([str(bomb)], Collector(), max_rejected_fraction=1.0)
+    assert str(bomb) in str(failed.value)
+    assert "not a workbook Excel can open" in str(failed.value)

@@ -5,9 +5,10 @@ Program coordinators keep naloxone and take-back lists, and groups their meeting
 Excel; asking them to "Save as CSV" first loses nothing but time, so a `.xlsx` (or `.xlsm`)
 file is read directly: the first worksheet holding data whose heading row the format finds
 (an "Instructions" tab often comes first), else the first holding data, every cell as
-Excel's CSV export writes it (whole numbers without `.0`, so a ZIP or phone typed as a number stays digits;
-times as `HH:MM`; dates as ISO; TRUE/FALSE), and then through the same CSV formats, with
-the same row numbers (the heading is row 1). Formulas count by the value Excel saved with
+Excel's CSV export writes it (whole numbers without `.0`, so a ZIP or phone typed as a
+number stays digits; times as `HH:MM`; dates as ISO; TRUE/FALSE), and then through the
+same CSV formats, with the same row numbers. A workbook declaring XML entities is refused
+(openpyxl parses through defusedxml). Formulas count by the value Excel saved with
 them. An old binary `.xls` is not read: the message says to save it as `.xlsx` or CSV.
 """
 import csv
@@ -82,23 +83,25 @@ def _worksheets(path, _mtime, _size):
     # Detection and reading both need the text: the file is opened once per version.
     import openpyxl
 
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-        raise UnreadableWorkbook(
-            f"not a workbook Excel can open ({type(exc).__name__}: {exc}); open it in Excel "
-            "and save it again as .xlsx, or as CSV") from None
-    try:
-        found = []
-        for sheet in book.worksheets:
-            rows = [[cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-            while rows and not any(rows[-1]):
-                rows.pop()
-            if rows:
-                found.append((sheet.title, _as_csv(rows)))
-        return tuple(found)
-    finally:
-        book.close()
+    # Our own handle, closed whatever happens: openpyxl leaves its own open on a failure.
+    with open(path, "rb") as handle:
+        try:
+            book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+            raise UnreadableWorkbook(
+                f"not a workbook Excel can open ({type(exc).__name__}: {exc}); open it in "
+                "Excel and save it again as .xlsx, or as CSV") from None
+        try:
+            found = []
+            for sheet in book.worksheets:
+                rows = [[cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+                while rows and not any(rows[-1]):
+                    rows.pop()
+                if rows:
+                    found.append((sheet.title, _as_csv(rows)))
+            return tuple(found)
+        finally:
+            book.close()
 
 
 def _as_csv(rows):
